@@ -1,0 +1,1 @@
+// JobQueue module: see DESIGN.md.

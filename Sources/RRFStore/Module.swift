@@ -1,0 +1,1 @@
+// RRFStore module: see DESIGN.md.

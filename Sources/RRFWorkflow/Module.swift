@@ -1,0 +1,1 @@
+// RRFWorkflow module: see DESIGN.md.

@@ -1,0 +1,1 @@
+print("rrfctl: not yet implemented")

@@ -1,0 +1,1 @@
+print("rrfd: not yet implemented")
