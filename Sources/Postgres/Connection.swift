@@ -36,6 +36,8 @@ public final class Connection: @unchecked Sendable {
             self.handle = nil
             throw PostgresError.connectFailure(reason)
         }
+        // Server notices (e.g. "there is no transaction in progress") are not for the terminal.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         // Fixed text formats that the decoders rely on.
         try execute("SET TIME ZONE 'UTC'")
         try execute("SET DateStyle TO 'ISO, YMD'")

@@ -1,1 +1,0 @@
-// RRFStore module: see DESIGN.md.
