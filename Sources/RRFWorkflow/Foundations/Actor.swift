@@ -24,6 +24,14 @@ public struct Actor: Hashable, Sendable, Codable {
         self.organisationIDs = organisationIDs
     }
 
+    /// An actor built from values known to be consistent (used for the sample facts of the machine descriptions).
+    init(consistentUserID userID: UserID, displayName: String, roles: Set<Role>, organisationIDs: Set<OrganisationID>) {
+        self.userID = userID
+        self.displayName = displayName
+        self.roles = roles
+        self.organisationIDs = organisationIDs
+    }
+
     private enum CodingKeys: String, CodingKey {
         case userID, displayName, roles, organisationIDs
     }

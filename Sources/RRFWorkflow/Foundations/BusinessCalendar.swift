@@ -44,6 +44,19 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
         self.utcOffsetMinutes = utcOffsetMinutes
     }
 
+    /// Monday to Friday, 08:00–17:00 UTC, no holidays.
+    public static let mondayToFriday = BusinessCalendar(
+        consistentWeekend: [.saturday, .sunday], workdayStartMinute: 8 * 60, workdayEndMinute: 17 * 60
+    )
+
+    private init(consistentWeekend weekend: Set<Weekday>, workdayStartMinute: Int, workdayEndMinute: Int) {
+        self.weekend = weekend
+        self.holidays = []
+        self.workdayStartMinute = workdayStartMinute
+        self.workdayEndMinute = workdayEndMinute
+        self.utcOffsetMinutes = 0
+    }
+
     /// Whether `date` is neither a weekend day nor a holiday.
     public func isBusinessDay(_ date: LocalDate) -> Bool {
         !weekend.contains(date.weekday) && !holidays.contains(date)

@@ -26,6 +26,12 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
         self.minorUnitDigits = digits
     }
 
+    /// A currency known to be in the table (for built-in constants).
+    init(consistentCode code: String, minorUnitDigits: Int) {
+        self.code = code
+        self.minorUnitDigits = minorUnitDigits
+    }
+
     /// The code, e.g. `USD`.
     public var description: String { code }
 
