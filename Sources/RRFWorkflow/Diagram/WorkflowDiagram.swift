@@ -2,7 +2,10 @@
 public enum WorkflowDiagram {
     /// Every state machine of the workflow, in lifecycle order.
     public static var allMachines: [any DescribedStateMachine.Type] {
-        [OrganisationMachine.self, CallMachine.self, ProposalMachine.self, ReviewMachine.self]
+        [
+            OrganisationMachine.self, CallMachine.self, ProposalMachine.self, ReviewMachine.self,
+            GrantMachine.self, TrancheMachine.self, ReportMachine.self,
+        ]
     }
 
     /// A Mermaid `stateDiagram-v2` with one composite state per machine. The initial state gets `[*] -->`;

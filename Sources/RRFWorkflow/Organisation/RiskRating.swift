@@ -1,5 +1,5 @@
 /// The partner's risk rating from the capacity assessment; it decides the number of tranches.
-public enum RiskRating: String, Hashable, Sendable, Codable, CaseIterable {
+public enum RiskRating: String, Hashable, Sendable, Codable, CodingKeyRepresentable, CaseIterable {
     /// Low risk.
     case low
     /// Medium risk.
