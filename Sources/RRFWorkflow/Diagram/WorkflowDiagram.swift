@@ -4,7 +4,7 @@ public enum WorkflowDiagram {
     public static var allMachines: [any DescribedStateMachine.Type] {
         [
             OrganisationMachine.self, CallMachine.self, ProposalMachine.self, ReviewMachine.self,
-            GrantMachine.self, TrancheMachine.self, ReportMachine.self,
+            GrantMachine.self, TrancheMachine.self, ReportMachine.self, TrainingSessionMachine.self,
         ]
     }
 
