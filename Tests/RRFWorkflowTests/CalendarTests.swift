@@ -122,3 +122,21 @@ import Testing
         #expect(calendar.businessSeconds(from: instant("2026-12-29T05:00:00Z"), to: instant("2026-12-24T05:00:00Z")) == 0)
     }
 }
+
+@Suite struct TextCodingTests {
+    @Test func valuesStoredAsTextRoundTripAndRefuseBadText() throws {
+        struct Row: Codable, Equatable {
+            let date: LocalDate
+            let currency: Currency
+            let reference: ProposalReference
+        }
+        let row = Row(date: day("2024-02-29"), currency: jod, reference: try ProposalReference(year: 2026, sequence: 42))
+        let data = try JSONEncoder().encode(row)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"2024-02-29\""))
+        #expect(try JSONDecoder().decode(Row.self, from: data) == row)
+        let bad = Data(#"{"date":"2026-02-30","currency":"JOD","reference":"RRF-2026-0042"}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Row.self, from: bad) }
+        let unknown = Data(#"{"date":"2026-02-03","currency":"XXX","reference":"RRF-2026-0042"}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Row.self, from: unknown) }
+    }
+}

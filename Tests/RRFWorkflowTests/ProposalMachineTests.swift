@@ -201,3 +201,27 @@ import Testing
         #expect(dot.hasSuffix("}\n"))
     }
 }
+
+@Suite struct AllMachinesTests {
+    @Test func everyMachineDescribesItself() {
+        let names = WorkflowDiagram.allMachines.map { $0.machineName }
+        #expect(names == ["organisation", "call", "proposal", "review", "grant", "tranche", "report", "training_session"])
+        for machine in WorkflowDiagram.allMachines {
+            #expect(Set(machine.stateNames).count == machine.stateNames.count, "\(machine.machineName)")
+            #expect(!machine.transitions.isEmpty, "\(machine.machineName)")
+            #expect(machine.outcomes.allSatisfy { $0.refusal == nil || $0.refusal == "invalid_transition" }, "\(machine.machineName)")
+        }
+        let dot = WorkflowDiagram.dot(WorkflowDiagram.allMachines)
+        #expect(dot.contains("\"tranche.approved\" -> \"tranche.released\" [label=\"release\"];"))
+    }
+
+    @Test func wrongStateIsReportedBeforeTheFacts() {
+        var machine = ProposalMachine(state: .inReview(round: 1))
+        #expect(rejectionCode {
+            try machine.approve(
+                amount: money("1000000 USD"), requested: money("1 USD"), envelopeBalance: money("1 USD"), justification: "x",
+                organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.manager
+            )
+        } == "invalid_transition")
+    }
+}

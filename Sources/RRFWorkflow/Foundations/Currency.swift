@@ -44,19 +44,12 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// Decodes a currency from its code, refusing unknown codes.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(code: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
+        self = try decodeText(from: decoder) { (text) throws(WorkflowRejection) in try Currency(code: text) }
     }
 
     /// Encodes the currency as its code.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(code)
+        try encodeText(code, to: encoder)
     }
 
     /// The built-in table: ISO 4217 code → minor-unit digits, covering the currencies humanitarian funds use.

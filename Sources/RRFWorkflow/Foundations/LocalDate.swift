@@ -113,28 +113,18 @@ public struct LocalDate: Hashable, Sendable, Codable, Comparable, CustomStringCo
 
     /// The number of days in `month` of `year`.
     public static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
+        let lengths = [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return lengths[(month - 1 + 12) % 12]
     }
 
     /// Decodes a date from its ISO text, refusing invalid dates.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
+        self = try decodeText(from: decoder) { (text) throws(WorkflowRejection) in try LocalDate(parsing: text) }
     }
 
     /// Encodes the date as its ISO text.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encodeText(description, to: encoder)
     }
 
     private init(unchecked year: Int, month: Int, day: Int) {

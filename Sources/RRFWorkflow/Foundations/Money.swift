@@ -19,9 +19,6 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
         Money(minorUnits: 0, currency: currency)
     }
 
-    /// Whether the amount is zero.
-    public var isZero: Bool { minorUnits == 0 }
-
     /// Whether the amount is greater than zero.
     public var isPositive: Bool { minorUnits > 0 }
 

@@ -47,19 +47,12 @@ public struct ProposalReference: Hashable, Sendable, Codable, Comparable, Custom
 
     /// Decodes a reference from its text, refusing invalid text.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
+        self = try decodeText(from: decoder) { (text) throws(WorkflowRejection) in try ProposalReference(parsing: text) }
     }
 
     /// Encodes the reference as its text.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encodeText(description, to: encoder)
     }
 
     private static func invalid(_ text: String) -> WorkflowRejection {

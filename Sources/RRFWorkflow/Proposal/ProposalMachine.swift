@@ -180,13 +180,13 @@ public struct ProposalMachine: Hashable, Sendable {
 extension ProposalMachine {
     /// Approves a scored proposal for `amount` (at most the request, and covered by the envelope's uncommitted
     /// balance). Fund manager only, not affiliated with the organisation; justification required.
-    /// - Throws: `role_required`, `conflict_of_interest`, `justification_required`, `currency_mismatch`,
-    ///   `amount_not_positive`, `amount_exceeds_request`, `amount_exceeds_envelope`, `invalid_transition`.
+    /// - Throws: `role_required`, `conflict_of_interest`, `justification_required`, `invalid_transition`,
+    ///   `currency_mismatch`, `amount_not_positive`, `amount_exceeds_request`, `amount_exceeds_envelope`.
     public mutating func approve(
         amount: Money, requested: Money, envelopeBalance: Money, justification: String,
         organisationID: OrganisationID, at now: Date, by actor: Actor
     ) throws(WorkflowRejection) -> Action {
-        let justification = try requireDecider(actor, organisationID: organisationID, text: justification, purpose: "approve a proposal")
+        let decision = try decide(.approve, amount: amount, text: justification, organisationID: organisationID, at: now, by: actor)
         try amount.requireSameCurrency(requested)
         try amount.requireSameCurrency(envelopeBalance)
         guard amount.isPositive else {
@@ -204,52 +204,49 @@ extension ProposalMachine {
                 message: "The approved \(amount.grouped) is more than the \(envelopeBalance.grouped) left uncommitted in the envelope; approve less or add funds to the envelope."
             )
         }
-        switch state {
-        case .scored(let round):
-            let decision = record(.approve, amount: amount, justification: justification, round: round, actor: actor, at: now)
-            state = .approved(decision)
-            return .commitFunds(decision)
-        case .draft, .submitted, .inReview, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
-            throw illegalTransition("proposal", event: "approve", state: state.name)
-        }
+        state = .approved(decision)
+        return .commitFunds(decision)
     }
 
     /// Rejects a scored proposal. Fund manager only, not affiliated with the organisation; justification required.
     /// - Throws: `role_required`, `conflict_of_interest`, `justification_required`, `invalid_transition`.
     public mutating func reject(justification: String, organisationID: OrganisationID, at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
-        let justification = try requireDecider(actor, organisationID: organisationID, text: justification, purpose: "reject a proposal")
-        switch state {
-        case .scored(let round):
-            let decision = record(.reject, amount: nil, justification: justification, round: round, actor: actor, at: now)
-            state = .rejected(decision)
-            return .recordDecision(decision)
-        case .draft, .submitted, .inReview, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
-            throw illegalTransition("proposal", event: "reject", state: state.name)
-        }
+        let decision = try decide(.reject, amount: nil, text: justification, organisationID: organisationID, at: now, by: actor)
+        state = .rejected(decision)
+        return .recordDecision(decision)
     }
 
     /// Sends a scored proposal back for revision. Fund manager only, not affiliated; reason required.
     /// - Throws: `role_required`, `conflict_of_interest`, `justification_required`, `invalid_transition`.
     public mutating func requestRevision(reason: String, organisationID: OrganisationID, at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
-        let reason = try requireDecider(actor, organisationID: organisationID, text: reason, purpose: "request a revision")
-        switch state {
-        case .scored(let round):
-            let decision = record(.requestRevision, amount: nil, justification: reason, round: round, actor: actor, at: now)
-            state = .revisionRequested(round: round, reason: reason)
-            return .recordDecision(decision)
-        case .draft, .submitted, .inReview, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
-            throw illegalTransition("proposal", event: "request_revision", state: state.name)
-        }
+        let decision = try decide(.requestRevision, amount: nil, text: reason, organisationID: organisationID, at: now, by: actor)
+        state = .revisionRequested(round: decision.round, reason: decision.justification)
+        return .recordDecision(decision)
     }
 
-    /// Checks the decider's role and independence and returns the trimmed justification.
-    private func requireDecider(_ actor: Actor, organisationID: OrganisationID, text: String, purpose: String) throws(WorkflowRejection) -> String {
+    /// Checks the decider (fund manager, independent of the organisation), the text and the state (scored), and
+    /// returns the decision record without changing the state.
+    private func decide(
+        _ kind: ProposalDecision.Kind, amount: Money?, text: String, organisationID: OrganisationID, at now: Date, by actor: Actor
+    ) throws(WorkflowRejection) -> ProposalDecision {
+        let purpose = switch kind {
+        case .approve: "approve a proposal"
+        case .reject: "reject a proposal"
+        case .requestRevision: "request a revision"
+        }
         try actor.require(.fundManager, to: purpose)
         try actor.requireIndependence(from: organisationID, to: purpose)
-        return try requireText(text, code: "justification_required", "Write the justification of the decision; it is shown to the organisation and kept in the audit log.")
-    }
-
-    private func record(_ kind: ProposalDecision.Kind, amount: Money?, justification: String, round: Int, actor: Actor, at now: Date) -> ProposalDecision {
-        ProposalDecision(kind: kind, amount: amount, justification: justification, round: round, decidedBy: actor.userID, decidedByName: actor.displayName, decidedAt: now)
+        let justification = try requireText(
+            text, code: "justification_required", "Write the justification of the decision; it is shown to the organisation and kept in the audit log."
+        )
+        switch state {
+        case .scored(let round):
+            return ProposalDecision(
+                kind: kind, amount: amount, justification: justification, round: round,
+                decidedBy: actor.userID, decidedByName: actor.displayName, decidedAt: now
+            )
+        case .draft, .submitted, .inReview, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
+            throw illegalTransition("proposal", event: kind.rawValue, state: state.name)
+        }
     }
 }
