@@ -87,3 +87,14 @@ import Testing
         #expect(rejectionCode { try Scorecard(criteria: [criterion], passThreshold: 50, commentFloorPercent: -1) } == "comment_floor_invalid")
     }
 }
+
+@Suite struct ScorecardSafetyTests {
+    @Test func maximaWithAHugeCommonMultipleAreRefused() {
+        let primes = [97, 89, 83, 79, 73]
+        let criteria = primes.enumerated().map { Criterion(id: "c\($0.offset)", title: "C\($0.offset)", weight: 20, maxScore: $0.element) }
+        #expect(rejectionCode { try Scorecard(criteria: criteria, passThreshold: 50) } == "scorecard_maxima_incompatible")
+        let fine = [3, 4, 5, 10, 7].enumerated().map { Criterion(id: "c\($0.offset)", title: "C\($0.offset)", weight: 20, maxScore: $0.element) }
+        #expect(rejectionCode { try Scorecard(criteria: fine, passThreshold: 50) } == nil)
+        #expect(DecisionSLA.reserveCall == .businessHours(72))
+    }
+}

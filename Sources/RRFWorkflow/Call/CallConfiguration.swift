@@ -15,6 +15,9 @@ public enum DecisionSLA: Hashable, Sendable, Codable {
     /// A number of business days; the deadline is the close of the last business day.
     case businessDays(Int)
 
+    /// The reserve call's service level: a decision within 72 business hours of submission.
+    public static let reserveCall = DecisionSLA.businessHours(72)
+
     /// Whether the amount is positive.
     var isPositive: Bool {
         switch self {

@@ -24,8 +24,10 @@ public struct ReviewAggregation: Hashable, Sendable, Codable {
 
     /// Aggregates submitted score sheets (recused reviews are simply not passed in).
     /// - Parameter divergenceSpread: the largest acceptable spread between totals, in points.
-    /// - Throws: `no_reviews` when `sheets` is empty, or a ``ScoreSheet/validate(against:)`` refusal.
+    /// - Throws: `no_reviews` when `sheets` is empty, or a ``Scorecard/validate()`` or
+    ///   ``ScoreSheet/validate(against:)`` refusal.
     public init(sheets: [ScoreSheet], scorecard: Scorecard, divergenceSpread: Int) throws(WorkflowRejection) {
+        try scorecard.validate()
         guard !sheets.isEmpty else {
             throw WorkflowRejection(code: "no_reviews", message: "No review has been submitted yet; there is nothing to aggregate.")
         }
@@ -48,9 +50,9 @@ public struct ReviewAggregation: Hashable, Sendable, Codable {
         self.passes = mean.hundredths >= scorecard.passThreshold * 100
     }
 
-    /// One sheet's weighted total on the 0…100 scale (the sheet must be valid for the scorecard).
+    /// One sheet's weighted total on the 0…100 scale (the sheet and the scorecard must be valid).
     public static func weightedTotal(of sheet: ScoreSheet, on scorecard: Scorecard) -> Score {
-        let denominator = scorecard.criteria.reduce(1) { leastCommonMultiple($0, $1.maxScore) }
+        let denominator = scorecard.commonDenominator ?? 1
         let numerator = scorecard.criteria.reduce(0) { sum, criterion in
             sum + criterion.weight * (sheet.scores[criterion.id] ?? 0) * (denominator / criterion.maxScore) * 100
         }
@@ -70,11 +72,5 @@ public struct ReviewAggregation: Hashable, Sendable, Codable {
         while (2 * root + 1) * (2 * root + 1) * divisorSquared <= target { root += 1 }
         while root > 0, (2 * root - 1) * (2 * root - 1) * divisorSquared > target { root -= 1 }
         return root
-    }
-
-    private static func leastCommonMultiple(_ first: Int, _ second: Int) -> Int {
-        var (a, b) = (first, second)
-        while b != 0 { (a, b) = (b, a % b) }
-        return first / a * second
     }
 }

@@ -48,7 +48,8 @@ public struct Scorecard: Hashable, Sendable, Codable {
 
     /// Checks the scorecard (also after decoding it from storage).
     /// - Throws: `scorecard_empty`, `criterion_invalid`, `criterion_duplicate`, `scorecard_weights_not_100`,
-    ///   `pass_threshold_invalid`, `comment_floor_invalid`.
+    ///   `pass_threshold_invalid`, `comment_floor_invalid`, `scorecard_maxima_incompatible` (the least common
+    ///   multiple of the maximum scores exceeds ``largestCommonDenominator``, which keeps totals exact and safe).
     public func validate() throws(WorkflowRejection) {
         guard !criteria.isEmpty else {
             throw WorkflowRejection(code: "scorecard_empty", message: "The scorecard has no criteria; add at least one criterion with a weight.")
@@ -68,12 +69,37 @@ public struct Scorecard: Hashable, Sendable, Codable {
         guard total == 100 else {
             throw WorkflowRejection(code: "scorecard_weights_not_100", message: "The criteria weights add up to \(total), not 100; adjust the weights.")
         }
+        guard commonDenominator != nil else {
+            throw WorkflowRejection(
+                code: "scorecard_maxima_incompatible",
+                message: "The criteria's maximum scores have no common multiple up to \(Scorecard.largestCommonDenominator); use maxima such as 3, 4, 5 or 10."
+            )
+        }
         guard (0...100).contains(passThreshold) else {
             throw WorkflowRejection(code: "pass_threshold_invalid", message: "The pass threshold \(passThreshold) must be between 0 and 100.")
         }
         guard (0...100).contains(commentFloorPercent) else {
             throw WorkflowRejection(code: "comment_floor_invalid", message: "The comment floor \(commentFloorPercent) % must be between 0 and 100.")
         }
+    }
+
+    /// The largest least common multiple of the maximum scores accepted (10⁹), so that weighted totals computed
+    /// over it stay far within `Int` range.
+    public static let largestCommonDenominator = 1_000_000_000
+
+    /// The least common multiple of the criteria's maximum scores, or nil when it exceeds
+    /// ``largestCommonDenominator`` (or a maximum is not positive).
+    var commonDenominator: Int? {
+        var result = 1
+        for criterion in criteria {
+            guard criterion.maxScore > 0 else { return nil }
+            var (a, b) = (result, criterion.maxScore)
+            while b != 0 { (a, b) = (b, a % b) }
+            let (product, overflow) = (result / a).multipliedReportingOverflow(by: criterion.maxScore)
+            guard !overflow, product <= Scorecard.largestCommonDenominator else { return nil }
+            result = product
+        }
+        return result
     }
 
     /// Whether a score on `criterion` needs a comment (see the comment rule above).
