@@ -1,0 +1,132 @@
+import Foundation
+
+/// The lifecycle of a call (allocation): draft → open → closed → decided → archived.
+public struct CallMachine: Hashable, Sendable {
+    /// The states of a call, each with its configuration.
+    public enum State: Hashable, Sendable, Codable {
+        /// Being prepared; the configuration may still change.
+        case draft(CallConfiguration)
+        /// Accepting proposals until the submission deadline.
+        case open(CallConfiguration)
+        /// No longer accepting proposals; review and decisions are under way.
+        case closed(CallConfiguration)
+        /// Every proposal has been decided.
+        case decided(CallConfiguration)
+        /// Kept for the record only.
+        case archived(CallConfiguration)
+
+        /// The status stored in the database.
+        public var name: String {
+            switch self {
+            case .draft: "draft"
+            case .open: "open"
+            case .closed: "closed"
+            case .decided: "decided"
+            case .archived: "archived"
+            }
+        }
+
+        /// The configuration, whatever the state.
+        public var configuration: CallConfiguration {
+            switch self {
+            case .draft(let configuration), .open(let configuration), .closed(let configuration),
+                 .decided(let configuration), .archived(let configuration):
+                configuration
+            }
+        }
+    }
+
+    /// What the caller must persist or enqueue after an event.
+    public enum Action: Hashable, Sendable {
+        /// Store the new configuration.
+        case storeConfiguration(CallConfiguration)
+        /// Store the opening; schedule the closing job at the submission deadline.
+        case scheduleClosing(at: Date)
+        /// Store the closing; `early` when closed before the submission deadline.
+        case recordClosing(early: Bool)
+        /// Store that every proposal is decided.
+        case recordDecided
+        /// Store the archiving.
+        case recordArchived
+    }
+
+    /// The current state.
+    public private(set) var state: State
+
+    /// Rebuilds a machine from persisted state.
+    public init(state: State) {
+        self.state = state
+    }
+
+    /// Replaces the configuration of a draft call. Secretariat only.
+    /// - Throws: `role_required`, `invalid_transition`.
+    public mutating func configure(_ configuration: CallConfiguration, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, to: "configure a call")
+        switch state {
+        case .draft:
+            state = .draft(configuration)
+            return .storeConfiguration(configuration)
+        case .open, .closed, .decided, .archived:
+            throw illegalTransition("call", event: "configure", state: state.name)
+        }
+    }
+
+    /// Opens a draft call after checking its configuration. Secretariat only.
+    /// - Throws: `role_required`, `invalid_transition`, or a refusal of ``CallConfiguration/validate(at:)``.
+    public mutating func open(at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, to: "open a call")
+        switch state {
+        case .draft(let configuration):
+            try configuration.validate(at: now)
+            state = .open(configuration)
+            return .scheduleClosing(at: configuration.submissionDeadline)
+        case .open, .closed, .decided, .archived:
+            throw illegalTransition("call", event: "open", state: state.name)
+        }
+    }
+
+    /// Closes an open call (the daemon does it at the deadline; the secretariat may close early).
+    /// - Throws: `role_required`, `invalid_transition`.
+    public mutating func close(at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, to: "close a call")
+        switch state {
+        case .open(let configuration):
+            state = .closed(configuration)
+            return .recordClosing(early: now < configuration.submissionDeadline)
+        case .draft, .closed, .decided, .archived:
+            throw illegalTransition("call", event: "close", state: state.name)
+        }
+    }
+
+    /// Marks a closed call decided once no proposal awaits a decision. Fund manager only.
+    /// - Throws: `role_required`, `proposals_undecided`, `invalid_transition`.
+    public mutating func markDecided(undecidedProposals: Int, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.fundManager, to: "mark a call as decided")
+        switch state {
+        case .closed(let configuration):
+            guard undecidedProposals == 0 else {
+                throw WorkflowRejection(
+                    code: "proposals_undecided",
+                    message: "\(undecidedProposals) proposal(s) of the call still await a decision; decide or withdraw them first."
+                )
+            }
+            state = .decided(configuration)
+            return .recordDecided
+        case .draft, .open, .decided, .archived:
+            throw illegalTransition("call", event: "mark_decided", state: state.name)
+        }
+    }
+
+    /// Archives a decided call. Secretariat or administrator.
+    /// - Throws: `role_required`, `invalid_transition`.
+    public mutating func archive(by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, .admin, to: "archive a call")
+        switch state {
+        case .decided(let configuration):
+            state = .archived(configuration)
+            return .recordArchived
+        case .draft, .open, .closed, .archived:
+            throw illegalTransition("call", event: "archive", state: state.name)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// The lifecycle of one tranche: planned → ready (conditions met) → approved (fund manager) → released
+/// (finance officer, not the approver); planned/ready → cancelled.
+public struct TrancheMachine: Hashable, Sendable {
+    /// A person's act with its time.
+    public struct Signature: Hashable, Sendable, Codable {
+        /// Who acted.
+        public let userID: UserID
+        /// Their name at the time.
+        public let name: String
+        /// When.
+        public let at: Date
+    }
+
+    /// The release record, with the idempotency key that produced it.
+    public struct Release: Hashable, Sendable, Codable {
+        /// Who released and when.
+        public let signature: Signature
+        /// The caller's idempotency key.
+        public let idempotencyKey: String
+    }
+
+    /// The states of a tranche; each carries its position (1-based) and amount.
+    public enum State: Hashable, Sendable, Codable {
+        /// Waiting for its conditions.
+        case planned(sequence: Int, amount: Money)
+        /// Conditions met; waiting for the fund manager.
+        case ready(sequence: Int, amount: Money)
+        /// Approved; waiting for the finance officer.
+        case approved(sequence: Int, amount: Money, approval: Signature)
+        /// Paid out.
+        case released(sequence: Int, amount: Money, approval: Signature, release: Release)
+        /// Will not be paid.
+        case cancelled(sequence: Int, amount: Money, reason: String)
+
+        /// The status stored in the database.
+        public var name: String {
+            switch self {
+            case .planned: "planned"
+            case .ready: "ready"
+            case .approved: "approved"
+            case .released: "released"
+            case .cancelled: "cancelled"
+            }
+        }
+    }
+
+    /// What the caller must persist or enqueue after an event.
+    public enum Action: Hashable, Sendable {
+        /// Store readiness and notify the fund manager.
+        case requestApproval
+        /// Store the approval and notify the finance officers.
+        case requestRelease(Signature)
+        /// Store the release and post the ledger movement committed → released for `amount`.
+        case postRelease(amount: Money, Release)
+        /// The same release was asked again with the same key and payload: nothing to do, answer with the first result.
+        case alreadyReleased(Release)
+        /// Store the cancellation.
+        case recordCancellation(reason: String)
+    }
+
+    /// The current state.
+    public private(set) var state: State
+
+    /// Rebuilds a machine from persisted state.
+    public init(state: State) {
+        self.state = state
+    }
+
+    /// Marks a planned tranche ready when no condition is unmet. Secretariat (or the daemon acting as it).
+    /// - Throws: `role_required`, `tranche_conditions_unmet` (listing every unmet condition), `invalid_transition`.
+    public mutating func markReady(unmet: [UnmetCondition], by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, .fundManager, to: "mark a tranche ready")
+        switch state {
+        case .planned(let sequence, let amount):
+            guard unmet.isEmpty else {
+                throw WorkflowRejection(
+                    code: "tranche_conditions_unmet",
+                    message: "Tranche \(sequence) is not ready: " + unmet.map(\.sentence).joined(separator: " ")
+                )
+            }
+            state = .ready(sequence: sequence, amount: amount)
+            return .requestApproval
+        case .ready, .approved, .released, .cancelled:
+            throw illegalTransition("tranche", event: "mark_ready", state: state.name)
+        }
+    }
+
+    /// Approves a ready tranche. Fund manager only.
+    /// - Throws: `role_required`, `invalid_transition`.
+    public mutating func approve(at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.fundManager, to: "approve a tranche")
+        switch state {
+        case .ready(let sequence, let amount):
+            let approval = Signature(userID: actor.userID, name: actor.displayName, at: now)
+            state = .approved(sequence: sequence, amount: amount, approval: approval)
+            return .requestRelease(approval)
+        case .planned, .approved, .released, .cancelled:
+            throw illegalTransition("tranche", event: "approve", state: state.name)
+        }
+    }
+
+    /// Releases an approved tranche. A finance officer who is not the approver; the grant must be active;
+    /// `amount` must be the tranche's. Asking again with the same key and amount returns the first result; the
+    /// same key with another amount is refused.
+    /// - Throws: `role_required`, `same_person_release`, `grant_not_active`, `release_amount_mismatch`,
+    ///   `idempotency_key_reused`, `idempotency_key_missing`, `invalid_transition`.
+    public mutating func release(
+        amount requested: Money, idempotencyKey: String, grant: GrantMachine, at now: Date, by actor: Actor
+    ) throws(WorkflowRejection) -> Action {
+        try actor.require(.financeOfficer, to: "release a tranche")
+        let key = try requireText(idempotencyKey, code: "idempotency_key_missing", "Give an idempotency key so that a retried release is not paid twice.")
+        switch state {
+        case .approved(let sequence, let amount, let approval):
+            guard actor.userID != approval.userID else {
+                throw WorkflowRejection(
+                    code: "same_person_release",
+                    message: "\(actor.displayName) approved this tranche and cannot also release it; another finance officer must release it."
+                )
+            }
+            guard grant.allowsRelease else {
+                throw WorkflowRejection(
+                    code: "grant_not_active",
+                    message: "The grant is \(grant.state.name.replacingOccurrences(of: "_", with: " ")); tranches can only be released while it is active."
+                )
+            }
+            guard requested == amount else {
+                throw WorkflowRejection(
+                    code: "release_amount_mismatch",
+                    message: "Tranche \(sequence) is \(amount.grouped), not \(requested.grouped); release the approved amount."
+                )
+            }
+            let release = Release(signature: Signature(userID: actor.userID, name: actor.displayName, at: now), idempotencyKey: key)
+            state = .released(sequence: sequence, amount: amount, approval: approval, release: release)
+            return .postRelease(amount: amount, release)
+        case .released(_, let amount, _, let release) where release.idempotencyKey == key:
+            guard requested == amount else {
+                throw WorkflowRejection(
+                    code: "idempotency_key_reused",
+                    message: "The idempotency key \"\(key)\" was already used for a release of \(amount.grouped); use a new key for a different request."
+                )
+            }
+            return .alreadyReleased(release)
+        case .planned, .ready, .released, .cancelled:
+            throw illegalTransition("tranche", event: "release", state: state.name)
+        }
+    }
+
+    /// Cancels a tranche that has not been approved. Fund manager only; reason required.
+    /// - Throws: `role_required`, `reason_required`, `invalid_transition`.
+    public mutating func cancel(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.fundManager, to: "cancel a tranche")
+        let reason = try requireText(reason, code: "reason_required", "Give the reason for cancelling the tranche.")
+        switch state {
+        case .planned(let sequence, let amount), .ready(let sequence, let amount):
+            state = .cancelled(sequence: sequence, amount: amount, reason: reason)
+            return .recordCancellation(reason: reason)
+        case .approved, .released, .cancelled:
+            throw illegalTransition("tranche", event: "cancel", state: state.name)
+        }
+    }
+}

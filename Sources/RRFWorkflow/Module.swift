@@ -1,1 +1,0 @@
-// RRFWorkflow module: see DESIGN.md.

@@ -1,0 +1,158 @@
+/// What is planned for a training session.
+public struct SessionPlan: Hashable, Sendable, Codable {
+    /// The course taught.
+    public let course: Course
+    /// The first day.
+    public let startDate: LocalDate
+    /// The last day (certificates are issued on it).
+    public let endDate: LocalDate
+    /// Where it takes place.
+    public let place: String
+    /// The trainer.
+    public let trainerID: UserID
+
+    /// Creates a plan.
+    public init(course: Course, startDate: LocalDate, endDate: LocalDate, place: String, trainerID: UserID) {
+        self.course = course
+        self.startDate = startDate
+        self.endDate = endDate
+        self.place = place
+        self.trainerID = trainerID
+    }
+}
+
+/// One participant's attendance.
+public struct Attendance: Hashable, Sendable, Codable {
+    /// The participant's name.
+    public let name: String
+    /// The participant's organisation.
+    public let organisationID: OrganisationID
+    /// The participant's job, e.g. "Finance officer".
+    public let role: String
+    /// The participant's gender as they state it.
+    public let gender: String
+    /// Whether they passed (and get a certificate).
+    public let passed: Bool
+
+    /// Creates an attendance record.
+    public init(name: String, organisationID: OrganisationID, role: String, gender: String, passed: Bool) {
+        self.name = name
+        self.organisationID = organisationID
+        self.role = role
+        self.gender = gender
+        self.passed = passed
+    }
+}
+
+/// A certificate to issue: the store gives it an id and stores it.
+public struct CertificateGrant: Hashable, Sendable, Codable {
+    /// The participant's name.
+    public let holderName: String
+    /// The participant's organisation.
+    public let organisationID: OrganisationID
+    /// The issue day (the session's last day).
+    public let issuedOn: LocalDate
+    /// The last valid day.
+    public let validThrough: LocalDate
+}
+
+/// The lifecycle of a training session: scheduled → held → closed; scheduled → cancelled.
+public struct TrainingSessionMachine: Hashable, Sendable {
+    /// The states of a session.
+    public enum State: Hashable, Sendable, Codable {
+        /// Planned.
+        case scheduled(SessionPlan)
+        /// Took place; attendance recorded.
+        case held(SessionPlan, [Attendance])
+        /// Finished; certificates issued.
+        case closed(SessionPlan, [Attendance])
+        /// Will not take place.
+        case cancelled(SessionPlan, reason: String)
+
+        /// The status stored in the database.
+        public var name: String {
+            switch self {
+            case .scheduled: "scheduled"
+            case .held: "held"
+            case .closed: "closed"
+            case .cancelled: "cancelled"
+            }
+        }
+    }
+
+    /// What the caller must persist or enqueue after an event.
+    public enum Action: Hashable, Sendable {
+        /// Store the attendance.
+        case recordAttendance([Attendance])
+        /// Store the closure, issue these certificates and re-evaluate training conditions of the organisations.
+        case issueCertificates([CertificateGrant])
+        /// Store the cancellation and notify the registered participants.
+        case notifyCancellation(reason: String)
+    }
+
+    /// The current state.
+    public private(set) var state: State
+
+    /// Rebuilds a machine from persisted state.
+    public init(state: State) {
+        self.state = state
+    }
+
+    /// Records the attendance once the session has started. The session's trainer or the secretariat.
+    /// - Throws: `role_required`, `not_session_trainer`, `session_not_started`, `attendance_empty`, `invalid_transition`.
+    public mutating func recordHeld(attendance: [Attendance], on today: LocalDate, by actor: Actor) throws(WorkflowRejection) -> Action {
+        switch state {
+        case .scheduled(let plan):
+            try requireTrainer(actor, plan)
+            guard today >= plan.startDate else {
+                throw WorkflowRejection(code: "session_not_started", message: "The session starts on \(plan.startDate); record attendance once it has taken place.")
+            }
+            guard !attendance.isEmpty else {
+                throw WorkflowRejection(code: "attendance_empty", message: "No participant was recorded; add the attendance list or cancel the session.")
+            }
+            state = .held(plan, attendance)
+            return .recordAttendance(attendance)
+        case .held, .closed, .cancelled:
+            throw illegalTransition("training session", event: "record_held", state: state.name)
+        }
+    }
+
+    /// Closes a held session and issues a certificate to every participant who passed, dated the session's last day.
+    /// The session's trainer or the secretariat.
+    /// - Throws: `role_required`, `not_session_trainer`, `invalid_transition`.
+    public mutating func close(by actor: Actor) throws(WorkflowRejection) -> Action {
+        switch state {
+        case .held(let plan, let attendance):
+            try requireTrainer(actor, plan)
+            let validThrough = plan.course.lastValidDay(issuedOn: plan.endDate)
+            let grants = attendance.filter(\.passed).map {
+                CertificateGrant(holderName: $0.name, organisationID: $0.organisationID, issuedOn: plan.endDate, validThrough: validThrough)
+            }
+            state = .closed(plan, attendance)
+            return .issueCertificates(grants)
+        case .scheduled, .closed, .cancelled:
+            throw illegalTransition("training session", event: "close", state: state.name)
+        }
+    }
+
+    /// Cancels a scheduled session. The session's trainer or the secretariat; reason required.
+    /// - Throws: `role_required`, `not_session_trainer`, `reason_required`, `invalid_transition`.
+    public mutating func cancel(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
+        switch state {
+        case .scheduled(let plan):
+            try requireTrainer(actor, plan)
+            let reason = try requireText(reason, code: "reason_required", "Give the reason for cancelling the session.")
+            state = .cancelled(plan, reason: reason)
+            return .notifyCancellation(reason: reason)
+        case .held, .closed, .cancelled:
+            throw illegalTransition("training session", event: "cancel", state: state.name)
+        }
+    }
+
+    private func requireTrainer(_ actor: Actor, _ plan: SessionPlan) throws(WorkflowRejection) {
+        try actor.require(.trainer, .secretariat, to: "manage a training session")
+        guard actor.has(.secretariat) || actor.userID == plan.trainerID else {
+            throw WorkflowRejection(code: "not_session_trainer", message: "\(actor.displayName) is not this session's trainer; the session's trainer or the secretariat must do it.")
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import RRFWorkflow
+import Testing
+
+@Suite struct GrantMachineTests {
+    let terms = GrantTerms(amount: money("100000 USD"), risk: .medium, startDate: day("2026-12-01"), endDate: day("2027-05-31"))
+
+    @Test func transitionTableCoversEveryStateAndEvent() {
+        let expected = table([
+            ("agreement_pending", "sign", "active"), ("active", "suspend", "suspended"), ("suspended", "resume", "active"),
+            ("active", "begin_closing", "closing"), ("closing", "close", "closed"),
+            ("agreement_pending", "terminate", "terminated"), ("active", "terminate", "terminated"),
+            ("suspended", "terminate", "terminated"), ("closing", "terminate", "terminated"),
+        ])
+        #expect(verifyTable(GrantMachine.self, expected: expected) == [])
+    }
+
+    @Test func signingPlansTranchesAndReports() throws {
+        var grant = GrantMachine(state: .agreementPending(terms))
+        #expect(rejectionCode { try grant.sign(on: Fixture.today, policy: .standard, by: Fixture.finance) } == "role_required")
+        let action = try grant.sign(on: Fixture.today, policy: .standard, by: Fixture.manager)
+        let reports = ReportSchedule.reports(from: terms.startDate, to: terms.endDate, risk: .medium)
+        #expect(action == .createTranches([money("50000 USD"), money("30000 USD"), money("20000 USD")], reports: reports))
+        #expect(grant.allowsRelease)
+    }
+
+    @Test func suspensionAndClosure() throws {
+        var grant = GrantMachine(state: .active(terms, signedOn: Fixture.today))
+        #expect(rejectionCode { try grant.suspend(reason: "", by: Fixture.manager) } == "reason_required")
+        #expect(try grant.suspend(reason: "Audit", by: Fixture.manager) == .holdReleases(reason: "Audit"))
+        #expect(!grant.allowsRelease)
+        #expect(try grant.resume(by: Fixture.manager) == .resumeReleases)
+        #expect(rejectionCode { try grant.beginClosing(by: Fixture.partner) } == "role_required")
+        #expect(try grant.beginClosing(by: Fixture.secretariat) == .awaitFinalAcceptance)
+        #expect(!grant.allowsRelease)
+        #expect(rejectionCode { try grant.close(finalReportAccepted: false, released: money("100000 USD"), spent: money("90000 USD"), by: Fixture.manager) }
+            == "final_report_not_accepted")
+        #expect(rejectionCode { try grant.close(finalReportAccepted: true, released: money("100000 USD"), spent: money("100000.01 USD"), by: Fixture.manager) }
+            == "spent_exceeds_released")
+        #expect(try grant.close(finalReportAccepted: true, released: money("100000 USD"), spent: money("91234.56 USD"), by: Fixture.manager)
+            == .refund(money("8765.44 USD")))
+        #expect(grant.state == .closed(terms, refund: money("8765.44 USD")))
+    }
+
+    @Test func terminationDecommitsTheUnreleased() throws {
+        var grant = GrantMachine(state: .suspended(terms, signedOn: Fixture.today, reason: "Audit"))
+        #expect(rejectionCode { try grant.terminate(reason: "Fraud", released: money("100000.01 USD"), by: Fixture.manager) } == "released_exceeds_grant")
+        #expect(rejectionCode { try grant.terminate(reason: "Fraud", released: money("1 EUR"), by: Fixture.manager) } == "currency_mismatch")
+        #expect(try grant.terminate(reason: "Fraud", released: money("50000 USD"), by: Fixture.manager) == .decommit(money("50000 USD")))
+        #expect(grant.state == .terminated(terms, reason: "Fraud"))
+    }
+}
+
+@Suite struct TrancheMachineTests {
+    let amount = money("50000 USD")
+    var activeGrant: GrantMachine {
+        GrantMachine(state: .active(GrantTerms(amount: money("100000 USD"), risk: .low, startDate: Fixture.today, endDate: day("2027-05-31")), signedOn: Fixture.today))
+    }
+
+    @Test func transitionTableCoversEveryStateAndEvent() {
+        let expected = table([
+            ("planned", "mark_ready", "ready"), ("ready", "approve", "approved"), ("approved", "release", "released"),
+            ("planned", "cancel", "cancelled"), ("ready", "cancel", "cancelled"),
+        ])
+        #expect(verifyTable(TrancheMachine.self, expected: expected) == [])
+    }
+
+    @Test func readinessListsEveryUnmetCondition() throws {
+        var tranche = TrancheMachine(state: .planned(sequence: 2, amount: amount))
+        let unmet = TrancheConditions(
+            agreementSigned: true, previous: PreviousTrancheReport(reportAccepted: false, received: amount, spent: money("1000 USD")), trainingShortfalls: []
+        ).unmet(spendThresholdPercent: 70)
+        do {
+            _ = try tranche.markReady(unmet: unmet, by: Fixture.secretariat)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.code == "tranche_conditions_unmet")
+            #expect(error.message.hasPrefix("Tranche 2 is not ready: The financial report for the previous tranche has not been accepted. Only 1,000.00 USD"))
+        }
+        #expect(try tranche.markReady(unmet: [], by: Fixture.secretariat) == .requestApproval)
+    }
+
+    func approved() throws -> TrancheMachine {
+        var tranche = TrancheMachine(state: .ready(sequence: 1, amount: amount))
+        _ = try tranche.approve(at: Fixture.now, by: Fixture.manager)
+        return tranche
+    }
+
+    @Test func fourEyesRelease() throws {
+        var ready = TrancheMachine(state: .ready(sequence: 1, amount: amount))
+        #expect(rejectionCode { try ready.approve(at: Fixture.now, by: Fixture.finance) } == "role_required")
+        var tranche = try approved()
+        let approverWhoIsAlsoFinance = actor("Both", [.fundManager, .financeOfficer])
+        var selfApproved = TrancheMachine(state: .ready(sequence: 1, amount: amount))
+        _ = try selfApproved.approve(at: Fixture.now, by: approverWhoIsAlsoFinance)
+        #expect(rejectionCode { try selfApproved.release(amount: amount, idempotencyKey: "k", grant: activeGrant, at: Fixture.now, by: approverWhoIsAlsoFinance) }
+            == "same_person_release")
+        #expect(rejectionCode { try tranche.release(amount: amount, idempotencyKey: "k", grant: activeGrant, at: Fixture.now, by: Fixture.manager) } == "role_required")
+        #expect(rejectionCode { try tranche.release(amount: amount, idempotencyKey: " ", grant: activeGrant, at: Fixture.now, by: Fixture.finance) } == "idempotency_key_missing")
+        #expect(rejectionCode { try tranche.release(amount: money("50000.01 USD"), idempotencyKey: "k", grant: activeGrant, at: Fixture.now, by: Fixture.finance) }
+            == "release_amount_mismatch")
+        let action = try tranche.release(amount: amount, idempotencyKey: "k", grant: activeGrant, at: Fixture.now, by: Fixture.finance)
+        guard case .postRelease(let released, let release) = action else {
+            Issue.record("unexpected \(action)")
+            return
+        }
+        #expect(released == amount && release.signature.userID == Fixture.finance.userID && release.idempotencyKey == "k")
+        // Replays.
+        #expect(try tranche.release(amount: amount, idempotencyKey: "k", grant: activeGrant, at: Fixture.now, by: Fixture.otherFinance) == .alreadyReleased(release))
+        #expect(rejectionCode { try tranche.release(amount: money("1 USD"), idempotencyKey: "k", grant: activeGrant, at: Fixture.now, by: Fixture.finance) }
+            == "idempotency_key_reused")
+        #expect(rejectionCode { try tranche.release(amount: amount, idempotencyKey: "other", grant: activeGrant, at: Fixture.now, by: Fixture.finance) }
+            == "invalid_transition")
+    }
+
+    @Test(arguments: ["suspended", "agreement_pending", "closing", "terminated"])
+    func releaseRefusedUnlessTheGrantIsActive(status: String) throws {
+        let terms = GrantTerms(amount: money("100000 USD"), risk: .low, startDate: Fixture.today, endDate: day("2027-05-31"))
+        let states: [GrantMachine.State] = [
+            .suspended(terms, signedOn: Fixture.today, reason: "Audit"), .agreementPending(terms), .closing(terms, signedOn: Fixture.today),
+            .terminated(terms, reason: "Fraud"),
+        ]
+        let grant = GrantMachine(state: try #require(states.first { $0.name == status }))
+        var tranche = try approved()
+        #expect(rejectionCode { try tranche.release(amount: amount, idempotencyKey: "k", grant: grant, at: Fixture.now, by: Fixture.finance) } == "grant_not_active")
+        #expect(tranche.state.name == "approved")
+    }
+
+    @Test func cancellation() throws {
+        var tranche = TrancheMachine(state: .planned(sequence: 3, amount: amount))
+        #expect(rejectionCode { try tranche.cancel(reason: "", by: Fixture.manager) } == "reason_required")
+        #expect(rejectionCode { try tranche.cancel(reason: "Terminated", by: Fixture.finance) } == "role_required")
+        #expect(try tranche.cancel(reason: "Terminated", by: Fixture.manager) == .recordCancellation(reason: "Terminated"))
+    }
+}
+
+@Suite struct ReportMachineTests {
+    let spec = ReportSpec(kind: .interim, periodStart: day("2026-09-01"), periodEnd: day("2026-11-30"), dueDate: day("2026-12-30"))
+
+    @Test func transitionTableCoversEveryStateAndEvent() {
+        let expected = table([
+            ("scheduled", "mark_due", "due"), ("due", "submit", "submitted"), ("returned", "submit", "submitted"),
+            ("submitted", "accept", "accepted"), ("submitted", "return", "returned"),
+        ])
+        #expect(verifyTable(ReportMachine.self, expected: expected) == [])
+    }
+
+    @Test func lifecycleAndOverdue() throws {
+        var report = ReportMachine(state: .scheduled(spec))
+        #expect(rejectionCode { try report.markDue(on: day("2026-11-30"), by: Fixture.secretariat) } == "report_period_not_ended")
+        #expect(try report.markDue(on: day("2026-12-01"), by: Fixture.secretariat) == .remindOrganisation(dueDate: day("2026-12-30")))
+        #expect(!report.isOverdue(on: day("2026-12-30")))
+        #expect(report.isOverdue(on: day("2026-12-31")))
+        #expect(rejectionCode { try report.submit(narrative: "x", spent: money("1 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.outsider) }
+            == "actor_not_in_organisation")
+        #expect(rejectionCode { try report.submit(narrative: " ", spent: money("1 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner) }
+            == "required_field_missing")
+        #expect(rejectionCode {
+            try report.submit(narrative: "x", spent: Money(minorUnits: -1, currency: usd), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+        } == "amount_negative")
+        _ = try report.submit(narrative: "Wells", spent: money("40000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+        #expect(!report.isOverdue(on: day("2027-01-31")))
+        #expect(rejectionCode { try report.returnForChanges(reason: "", by: Fixture.secretariat) } == "reason_required")
+        #expect(try report.returnForChanges(reason: "Receipts", by: Fixture.secretariat) == .notifyReturned(reason: "Receipts"))
+        #expect(report.isOverdue(on: day("2027-01-31")))
+        _ = try report.submit(narrative: "Wells, receipts", spent: money("45000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+        #expect(rejectionCode { try report.accept(by: Fixture.partner) } == "role_required")
+        #expect(try report.accept(by: Fixture.manager) == .evaluateNextTranche(spent: money("45000 USD")))
+    }
+
+    @Test func finalReportClosesTheGrant() throws {
+        let final = ReportSpec(kind: .final, periodStart: day("2026-09-01"), periodEnd: day("2027-02-28"), dueDate: day("2027-04-29"))
+        let submission = try {
+            var report = ReportMachine(state: .due(final))
+            _ = try report.submit(narrative: "Done", spent: money("99000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+            return report
+        }()
+        var report = submission
+        #expect(try report.accept(by: Fixture.secretariat) == .closeGrant(spent: money("99000 USD")))
+    }
+}
+
+@Suite struct ReportScheduleTests {
+    @Test func mediumRiskQuarterly() {
+        let reports = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .medium)
+        #expect(reports.map(\.kind) == [.interim, .final])
+        #expect(reports[0].periodEnd == day("2027-02-28") && reports[0].dueDate == day("2027-03-30"))
+        #expect(reports[1].periodStart == day("2026-12-01") && reports[1].dueDate == day("2027-07-30"))
+    }
+
+    @Test func highRiskEveryTwoMonthsOverMonthEnds() {
+        let reports = ReportSchedule.reports(from: day("2027-01-31"), to: day("2027-12-30"), risk: .high)
+        #expect(reports.filter { $0.kind == .interim }.map(\.periodEnd.description)
+            == ["2027-03-30", "2027-05-30", "2027-07-30", "2027-09-29", "2027-11-29"])
+        #expect(reports[1].periodStart == day("2027-03-31"))
+        #expect(reports.last?.dueDate == day("2028-02-28"))
+    }
+
+    @Test func shortLowRiskGrantHasOnlyAFinalReport() {
+        let reports = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .low)
+        #expect(reports.map(\.kind) == [.final])
+    }
+}
