@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import RRFStore
+
+/// Runs a command body and turns every error into a plain sentence on stderr and a documented exit code;
+/// technical detail (SQLSTATE, constraint) is added only with `RRF_DEBUG=1`.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as StoreError {
+        fail(error.message, code: exitCode(for: error.kind), detail: error.underlying?.description)
+    } catch let error as PostgresError {
+        switch error.kind {
+        case .connectionFailed:
+            fail("\(error.message.prefix(1).uppercased())\(error.message.dropFirst()). \(error.hint ?? "")", code: 7, detail: nil)
+        case .connectionClosed:
+            fail("The connection to the database was lost. Check that PostgreSQL is running, then run the command again.", code: 7, detail: error.description)
+        case .server, .decoding, .timeout, .misuse:
+            fail("The command failed because of an unexpected database error. Run it again with RRF_DEBUG=1 for details and report it.", code: 1, detail: error.description)
+        }
+    }
+}
+
+private func exitCode(for kind: StoreError.Kind) -> Int32 {
+    switch kind {
+    case .rejected: 3
+    case .notFound: 4
+    case .conflict: 5
+    case .forbidden: 6
+    case .configuration: 7
+    case .internal: 1
+    }
+}
+
+private func fail(_ message: String, code: Int32, detail: String?) -> Never {
+    var text = "error: \(message)\n"
+    if let detail, ProcessInfo.processInfo.environment["RRF_DEBUG"] == "1" { text += "detail: \(detail)\n" }
+    FileHandle.standardError.write(Data(text.utf8))
+    exit(code)
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// `rrfctl`: the admin CLI of the Rapid Response Fund.
+@main
+struct RRFCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rrfctl",
+        abstract: "Operate a Rapid Response Fund: partners, calls, proposals, reviews, grants, training and the daemon's jobs.",
+        discussion: """
+            The database comes from --database-url, DATABASE_URL, or the standard PostgreSQL settings \
+            (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass).
+
+            Exit codes: 0 success; 1 unexpected failure; 2 usage error; 3 refused by a rule of the fund; \
+            4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
+            7 configuration or database unreachable.
+            """,
+        version: RRFVersion.current,
+        subcommands: [DatabaseCommand.self]
+    )
+}
+
+/// The version printed by `--version`.
+enum RRFVersion {
+    static let current = "0.1.0"
+}

@@ -1,1 +1,0 @@
-print("rrfctl: not yet implemented")
