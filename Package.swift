@@ -74,6 +74,12 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        // `swift run -c release rrfbench`: job-queue throughput and wake-up latency on a throwaway PostgreSQL.
+        .executableTarget(
+            name: "rrfbench",
+            dependencies: ["JobQueue", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: sharedSettings
+        ),
         // Test helpers shared by the test targets: a throwaway cluster per test process, a fresh database per test.
         .target(
             name: "RRFTestSupport",

@@ -8,7 +8,7 @@ CREATE TABLE audit_events (
     event_type    text        NOT NULL CHECK (event_type <> ''),
     actor         text        NOT NULL,
     occurred_at   timestamptz NOT NULL,
-    payload       jsonb       NOT NULL,
+    payload       text        NOT NULL, -- canonical JSON (sorted keys), exactly the bytes that were hashed
     previous_hash text        NOT NULL,
     hash          text        NOT NULL,
     UNIQUE (stream, sequence)

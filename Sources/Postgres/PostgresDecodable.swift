@@ -24,6 +24,13 @@ extension Int32: PostgresDecodable {
     }
 }
 
+extension Int16: PostgresDecodable {
+    public init(postgresText text: String, type: UInt32) throws {
+        guard let value = Int16(text) else { throw PostgresError.cannotDecode(text, as: "Int16") }
+        self = value
+    }
+}
+
 extension Int: PostgresDecodable {
     public init(postgresText text: String, type: UInt32) throws {
         guard let value = Int(text) else { throw PostgresError.cannotDecode(text, as: "Int") }

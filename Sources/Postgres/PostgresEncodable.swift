@@ -28,6 +28,10 @@ extension Int32: PostgresEncodable {
     public var postgresParameter: PostgresParameter { .text(String(self)) }
 }
 
+extension Int16: PostgresEncodable {
+    public var postgresParameter: PostgresParameter { .text(String(self)) }
+}
+
 extension Int: PostgresEncodable {
     public var postgresParameter: PostgresParameter { .text(String(self)) }
 }

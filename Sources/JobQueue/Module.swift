@@ -1,1 +1,0 @@
-// JobQueue module: see DESIGN.md.

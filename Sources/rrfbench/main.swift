@@ -1,0 +1,1 @@
+print("rrfbench: not yet implemented")
