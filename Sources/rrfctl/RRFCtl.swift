@@ -15,7 +15,9 @@ struct RRFCtl: ParsableCommand {
             7 configuration or database unreachable.
             """,
         version: RRFVersion.current,
-        subcommands: [DatabaseCommand.self]
+        subcommands: [
+            DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
+        ]
     )
 }
 
