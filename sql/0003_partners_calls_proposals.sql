@@ -71,7 +71,9 @@ CREATE TABLE calls (
                                     CONSTRAINT calls_state_known CHECK (state IN ('draft', 'open', 'closed', 'decided', 'archived')),
     version             integer     NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at          timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT calls_deadlines_ordered CHECK (review_deadline > submission_deadline)
+    CONSTRAINT calls_deadlines_ordered CHECK (review_deadline > submission_deadline),
+    -- Target of proposals_currency_of_call.
+    CONSTRAINT calls_id_currency_key UNIQUE (id, currency)
 );
 
 -- The budget envelope of each funded cluster of a call; committed grows with approvals.
@@ -126,7 +128,8 @@ CREATE TABLE proposals (
     approved_minor    bigint      CONSTRAINT proposals_approved_positive CHECK (approved_minor > 0),
     justification     text,
     version           integer     NOT NULL DEFAULT 1 CHECK (version >= 1),
-    -- A proposal goes to a cluster the call funds.
+    -- A proposal is in its call's currency and goes to a cluster the call funds.
+    CONSTRAINT proposals_currency_of_call FOREIGN KEY (call_id, currency) REFERENCES calls (id, currency),
     CONSTRAINT proposals_cluster_funded FOREIGN KEY (call_id, cluster) REFERENCES call_envelopes (call_id, cluster),
     CONSTRAINT proposals_approved_within_request CHECK (approved_minor <= requested_minor),
     CONSTRAINT proposals_approved_amount_iff_approval CHECK ((decision IS NOT DISTINCT FROM 'approve') = (approved_minor IS NOT NULL)),

@@ -33,6 +33,7 @@ enum ConstraintMessages {
         "proposals_beneficiaries_positive": ("beneficiaries_not_positive", "The number of beneficiaries must be above zero."),
         "proposals_requested_positive": ("requested_amount_not_positive", "The requested amount must be above zero."),
         "proposals_duration_range": ("duration_out_of_range", "The duration must be 1 to 24 months."),
+        "proposals_currency_of_call": ("currency_differs_from_call", "A proposal must be in its call's currency; state the amount in the call's currency."),
         "proposals_cluster_funded": ("cluster_not_funded", "The call does not fund this cluster; choose one of the call's clusters."),
         "proposals_approved_within_request": ("amount_exceeds_request", "The approved amount is more than requested; approve at most the requested amount."),
         "proposals_approved_positive": ("amount_not_positive", "The approved amount must be above zero; reject the proposal instead."),

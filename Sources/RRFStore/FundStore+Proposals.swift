@@ -52,6 +52,10 @@ public struct ProposalSubmission: Codable, Sendable, Equatable {
 
     /// The draft for the workflow's ``SubmissionCheck``, parsing cluster and amounts.
     func draft() throws -> ProposalDraft {
+        // libpq passes text as C strings: a NUL would silently cut the value short, so refuse it.
+        for (field, text) in [("title", title), ("summary", summary ?? "")] where text.contains("\u{0}") {
+            throw StoreError.rejected("\(field)_invalid", "The \(field) contains a NUL character; remove it.")
+        }
         let cluster = try Cluster(code: cluster.trimmingCharacters(in: .whitespaces))
         let requested = try Money(parsing: requested)
         var lines: [BudgetLine] = []
@@ -223,14 +227,9 @@ extension FundStore {
             let draft = try submission.draft()
             let summary = try Self.summary(submission.summary)
             var machine = ProposalMachine(state: .draft)
-            let check = SubmissionCheck(
-                draft: draft, organisationID: OrganisationID(organisation.id), organisation: organisation.machine,
-                call: call.machine, actor: context.actor, now: context.now, calendar: calendar, isRevision: false
+            let (round, requested, decisionDue) = try runSubmission(
+                &machine, draft: draft, organisation: organisation, call: call, context: context, isRevision: false
             )
-            let action = try machine.submit(check)
-            guard case .recordSubmission(let round, let requested, let decisionDue) = action else {
-                throw StoreError(.internal, code: "unexpected_action", "The proposal machine answered a submission with \(action).")
-            }
             let reference = try nextReference(on: context)
             let id = UUID()
             try context.connection.query(
@@ -268,14 +267,9 @@ extension FundStore {
             }
             let draft = try revised?.draft() ?? loaded.draft
             let summary = try revised.map { try Self.summary($0.summary) } ?? loaded.summary
-            let check = SubmissionCheck(
-                draft: draft, organisationID: OrganisationID(organisation.id), organisation: organisation.machine,
-                call: call.machine, actor: context.actor, now: context.now, calendar: calendar, isRevision: true
+            let (round, requested, decisionDue) = try runSubmission(
+                &machine, draft: draft, organisation: organisation, call: call, context: context, isRevision: true
             )
-            let action = try machine.resubmit(check)
-            guard case .recordSubmission(let round, let requested, let decisionDue) = action else {
-                throw StoreError(.internal, code: "unexpected_action", "The proposal machine answered a resubmission with \(action).")
-            }
             try context.updateVersioned(
                 """
                 UPDATE proposals SET state = $3, round = $4, cluster = $5, title = $6, summary = $7, locations = $8::text[],
@@ -325,7 +319,7 @@ extension FundStore {
                 try context.audit(stream, "proposal.screening_failed", record)
                 try context.enqueue(notify(record, event: "proposal.screening_failed", message: "Proposal \(record.reference) did not pass screening: \(reason)"))
             case .recordSubmission, .requestDecision, .commitFunds, .recordDecision, .cancelReviews:
-                throw StoreError(.internal, code: "unexpected_action", "The proposal machine answered screening with \(action).")
+                throw Self.unexpected(action, answering: "screening")
             }
             return record
         }
@@ -367,7 +361,7 @@ extension FundStore {
             case .recordDecision(let other):
                 recorded = other
             case .recordSubmission, .assignReviewers, .notifyIneligible, .requestDecision, .cancelReviews:
-                throw StoreError(.internal, code: "unexpected_action", "The proposal machine answered a decision with \(action).")
+                throw Self.unexpected(action, answering: "a decision")
             }
             try context.updateVersioned(
                 """
@@ -403,7 +397,7 @@ extension FundStore {
         try proposalCommand("proposal.withdraw", reference, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
             let action = try machine.withdraw(reason: reason, organisationID: OrganisationID(loaded.organisationID), by: context.actor)
             guard case .cancelReviews(let reason) = action else {
-                throw StoreError(.internal, code: "unexpected_action", "The proposal machine answered a withdrawal with \(action).")
+                throw Self.unexpected(action, answering: "a withdrawal")
             }
             try context.updateVersioned(
                 "UPDATE proposals SET state = $3, withdrawal_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
@@ -473,6 +467,27 @@ extension FundStore {
             throw StoreError.notFound("No proposal has the reference \(text); list them with `rrfctl proposal list`.")
         }
         return try ProposalRecord(row: row)
+    }
+
+    /// Runs the ``SubmissionCheck`` through `submit` or, for a revision, `resubmit`; returns what to record.
+    private func runSubmission(
+        _ machine: inout ProposalMachine, draft: ProposalDraft, organisation: OrganisationRecord, call: CallRecord,
+        context: CommandContext, isRevision: Bool
+    ) throws -> (round: Int, requested: Money, decisionDue: Date) {
+        let check = SubmissionCheck(
+            draft: draft, organisationID: OrganisationID(organisation.id), organisation: organisation.machine,
+            call: call.machine, actor: context.actor, now: context.now, calendar: calendar, isRevision: isRevision
+        )
+        let action = isRevision ? try machine.resubmit(check) : try machine.submit(check)
+        guard case .recordSubmission(let round, let requested, let decisionDue) = action else {
+            throw Self.unexpected(action, answering: isRevision ? "a resubmission" : "a submission")
+        }
+        return (round, requested, decisionDue)
+    }
+
+    /// A machine answered an event with an action the command does not expect: a defect.
+    static func unexpected(_ action: ProposalMachine.Action, answering event: String) -> StoreError {
+        StoreError(.internal, code: "unexpected_action", "The proposal machine answered \(event) with \(action); this is a defect, please report it.")
     }
 
     /// The next reference of the current year from the per-year counter (the row lock serialises submitters).

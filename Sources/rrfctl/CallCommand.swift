@@ -67,18 +67,10 @@ struct CallCommand: ParsableCommand {
                     guard let code, let title, let currency, let ceiling, let submissionDeadline, let reviewDeadline else {
                         throw StoreError(.rejected, code: "call_options_missing", "Give the call's code, --title, --currency, --ceiling, --submission-deadline and --review-deadline, or --file.")
                     }
-                    var pairs: [String: String] = [:]
-                    for envelope in envelopes {
-                        let parts = envelope.split(separator: "=", maxSplits: 1).map(String.init)
-                        guard parts.count == 2 else {
-                            throw StoreError(.rejected, code: "envelope_format", "\"\(envelope)\" is not an envelope; write it like health=200000 USD.")
-                        }
-                        pairs[parts[0]] = parts[1]
-                    }
                     definition = File(
                         code: code, title: title, kind: kind, currency: currency, ceiling: ceiling, submissionDeadline: submissionDeadline,
                         reviewDeadline: reviewDeadline, decisionSLAHours: decisionSlaHours, decisionSLADays: decisionSlaDays,
-                        envelopes: pairs, scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
+                        envelopes: try envelopePairs(envelopes), scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
                     )
                 }
                 let record = try database.store().createCall(code: definition.code, configuration: try configuration(definition), as: try actor.resolved())
@@ -121,16 +113,8 @@ struct CallCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                var pairs: [String: String] = [:]
-                for envelope in envelopes {
-                    let parts = envelope.split(separator: "=", maxSplits: 1).map(String.init)
-                    guard parts.count == 2 else {
-                        throw StoreError(.rejected, code: "envelope_format", "\"\(envelope)\" is not an envelope; write it like wash=150000 USD.")
-                    }
-                    pairs[parts[0]] = parts[1]
-                }
                 let record = try database.store().setCallEnvelopes(
-                    code, try envelopeAmounts(pairs), expectedVersion: version.expectedVersion, as: try actor.resolved()
+                    code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: try actor.resolved()
                 )
                 try show(record, output)
             }
@@ -204,6 +188,19 @@ struct CallCommand: ParsableCommand {
             try reportingFailures { try show(try database.store().call(code), output) }
         }
     }
+}
+
+/// `--envelope cluster=amount` options split into cluster → amount text.
+private func envelopePairs(_ options: [String]) throws -> [String: String] {
+    var pairs: [String: String] = [:]
+    for option in options {
+        let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            throw StoreError(.rejected, code: "envelope_format", "\"\(option)\" is not an envelope; write it like health=200000 USD.")
+        }
+        pairs[parts[0]] = parts[1]
+    }
+    return pairs
 }
 
 /// `cluster → "amount CUR"` parsed into money per cluster.

@@ -85,9 +85,9 @@ struct ProposalCommand: ParsableCommand {
         )
         @Argument(help: "The proposal's reference.") var reference: String
         @Argument(help: "approve, reject or revise.") var decision: String
-        @Option(help: "The approved amount with its currency (approve).") var amount: String?
-        @Option(help: "The written justification (approve, reject).") var justification: String?
-        @Option(help: "What must change (revise).") var reason: String?
+        @Option(parsing: .unconditional, help: "The approved amount with its currency (approve).") var amount: String?
+        @Option(parsing: .unconditional, help: "The written justification (approve, reject).") var justification: String?
+        @Option(parsing: .unconditional, help: "What must change (revise).") var reason: String?
         @OptionGroup var version: VersionOptions
         @OptionGroup var actor: ActorOptions
         @OptionGroup var database: DatabaseOptions

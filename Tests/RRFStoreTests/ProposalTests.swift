@@ -107,6 +107,30 @@ import Testing
             let record = try fund.store.submitProposal(Fund.submission(title: title), as: "ngo")
             #expect(try fund.store.proposal(record.reference).title == title)
             #expect(try AuditLog.verify(on: db.connect()).isEmpty)
+            #expect(refusal { _ = try fund.store.submitProposal(Fund.submission(title: "cut\u{0}here"), as: "ngo") }?.code == "title_invalid")
+        }
+    }
+
+    @Test func theSchemaKeepsProposalsInTheCallsCurrencyAndFundedClusters() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let record = try fund.store.submitProposal(Fund.submission(), as: "ngo")
+            let connection = try db.connect()
+            for (sql, constraint) in [
+                ("UPDATE proposals SET currency = 'EUR' WHERE id = $1", "proposals_currency_of_call"),
+                ("UPDATE proposals SET cluster = 'education' WHERE id = $1", "proposals_cluster_funded"),
+                ("UPDATE proposals SET state = 'approved' WHERE id = $1", "proposals_decision_recorded"),
+                ("UPDATE proposals SET state = 'ineligible' WHERE id = $1", "proposals_screening_reason_present"),
+                ("UPDATE proposals SET approved_minor = requested_minor + 1, decision = 'approve' WHERE id = $1", "proposals_approved_within_request"),
+                ("UPDATE proposals SET state = 'lost' WHERE id = $1", "proposals_state_known"),
+            ] {
+                do {
+                    try connection.query(sql, [record.id])
+                    Issue.record("\(sql) was accepted")
+                } catch let error as PostgresError {
+                    #expect(error.constraint == constraint, "\(sql): \(error)")
+                }
+            }
         }
     }
 }

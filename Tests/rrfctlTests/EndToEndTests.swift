@@ -148,6 +148,20 @@ extension PostgresConfiguration {
             #expect(bad.stderr.hasPrefix("error: "))
             #expect(bad.stderr.contains("12,5x"))
             #expect(!bad.stderr.contains("SQLSTATE"))
+            for arguments in [
+                ["proposal", "decide", reference, "approve", "--amount", "-5 USD", "--justification", "ok"],
+                ["proposal", "decide", reference, "approve", "--amount", "5 ZZZ", "--justification", "ok"],
+                ["proposal", "decide", reference, "approve", "--amount", "abc", "--justification", "ok"],
+                ["proposal", "decide", reference, "reject", "--justification", "   "],
+                ["org", "assess", "NGO-ALPHA", "--risk", "low", "--expires", "2026-02-30"],
+                ["org", "assess", "NGO-ALPHA", "--risk", "extreme", "--expires", "2030-01-01"],
+            ] {
+                let refused = cli.finish(try cli.start(arguments, actor: arguments[0] == "org" ? "sec" : "fm"))
+                #expect(refused.status == 3, "\(arguments): \(refused.stderr)")
+                #expect(refused.stderr.hasPrefix("error: ") && refused.stderr.hasSuffix(".\n"), "\(refused.stderr)")
+            }
+            let unchanged = try cli.ok("proposal", "show", reference, "--json")
+            #expect(unchanged.stdout.contains("\"state\" : \"scored\""))
             let noActor = try cli.run("proposal", "decide", reference, "reject", "--justification", "No.")
             #expect(noActor.status == 6)
             #expect(noActor.stderr.contains("--as"))
