@@ -10,13 +10,14 @@ struct RRFCtl: ParsableCommand {
             The database comes from --database-url, DATABASE_URL, or the standard PostgreSQL settings \
             (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass).
 
-            Exit codes: 0 success; 1 unexpected failure; 2 usage error; 3 refused by a rule of the fund; \
+            Exit codes: 0 success; 1 unexpected failure; 64 usage error; 3 refused by a rule of the fund; \
             4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
             7 configuration or database unreachable.
             """,
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
+            WorkflowCommand.self,
         ]
     )
 }
