@@ -32,10 +32,12 @@ public final class FundStore: Sendable {
     }
 
     /// A store whose log messages below `logLevel` (trace, debug, info, notice, warning, error, critical) are dropped.
-    public convenience init(pool: ConnectionPool, calendar: BusinessCalendar = .mondayToFriday, logLevel: String) {
+    public convenience init(
+        pool: ConnectionPool, calendar: BusinessCalendar = .mondayToFriday, logLevel: String, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         var logger = Logger(label: "rrf.store")
         logger.logLevel = Logger.Level(rawValue: logLevel.lowercased()) ?? .notice
-        self.init(pool: pool, calendar: calendar, logger: logger)
+        self.init(pool: pool, calendar: calendar, logger: logger, clock: clock)
     }
 
     /// The actor name recorded for commands run by the system (the daemon, the first user's creation).

@@ -13,11 +13,14 @@ struct RRFCtl: ParsableCommand {
             Exit codes: 0 success; 1 unexpected failure; 64 usage error; 3 refused by a rule of the fund; \
             4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
             7 configuration or database unreachable.
+
+            Every command that reads data accepts --json. Shell completions: \
+            rrfctl --generate-completion-script bash (or zsh, fish). The manual page: rrfctl commands --man.
             """,
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
-            WorkflowCommand.self,
+            WorkflowCommand.self, KPIsCommand.self, ExportCommand.self, DemoCommand.self, CommandsCommand.self,
         ]
     )
 }

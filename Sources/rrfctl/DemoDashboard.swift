@@ -1,0 +1,79 @@
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// The fund dashboard shown at the end of the demo (and printed as JSON with `demo --json`):
+/// envelopes with what is committed, proposals by state, and the fund's KPIs, all read back from the database.
+struct DemoDashboard: Codable {
+    struct Envelope: Codable {
+        let call: String
+        let cluster: Cluster
+        let amount: Money
+        let committed: Money
+        let uncommitted: Money
+    }
+
+    let calls: [String]
+    let envelopes: [Envelope]
+    /// Sum over all envelopes, in minor units, per currency code.
+    let envelopeTotalMinor: [String: Int64]
+    let committedTotalMinor: [String: Int64]
+    let proposalsByState: [String: Int]
+    let kpis: FundKPIs
+
+    static func load(store: FundStore) throws -> DemoDashboard {
+        let calls = try store.calls(limit: 1000)
+        let envelopes = calls.sorted { $0.code < $1.code }.flatMap { call in
+            call.envelopes.map { Envelope(call: call.code, cluster: $0.cluster, amount: $0.amount, committed: $0.committed, uncommitted: $0.uncommitted) }
+        }
+        let kpis = try store.kpis()
+        return DemoDashboard(
+            calls: calls.map(\.code).sorted(), envelopes: envelopes,
+            envelopeTotalMinor: envelopes.reduce(into: [:]) { $0[$1.amount.currency.code, default: 0] += $1.amount.minorUnits },
+            committedTotalMinor: envelopes.reduce(into: [:]) { $0[$1.committed.currency.code, default: 0] += $1.committed.minorUnits },
+            proposalsByState: kpis.proposalsByState, kpis: kpis
+        )
+    }
+
+    func rendered() -> String {
+        var envelopeTable = TextTable("CALL", "CLUSTER", "ENVELOPE", "COMMITTED", "LEFT", "USE")
+        for envelope in envelopes {
+            let use = kpis.envelopeUse.first { $0.call == envelope.call && $0.cluster == envelope.cluster }?.usePercent
+            envelopeTable.add(
+                envelope.call, envelope.cluster.displayName, envelope.amount.grouped, envelope.committed.grouped, envelope.uncommitted.grouped,
+                use.map { "\($0) %" } ?? "-"
+            )
+        }
+        var stateTable = TextTable("STATE", "PROPOSALS")
+        for (state, count) in proposalsByState.sorted(by: { $0.key < $1.key }) { stateTable.add(state, "\(count)") }
+        var sections = [
+            "The fund dashboard", "", "Envelopes", envelopeTable.render(), "", "Proposals by state", stateTable.render(),
+            "", KPIText.render(kpis),
+        ]
+        sections.append("")
+        return sections.joined(separator: "\n")
+    }
+}
+
+/// KPIs as text for people (shared by `demo` and `report kpis`).
+enum KPIText {
+    static func render(_ kpis: FundKPIs) -> String {
+        var decision = TextTable("CALLS", "DECIDED", "MEDIAN", "P90", "WITHIN SLA")
+        for (kind, statistics) in kpis.timeToDecision.sorted(by: { $0.key < $1.key }) {
+            decision.add(
+                kind, "\(statistics.count)", hours(statistics.medianBusinessHours), hours(statistics.p90BusinessHours),
+                statistics.withinSLAPercent.map { "\(statistics.withinSLA) (\($0) %)" } ?? "-"
+            )
+        }
+        var approval = TextTable("CLUSTER", "APPROVED", "REJECTED", "INELIGIBLE", "APPROVAL RATE")
+        for rate in kpis.approvalRates {
+            approval.add(rate.cluster.displayName, "\(rate.approved)", "\(rate.rejected)", "\(rate.ineligible)", rate.approvalRatePercent.map { "\($0) %" } ?? "-")
+        }
+        return [
+            "Time from submission to decision (business hours)", decision.render(), "",
+            "Approval rate per cluster", approval.render(),
+        ].joined(separator: "\n")
+    }
+
+    private static func hours(_ value: Double?) -> String { value.map { "\($0) h" } ?? "-" }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+
+/// `rrfctl export`: open data and spreadsheets from the fund's records.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the fund's records: CSV per aggregate, HXL-tagged CSV.",
+        discussion: """
+            Exports write to standard output, or to --output. On a terminal they show their progress on standard \
+            error; piped or redirected they stay quiet.
+            """,
+        subcommands: [CSVExport.self, HXLExportCommand.self]
+    )
+
+    struct CSVExport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "csv",
+            abstract: "Export one aggregate as CSV (RFC 4180, safe to open in a spreadsheet).",
+            discussion: """
+                Aggregates: \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).
+
+                Format: UTF-8, a header row, then one row per record ordered by its key; records end with CRLF; \
+                fields holding a comma, a double quote or a line break are enclosed in double quotes, with double \
+                quotes doubled. A field starting with =, +, -, @, tab or CR is prefixed with a single quote so that \
+                spreadsheets do not run it as a formula. Amounts are plain decimals in the row's currency \
+                (12500.50), dates YYYY-MM-DD, times ISO 8601 UTC (2026-11-22T17:00:00Z).
+
+                Columns: organisations: code, name, country, state, risk, assessed_on, due_diligence_expires, \
+                ineligible_until. calls: code, title, kind, currency, ceiling, submission_deadline, review_deadline, \
+                decision_sla, state. envelopes: call, cluster, currency, amount, committed, uncommitted. proposals: \
+                reference, organisation, call, cluster, title, locations, beneficiaries, currency, requested, approved, \
+                state, round, submitted_at, decision_due, decision, decided_at.
+                """
+        )
+        @Argument(help: ArgumentHelp("What to export: \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "aggregate"))
+        var aggregate: String
+        @OptionGroup var destination: ExportDestination
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            try reportingFailures {
+                guard let aggregate = ExportAggregate(rawValue: aggregate.lowercased()) else {
+                    throw StoreError(.rejected, code: "aggregate_unknown",
+                                     "\"\(aggregate)\" cannot be exported; choose one of \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                try destination.write { sink, progress in
+                    try database.store().export(
+                        aggregate, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// `rrfctl export hxl`.
+struct HXLExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hxl",
+        abstract: "Export who does what where as HXL-tagged CSV (Humanitarian Exchange Language).",
+        discussion: """
+            The CSV rules of export csv, with the HXL hashtags in the second row. One row per proposal that \
+            passed screening, by reference. Columns and hashtags: Funder #org +funder; Implementing organisation \
+            #org +impl; Organisation code #org +impl +code; Cluster #sector +cluster; Cluster code \
+            #sector +cluster +code (IASC acronym, e.g. HEA); Reference #activity +code; Title #activity +name; \
+            Country #country +code; Locations #adm1 +name (as submitted, "; " between names); Requested \
+            #value +requested; Approved #value +funded (empty until approved); Currency #currency; Submitted \
+            #date +start; Status #status.
+            """
+    )
+    @Option(help: ArgumentHelp("The fund's name in #org +funder (default: RRF_FUND_NAME, then \"Rapid Response Fund\").", valueName: "name"))
+    var funder: String?
+    @OptionGroup var destination: ExportDestination
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try reportingFailures {
+            let funder = funder ?? ProcessInfo.processInfo.environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
+            try destination.write { sink, progress in
+                try database.store().exportHXL(funder: funder, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update)
+            }
+        }
+    }
+}
+
+/// `--output <file>` (default standard output) and the progress line of exports.
+struct ExportDestination: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    /// Runs `body` with a text sink and a progress reporter, then flushes the file.
+    func write(_ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
+        let handle: FileHandle
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
+                throw StoreError(.notFound, code: "file_unwritable", "The file \(output) cannot be written; check the folder and its permissions.")
+            }
+            handle = opened
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        var buffer = Data()
+        let progress = ExportProgress()
+        try body({ text in
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= 64 * 1024 {
+                handle.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }, progress)
+        handle.write(buffer)
+        progress.finish()
+        if output != nil { try handle.close() }
+    }
+}
+
+/// "exported 1500 of 4000 rows" on standard error, only when it is a terminal.
+final class ExportProgress {
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private var shown = false
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled else { return }
+        shown = true
+        FileHandle.standardError.write(Data("\rexported \(done) of \(total) rows".utf8))
+    }
+
+    func finish() {
+        guard enabled, shown else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}
