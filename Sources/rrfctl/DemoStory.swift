@@ -169,7 +169,7 @@ final class DemoStory {
             let record = try store.submitProposal(DemoCast.proposal(submission), as: officer.login)
             references[submission.title] = record.reference
             narrator.say("\(record.organisation) submits \(record.reference) “\(record.title)” to \(record.call), asking \(record.requested.grouped).")
-            clock.advance(minutes: 95)
+            clock.advance(businessHours: 1)
         }
         let pending = DemoCast.partners.first { $0.risk == nil }!
         do {

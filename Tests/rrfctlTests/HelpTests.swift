@@ -16,14 +16,17 @@ enum Offline {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes while the process runs so a full pipe never blocks it.
+        // Read both pipes on their own threads and reap the process first: a throwaway PostgreSQL's watchdog
+        // inherits the pipes and only ends once the exited rrfctl is reaped, so reading to the end first would hang.
+        let output = Box()
         let errors = Box()
-        let reader = Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        Thread { output.set(out.fileHandleForReading.readDataToEndOfFile()) }.start()
+        Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }.start()
         process.waitUntilExit()
-        while !errors.isSet { usleep(1000) }
-        return CLI.Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: errors.value, as: UTF8.self))
+        while !output.isSet || !errors.isSet { usleep(1000) }
+        return CLI.Outcome(
+            status: process.terminationStatus, stdout: String(decoding: output.value, as: UTF8.self), stderr: String(decoding: errors.value, as: UTF8.self)
+        )
     }
 
     /// A one-shot box for the stderr reader.
