@@ -439,9 +439,9 @@ extension FundStore {
         }
     }
 
-    /// Recomputes every audit chain; empty when the log is intact.
+    /// Recomputes every audit chain on one snapshot of the log; empty when the log is intact.
     public func verifyAuditLog() throws -> [AuditBreak] {
-        try read("audit.verify") { connection in try AuditLog.verify(on: connection) }
+        try read("audit.verify", isolation: .repeatableRead) { connection in try AuditLog.verify(on: connection) }
     }
 
     // MARK: Internals

@@ -10,6 +10,9 @@ struct RRFCtl: ParsableCommand {
             The database comes from --database-url, DATABASE_URL, or the standard PostgreSQL settings \
             (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass).
 
+            Commands that change something name the person doing it: --as <login> or RRF_ACTOR. Every read \
+            accepts --json.
+
             Exit codes: 0 success; 1 unexpected failure; 2 usage error; 3 refused by a rule of the fund; \
             4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
             7 configuration or database unreachable.

@@ -323,6 +323,44 @@ import Testing
     }
 }
 
+extension ConcurrencyTests {
+    /// Two approvals of different proposals race for the last money of one envelope: the envelope row lock
+    /// serialises them and the second sees the reduced balance.
+    @Test func twoApprovalsRacingForOneEnvelope() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            _ = try fund.store.addUser(login: "fm2", displayName: "Second Manager", roles: [.fundManager], as: "admin")
+            var references: [String] = []
+            for _ in 0..<2 {
+                let record = try fund.store.submitProposal(Fund.submission(requested: "30000 USD", cluster: "wash"), as: "ngo")
+                try fund.markScored(record.reference)
+                references.append(record.reference)
+            }
+            let results = Results()
+            let group = DispatchGroup()
+            for (login, reference) in zip(["fm", "fm2"], references) {
+                group.enter()
+                Thread.detachNewThread {
+                    let store = FundStore(pool: db.pool(maximumConnections: 1))
+                    do {
+                        _ = try store.decideProposal(reference, .approve(amount: Money(minorUnits: 3_000_000, currency: Fund.usd), justification: "Go."), as: login)
+                        results.add(nil)
+                    } catch let error as StoreError {
+                        results.add(error.code == "amount_exceeds_envelope" ? .rejected : .internal)
+                    } catch {
+                        results.add(.internal)
+                    }
+                    group.leave()
+                }
+            }
+            group.wait()
+            #expect(results.all.filter { $0 == nil }.count == 1)
+            #expect(results.all.filter { $0 == .rejected }.count == 1)
+            #expect(try fund.store.call("SA-1").envelopes.first { $0.cluster == .wash }?.committed.minorUnits == 3_000_000)
+        }
+    }
+}
+
 final class Results: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [StoreError.Kind?] = []
