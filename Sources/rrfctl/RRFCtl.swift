@@ -10,12 +10,18 @@ struct RRFCtl: ParsableCommand {
             The database comes from --database-url, DATABASE_URL, or the standard PostgreSQL settings \
             (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass).
 
-            Exit codes: 0 success; 1 unexpected failure; 64 usage error; 3 refused by a rule of the fund; \
+            Commands that change something name the person doing it: --as <login> or RRF_ACTOR. Every read \
+            accepts --json.
+
+            Exit codes: 0 success; 1 unexpected failure; 3 refused by a rule of the fund; \
             4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
-            7 configuration or database unreachable.
+            7 configuration or database unreachable; 64 usage error (bad or missing arguments).
             """,
         version: RRFVersion.current,
-        subcommands: [DatabaseCommand.self, WorkflowCommand.self]
+        subcommands: [
+            DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
+            WorkflowCommand.self,
+        ]
     )
 }
 

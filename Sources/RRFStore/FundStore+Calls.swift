@@ -1,0 +1,276 @@
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+/// A cluster's envelope in a call (table `call_envelopes`).
+public struct EnvelopeRecord: Codable, Sendable, Equatable {
+    public let cluster: Cluster
+    public let amount: Money
+    public let committed: Money
+
+    /// What is left for approvals.
+    public var uncommitted: Money { Money(minorUnits: amount.minorUnits - committed.minorUnits, currency: amount.currency) }
+}
+
+/// A call (allocation) as stored (tables `calls`, `call_envelopes`).
+public struct CallRecord: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let code: String
+    /// draft | open | closed | decided | archived
+    public let state: String
+    public let configuration: CallConfiguration
+    public let envelopes: [EnvelopeRecord]
+    public let version: Int
+
+    /// The call's state machine rebuilt from the record.
+    public var machine: CallMachine {
+        let state: CallMachine.State = switch self.state {
+        case "open": .open(configuration)
+        case "closed": .closed(configuration)
+        case "decided": .decided(configuration)
+        case "archived": .archived(configuration)
+        default: .draft(configuration)
+        }
+        return CallMachine(state: state)
+    }
+
+    static let columns = """
+        id, code, title, kind, currency, ceiling_minor, submission_deadline, review_deadline, decision_sla_unit,
+        decision_sla_amount, scorecard::text AS scorecard, quorum, divergence_spread, state, version
+        """
+}
+
+/// The scorecard used when a call is created without one.
+public enum CallDefaults {
+    public static let scorecard: Scorecard = {
+        // Valid by construction: weights sum to 100, threshold within 0…100.
+        (try? Scorecard(
+            criteria: [
+                Criterion(id: "relevance", title: "Relevance to the needs", weight: 30, maxScore: 5),
+                Criterion(id: "feasibility", title: "Feasibility and access", weight: 30, maxScore: 5),
+                Criterion(id: "value_for_money", title: "Value for money", weight: 20, maxScore: 5),
+                Criterion(id: "capacity", title: "Capacity of the partner", weight: 20, maxScore: 5),
+            ],
+            passThreshold: 60
+        ))!
+    }()
+}
+
+extension FundStore {
+    /// Creates a draft call (secretariat). Its envelopes are the configuration's `envelopes`.
+    public func createCall(code: String, configuration: CallConfiguration, as login: String) throws -> CallRecord {
+        try command("call.create", as: login) { context in
+            var machine = CallMachine(state: .draft(configuration))
+            _ = try machine.configure(configuration, by: context.actor)
+            let code = code.trimmingCharacters(in: .whitespaces).uppercased()
+            let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
+            try Self.requireCallCurrencies(configuration)
+            let id = UUID()
+            let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
+            try context.connection.query(
+                """
+                INSERT INTO calls (id, code, title, kind, currency, ceiling_minor, submission_deadline, review_deadline,
+                                   decision_sla_unit, decision_sla_amount, scorecard, quorum, divergence_spread)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
+                """,
+                [
+                    id, code, title, configuration.kind.rawValue, configuration.currency.code, configuration.perProposalCeiling.minorUnits,
+                    configuration.submissionDeadline, configuration.reviewDeadline, unit, amount, JSONValue(configuration.scorecard),
+                    configuration.quorum, configuration.divergenceSpread,
+                ]
+            )
+            try writeEnvelopes(callID: id, configuration.envelopes, on: context.connection)
+            let record = try loadCallForUpdate(code, on: context.connection)
+            try context.audit(Streams.call(code), "call.created", record)
+            return record
+        }
+    }
+
+    /// Replaces the envelopes of a draft call: one amount per funded cluster (secretariat).
+    public func setCallEnvelopes(_ code: String, _ envelopes: [Cluster: Money], expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try callCommand("call.set_envelopes", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
+            var configuration = loaded.configuration
+            configuration.envelopes = envelopes
+            try Self.requireCallCurrencies(configuration)
+            let action = try machine.configure(configuration, by: context.actor)
+            try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
+            return (action, "call.envelopes_set")
+        }
+    }
+
+    /// Opens a draft call after checking its configuration, and schedules its closing (secretariat).
+    public func openCall(_ code: String, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try callCommand("call.open", code, expectedVersion: expectedVersion, as: login) { machine, _, context in
+            (try machine.open(at: context.now, by: context.actor), "call.opened")
+        }
+    }
+
+    /// Closes an open call (secretariat; the daemon does it at the deadline).
+    public func closeCall(_ code: String, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try callCommand("call.close", code, expectedVersion: expectedVersion, as: login) { machine, _, context in
+            (try machine.close(at: context.now, by: context.actor), "call.closed")
+        }
+    }
+
+    /// One call by code.
+    public func call(_ code: String) throws -> CallRecord {
+        try read("call.show") { connection in try loadCall(code, lock: .unlocked, on: connection) }
+    }
+
+    /// Calls ordered by submission deadline (latest first), optionally only those in `state`.
+    public func calls(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [CallRecord] {
+        try read("call.list") { connection in
+            let codes = try connection.query(
+                "SELECT code FROM calls WHERE ($1::text IS NULL OR state = $1) ORDER BY submission_deadline DESC, code LIMIT $2 OFFSET $3",
+                [state, Validate.limit(limit), Validate.offset(offset)]
+            ).rows.map { try $0.decode("code", as: String.self) }
+            return try codes.map { try loadCall($0, lock: .unlocked, on: connection) }
+        }
+    }
+
+    // MARK: Internals
+
+    private func callCommand(
+        _ name: String, _ code: String, expectedVersion: Int?, as login: String,
+        _ event: (inout CallMachine, CallRecord, CommandContext) throws -> (CallMachine.Action, String)
+    ) throws -> CallRecord {
+        try command(name, as: login) { context in
+            let loaded = try loadCallForUpdate(code, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
+            var machine = loaded.machine
+            let (action, eventType) = try event(&machine, loaded, context)
+            try context.updateVersioned(
+                "UPDATE calls SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+                [loaded.id, loaded.version, machine.state.name], what: "The call \(loaded.code)"
+            )
+            let record = try loadCallForUpdate(loaded.code, on: context.connection)
+            try context.audit(Streams.call(record.code), eventType, record)
+            switch action {
+            case .scheduleClosing(let deadline):
+                try context.enqueue(NewJobs.make(
+                    JobKinds.callClose, CallJobPayload(callID: record.id.uuidString.lowercased(), code: record.code),
+                    runAt: deadline, uniqueKey: "call-close:\(record.code)"
+                ))
+            case .storeConfiguration, .recordClosing, .recordDecided, .recordArchived:
+                break
+            }
+            return record
+        }
+    }
+
+    private func writeEnvelopes(callID: UUID, _ envelopes: [Cluster: Money], on connection: Connection) throws {
+        let sorted = envelopes.sorted { $0.key.rawValue < $1.key.rawValue }
+        for (cluster, amount) in sorted where amount.minorUnits < 0 {
+            throw StoreError.rejected("envelope_negative", "The \(cluster.displayName) envelope is \(amount); an envelope cannot be negative.")
+        }
+        try connection.query(
+            "DELETE FROM call_envelopes WHERE call_id = $1 AND NOT (cluster = ANY($2::text[]))", [callID, sorted.map(\.key.rawValue)]
+        )
+        try connection.query(
+            """
+            INSERT INTO call_envelopes (call_id, cluster, amount_minor)
+            SELECT $1, cluster, amount FROM unnest($2::text[], $3::bigint[]) AS e(cluster, amount)
+            ON CONFLICT (call_id, cluster) DO UPDATE SET amount_minor = excluded.amount_minor
+            """,
+            [callID, sorted.map(\.key.rawValue), sorted.map(\.value.minorUnits)]
+        )
+    }
+
+    /// Every amount of a call must be in the call's currency (refused with a sentence before the machine's checks).
+    static func requireCallCurrencies(_ configuration: CallConfiguration) throws {
+        if configuration.perProposalCeiling.currency != configuration.currency {
+            throw StoreError.rejected(
+                "ceiling_currency_mismatch",
+                "The per-proposal ceiling is in \(configuration.perProposalCeiling.currency.code) but the call is in \(configuration.currency.code); use \(configuration.currency.code)."
+            )
+        }
+        for (cluster, envelope) in configuration.envelopes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where envelope.currency != configuration.currency {
+            throw StoreError.rejected(
+                "envelope_currency_mismatch",
+                "The \(cluster.displayName) envelope is in \(envelope.currency.code) but the call is in \(configuration.currency.code); use \(configuration.currency.code)."
+            )
+        }
+    }
+
+    static func slaColumns(_ sla: DecisionSLA) -> (String, Int) {
+        switch sla {
+        case .businessHours(let hours): ("business_hours", hours)
+        case .businessDays(let days): ("business_days", days)
+        }
+    }
+
+    func loadCallForUpdate(_ code: String, on connection: Connection) throws -> CallRecord {
+        try loadCall(code, lock: .update, on: connection)
+    }
+
+    func loadCall(_ code: String, lock: RowLock, on connection: Connection) throws -> CallRecord {
+        let normalised = code.trimmingCharacters(in: .whitespaces).uppercased()
+        guard let row = try connection.query(
+            "SELECT \(CallRecord.columns) FROM calls WHERE code = $1" + lock.rawValue, [normalised]
+        ).first else {
+            throw StoreError.notFound("No call has the code \"\(code)\"; list them with `rrfctl call list`.")
+        }
+        return try callRecord(row, on: connection)
+    }
+
+    func loadCall(id: UUID, lock: RowLock, on connection: Connection) throws -> CallRecord {
+        let row = try connection.query(
+            "SELECT \(CallRecord.columns) FROM calls WHERE id = $1" + lock.rawValue, [id]
+        ).single()
+        return try callRecord(row, on: connection)
+    }
+
+    private func callRecord(_ row: Row, on connection: Connection) throws -> CallRecord {
+        let id: UUID = try row.decode("id")
+        let currency = try Currency.stored(try row.decode("currency"))
+        let envelopeRows = try connection.query(
+            "SELECT cluster, amount_minor, committed_minor FROM call_envelopes WHERE call_id = $1 ORDER BY cluster", [id]
+        )
+        let envelopes = try envelopeRows.rows.map { row in
+            EnvelopeRecord(
+                cluster: try Cluster.stored(try row.decode("cluster")),
+                amount: Money(minorUnits: try row.decode("amount_minor"), currency: currency),
+                committed: Money(minorUnits: try row.decode("committed_minor"), currency: currency)
+            )
+        }
+        let slaAmount: Int = try row.decode("decision_sla_amount")
+        let sla: DecisionSLA = try row.decode("decision_sla_unit", as: String.self) == "business_days" ? .businessDays(slaAmount) : .businessHours(slaAmount)
+        let kind = CallKind(rawValue: try row.decode("kind")) ?? .standard
+        let configuration = CallConfiguration(
+            title: try row.decode("title"), kind: kind, currency: currency,
+            envelopes: Dictionary(uniqueKeysWithValues: envelopes.map { ($0.cluster, $0.amount) }),
+            perProposalCeiling: Money(minorUnits: try row.decode("ceiling_minor"), currency: currency),
+            submissionDeadline: try row.decode("submission_deadline"), reviewDeadline: try row.decode("review_deadline"),
+            decisionSLA: sla, scorecard: try row.decode("scorecard", as: JSONValue<Scorecard>.self).value,
+            quorum: try row.decode("quorum"), divergenceSpread: try row.decode("divergence_spread")
+        )
+        return CallRecord(
+            id: id, code: try row.decode("code"), state: try row.decode("state"), configuration: configuration,
+            envelopes: envelopes, version: try row.decode("version")
+        )
+    }
+}
+
+extension Currency {
+    /// A currency read from the database.
+    static func stored(_ code: String) throws -> Currency {
+        do { return try Currency(code: code) } catch { throw PostgresError(.decoding, "unknown currency \(code)") }
+    }
+}
+
+extension Cluster {
+    /// A cluster read from the database.
+    static func stored(_ code: String) throws -> Cluster {
+        do { return try Cluster(code: code) } catch { throw PostgresError(.decoding, "unknown cluster \(code)") }
+    }
+}
+
+/// The row lock a load takes.
+enum RowLock: String {
+    case unlocked = ""
+    /// Others may read and share-lock, not change (facts a command relies on).
+    case share = " FOR SHARE"
+    /// The aggregate the command changes.
+    case update = " FOR UPDATE"
+}

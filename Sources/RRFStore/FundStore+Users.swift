@@ -1,0 +1,112 @@
+import Foundation
+import Postgres
+import RRFWorkflow
+
+/// A user as stored (tables `users`, `user_roles`, `user_organisations`).
+public struct UserRecord: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let login: String
+    public let displayName: String
+    public let email: String?
+    public let roles: [Role]
+    /// Codes of the organisations the user belongs to.
+    public let organisations: [String]
+
+    static let select = """
+        SELECT u.id, u.login, u.display_name, u.email,
+               coalesce((SELECT json_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
+               coalesce((SELECT json_agg(o.code ORDER BY o.code) FROM user_organisations uo JOIN organisations o ON o.id = uo.organisation_id
+                         WHERE uo.user_id = u.id), '[]') AS organisations
+        FROM users u
+        """
+
+    init(row: Row) throws {
+        id = try row.decode("id")
+        login = try row.decode("login")
+        displayName = try row.decode("display_name")
+        email = try row.decode("email")
+        roles = try row.decode("roles", as: JSONValue<[Role]>.self).value
+        organisations = try row.decode("organisations", as: JSONValue<[String]>.self).value
+    }
+}
+
+extension FundStore {
+    /// Adds a user with roles and affiliations. Only an administrator adds users, except the very first user,
+    /// who is created without an actor (`login == nil`) and must be an administrator.
+    /// An `ngo_user` belongs to exactly one organisation.
+    public func addUser(
+        login newLogin: String, displayName: String, email: String? = nil, roles: Set<Role>, organisations: [String] = [],
+        as actorLogin: String?
+    ) throws -> UserRecord {
+        try transaction("user.add", actorLogin: actorLogin) { connection, now in
+            // Serialise user creation so that two "first users" cannot both skip the administrator check.
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('rrf:users', 0))")
+            let hasUsers = try connection.query("SELECT EXISTS (SELECT 1 FROM users) AS any").single().decode("any", as: Bool.self)
+            let recordedActor: String
+            if let actorLogin {
+                let actor = try resolveActor(actorLogin, on: connection)
+                try actor.require(.admin, to: "add users")
+                recordedActor = actorLogin.trimmingCharacters(in: .whitespaces).lowercased()
+            } else if hasUsers {
+                throw StoreError(.forbidden, code: "actor_missing", "Only an administrator can add users; say who you are with --as or RRF_ACTOR.")
+            } else {
+                guard roles.contains(.admin) else {
+                    throw StoreError.rejected("first_user_not_admin", "The first user must be an administrator; add the admin role.")
+                }
+                recordedActor = Self.systemActor
+            }
+            let login = newLogin.trimmingCharacters(in: .whitespaces).lowercased()
+            let name = try Validate.text(displayName, field: "user's name", maximum: 200)
+            let email = try email.map { try Validate.text($0, field: "e-mail address", maximum: 254) }
+            guard !roles.isEmpty else {
+                throw StoreError.rejected("roles_missing", "Give the user at least one role.")
+            }
+            var organisationIDs: [UUID] = []
+            for code in organisations {
+                organisationIDs.append(try loadOrganisationForUpdate(code, on: connection).id)
+            }
+            if roles.contains(.ngoUser), Set(organisationIDs).count != 1 {
+                throw StoreError.rejected(
+                    "ngo_user_needs_one_organisation",
+                    "An NGO user must belong to exactly one organisation; give one organisation with --organisation."
+                )
+            }
+            let id = UUID()
+            try connection.query("INSERT INTO users (id, login, display_name, email) VALUES ($1, $2, $3, $4)", [id, login, name, email])
+            try connection.query(
+                "INSERT INTO user_roles (user_id, role) SELECT $1, unnest($2::text[])", [id, roles.map(\.rawValue).sorted()]
+            )
+            if !organisationIDs.isEmpty {
+                try connection.query(
+                    "INSERT INTO user_organisations (user_id, organisation_id) SELECT DISTINCT $1::uuid, unnest($2::uuid[])", [id, organisationIDs]
+                )
+            }
+            let record = try UserRecord(row: connection.query(UserRecord.select + " WHERE u.id = $1", [id]).single())
+            try AuditLog.append(stream: Streams.user(login), type: "user.added", actor: recordedActor, at: now, payload: record, on: connection)
+            return record
+        }
+    }
+
+    /// One user by login.
+    public func user(_ login: String) throws -> UserRecord {
+        try read("user.show") { connection in
+            guard let row = try connection.query(UserRecord.select + " WHERE u.login = $1", [login.lowercased()]).first else {
+                throw StoreError.notFound("No user has the login \"\(login)\"; list them with `rrfctl user list`.")
+            }
+            return try UserRecord(row: row)
+        }
+    }
+
+    /// Users ordered by login, optionally only those holding `role`.
+    public func users(role: Role? = nil, limit: Int = 100, offset: Int = 0) throws -> [UserRecord] {
+        try read("user.list") { connection in
+            try connection.query(
+                UserRecord.select + """
+                 WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)
+                ORDER BY u.login LIMIT $2 OFFSET $3
+                """,
+                [role?.rawValue, Validate.limit(limit), Validate.offset(offset)]
+            ).rows.map(UserRecord.init(row:))
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import JobQueue
+import Logging
+import Postgres
+import RRFWorkflow
+
+/// The application commands of the fund, each ONE transaction on a pooled connection:
+/// resolve the actor, load the aggregate `FOR UPDATE` (checking an optional expected version), ask the state
+/// machine, write the new state with `version = version + 1 WHERE version = old`, append the audit event and
+/// enqueue follow-up jobs, all on the same connection. Commands are grouped per aggregate in
+/// `FundStore+<Aggregate>.swift`.
+///
+/// Every refusal is logged and thrown as a `StoreError` whose message is a sentence for people.
+public final class FundStore: Sendable {
+    public let pool: ConnectionPool
+    /// The fund's working calendar (decision SLA, "today").
+    public let calendar: BusinessCalendar
+    /// The prefix of proposal references (`RRF` in `RRF-2026-0042`).
+    public let referencePrefix: String
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(
+        pool: ConnectionPool, calendar: BusinessCalendar = .mondayToFriday, referencePrefix: String = "RRF",
+        logger: Logger = Logger(label: "rrf.store"), clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.pool = pool
+        self.calendar = calendar
+        self.referencePrefix = referencePrefix
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// A store whose log messages below `logLevel` (trace, debug, info, notice, warning, error, critical) are dropped.
+    public convenience init(pool: ConnectionPool, calendar: BusinessCalendar = .mondayToFriday, logLevel: String) {
+        var logger = Logger(label: "rrf.store")
+        logger.logLevel = Logger.Level(rawValue: logLevel.lowercased()) ?? .notice
+        self.init(pool: pool, calendar: calendar, logger: logger)
+    }
+
+    /// The actor name recorded for commands run by the system (the daemon, the first user's creation).
+    public static let systemActor = "system"
+
+    // MARK: Running commands
+
+    /// Runs a command that needs an actor: resolves `login` inside the transaction, then runs `body`.
+    func command<T>(_ name: String, as login: String, _ body: (CommandContext) throws -> T) throws -> T {
+        try transaction(name, actorLogin: login) { connection, now in
+            let actor = try resolveActor(login, on: connection)
+            return try body(CommandContext(connection: connection, actor: actor, login: login, now: now, store: self))
+        }
+    }
+
+    /// Runs a read on a pooled connection (no actor), mapping errors like a command.
+    func read<T>(_ name: String, isolation: IsolationLevel = .readCommitted, _ body: (Connection) throws -> T) throws -> T {
+        try transaction(name, actorLogin: nil, isolation: isolation) { connection, _ in try body(connection) }
+    }
+
+    /// Runs `body` in one transaction and turns every failure into a `StoreError` (logging refusals).
+    func transaction<T>(
+        _ name: String, actorLogin: String?, isolation: IsolationLevel = .readCommitted, _ body: (Connection, Date) throws -> T
+    ) throws -> T {
+        let now = clock()
+        do {
+            return try pool.withTransaction(isolation) { connection in try body(connection, now) }
+        } catch {
+            let storeError = Self.storeError(from: error)
+            switch storeError.kind {
+            case .rejected, .forbidden, .conflict, .notFound:
+                logger.notice("command refused", metadata: [
+                    "command": "\(name)", "actor": "\(actorLogin ?? "-")", "code": "\(storeError.code)", "reason": "\(storeError.message)",
+                ])
+            case .configuration, .internal:
+                logger.error("command failed", metadata: [
+                    "command": "\(name)", "actor": "\(actorLogin ?? "-")", "error": "\(storeError.underlying?.description ?? storeError.message)",
+                ])
+            }
+            throw storeError
+        }
+    }
+
+    /// Maps any error of a command to a `StoreError` with a sentence.
+    static func storeError(from error: any Error) -> StoreError {
+        switch error {
+        case let error as StoreError:
+            return error
+        case let rejection as WorkflowRejection:
+            return StoreError(rejection)
+        case let error as PostgresError:
+            return ConstraintMessages.storeError(for: error)
+        default:
+            return StoreError(.internal, code: "internal", "The command failed unexpectedly: \(error).")
+        }
+    }
+
+    /// The acting user with roles and affiliations.
+    /// - Throws: `StoreError(.forbidden, code: "unknown_actor")` when no user has this login.
+    func resolveActor(_ login: String, on connection: Connection) throws -> Actor {
+        let normalised = login.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !normalised.isEmpty else {
+            throw StoreError(.forbidden, code: "actor_missing", "Say who you are: give your login with --as or RRF_ACTOR.")
+        }
+        guard let row = try connection.queryPrepared(
+            """
+            SELECT u.id, u.display_name,
+                   coalesce((SELECT json_agg(role ORDER BY role) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
+                   coalesce((SELECT json_agg(organisation_id) FROM user_organisations o WHERE o.user_id = u.id), '[]') AS organisations
+            FROM users u WHERE u.login = $1
+            """,
+            [normalised]
+        ).first else {
+            throw StoreError(.forbidden, code: "unknown_actor", "No user has the login \"\(login)\"; check the login given with --as or RRF_ACTOR.")
+        }
+        let roles = try row.decode("roles", as: JSONValue<[Role]>.self).value
+        let organisations = try row.decode("organisations", as: JSONValue<[OrganisationID]>.self).value
+        return try Actor(
+            userID: UserID(try row.decode("id", as: UUID.self)), displayName: try row.decode("display_name"),
+            roles: Set(roles), organisationIDs: Set(organisations)
+        )
+    }
+}
+
+/// What a command body works with: its transaction's connection, the actor, the moment of the command.
+struct CommandContext {
+    let connection: Connection
+    let actor: Actor
+    let login: String
+    let now: Date
+    let store: FundStore
+
+    /// "Today" in the fund's calendar.
+    var today: LocalDate { LocalDate(now, utcOffsetMinutes: store.calendar.utcOffsetMinutes) }
+
+    /// Appends the command's audit event in this transaction.
+    @discardableResult
+    func audit(_ stream: String, _ type: String, _ payload: some Encodable) throws -> AuditEvent {
+        try AuditLog.append(stream: stream, type: type, actor: login, at: now, payload: payload, on: connection)
+    }
+
+    /// Enqueues follow-up jobs in this transaction.
+    func enqueue(_ jobs: NewJob...) throws {
+        try Jobs.enqueue(jobs, on: connection)
+    }
+
+    /// Refuses when the loaded version is not the one the caller saw.
+    func requireVersion(_ loaded: Int, expected: Int?, of what: String) throws {
+        if let expected, expected != loaded {
+            throw StoreError.changedSinceLoaded(what)
+        }
+    }
+
+    /// Runs an `UPDATE … WHERE id = $1 AND version = $2` and refuses when no row matched.
+    func updateVersioned(_ sql: String, _ parameters: [(any PostgresEncodable)?], what: String) throws {
+        let result = try connection.query(sql, parameters)
+        guard result.affectedRows == 1 else { throw StoreError.changedSinceLoaded(what) }
+    }
+}
+
+extension StoreError {
+    /// A refusal of the fund's rules. Permission refusals (`role_required`, `conflict_of_interest`,
+    /// `actor_not_in_organisation`) are `.forbidden`, the others `.rejected`.
+    public init(_ rejection: WorkflowRejection) {
+        let forbidden: Set<String> = ["role_required", "conflict_of_interest", "actor_not_in_organisation", "ngo_user_needs_one_organisation"]
+        self.init(forbidden.contains(rejection.code) ? .forbidden : .rejected, code: rejection.code, rejection.message)
+    }
+
+    /// Someone changed the record since the caller loaded it.
+    public static func changedSinceLoaded(_ what: String) -> StoreError {
+        StoreError(.conflict, code: "changed_since_loaded", "\(what) changed since you loaded it; reload and try again.")
+    }
+
+    /// A rule refusal with its code and sentence.
+    static func rejected(_ code: String, _ message: String) -> StoreError {
+        StoreError(.rejected, code: code, message)
+    }
+}

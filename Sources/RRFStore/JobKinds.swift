@@ -1,0 +1,73 @@
+import Foundation
+
+/// The kinds of the jobs RRF commands enqueue (handled by rrfd), and their payloads.
+/// A kind is a stable string: rename one only with a migration of the pending jobs.
+public enum JobKinds {
+    /// Deliver a notification from the outbox; payload ``NotifyPayload``.
+    public static let notify = "notify"
+    /// At a reserve call's decision deadline, escalate if the proposal is still undecided; payload ``ProposalJobPayload``.
+    public static let proposalDecisionSLAWatch = "proposal.decision_sla_watch"
+    /// Assign reviewers to a proposal that passed screening; payload ``ProposalJobPayload``.
+    public static let proposalAssignReviewers = "proposal.assign_reviewers"
+    /// Create the grant of an approved proposal; payload ``ProposalJobPayload``.
+    public static let proposalCreateGrant = "proposal.create_grant"
+    /// Cancel the open review assignments of a withdrawn proposal; payload ``ProposalJobPayload``.
+    public static let proposalCancelReviews = "proposal.cancel_reviews"
+    /// Close a call at its submission deadline; payload ``CallJobPayload``.
+    public static let callClose = "call.close"
+    /// Remind the secretariat before an organisation's due diligence expires; payload ``OrganisationJobPayload``.
+    public static let organisationDueDiligenceReminder = "organisation.due_diligence_reminder"
+}
+
+/// Payload of the proposal jobs.
+public struct ProposalJobPayload: Codable, Sendable, Equatable {
+    public let proposalID: String
+    public let reference: String
+    public let round: Int
+
+    public init(proposalID: String, reference: String, round: Int) {
+        self.proposalID = proposalID
+        self.reference = reference
+        self.round = round
+    }
+}
+
+/// Payload of the call jobs.
+public struct CallJobPayload: Codable, Sendable, Equatable {
+    public let callID: String
+    public let code: String
+
+    public init(callID: String, code: String) {
+        self.callID = callID
+        self.code = code
+    }
+}
+
+/// Payload of the organisation jobs.
+public struct OrganisationJobPayload: Codable, Sendable, Equatable {
+    public let organisationID: String
+    public let code: String
+
+    public init(organisationID: String, code: String) {
+        self.organisationID = organisationID
+        self.code = code
+    }
+}
+
+/// Payload of a notification: what happened (an audit event type), about which stream, for which
+/// organisation's users and/or which roles; the handler renders and delivers it.
+public struct NotifyPayload: Codable, Sendable, Equatable {
+    public let event: String
+    public let stream: String
+    public let organisationID: String?
+    public let roles: [String]
+    public let message: String
+
+    public init(event: String, stream: String, organisationID: String?, roles: [String], message: String) {
+        self.event = event
+        self.stream = stream
+        self.organisationID = organisationID
+        self.roles = roles
+        self.message = message
+    }
+}

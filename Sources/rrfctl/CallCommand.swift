@@ -1,0 +1,229 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// `rrfctl call`: calls (allocations) and their envelopes.
+struct CallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Create, fund, open, close and list calls (allocations).",
+        subcommands: [Create.self, Envelopes.self, Open.self, Close.self, List.self, Show.self]
+    )
+
+    /// A call as written in a JSON or YAML file (`call create --file`).
+    struct File: Decodable {
+        var code: String
+        var title: String
+        var kind: String?
+        var currency: String
+        var ceiling: String
+        var submissionDeadline: String
+        var reviewDeadline: String
+        var decisionSLAHours: Int?
+        var decisionSLADays: Int?
+        var envelopes: [String: String]
+        var scorecard: Scorecard?
+        var quorum: Int?
+        var divergenceSpread: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case code, title, kind, currency, ceiling, envelopes, scorecard, quorum
+            case submissionDeadline = "submission_deadline"
+            case reviewDeadline = "review_deadline"
+            case decisionSLAHours = "decision_sla_hours"
+            case decisionSLADays = "decision_sla_days"
+            case divergenceSpread = "divergence_spread"
+        }
+    }
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a draft call from options or from a JSON/YAML file (secretariat).",
+            discussion: "Example: rrfctl call create SA-2026-1 --title \"Floods\" --currency USD --ceiling \"50000 USD\" --submission-deadline 2026-12-15 --review-deadline 2026-12-30 --envelope \"health=200000 USD\" --as sec"
+        )
+        @Argument(help: "Short unique code, e.g. SA-2026-1 (omit with --file).") var code: String?
+        @Option(help: "Read the whole call from this JSON or YAML file.") var file: String?
+        @Option(help: "Title.") var title: String?
+        @Option(help: "standard or reserve.") var kind = "standard"
+        @Option(help: "ISO 4217 currency code of the call.") var currency: String?
+        @Option(help: "Most a proposal may request, e.g. \"50000 USD\".") var ceiling: String?
+        @Option(help: "Proposals are accepted until this time (2026-12-15T17:00:00Z or 2026-12-15).") var submissionDeadline: String?
+        @Option(help: "Reviews are due by this time.") var reviewDeadline: String?
+        @Option(help: "Decision SLA in business hours (default 72 for reserve calls).") var decisionSlaHours: Int?
+        @Option(help: "Decision SLA in business days (default 10 for standard calls).") var decisionSlaDays: Int?
+        @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"health=200000 USD\" (repeat).") var envelopes: [String] = []
+        @Option(help: "Scorecard JSON file (criteria with weights summing to 100, pass threshold).") var scorecard: String?
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                let definition: File
+                if let file {
+                    definition = try decodeFile(file, as: File.self)
+                } else {
+                    guard let code, let title, let currency, let ceiling, let submissionDeadline, let reviewDeadline else {
+                        throw StoreError(.rejected, code: "call_options_missing", "Give the call's code, --title, --currency, --ceiling, --submission-deadline and --review-deadline, or --file.")
+                    }
+                    definition = File(
+                        code: code, title: title, kind: kind, currency: currency, ceiling: ceiling, submissionDeadline: submissionDeadline,
+                        reviewDeadline: reviewDeadline, decisionSLAHours: decisionSlaHours, decisionSLADays: decisionSlaDays,
+                        envelopes: try envelopePairs(envelopes), scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
+                    )
+                }
+                let record = try options.store().createCall(code: definition.code, configuration: try configuration(definition), as: try options.login())
+                try show(record, options.output)
+            }
+        }
+
+        private func configuration(_ file: File) throws -> CallConfiguration {
+            guard let kind = CallKind(rawValue: (file.kind ?? "standard").lowercased()) else {
+                throw StoreError(.rejected, code: "call_kind_invalid", "\"\(file.kind ?? "")\" is not a kind of call; use standard or reserve.")
+            }
+            let currency = try parsed { () throws(WorkflowRejection) in try Currency(code: file.currency) }
+            let sla: DecisionSLA = if let hours = file.decisionSLAHours {
+                .businessHours(hours)
+            } else if let days = file.decisionSLADays {
+                .businessDays(days)
+            } else {
+                kind == .reserve ? .reserveCall : .businessDays(10)
+            }
+            return CallConfiguration(
+                title: file.title, kind: kind, currency: currency, envelopes: try envelopeAmounts(file.envelopes),
+                perProposalCeiling: try money(file.ceiling),
+                submissionDeadline: try instant(file.submissionDeadline, option: "The submission deadline"),
+                reviewDeadline: try instant(file.reviewDeadline, option: "The review deadline"),
+                decisionSLA: sla, scorecard: file.scorecard ?? CallDefaults.scorecard,
+                quorum: file.quorum ?? 3, divergenceSpread: file.divergenceSpread ?? 25
+            )
+        }
+    }
+
+    struct Envelopes: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the envelope of each funded cluster of a draft call (secretariat).")
+        @Argument(help: "The call's code.") var code: String
+        @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"wash=150000 USD\" (repeat; clusters not named are removed).")
+        var envelopes: [String] = []
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                let record = try options.store().setCallEnvelopes(
+                    code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: try options.login()
+                )
+                try show(record, options.output)
+            }
+        }
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a draft call for submissions (secretariat).")
+        @Argument(help: "The call's code.") var code: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try show(try options.store().openCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close an open call (secretariat).")
+        @Argument(help: "The call's code.") var code: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try show(try options.store().closeCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List calls.")
+        @Option(help: "Only calls in this state (draft, open, closed, decided, archived).") var state: String?
+        @OptionGroup var page: PageOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let records = try database.store().calls(state: state, limit: page.limit, offset: page.offset)
+                if output.json { return try printJSON(records) }
+                var table = TextTable("CODE", "TITLE", "KIND", "STATE", "SUBMISSION DEADLINE", "ENVELOPE", "COMMITTED")
+                for record in records {
+                    let currency = record.configuration.currency
+                    let total = record.envelopes.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+                    let committed = record.envelopes.reduce(Int64(0)) { $0 + $1.committed.minorUnits }
+                    table.add(
+                        record.code, record.configuration.title, record.configuration.kind.rawValue, record.state,
+                        ISO8601DateFormatter().string(from: record.configuration.submissionDeadline),
+                        Money(minorUnits: total, currency: currency).grouped, Money(minorUnits: committed, currency: currency).grouped
+                    )
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one call with its envelopes.")
+        @Argument(help: "The call's code.") var code: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures { try show(try database.store().call(code), output) }
+        }
+    }
+}
+
+/// `--envelope cluster=amount` options split into cluster → amount text.
+private func envelopePairs(_ options: [String]) throws -> [String: String] {
+    var pairs: [String: String] = [:]
+    for option in options {
+        let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            throw StoreError(.rejected, code: "envelope_format", "\"\(option)\" is not an envelope; write it like health=200000 USD.")
+        }
+        pairs[parts[0]] = parts[1]
+    }
+    return pairs
+}
+
+/// `cluster → "amount CUR"` parsed into money per cluster.
+private func envelopeAmounts(_ pairs: [String: String]) throws -> [Cluster: Money] {
+    var result: [Cluster: Money] = [:]
+    for (cluster, amount) in pairs {
+        let key = try parsed { () throws(WorkflowRejection) in try Cluster(code: cluster.trimmingCharacters(in: .whitespaces).lowercased()) }
+        result[key] = try money(amount)
+    }
+    return result
+}
+
+private func show(_ record: CallRecord, _ output: OutputOptions) throws {
+    if output.json { return try printJSON(record) }
+    let configuration = record.configuration
+    let sla = switch configuration.decisionSLA {
+    case .businessHours(let hours): "\(hours) business hours"
+    case .businessDays(let days): "\(days) business days"
+    }
+    let formatter = ISO8601DateFormatter()
+    printFields([
+        ("Code", record.code), ("Title", configuration.title), ("Kind", configuration.kind.rawValue), ("State", record.state),
+        ("Currency", configuration.currency.code), ("Ceiling", configuration.perProposalCeiling.grouped),
+        ("Submission deadline", formatter.string(from: configuration.submissionDeadline)),
+        ("Review deadline", formatter.string(from: configuration.reviewDeadline)), ("Decision SLA", sla),
+        ("Version", "\(record.version)"),
+    ])
+    var table = TextTable("CLUSTER", "ENVELOPE", "COMMITTED", "UNCOMMITTED")
+    for envelope in record.envelopes {
+        table.add(envelope.cluster.rawValue, envelope.amount.grouped, envelope.committed.grouped, envelope.uncommitted.grouped)
+    }
+    print("")
+    print(table.render())
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import RRFStore
+import RRFWorkflow
+
+/// `--as <login>` (or `RRF_ACTOR`): the person running a command that changes something.
+struct ActorOptions: ParsableArguments {
+    @Option(name: .customLong("as"), help: ArgumentHelp("Your login: the user who performs the command (default: RRF_ACTOR).", valueName: "login"))
+    var login: String?
+
+    /// The actor's login, or a refusal saying how to give it.
+    func resolved() throws -> String {
+        if let login, !login.isEmpty { return login }
+        if let login = ProcessInfo.processInfo.environment["RRF_ACTOR"], !login.isEmpty { return login }
+        throw StoreError(.forbidden, code: "actor_missing", "Say who you are: give your login with --as <login> or set RRF_ACTOR.")
+    }
+}
+
+/// The options of a command that changes something: who does it, on which database, how to print the result.
+struct ChangeOptions: ParsableArguments {
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func store() -> FundStore { database.store() }
+    func login() throws -> String { try actor.resolved() }
+}
+
+/// `--expected-version`: refuse when the record changed since the version you saw.
+struct VersionOptions: ParsableArguments {
+    @Option(name: .customLong("expected-version"), help: ArgumentHelp("Refuse if the record's version is no longer this one.", valueName: "n"))
+    var expectedVersion: Int?
+}
+
+/// `--limit` / `--offset` for lists.
+struct PageOptions: ParsableArguments {
+    @Option(help: "At most this many rows (1–1000).")
+    var limit = 50
+    @Option(help: "Skip this many rows first.")
+    var offset = 0
+}
+
+extension DatabaseOptions {
+    /// The fund's commands over a one-connection pool; refusals are not logged to the terminal (they are shown
+    /// as sentences) unless RRF_LOG_LEVEL asks for it.
+    func store() -> FundStore {
+        FundStore(
+            pool: ConnectionPool(configuration: configuration, maximumConnections: 1),
+            logLevel: ProcessInfo.processInfo.environment["RRF_LOG_LEVEL"] ?? "critical"
+        )
+    }
+}
+
+/// Parses a value with a workflow rule, turning its refusal into a store refusal (exit code 3).
+func parsed<T>(_ parse: () throws(WorkflowRejection) -> T) throws -> T {
+    do {
+        return try parse()
+    } catch {
+        throw StoreError(error)
+    }
+}
+
+/// Money as typed on the command line: `12500.50 USD`.
+func money(_ text: String) throws -> Money { try parsed { () throws(WorkflowRejection) in try Money(parsing: text) } }
+
+/// A date as typed on the command line: `2026-11-22`.
+func date(_ text: String) throws -> LocalDate { try parsed { () throws(WorkflowRejection) in try LocalDate(parsing: text) } }
+
+/// An instant as typed on the command line: `2026-11-22T17:00:00Z` or a date (midnight UTC).
+func instant(_ text: String, option: String) throws -> Date {
+    if let value = ISO8601DateFormatter().date(from: text) { return value }
+    if let day = try? LocalDate(parsing: text) { return day.start(utcOffsetMinutes: 0) }
+    throw StoreError(.rejected, code: "time_invalid", "\(option) \"\(text)\" is not a time; write it like 2026-12-01T17:00:00Z or 2026-12-01.")
+}
+
+/// Reads a JSON or YAML file (by extension; `-` reads JSON from stdin) into `T`, with a sentence on failure.
+func decodeFile<T: Decodable>(_ path: String, as type: T.Type) throws -> T {
+    let data: Data
+    do {
+        data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw StoreError(.notFound, code: "file_unreadable", "The file \(path) cannot be read; check its path and permissions.")
+    }
+    let isYAML = path.hasSuffix(".yaml") || path.hasSuffix(".yml")
+    do {
+        if isYAML {
+            return try YAMLInput.decode(T.self, from: data)
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    } catch let error as WorkflowRejection {
+        throw StoreError(error)
+    } catch let error as DecodingError {
+        throw StoreError(.rejected, code: "file_invalid", "The file \(path) is not a valid \(isYAML ? "YAML" : "JSON") document of the expected shape: \(describe(error))")
+    } catch {
+        throw StoreError(.rejected, code: "file_invalid", "The file \(path) is not valid \(isYAML ? "YAML" : "JSON"); check its syntax.")
+    }
+}
+
+private func describe(_ error: DecodingError) -> String {
+    func path(_ context: DecodingError.Context) -> String {
+        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return keys.isEmpty ? "the document" : keys.joined(separator: ".")
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+        let prefix = path(context)
+        return "the field \(prefix == "the document" ? key.stringValue : prefix + "." + key.stringValue) is missing."
+    case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        return "the field \(path(context)) has the wrong type."
+    case .dataCorrupted(let context):
+        if let rejection = context.underlyingError as? WorkflowRejection { return rejection.message }
+        return "the field \(path(context)) is not valid."
+    @unknown default:
+        return "check its fields."
+    }
+}
