@@ -15,7 +15,7 @@ struct RRFCtl: ParsableCommand {
             7 configuration or database unreachable.
             """,
         version: RRFVersion.current,
-        subcommands: [DatabaseCommand.self]
+        subcommands: [DatabaseCommand.self, JobsCommand.self, DaemonCommand.self]
     )
 }
 

@@ -1,0 +1,95 @@
+import Foundation
+import Postgres
+
+/// The statements workers run, all through prepared statements.
+enum JobSQL {
+    static let claim = """
+        WITH picked AS (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND queue = ANY($1::text[]) AND run_at <= now()
+            ORDER BY priority DESC, run_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE jobs AS j
+        SET state = 'running', attempts = j.attempts + 1, worker_id = $3, locked_at = now()
+        FROM picked WHERE j.id = picked.id
+        RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.priority, j.attempts, j.max_attempts,
+                  j.run_at, j.created_at
+        """
+
+    /// Claims up to `limit` runnable jobs of `queues` for `workerID`, highest priority and oldest first.
+    static func claim(queues: [String], limit: Int, workerID: UUID, on connection: Connection) throws -> [ClaimedJob] {
+        let rows = try connection.queryPrepared(claim, [queues, limit, workerID])
+        return try rows.rows.map { row in
+            ClaimedJob(
+                id: try row.decode("id"), queue: try row.decode("queue"), kind: try row.decode("kind"),
+                payload: try row.decode("payload"), priority: try row.decode("priority"),
+                attempt: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
+                runAt: try row.decode("run_at"), createdAt: try row.decode("created_at")
+            )
+        }.sorted { a, b in
+            if a.priority != b.priority { return a.priority > b.priority }
+            if a.runAt != b.runAt { return a.runAt < b.runAt }
+            return a.id < b.id
+        }
+    }
+
+    /// Marks running jobs of `workerID` succeeded with one statement. With `requireAll`, throws `jobLost` unless
+    /// every job was still running on this worker (used inside a handler's transaction, which then rolls back).
+    @discardableResult
+    static func markSucceeded(_ ids: [Int64], workerID: UUID, on connection: Connection, requireAll: Bool = false) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let result = try connection.queryPrepared(
+            """
+            UPDATE jobs SET state = 'succeeded', finished_at = now()
+            WHERE id = ANY($1::bigint[]) AND state = 'running' AND worker_id = $2
+            """,
+            [ids, workerID]
+        )
+        if requireAll, result.affectedRows != ids.count, let id = ids.first {
+            throw JobQueueError.jobLost(jobID: id)
+        }
+        return result.affectedRows
+    }
+
+    /// Records a failed attempt: the error is appended to `errors`; the job goes back to pending at
+    /// `now() + delay`, or is discarded at max attempts, or ends cancelled when cancellation was requested
+    /// (or `cancelled` is true). Returns the new state, or nil when the job was no longer ours.
+    @discardableResult
+    static func markFailed(
+        _ id: Int64, workerID: UUID, error: String, retryDelay: Double, cancelled: Bool, on connection: Connection
+    ) throws -> String? {
+        let rows = try connection.queryPrepared(
+            """
+            UPDATE jobs SET
+                state = CASE WHEN $5 OR cancel_requested THEN 'cancelled'::job_state
+                             WHEN attempts >= max_attempts THEN 'discarded'::job_state
+                             ELSE 'pending'::job_state END,
+                run_at = CASE WHEN $5 OR cancel_requested OR attempts >= max_attempts THEN run_at
+                              ELSE now() + make_interval(secs => $3::float8) END,
+                finished_at = CASE WHEN $5 OR cancel_requested OR attempts >= max_attempts THEN now() END,
+                errors = errors || jsonb_build_array(jsonb_build_object(
+                    'attempt', attempts, 'at', now(), 'error', $4::text, 'worker', $6::text)),
+                worker_id = CASE WHEN $5 OR cancel_requested OR attempts >= max_attempts THEN worker_id END,
+                locked_at = NULL
+            WHERE id = $1 AND state = 'running' AND worker_id = $2
+            RETURNING state::text AS state
+            """,
+            [id, workerID, retryDelay, error, cancelled, workerID.uuidString.lowercased()]
+        )
+        return try rows.first?.decode("state", as: String.self)
+    }
+
+    /// Puts claimed jobs that never started back to pending, as if they had not been claimed.
+    static func release(_ ids: [Int64], workerID: UUID, on connection: Connection) throws {
+        guard !ids.isEmpty else { return }
+        try connection.queryPrepared(
+            """
+            UPDATE jobs SET state = 'pending', attempts = greatest(attempts - 1, 0), worker_id = NULL, locked_at = NULL
+            WHERE id = ANY($1::bigint[]) AND state = 'running' AND worker_id = $2
+            """,
+            [ids, workerID]
+        )
+    }
+}
