@@ -3,8 +3,13 @@ import Postgres
 
 /// The statements workers run, all through prepared statements.
 enum JobSQL {
+    /// Completes the previous batch's successes (`$4`) and claims the next batch in one statement, so a busy
+    /// worker pays one round trip and one commit per batch.
     static let claim = """
-        WITH picked AS (
+        WITH completed AS (
+            UPDATE jobs SET state = 'succeeded', finished_at = now()
+            WHERE id = ANY($4::bigint[]) AND state = 'running' AND worker_id = $3
+        ), picked AS (
             SELECT id FROM jobs
             WHERE state = 'pending' AND queue = ANY($1::text[]) AND run_at <= now()
             ORDER BY priority DESC, run_at, id
@@ -18,9 +23,10 @@ enum JobSQL {
                   j.run_at, j.created_at
         """
 
-    /// Claims up to `limit` runnable jobs of `queues` for `workerID`, highest priority and oldest first.
-    static func claim(queues: [String], limit: Int, workerID: UUID, on connection: Connection) throws -> [ClaimedJob] {
-        let rows = try connection.queryPrepared(claim, [queues, limit, workerID])
+    /// Marks `completing` succeeded, then claims up to `limit` runnable jobs of `queues` for `workerID`, highest
+    /// priority and oldest first.
+    static func claim(queues: [String], limit: Int, workerID: UUID, completing: [Int64], on connection: Connection) throws -> [ClaimedJob] {
+        let rows = try connection.queryPrepared(claim, [queues, limit, workerID, completing])
         return try rows.rows.map { row in
             ClaimedJob(
                 id: try row.decode("id"), queue: try row.decode("queue"), kind: try row.decode("kind"),

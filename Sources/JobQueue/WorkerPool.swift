@@ -128,7 +128,7 @@ public final class WorkerPool: @unchecked Sendable {
         spawn("rrf-maintenance") { self.maintenanceLoop() }
         spawn("rrf-supervisor") { self.supervise() }
         logger.info("worker pool started", metadata: [
-            "worker_id": "\(id)", "workers": "\(configuration.workers)", "queues": "\(configuration.queues.joined(separator: ","))",
+            "worker_id": "\(id.uuidString.lowercased())", "workers": "\(configuration.workers)", "queues": "\(configuration.queues.joined(separator: ","))",
         ])
     }
 
@@ -186,18 +186,24 @@ public final class WorkerPool: @unchecked Sendable {
 
     // MARK: Running jobs
 
-    /// Claims one batch and runs it on the calling thread with `connection` (the pool must be registered);
-    /// returns the number of jobs claimed. Worker threads call this in a loop; tests call it directly.
+    /// Claims one batch and runs it on the calling thread with `connection` (the pool must be registered), then
+    /// completes the successes; returns the number of jobs claimed. Tests and tools call this directly.
     @discardableResult
     public func runBatch(on connection: Connection) throws -> Int {
+        var carried: [Int64] = []
         var unfinished: [Int64] = []
-        return try runBatch(on: connection, unfinished: &unfinished)
+        let claimed = try runBatch(on: connection, carried: &carried, unfinished: &unfinished)
+        try JobSQL.markSucceeded(carried, workerID: id, on: connection)
+        return claimed
     }
 
-    /// `unfinished` holds the claimed jobs not yet completed, released or failed, for recovery when a
-    /// statement of the queue itself fails (e.g. the connection broke).
-    private func runBatch(on connection: Connection, unfinished: inout [Int64]) throws -> Int {
-        let jobs = try JobSQL.claim(queues: configuration.queues, limit: configuration.batchSize, workerID: id, on: connection)
+    /// `carried` holds successes of the previous batch on entry (completed by the claim statement) and of this
+    /// batch on exit (for the next claim, or `markSucceeded` when the worker stops). `unfinished` holds claimed
+    /// jobs not yet completed, for recovery when a statement of the queue itself fails (e.g. the connection broke).
+    private func runBatch(on connection: Connection, carried: inout [Int64], unfinished: inout [Int64]) throws -> Int {
+        let jobs = try JobSQL.claim(queues: configuration.queues, limit: configuration.batchSize, workerID: id,
+                                    completing: carried, on: connection)
+        carried.removeAll()
         unfinished = jobs.map(\.id)
         var succeeded: [Int64] = []
         var lastFlush = ContinuousClock.now
@@ -208,11 +214,12 @@ public final class WorkerPool: @unchecked Sendable {
                 unfinished.removeAll { rest.contains($0) }
                 break
             }
-            if run(job, on: connection) {
-                succeeded.append(job.id)
-            } else {
+            if !run(job, on: connection) {
                 unfinished.removeAll { $0 == job.id }
+            } else {
+                succeeded.append(job.id)
             }
+            // Slow batches complete what is done so far instead of waiting for the next claim.
             if !succeeded.isEmpty, lastFlush.duration(to: .now) >= configuration.completionFlushInterval {
                 try JobSQL.markSucceeded(succeeded, workerID: id, on: connection)
                 unfinished.removeAll { succeeded.contains($0) }
@@ -220,8 +227,7 @@ public final class WorkerPool: @unchecked Sendable {
                 lastFlush = .now
             }
         }
-        try JobSQL.markSucceeded(succeeded, workerID: id, on: connection)
-        unfinished.removeAll()
+        carried = succeeded
         return jobs.count
     }
 
@@ -276,19 +282,21 @@ public final class WorkerPool: @unchecked Sendable {
     private func workerLoop(index: Int) {
         var connection: Connection?
         var unfinished: [Int64] = []
+        var carried: [Int64] = []
+        var toRecover: [Int64] = []
         while !isStopping {
             do {
                 if connection == nil { connection = try connect("worker") }
                 guard let live = connection else { continue }
-                if !unfinished.isEmpty {
+                if !toRecover.isEmpty {
                     // A statement of the previous batch failed: give its jobs back (an attempt is counted).
-                    for jobID in unfinished {
+                    for jobID in toRecover {
                         try JobSQL.markFailed(jobID, workerID: id, error: "the worker's database connection failed during the batch",
                                               retryDelay: configuration.backoff.delay(afterAttempt: 1), cancelled: false, on: live)
                     }
-                    unfinished.removeAll()
+                    toRecover.removeAll()
                 }
-                let claimed = try runBatch(on: live, unfinished: &unfinished)
+                let claimed = try runBatch(on: live, carried: &carried, unfinished: &unfinished)
                 if claimed >= configuration.batchSize {
                     wake(1)  // there may be more: let an idle colleague help
                 } else if claimed == 0 {
@@ -301,6 +309,9 @@ public final class WorkerPool: @unchecked Sendable {
                 }
             } catch {
                 logger.error("worker error", metadata: ["worker": "\(index)", "error": "\(error)"])
+                toRecover += unfinished
+                unfinished.removeAll()
+                carried.removeAll()
                 if connection?.isUsable != true {
                     connection?.close()
                     connection = nil
@@ -308,8 +319,13 @@ public final class WorkerPool: @unchecked Sendable {
                 sleep(.seconds(1))
             }
         }
-        if let connection, connection.isUsable, !unfinished.isEmpty {
-            try? JobSQL.release(unfinished, workerID: id, on: connection)
+        if let connection, connection.isUsable {
+            do {
+                try JobSQL.markSucceeded(carried, workerID: id, on: connection)
+                try JobSQL.release(unfinished.filter { !carried.contains($0) }, workerID: id, on: connection)
+            } catch {
+                logger.error("could not complete the last batch; shutdown puts its jobs back to pending", metadata: ["error": "\(error)"])
+            }
         }
         connection?.close()
         state.withLock {

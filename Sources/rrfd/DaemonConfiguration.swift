@@ -132,6 +132,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         return NotificationSinks(email: email, webhook: webhook, file: file)
     }
 
+    /// With `drain` (run until the queue is empty), cron schedules are validated but not run.
     func poolConfiguration(drain: Bool) throws -> WorkerPoolConfiguration {
         let schedules = try cron.map { entry in
             do {
@@ -150,7 +151,7 @@ struct DaemonConfiguration: Sendable, Equatable {
             heartbeatTimeout: .milliseconds(Int(heartbeatTimeout * 1000)),
             shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)),
             maintenance: maintenance, retention: .seconds(Int(retentionDays * 86_400)),
-            cron: schedules, stopWhenIdle: drain
+            cron: drain ? [] : schedules, stopWhenIdle: drain
         )
     }
 }

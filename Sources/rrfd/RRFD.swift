@@ -76,7 +76,9 @@ struct RRFD: AsyncParsableCommand {
         let logger = Logger(label: "rrfd")
         let service = WorkerPoolService(pool: WorkerPool(configuration: pool, registry: JobHandlers.registry(configuration), logger: logger))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            // With --drain the pool ends by itself; that ends the daemon normally.
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         do {
             try await group.run()
