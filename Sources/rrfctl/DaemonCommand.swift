@@ -18,9 +18,7 @@ struct DaemonCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
+            try database.withConnection { connection in
                 let workers = try JobAdmin.workers(on: connection)
                 let depths = try JobAdmin.depths(on: connection).filter { $0.state == "pending" || $0.state == "running" }
                 if output.json {
@@ -38,7 +36,7 @@ struct DaemonCommand: ParsableCommand {
                     print(table.render())
                 }
                 print("")
-                print(JobsCommand.depthTable(depths))
+                print(depths.isEmpty ? "No pending or running jobs." : JobsCommand.depthTable(depths))
             }
         }
     }

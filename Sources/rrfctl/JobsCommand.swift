@@ -38,9 +38,7 @@ struct JobsCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
+            try database.withConnection { connection in
                 let jobs = try JobAdmin.list(state: state, kind: kind, queue: queue, limit: limit, on: connection)
                 if output.json { return try printJSON(jobs) }
                 var table = TextTable("ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "RUN AT", "FINISHED AT")
@@ -56,16 +54,12 @@ struct JobsCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one job with its payload and error history.")
 
-        @Argument(help: "The job id.") var id: Int64
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var target: JobTarget
 
         func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
-                guard let detail = try JobAdmin.show(id, on: connection) else { throw JobsCommand.notFound(id) }
-                if output.json { return try printJSON(detail) }
+            try target.database.withConnection { connection in
+                guard let detail = try JobAdmin.show(target.id, on: connection) else { throw JobsCommand.notFound(target.id) }
+                if target.output.json { return try printJSON(detail) }
                 let job = detail.job
                 print("""
                     job        \(job.id)
@@ -93,22 +87,18 @@ struct JobsCommand: ParsableCommand {
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run a discarded, cancelled or waiting job again now.")
 
-        @Argument(help: "The job id.") var id: Int64
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var target: JobTarget
 
         func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
+            try target.database.withConnection { connection in
                 let outcome: JobAdmin.CommandOutcome
                 do {
-                    outcome = try JobAdmin.retry(id, on: connection)
+                    outcome = try JobAdmin.retry(target.id, on: connection)
                 } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation {
-                    throw StoreError(.conflict, code: "job_unique_key_taken", "Job \(id) cannot run again: another job with the same unique key is pending or running.", underlying: error)
+                    throw StoreError(.conflict, code: "job_unique_key_taken", "Job \(target.id) cannot run again: another job with the same unique key is pending or running.", underlying: error)
                 }
-                try JobsCommand.report(outcome, id: id, done: "Job \(id) will run again now.",
-                                       notApplicable: "Job \(id) is running or has succeeded; only discarded, cancelled or waiting jobs can be retried.", json: output.json)
+                try JobsCommand.report(outcome, id: target.id, done: "Job \(target.id) will run again now.",
+                                       notApplicable: "Job \(target.id) is running or has succeeded; only discarded, cancelled or waiting jobs can be retried.", json: target.output.json)
             }
         }
     }
@@ -116,18 +106,14 @@ struct JobsCommand: ParsableCommand {
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a pending job, or ask a running one to stop.")
 
-        @Argument(help: "The job id.") var id: Int64
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var target: JobTarget
 
         func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
-                let outcome = try JobAdmin.cancel(id, on: connection)
-                try JobsCommand.report(outcome, id: id, done: "Job \(id) is cancelled.",
-                                       notApplicable: "Job \(id) has already finished; there is nothing to cancel.", json: output.json,
-                                       requested: "Job \(id) is running; it was asked to stop and ends cancelled when its handler notices.")
+            try target.database.withConnection { connection in
+                let outcome = try JobAdmin.cancel(target.id, on: connection)
+                try JobsCommand.report(outcome, id: target.id, done: "Job \(target.id) is cancelled.",
+                                       notApplicable: "Job \(target.id) has already finished; there is nothing to cancel.", json: target.output.json,
+                                       requested: "Job \(target.id) is running; it was asked to stop and ends cancelled when its handler notices.")
             }
         }
     }
@@ -139,9 +125,7 @@ struct JobsCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
+            try database.withConnection { connection in
                 let depths = try JobAdmin.depths(on: connection)
                 if output.json { return try printJSON(depths) }
                 print(JobsCommand.depthTable(depths))
@@ -155,6 +139,13 @@ struct JobsCommand: ParsableCommand {
             table.add(depth.queue, depth.kind, depth.state, "\(depth.count)", depth.oldestPendingAge.map { String(format: "%.1fs", $0) } ?? "")
         }
         return depths.isEmpty ? "No jobs." : table.render()
+    }
+
+    /// The arguments of commands about one job.
+    struct JobTarget: ParsableArguments {
+        @Argument(help: "The job id.") var id: Int64
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
     }
 
     static func notFound(_ id: Int64) -> StoreError {
@@ -171,6 +162,17 @@ struct JobsCommand: ParsableCommand {
             } else {
                 print(outcome == .requested ? (requested ?? done) : done)
             }
+        }
+    }
+}
+
+extension DatabaseOptions {
+    /// Runs `body` with a connection to the configured database, reporting failures like every command.
+    func withConnection(_ body: (Connection) throws -> Void) throws {
+        try reportingFailures {
+            let connection = try Connection(configuration)
+            defer { connection.close() }
+            try body(connection)
         }
     }
 }

@@ -279,6 +279,22 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
         }
     }
 
+    @Test func idleWorkersAreWokenByNotifyNotPolling() throws {
+        try withTestDatabase { database in
+            let connection = try database.connect()
+            var registry = JobRegistry()
+            registry.register(kind: "noop") { _, _ in }
+            var configuration = poolConfiguration(database)
+            configuration.pollInterval = .seconds(600)  // only LISTEN/NOTIFY can wake the workers in time
+            let pool = WorkerPool(configuration: configuration, registry: registry)
+            try pool.start()
+            defer { pool.requestShutdown(); pool.waitUntilStopped() }
+            Thread.sleep(forTimeInterval: 0.3)
+            let id = try #require(try Jobs.enqueue(NewJob(kind: "noop"), on: connection))
+            #expect(try eventually { try JobAdmin.show(id, on: connection)?.job.state == "succeeded" })
+        }
+    }
+
     @Test func statsListAndWorkers() throws {
         try withTestDatabase { database in
             let connection = try database.connect()
