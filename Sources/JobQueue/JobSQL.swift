@@ -11,7 +11,7 @@ enum JobSQL {
             WHERE id = ANY($4::bigint[]) AND state = 'running' AND worker_id = $3
         ), picked AS (
             SELECT id FROM jobs
-            WHERE state = 'pending' AND queue = ANY($1::text[]) AND run_at <= now()
+            WHERE state = 'pending' AND queue = $1 AND run_at <= now()
             ORDER BY priority DESC, run_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED
@@ -23,10 +23,11 @@ enum JobSQL {
                   j.run_at, j.created_at
         """
 
-    /// Marks `completing` succeeded, then claims up to `limit` runnable jobs of `queues` for `workerID`, highest
-    /// priority and oldest first.
-    static func claim(queues: [String], limit: Int, workerID: UUID, completing: [Int64], on connection: Connection) throws -> [ClaimedJob] {
-        let rows = try connection.queryPrepared(claim, [queues, limit, workerID, completing])
+    /// Marks `completing` succeeded, then claims up to `limit` runnable jobs of `queue` for `workerID`, highest
+    /// priority and oldest first. One queue per statement: with `queue = ANY(array)` PostgreSQL cannot read the
+    /// claim index in order and sorts every pending job instead (measured: 178 ms instead of 0.3 ms at 50,000).
+    static func claim(queue: String, limit: Int, workerID: UUID, completing: [Int64], on connection: Connection) throws -> [ClaimedJob] {
+        let rows = try connection.queryPrepared(claim, [queue, limit, workerID, completing])
         return try rows.rows.map { row in
             ClaimedJob(
                 id: try row.decode("id"), queue: try row.decode("queue"), kind: try row.decode("kind"),
@@ -34,11 +35,14 @@ enum JobSQL {
                 attempt: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
                 runAt: try row.decode("run_at"), createdAt: try row.decode("created_at")
             )
-        }.sorted { a, b in
-            if a.priority != b.priority { return a.priority > b.priority }
-            if a.runAt != b.runAt { return a.runAt < b.runAt }
-            return a.id < b.id
         }
+    }
+
+    /// Highest priority first, then oldest `run_at`, then oldest id (the order of the claim index).
+    static func runOrder(_ a: ClaimedJob, _ b: ClaimedJob) -> Bool {
+        if a.priority != b.priority { return a.priority > b.priority }
+        if a.runAt != b.runAt { return a.runAt < b.runAt }
+        return a.id < b.id
     }
 
     /// Marks running jobs of `workerID` succeeded with one statement. With `requireAll`, throws `jobLost` unless

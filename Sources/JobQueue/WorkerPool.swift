@@ -201,9 +201,16 @@ public final class WorkerPool: @unchecked Sendable {
     /// batch on exit (for the next claim, or `markSucceeded` when the worker stops). `unfinished` holds claimed
     /// jobs not yet completed, for recovery when a statement of the queue itself fails (e.g. the connection broke).
     private func runBatch(on connection: Connection, carried: inout [Int64], unfinished: inout [Int64]) throws -> Int {
-        let jobs = try JobSQL.claim(queues: configuration.queues, limit: configuration.batchSize, workerID: id,
-                                    completing: carried, on: connection)
-        carried.removeAll()
+        // Queues are claimed one statement each, starting at a random one so that no queue starves.
+        var jobs: [ClaimedJob] = []
+        let queues = configuration.queues
+        let first = queues.count > 1 ? Int.random(in: 0..<queues.count) : 0
+        for offset in 0..<queues.count where jobs.count < configuration.batchSize {
+            jobs += try JobSQL.claim(queue: queues[(first + offset) % queues.count], limit: configuration.batchSize - jobs.count,
+                                     workerID: id, completing: carried, on: connection)
+            carried.removeAll()
+        }
+        jobs.sort(by: JobSQL.runOrder)
         unfinished = jobs.map(\.id)
         var succeeded: [Int64] = []
         var lastFlush = ContinuousClock.now

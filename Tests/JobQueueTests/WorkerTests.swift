@@ -286,12 +286,14 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
             registry.register(kind: "noop") { _, _ in }
             var configuration = poolConfiguration(database)
             configuration.pollInterval = .seconds(600)  // only LISTEN/NOTIFY can wake the workers in time
+            configuration.queues = ["default", "mail"]
             let pool = WorkerPool(configuration: configuration, registry: registry)
             try pool.start()
             defer { pool.requestShutdown(); pool.waitUntilStopped() }
             Thread.sleep(forTimeInterval: 0.3)
-            let id = try #require(try Jobs.enqueue(NewJob(kind: "noop"), on: connection))
-            #expect(try eventually { try JobAdmin.show(id, on: connection)?.job.state == "succeeded" })
+            let ids = try Jobs.enqueue([NewJob(kind: "noop"), NewJob(kind: "noop", queue: "mail"), NewJob(kind: "noop", queue: "other")], on: connection)
+            #expect(try eventually { try JobAdmin.list(state: "succeeded", on: connection).count == 2 })
+            #expect(try JobAdmin.show(try #require(ids[2]), on: connection)?.job.state == "pending")
         }
     }
 
