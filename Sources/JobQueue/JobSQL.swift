@@ -5,6 +5,12 @@ import Postgres
 enum JobSQL {
     /// Completes the previous batch's successes (`$4`) and claims the next batch in one statement, so a busy
     /// worker pays one round trip and one commit per batch.
+    ///
+    /// This statement's transaction commits without waiting for the WAL flush (`synchronous_commit` off for it
+    /// alone): if the server crashes before the flush, the claim and these completions are lost together and
+    /// atomically, so the jobs run again — the at-least-once contract every handler already has. WAL is
+    /// sequential, so any later durable commit (a handler's `completeInTransaction`, a failure record) flushes
+    /// it first. Handlers' own transactions stay durable.
     static let claim = """
         WITH completed AS (
             UPDATE jobs SET state = 'succeeded', finished_at = now()
@@ -18,7 +24,8 @@ enum JobSQL {
         )
         UPDATE jobs AS j
         SET state = 'running', attempts = j.attempts + 1, worker_id = $3, locked_at = now()
-        FROM picked WHERE j.id = picked.id
+        FROM picked, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+        WHERE j.id = picked.id
         RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.priority, j.attempts, j.max_attempts,
                   j.run_at, j.created_at
         """

@@ -4,7 +4,7 @@ import Logging
 import Postgres
 
 // rrfbench: job-queue throughput and wake-up latency on a throwaway, durable PostgreSQL (synchronous_commit on).
-// Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 1000] [--latency-jobs 500] [--spacing-ms 5]
+// Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
 // Run from the repository root (migrations are read from ./sql).
 
 func option(_ name: String, default value: Int) -> Int {
@@ -15,7 +15,7 @@ func option(_ name: String, default value: Int) -> Int {
 
 let jobCount = option("--jobs", default: 50_000)
 let workerCount = option("--workers", default: 4)
-let batchSize = option("--batch", default: 1000)
+let batchSize = option("--batch", default: 100)
 let latencyJobs = option("--latency-jobs", default: 500)
 let spacing = option("--spacing-ms", default: 5)
 
