@@ -20,7 +20,7 @@ struct RRFCtl: ParsableCommand {
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
-            WorkflowCommand.self,
+            JobsCommand.self, DaemonCommand.self, WorkflowCommand.self,
         ]
     )
 }
