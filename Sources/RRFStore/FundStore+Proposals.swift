@@ -230,6 +230,8 @@ extension FundStore {
             let (round, requested, decisionDue) = try runSubmission(
                 &machine, draft: draft, organisation: organisation, call: call, context: context, isRevision: false
             )
+            // Training requirements of the call (FundStore+Training.swift): refused naming the missing course.
+            try requireCallTraining(organisation: organisation, call: call, context: context)
             let reference = try nextReference(on: context)
             let id = UUID()
             try context.connection.query(

@@ -19,8 +19,8 @@ struct RRFCtl: ParsableCommand {
             """,
         version: RRFVersion.current,
         subcommands: [
-            DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
-            JobsCommand.self, DaemonCommand.self, WorkflowCommand.self,
+            DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self,
+            TrainingCommand.self, AuditCommand.self, JobsCommand.self, DaemonCommand.self, WorkflowCommand.self,
         ]
     )
 }
