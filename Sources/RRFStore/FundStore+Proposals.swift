@@ -319,7 +319,7 @@ extension FundStore {
                 ))
             case .notifyIneligible(let reason):
                 try context.audit(stream, "proposal.screening_failed", record)
-                try context.enqueue(notify(record, event: "proposal.screening_failed", message: "Proposal \(record.reference) did not pass screening: \(reason)"))
+                try context.notify(notification(record, event: "proposal.screening_failed", message: "Proposal \(record.reference) did not pass screening: \(reason)"))
             case .recordSubmission, .requestDecision, .commitFunds, .recordDecision, .cancelReviews:
                 throw Self.unexpected(action, answering: "screening")
             }
@@ -389,7 +389,7 @@ extension FundStore {
                     JobKinds.proposalCreateGrant, Self.jobPayload(record, round: record.round), uniqueKey: "grant:\(record.reference)"
                 ))
             }
-            try context.enqueue(notify(record, event: eventType, message: "Decision on proposal \(record.reference): \(recorded.kind.rawValue.replacingOccurrences(of: "_", with: " ")). \(recorded.justification)"))
+            try context.notify(notification(record, event: eventType, message: "Decision on proposal \(record.reference): \(recorded.kind.rawValue.replacingOccurrences(of: "_", with: " ")). \(recorded.justification)"))
             return record
         }
     }
@@ -516,18 +516,18 @@ extension FundStore {
         case .standard:
             break
         }
-        try context.enqueue(NewJobs.make(JobKinds.notify, NotifyPayload(
+        try context.notify(NotifyPayload(
             event: record.round > 1 ? "proposal.resubmitted" : "proposal.submitted", stream: Streams.proposal(record.reference),
             organisationID: nil, roles: [Role.secretariat.rawValue],
             message: "Proposal \(record.reference) from \(record.organisation) (round \(record.round)) awaits screening."
-        )))
+        ))
     }
 
-    private func notify(_ record: ProposalRecord, event: String, message: String) throws -> NewJob {
-        try NewJobs.make(JobKinds.notify, NotifyPayload(
+    private func notification(_ record: ProposalRecord, event: String, message: String) -> NotifyPayload {
+        NotifyPayload(
             event: event, stream: Streams.proposal(record.reference), organisationID: record.organisationID.uuidString.lowercased(),
             roles: [Role.ngoUser.rawValue], message: message
-        ))
+        )
     }
 
     static func jobPayload(_ record: ProposalRecord, round: Int) -> ProposalJobPayload {

@@ -399,16 +399,15 @@ extension FundStore {
             let stream = Streams.trainingSession(record.reference)
             try context.audit(stream, "training.session_cancelled", record)
             let message = "Training session \(record.reference) (\(record.course.code), \(record.startDate), \(record.place)) is cancelled: \(reason)"
-            var jobs = [try NewJobs.make(JobKinds.notify, NotifyPayload(
+            try context.notify(NotifyPayload(
                 event: "training.session_cancelled", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
-            ))]
+            ))
             for organisationID in Set(attendance.map(\.organisationID)).sorted(by: { $0.uuidString < $1.uuidString }) {
-                jobs.append(try NewJobs.make(JobKinds.notify, NotifyPayload(
+                try context.notify(NotifyPayload(
                     event: "training.session_cancelled", stream: stream, organisationID: organisationID.uuidString.lowercased(),
                     roles: [Role.ngoUser.rawValue], message: message
-                )))
+                ))
             }
-            try Jobs.enqueue(jobs, on: context.connection)
             return record
         }
     }

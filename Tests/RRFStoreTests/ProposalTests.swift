@@ -24,7 +24,8 @@ import Testing
             #expect(events.map(\.type) == ["proposal.submitted"])
             // A standard call has no SLA watch; the secretariat is notified.
             #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1", [JobKinds.proposalDecisionSLAWatch]) == 0)
-            #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1", [JobKinds.notify]) == 2)
+            #expect(try fund.count("SELECT count(*) FROM notifications WHERE recipient = $1 AND subject LIKE '%proposal.submitted%'", ["sec@fund.example"]) == 2)
+            #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1", ["notify"]) == fund.count("SELECT count(*) FROM notifications"))
         }
     }
 

@@ -88,7 +88,7 @@ private func closedSession(_ fund: Fund, on day: LocalDate, _ participants: [Par
             #expect(refusal { _ = try store.cancelTrainingSession(session.reference, reason: " ", as: "trainer") }?.code == "reason_required")
             let cancelled = try store.cancelTrainingSession(session.reference, reason: "Insecurity on the road", as: "trainer")
             #expect(cancelled.state == "cancelled" && cancelled.cancelReason == "Insecurity on the road")
-            #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1 AND payload->>'event' = 'training.session_cancelled'", [JobKinds.notify]) == 2)
+            #expect(try fund.count("SELECT count(*) FROM notifications WHERE subject LIKE $1", ["%training.session_cancelled%"]) == 2)
             // Nothing was ever issued; an empty held session is refused.
             let today = try store.scheduleTrainingSession(course: "PSEA", startDate: fund.today, endDate: fund.today, place: "Garissa", trainer: "trainer", capacity: 10, as: "sec")
             _ = try store.recordAttendance(session: today.reference, ParticipantInput(name: "No Show", organisation: "NGO-ALPHA", attended: false), as: "trainer")
