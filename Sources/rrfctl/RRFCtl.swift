@@ -17,6 +17,7 @@ struct RRFCtl: ParsableCommand {
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
+            CommitteeCommand.self, ReviewCommand.self,
         ]
     )
 }
