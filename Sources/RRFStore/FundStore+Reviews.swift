@@ -360,44 +360,56 @@ extension FundStore {
     @discardableResult
     public func aggregateReviews(proposalID: UUID) throws -> ReviewAggregateRecord? {
         try reviewSystemCommand("review.aggregate") { context in
-            let proposal = try loadProposal(id: proposalID, on: context.connection)
-            switch proposal.state {
-            case "in_review":
-                let panel = try loadPanel(proposal, on: context.connection)
-                let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
-                let progress = Self.progress(reviews, panel: panel)
-                guard progress.isScored(at: context.now) else { return nil }
-                let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
-                var machine = proposal.machine
-                let action = try machine.markScored(progress: progress, at: context.now, by: context.actor)
-                guard case .requestDecision = action else { throw Self.unexpected(action, answering: "the end of review") }
-                try context.updateVersioned(
-                    "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-                    [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
-                )
-                let record = try loadProposal(proposal.reference, lock: .update, on: context.connection)
-                try context.audit(Streams.proposal(record.reference), "proposal.scored", aggregate)
-                try context.enqueue(NewJobs.make(JobKinds.notify, NotifyPayload(
-                    event: "proposal.scored", stream: Streams.proposal(record.reference), organisationID: nil,
-                    roles: [Role.fundManager.rawValue],
-                    message: "Proposal \(record.reference) is scored (mean \(aggregate.aggregation.mean), \(aggregate.aggregation.passes ? "passes" : "fails")\(aggregate.aggregation.isDivergent ? ", divergent reviews" : "")) and awaits a decision."
-                )))
-                return aggregate
-            case "scored":
-                let panel = try loadPanel(proposal, on: context.connection)
-                let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
-                let stored = try loadAggregate(proposal, on: context.connection)
-                let counted = reviews.filter(\.counts).map(\.id)
-                if let stored, stored.reviewIDs.sorted(by: { $0.uuidString < $1.uuidString }) == counted.sorted(by: { $0.uuidString < $1.uuidString }) {
-                    return stored
-                }
-                guard !counted.isEmpty else { return stored }
-                let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
-                try context.audit(Streams.proposal(proposal.reference), "proposal.reaggregated", aggregate)
-                return aggregate
-            default:
-                return try loadAggregate(proposal, on: context.connection)
+            try aggregate(try loadProposal(id: proposalID, on: context.connection), context: context)
+        }
+    }
+
+    /// ``aggregateReviews(proposalID:)`` run by the secretariat (without waiting for the daemon).
+    @discardableResult
+    public func aggregateReviews(_ reference: String, as login: String) throws -> ReviewAggregateRecord? {
+        try command("review.aggregate", as: login) { context in
+            try context.actor.require(.secretariat, to: "close the review of a proposal")
+            return try aggregate(try loadProposal(reference, lock: .update, on: context.connection), context: context)
+        }
+    }
+
+    private func aggregate(_ proposal: ProposalRecord, context: CommandContext) throws -> ReviewAggregateRecord? {
+        switch proposal.state {
+        case "in_review":
+            let panel = try loadPanel(proposal, on: context.connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
+            let progress = Self.progress(reviews, panel: panel)
+            guard progress.isScored(at: context.now) else { return nil }
+            let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
+            var machine = proposal.machine
+            let action = try machine.markScored(progress: progress, at: context.now, by: context.actor)
+            guard case .requestDecision = action else { throw Self.unexpected(action, answering: "the end of review") }
+            try context.updateVersioned(
+                "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+                [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
+            )
+            let record = try loadProposal(proposal.reference, lock: .update, on: context.connection)
+            try context.audit(Streams.proposal(record.reference), "proposal.scored", aggregate)
+            try context.enqueue(NewJobs.make(JobKinds.notify, NotifyPayload(
+                event: "proposal.scored", stream: Streams.proposal(record.reference), organisationID: nil,
+                roles: [Role.fundManager.rawValue],
+                message: "Proposal \(record.reference) is scored (mean \(aggregate.aggregation.mean), \(aggregate.aggregation.passes ? "passes" : "fails")\(aggregate.aggregation.isDivergent ? ", divergent reviews" : "")) and awaits a decision."
+            )))
+            return aggregate
+        case "scored":
+            let panel = try loadPanel(proposal, on: context.connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
+            let stored = try loadAggregate(proposal, on: context.connection)
+            let counted = reviews.filter(\.counts).map(\.id)
+            if let stored, stored.reviewIDs.sorted(by: { $0.uuidString < $1.uuidString }) == counted.sorted(by: { $0.uuidString < $1.uuidString }) {
+                return stored
             }
+            guard !counted.isEmpty else { return stored }
+            let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
+            try context.audit(Streams.proposal(proposal.reference), "proposal.reaggregated", aggregate)
+            return aggregate
+        default:
+            return try loadAggregate(proposal, on: context.connection)
         }
     }
 

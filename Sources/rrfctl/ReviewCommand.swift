@@ -8,7 +8,7 @@ struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Assign reviewers, submit or import scores, recuse, reassign, list and show peer reviews.",
-        subcommands: [Assign.self, Recuse.self, Reassign.self, Submit.self, Import.self, List.self, Show.self]
+        subcommands: [Assign.self, Recuse.self, Reassign.self, Submit.self, Import.self, Aggregate.self, List.self, Show.self]
     )
 
     struct Assign: ParsableCommand {
@@ -134,6 +134,28 @@ struct ReviewCommand: ParsableCommand {
                 if output.json { return try printJSON(report) }
                 print("Imported \(report.reviews.count) review(s).")
                 printReviews(report.reviews)
+            }
+        }
+    }
+
+    struct Aggregate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Aggregate a proposal's reviews and mark it scored if its panel is complete (secretariat; the daemon does it too)."
+        )
+        @Argument(help: "The proposal's reference.") var reference: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let aggregate = try database.store().aggregateReviews(reference, as: try actor.resolved())
+                if output.json { return try printJSON(aggregate) }
+                guard let aggregate else {
+                    return print("The panel of \(reference.uppercased()) is not complete yet (quorum not reached, or reviews pending before the deadline).")
+                }
+                let result = aggregate.aggregation
+                print("\(aggregate.reference) round \(aggregate.round): mean \(result.mean), std deviation \(result.standardDeviation), \(result.passes ? "passes" : "fails")\(result.isDivergent ? ", divergent (spread \(result.spread))" : "").")
             }
         }
     }
