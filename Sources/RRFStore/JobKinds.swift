@@ -53,7 +53,8 @@ public struct OrganisationJobPayload: Codable, Sendable, Equatable {
 }
 
 /// A notification to write to the outbox: what happened (an audit event type), about which stream, and who is
-/// told — the users holding one of `roles`, limited to the users of `organisationID` when it is set.
+/// told — the users holding one of `roles`, limited to the users of `organisationID` when it is set, and to the one
+/// user `userID` when that is set.
 /// `CommandContext.notify` turns it into one outbox message per recipient with an e-mail address.
 public struct NotifyPayload: Codable, Sendable, Equatable {
     public let event: String
@@ -61,12 +62,14 @@ public struct NotifyPayload: Codable, Sendable, Equatable {
     public let organisationID: String?
     public let roles: [String]
     public let message: String
+    public let userID: String?
 
-    public init(event: String, stream: String, organisationID: String?, roles: [String], message: String) {
+    public init(event: String, stream: String, organisationID: String?, roles: [String], message: String, userID: String? = nil) {
         self.event = event
         self.stream = stream
         self.organisationID = organisationID
         self.roles = roles
         self.message = message
+        self.userID = userID
     }
 }

@@ -14,9 +14,10 @@ extension CommandContext {
             WHERE u.email IS NOT NULL AND r.role = ANY($1::text[])
               AND ($2::uuid IS NULL OR EXISTS (
                   SELECT 1 FROM user_organisations o WHERE o.user_id = u.id AND o.organisation_id = $2::uuid))
+              AND ($3::uuid IS NULL OR u.id = $3::uuid)
             ORDER BY u.login
             """,
-            [notification.roles, notification.organisationID]
+            [notification.roles, notification.organisationID, notification.userID]
         )
         let moment = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         for row in recipients.rows {

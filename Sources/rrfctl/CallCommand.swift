@@ -8,7 +8,7 @@ struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Create, fund, open, close and list calls (allocations).",
-        subcommands: [Create.self, Envelopes.self, Open.self, Close.self, List.self, Show.self]
+        subcommands: [Create.self, Envelopes.self, Open.self, Close.self, List.self, Show.self, Ranking.self]
     )
 
     /// A call as written in a JSON or YAML file (`call create --file`).

@@ -20,7 +20,8 @@ struct RRFCtl: ParsableCommand {
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self,
-            TrainingCommand.self, AuditCommand.self, JobsCommand.self, DaemonCommand.self, WorkflowCommand.self,
+            CommitteeCommand.self, ReviewCommand.self, TrainingCommand.self, AuditCommand.self, JobsCommand.self,
+            DaemonCommand.self, WorkflowCommand.self,
         ]
     )
 }
