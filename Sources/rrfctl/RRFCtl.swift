@@ -17,6 +17,8 @@ struct RRFCtl: ParsableCommand {
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
+            // Grants module (issue #5).
+            GrantCommand.self, TrancheCommand.self, ReportCommand.self, FundCommand.self, LedgerCommand.self,
         ]
     )
 }
