@@ -268,7 +268,8 @@ extension FundStore {
                 FROM call_envelopes ce JOIN calls c ON c.id = ce.call_id
                 ORDER BY c.code, ce.cluster
                 """
-            ).rows where try row.decode("committed_minor", as: Int64.self) != row.decode("ledger", as: Int64.self) {
+            ).rows {
+                guard try row.decode("committed_minor", as: Int64.self) != row.decode("ledger", as: Int64.self) else { continue }
                 violations.append(LedgerViolation(
                     code: "envelope_commitment_mismatch",
                     message: "The \(try row.decode("cluster", as: String.self)) envelope of \(try row.decode("code", as: String.self)) records \(try row.decode("committed_minor", as: Int64.self)) minor units committed but the ledger \(try row.decode("ledger", as: Int64.self))."

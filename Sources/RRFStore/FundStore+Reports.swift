@@ -31,7 +31,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public let spendingLines: [SpendingLine]
     public let comment: String?
     /// Late on the day it was read.
-    public let overdue: Bool
+    public private(set) var overdue: Bool
     public let version: Int
     let submission: ReportSubmission?
 
@@ -73,25 +73,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         version = try row.decode("version")
         submission = try row.decode("submission", as: JSONValue<ReportSubmission>?.self)?.value
         overdue = false
-        self = ReportRecord(copy: self, overdue: machine.isOverdue(on: today))
-    }
-
-    private init(copy: ReportRecord, overdue: Bool) {
-        id = copy.id
-        grant = copy.grant
-        sequence = copy.sequence
-        kind = copy.kind
-        periodStart = copy.periodStart
-        periodEnd = copy.periodEnd
-        dueDate = copy.dueDate
-        state = copy.state
-        narrative = copy.narrative
-        spent = copy.spent
-        spendingLines = copy.spendingLines
-        comment = copy.comment
-        version = copy.version
-        submission = copy.submission
-        self.overdue = overdue
+        overdue = machine.isOverdue(on: today)
     }
 
     enum CodingKeys: String, CodingKey {

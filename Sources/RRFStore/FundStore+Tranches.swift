@@ -207,15 +207,17 @@ extension FundStore {
                 throw StoreError.rejected("idempotency_key_missing", "Give an idempotency key (1 to 200 characters) so that a retried release is not paid twice.")
             }
             let grant = try loadGrant(reference, lock: .share, on: context.connection)
-            let tranche = try loadTranche(grant, sequence: sequence, lock: .unlocked, on: context.connection)
+            // Lock the tranche first: the key row below references it (FOR KEY SHARE), so locking it afterwards
+            // would deadlock concurrent requests with different keys.
+            let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
             let requestHash = Self.releaseHash(grant: grant.reference, sequence: sequence, amount: amount)
-            // Claim the key; a concurrent request with the same key waits here until the first one ends.
+            // Claim the key; a concurrent request with the same key (for another tranche) waits here until the first ends.
             let claimed = try context.connection.queryPrepared(
                 """
                 INSERT INTO release_requests (idempotency_key, request_hash, tranche_id, result) VALUES ($1, $2, $3, '{}')
                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key
                 """,
-                [key, requestHash, tranche.id]
+                [key, requestHash, loaded.id]
             ).first != nil
             if !claimed {
                 let earlier = try context.connection.queryPrepared(
@@ -231,7 +233,6 @@ extension FundStore {
                 first.replayed = true
                 return first
             }
-            let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
             var machine = loaded.machine
             let action = try machine.release(amount: amount, idempotencyKey: key, grant: grant.machine, at: context.now, by: context.actor)
             guard case .postRelease(let paid, let release) = action else { throw Self.unexpectedTrancheAction(action) }

@@ -26,10 +26,12 @@ struct FundCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let cluster = try parsed { () throws(WorkflowRejection) in try Cluster(code: cluster) }
-                let balance = try database.store().deposit(call: call, cluster: cluster, amount: try money(amount), donor: donor, as: try actor.resolved())
+                let code = cluster
+                let funded = try parsed { () throws(WorkflowRejection) in try Cluster(code: code) }
+                let deposited = try money(amount)
+                let balance = try database.store().deposit(call: call, cluster: funded, amount: deposited, donor: donor, as: try actor.resolved())
                 if output.json { return try printJSON(balance) }
-                print("Deposited \(try money(amount).grouped) from \(donor.uppercased()); \(balance.code) now holds \(balance.balance.grouped).")
+                print("Deposited \(deposited.grouped) from \(donor.uppercased()); \(balance.code) now holds \(balance.balance.grouped).")
             }
         }
     }

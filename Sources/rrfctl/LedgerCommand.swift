@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RRFStore
+import RRFWorkflow
 
 /// `rrfctl ledger`: balances and invariants of the double-entry ledger.
 struct LedgerCommand: ParsableCommand {

@@ -34,7 +34,7 @@ struct ReportCommand: ParsableCommand {
         @Argument(help: "The grant's reference.") var grant: String
         @Argument(help: "The report's number (1, 2 …).") var sequence: Int
         @Option(parsing: .unconditional, help: "What was done.") var narrative: String
-        @Option(parsing: .unconditional, help: "\"<budget line>=<amount with currency>\"; repeat per line.") var spent: [String]
+        @Option(parsing: .unconditionalSingleValue, help: "\"<budget line>=<amount with currency>\"; repeat per line.") var spent: [String]
         @OptionGroup var version: VersionOptions
         @OptionGroup var actor: ActorOptions
         @OptionGroup var database: DatabaseOptions
