@@ -242,6 +242,10 @@ extension FundStore {
     /// Cancels the tranches not released and de-commits what is left of the commitment (it must be `expected`),
     /// keeping `call_envelopes.committed_minor` in step with the ledger.
     private func settleCommitment(_ grant: GrantRecord, expected: Money, cancelReason: String, context: CommandContext) throws {
+        // Same lock order as an approval (envelope row, then ledger accounts), so the two never deadlock.
+        try context.connection.queryPrepared(
+            "SELECT 1 FROM call_envelopes WHERE call_id = $1 AND cluster = $2 FOR UPDATE", [grant.callID, grant.cluster.rawValue]
+        )
         let remaining = try Ledger.balance(grant.committedAccount, lock: true, on: context.connection)
         guard remaining == expected.minorUnits else {
             throw StoreError(
