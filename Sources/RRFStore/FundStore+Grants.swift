@@ -342,7 +342,7 @@ extension FundStore {
     func loadGrant(_ reference: String, lock: RowLock, on connection: Connection) throws -> GrantRecord {
         let text = reference.trimmingCharacters(in: .whitespaces).uppercased()
         guard let row = try connection.query(
-            GrantRecord.select + " WHERE g.reference = $1" + (lock == .unlocked ? "" : lock.rawValue + " OF g"), [text]
+            GrantRecord.select + " WHERE g.reference = $1" + lock.clause(of: "g"), [text]
         ).first else {
             throw StoreError.notFound("No grant has the reference \(text); an approved proposal becomes a grant when its agreement is signed (`rrfctl grant sign`).")
         }

@@ -280,6 +280,11 @@ extension FundStore {
     }
 }
 
+extension RowLock {
+    /// The locking clause for the table with this alias in a joined select (empty when unlocked).
+    func clause(of alias: String) -> String { self == .unlocked ? "" : rawValue + " OF " + alias }
+}
+
 /// Payload of the `fund.deposited` audit event.
 struct DepositEvent: Encodable {
     let donor: String

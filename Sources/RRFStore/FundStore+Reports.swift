@@ -244,7 +244,7 @@ extension FundStore {
 
     func loadReport(_ reference: String, sequence: Int, lock: RowLock, today: LocalDate, on connection: Connection) throws -> ReportRecord {
         guard let row = try connection.query(
-            ReportRecord.select + " WHERE g.reference = $1 AND r.sequence = $2" + (lock == .unlocked ? "" : lock.rawValue + " OF r"),
+            ReportRecord.select + " WHERE g.reference = $1 AND r.sequence = $2" + lock.clause(of: "r"),
             [reference.trimmingCharacters(in: .whitespaces).uppercased(), sequence]
         ).first else {
             throw StoreError.notFound("Grant \(reference.uppercased()) has no report \(sequence); list them with `rrfctl report list \(reference.uppercased())`.")

@@ -285,13 +285,13 @@ extension FundStore {
 
     func loadTranches(_ grant: GrantRecord, lock: RowLock, on connection: Connection) throws -> [TrancheRecord] {
         try connection.query(
-            TrancheRecord.select + " WHERE t.grant_id = $1 ORDER BY t.sequence" + (lock == .unlocked ? "" : lock.rawValue + " OF t"), [grant.id]
+            TrancheRecord.select + " WHERE t.grant_id = $1 ORDER BY t.sequence" + lock.clause(of: "t"), [grant.id]
         ).rows.map(TrancheRecord.init(row:))
     }
 
     func loadTranche(_ grant: GrantRecord, sequence: Int, lock: RowLock, on connection: Connection) throws -> TrancheRecord {
         guard let row = try connection.query(
-            TrancheRecord.select + " WHERE t.grant_id = $1 AND t.sequence = $2" + (lock == .unlocked ? "" : lock.rawValue + " OF t"),
+            TrancheRecord.select + " WHERE t.grant_id = $1 AND t.sequence = $2" + lock.clause(of: "t"),
             [grant.id, sequence]
         ).first else {
             throw StoreError.notFound("Grant \(grant.reference) has no tranche \(sequence); list them with `rrfctl tranche list \(grant.reference)`.")
