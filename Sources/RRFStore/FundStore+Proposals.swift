@@ -355,6 +355,8 @@ extension FundStore {
             switch action {
             case .commitFunds(let approval):
                 recorded = approval
+                // Grants module (issue #5): the ledger is the source of truth; it moves envelope → committed here.
+                if let amount = approval.amount { try commitApproval(loaded, amount: amount, context: context) }
                 let committed = try context.connection.query(
                     "UPDATE call_envelopes SET committed_minor = committed_minor + $3 WHERE call_id = $1 AND cluster = $2",
                     [loaded.callID, loaded.cluster.rawValue, approval.amount?.minorUnits ?? 0]

@@ -20,7 +20,8 @@ struct RRFCtl: ParsableCommand {
         version: RRFVersion.current,
         subcommands: [
             DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self,
-            CommitteeCommand.self, ReviewCommand.self, TrainingCommand.self, AuditCommand.self, JobsCommand.self,
+            CommitteeCommand.self, ReviewCommand.self, FundCommand.self, GrantCommand.self, TrancheCommand.self,
+            ReportCommand.self, LedgerCommand.self, TrainingCommand.self, AuditCommand.self, JobsCommand.self,
             DaemonCommand.self, WorkflowCommand.self,
         ]
     )

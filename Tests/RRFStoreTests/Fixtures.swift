@@ -31,6 +31,10 @@ struct Fund {
         _ = try store.addUser(login: "fm-alpha", displayName: "Frank Conflicted", roles: [.fundManager], organisations: ["NGO-ALPHA"], as: "admin")
         _ = try store.createCall(code: "SA-1", configuration: configuration(kind: kind), as: "sec")
         _ = try store.openCall("SA-1", as: "sec")
+        // Grants (issue #5): approvals commit deposited money, so the envelopes are funded in the ledger.
+        for (cluster, minor) in [(Cluster.health, Int64(10_000_000)), (.wash, 5_000_000)] {
+            try store.deposit(call: "SA-1", cluster: cluster, amount: Money(minorUnits: minor, currency: usd), donor: "ECHO", as: "fm")
+        }
         return fund
     }
 
