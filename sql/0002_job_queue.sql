@@ -38,3 +38,27 @@ END
 $$;
 
 CREATE TRIGGER jobs_inserted AFTER INSERT ON jobs FOR EACH STATEMENT EXECUTE FUNCTION jobs_notify_inserted();
+
+-- The worker registry: one row per running worker pool (one rrfd process). A pool refreshes heartbeat_at every
+-- second or so; the leader deletes pools whose heartbeat is older than the configured timeout and rescues their
+-- running jobs (back to pending, or discarded once max_attempts is reached).
+CREATE TABLE workers (
+    id           uuid        PRIMARY KEY,
+    name         text        NOT NULL,
+    host         text        NOT NULL,
+    pid          integer     NOT NULL,
+    queues       text[]      NOT NULL,
+    threads      integer     NOT NULL DEFAULT 1,
+    started_at   timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Periodic jobs: one row per (schedule, tick) inserted in the transaction that enqueues the tick's job, so a
+-- tick is enqueued once even when several daemons (or a leader hand-over) race for it.
+CREATE TABLE cron_ticks (
+    schedule    text        NOT NULL,
+    tick        timestamptz NOT NULL,
+    job_id      bigint,
+    enqueued_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (schedule, tick)
+);

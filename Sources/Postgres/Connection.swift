@@ -82,6 +82,7 @@ public final class Connection: @unchecked Sendable {
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> QueryResult {
         try withExclusiveUse {
             let handle = try liveHandle(for: sql)
+            try refuseNUL(in: parameters, sql: sql)
             let result = ParameterBuffer(parameters).withArrays { count, types, values, lengths, formats in
                 PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
             }
@@ -146,6 +147,15 @@ public final class Connection: @unchecked Sendable {
         return try body()
     }
 
+    /// libpq passes text as C strings: a NUL would silently cut the value short, so it is refused.
+    private func refuseNUL(in parameters: [(any PostgresEncodable)?], sql: String) throws {
+        for (position, parameter) in parameters.enumerated() {
+            if case .text(let text)? = parameter?.postgresParameter, text.utf8.contains(0) {
+                throw PostgresError(.misuse, "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold", query: sql)
+            }
+        }
+    }
+
     func liveHandle(for sql: String) throws -> OpaquePointer {
         guard let handle else {
             throw PostgresError(.connectionClosed, "the connection was closed", query: sql)
@@ -158,6 +168,7 @@ public final class Connection: @unchecked Sendable {
 
     private func runPrepared(_ sql: String, _ parameters: [(any PostgresEncodable)?]) throws -> QueryResult {
         let handle = try liveHandle(for: sql)
+        try refuseNUL(in: parameters, sql: sql)
         let name: String
         if let existing = preparedStatements[sql] {
             name = existing

@@ -230,6 +230,8 @@ extension FundStore {
             let (round, requested, decisionDue) = try runSubmission(
                 &machine, draft: draft, organisation: organisation, call: call, context: context, isRevision: false
             )
+            // Training requirements of the call (FundStore+Training.swift): refused naming the missing course.
+            try requireCallTraining(organisation: organisation, call: call, context: context)
             let reference = try nextReference(on: context)
             let id = UUID()
             try context.connection.query(
@@ -317,7 +319,7 @@ extension FundStore {
                 ))
             case .notifyIneligible(let reason):
                 try context.audit(stream, "proposal.screening_failed", record)
-                try context.enqueue(notify(record, event: "proposal.screening_failed", message: "Proposal \(record.reference) did not pass screening: \(reason)"))
+                try context.notify(notification(record, event: "proposal.screening_failed", message: "Proposal \(record.reference) did not pass screening: \(reason)"))
             case .recordSubmission, .requestDecision, .commitFunds, .recordDecision, .cancelReviews:
                 throw Self.unexpected(action, answering: "screening")
             }
@@ -353,6 +355,8 @@ extension FundStore {
             switch action {
             case .commitFunds(let approval):
                 recorded = approval
+                // Grants module (issue #5): the ledger is the source of truth; it moves envelope → committed here.
+                if let amount = approval.amount { try commitApproval(loaded, amount: amount, context: context) }
                 let committed = try context.connection.query(
                     "UPDATE call_envelopes SET committed_minor = committed_minor + $3 WHERE call_id = $1 AND cluster = $2",
                     [loaded.callID, loaded.cluster.rawValue, approval.amount?.minorUnits ?? 0]
@@ -387,7 +391,7 @@ extension FundStore {
                     JobKinds.proposalCreateGrant, Self.jobPayload(record, round: record.round), uniqueKey: "grant:\(record.reference)"
                 ))
             }
-            try context.enqueue(notify(record, event: eventType, message: "Decision on proposal \(record.reference): \(recorded.kind.rawValue.replacingOccurrences(of: "_", with: " ")). \(recorded.justification)"))
+            try context.notify(notification(record, event: eventType, message: "Decision on proposal \(record.reference): \(recorded.kind.rawValue.replacingOccurrences(of: "_", with: " ")). \(recorded.justification)"))
             return record
         }
     }
@@ -439,9 +443,9 @@ extension FundStore {
         }
     }
 
-    /// Recomputes every audit chain; empty when the log is intact.
+    /// Recomputes every audit chain on one snapshot of the log; empty when the log is intact.
     public func verifyAuditLog() throws -> [AuditBreak] {
-        try read("audit.verify") { connection in try AuditLog.verify(on: connection) }
+        try read("audit.verify", isolation: .repeatableRead) { connection in try AuditLog.verify(on: connection) }
     }
 
     // MARK: Internals
@@ -514,18 +518,18 @@ extension FundStore {
         case .standard:
             break
         }
-        try context.enqueue(NewJobs.make(JobKinds.notify, NotifyPayload(
+        try context.notify(NotifyPayload(
             event: record.round > 1 ? "proposal.resubmitted" : "proposal.submitted", stream: Streams.proposal(record.reference),
             organisationID: nil, roles: [Role.secretariat.rawValue],
             message: "Proposal \(record.reference) from \(record.organisation) (round \(record.round)) awaits screening."
-        )))
+        ))
     }
 
-    private func notify(_ record: ProposalRecord, event: String, message: String) throws -> NewJob {
-        try NewJobs.make(JobKinds.notify, NotifyPayload(
+    private func notification(_ record: ProposalRecord, event: String, message: String) -> NotifyPayload {
+        NotifyPayload(
             event: event, stream: Streams.proposal(record.reference), organisationID: record.organisationID.uuidString.lowercased(),
             roles: [Role.ngoUser.rawValue], message: message
-        ))
+        )
     }
 
     static func jobPayload(_ record: ProposalRecord, round: Int) -> ProposalJobPayload {

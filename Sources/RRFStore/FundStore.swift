@@ -54,15 +54,17 @@ public final class FundStore: Sendable {
     }
 
     /// Runs a read on a pooled connection (no actor), mapping errors like a command.
-    func read<T>(_ name: String, _ body: (Connection) throws -> T) throws -> T {
-        try transaction(name, actorLogin: nil) { connection, _ in try body(connection) }
+    func read<T>(_ name: String, isolation: IsolationLevel = .readCommitted, _ body: (Connection) throws -> T) throws -> T {
+        try transaction(name, actorLogin: nil, isolation: isolation) { connection, _ in try body(connection) }
     }
 
     /// Runs `body` in one transaction and turns every failure into a `StoreError` (logging refusals).
-    func transaction<T>(_ name: String, actorLogin: String?, _ body: (Connection, Date) throws -> T) throws -> T {
+    func transaction<T>(
+        _ name: String, actorLogin: String?, isolation: IsolationLevel = .readCommitted, _ body: (Connection, Date) throws -> T
+    ) throws -> T {
         let now = clock()
         do {
-            return try pool.withTransaction { connection in try body(connection, now) }
+            return try pool.withTransaction(isolation) { connection in try body(connection, now) }
         } catch {
             let storeError = Self.storeError(from: error)
             switch storeError.kind {

@@ -3,8 +3,6 @@ import Foundation
 /// The kinds of the jobs RRF commands enqueue (handled by rrfd), and their payloads.
 /// A kind is a stable string: rename one only with a migration of the pending jobs.
 public enum JobKinds {
-    /// Deliver a notification from the outbox; payload ``NotifyPayload``.
-    public static let notify = "notify"
     /// At a reserve call's decision deadline, escalate if the proposal is still undecided; payload ``ProposalJobPayload``.
     public static let proposalDecisionSLAWatch = "proposal.decision_sla_watch"
     /// Assign reviewers to a proposal that passed screening; payload ``ProposalJobPayload``.
@@ -54,20 +52,24 @@ public struct OrganisationJobPayload: Codable, Sendable, Equatable {
     }
 }
 
-/// Payload of a notification: what happened (an audit event type), about which stream, for which
-/// organisation's users and/or which roles; the handler renders and delivers it.
+/// A notification to write to the outbox: what happened (an audit event type), about which stream, and who is
+/// told — the users holding one of `roles`, limited to the users of `organisationID` when it is set, and to the one
+/// user `userID` when that is set.
+/// `CommandContext.notify` turns it into one outbox message per recipient with an e-mail address.
 public struct NotifyPayload: Codable, Sendable, Equatable {
     public let event: String
     public let stream: String
     public let organisationID: String?
     public let roles: [String]
     public let message: String
+    public let userID: String?
 
-    public init(event: String, stream: String, organisationID: String?, roles: [String], message: String) {
+    public init(event: String, stream: String, organisationID: String?, roles: [String], message: String, userID: String? = nil) {
         self.event = event
         self.stream = stream
         self.organisationID = organisationID
         self.roles = roles
         self.message = message
+        self.userID = userID
     }
 }

@@ -1,1 +1,109 @@
-print("rrfbench: not yet implemented")
+import Foundation
+import JobQueue
+import Logging
+import Postgres
+
+// rrfbench: job-queue throughput and wake-up latency on a throwaway, durable PostgreSQL (synchronous_commit on).
+// Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
+// Run from the repository root (migrations are read from ./sql).
+
+func option(_ name: String, default value: Int) -> Int {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
+    return parsed
+}
+
+let jobCount = option("--jobs", default: 50_000)
+let workerCount = option("--workers", default: 4)
+let batchSize = option("--batch", default: 100)
+let latencyJobs = option("--latency-jobs", default: 500)
+let spacing = option("--spacing-ms", default: 5)
+
+/// Handler start times by job index, for the latency run.
+final class Starts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var times: [Int: UInt64] = [:]
+    func record(_ index: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        lock.withLock { times[index] = now }
+    }
+    var count: Int { lock.withLock { times.count } }
+    func time(_ index: Int) -> UInt64? { lock.withLock { times[index] } }
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[min(max(rank, 0), sorted.count - 1)]
+}
+
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = .warning
+    return handler
+}
+
+do {
+    let sqlDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sql", isDirectory: true)
+    print("starting a throwaway PostgreSQL (durable: fsync and synchronous_commit on) …")
+    let cluster = try ThrowawayCluster.start(options: .init(durable: true))
+    defer { cluster.stop() }
+    let database = cluster.configuration(applicationName: "rrfbench")
+    let connection = try Connection(database)
+    try Migrator(directory: sqlDirectory).migrate(on: connection)
+    let settings = try connection.query("SELECT current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs").single()
+    print("synchronous_commit=\(try settings.decode("sc", as: String.self)) fsync=\(try settings.decode("fs", as: String.self)) cores=\(ProcessInfo.processInfo.activeProcessorCount)")
+
+    // (a) Throughput: drain N no-op jobs with one process's pool.
+    var enqueued = 0
+    while enqueued < jobCount {
+        let chunk = min(5_000, jobCount - enqueued)
+        try Jobs.enqueue((0..<chunk).map { _ in NewJob(kind: "noop") }, on: connection)
+        enqueued += chunk
+    }
+    try connection.execute("VACUUM ANALYZE jobs")
+    var registry = JobRegistry()
+    registry.register(kind: "noop") { _, _ in }
+    var configuration = WorkerPoolConfiguration(database: database, name: "rrfbench", workers: workerCount, batchSize: batchSize)
+    configuration.stopWhenIdle = true
+    let pool = WorkerPool(configuration: configuration, registry: registry)
+    let started = Date()
+    try pool.start()
+    pool.waitUntilStopped()
+    let lastFinish: Double = try connection.query("SELECT extract(epoch FROM max(finished_at))::float8 AS t FROM jobs").single().decode("t")
+    let succeeded: Int64 = try connection.query("SELECT count(*) AS n FROM jobs WHERE state = 'succeeded'").single().decode("n")
+    let seconds = lastFinish - started.timeIntervalSince1970
+    print(String(format: "throughput: %d no-op jobs (%lld succeeded) in %.2f s with %d workers, batch %d: %.0f jobs/s",
+                 jobCount, succeeded, seconds, workerCount, batchSize, Double(succeeded) / seconds))
+
+    // (b) Latency: single enqueues (each its own transaction) to idle workers woken by NOTIFY; polling is slow on purpose.
+    try connection.execute("TRUNCATE jobs")
+    let starts = Starts()
+    var latencyRegistry = JobRegistry()
+    struct Ping: Decodable { let i: Int }
+    latencyRegistry.register(kind: "ping") { job, _ in
+        starts.record(try job.decodePayload(as: Ping.self).i)
+    }
+    var latencyConfiguration = WorkerPoolConfiguration(database: database, name: "rrfbench-latency", workers: workerCount, batchSize: 1,
+                                                       pollInterval: .seconds(10))
+    latencyConfiguration.maintenance = false
+    let latencyPool = WorkerPool(configuration: latencyConfiguration, registry: latencyRegistry)
+    try latencyPool.start()
+    Thread.sleep(forTimeInterval: 0.5)
+    var enqueuedAt: [UInt64] = []
+    for index in 0..<latencyJobs {
+        enqueuedAt.append(DispatchTime.now().uptimeNanoseconds)
+        try Jobs.enqueue(NewJob(kind: "ping", payloadJSON: #"{"i":\#(index)}"#), on: connection)
+        Thread.sleep(forTimeInterval: Double(spacing) / 1000)
+    }
+    let deadline = Date().addingTimeInterval(30)
+    while starts.count < latencyJobs && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    latencyPool.requestShutdown()
+    latencyPool.waitUntilStopped()
+    let latencies = (0..<latencyJobs).compactMap { index in starts.time(index).map { Double($0 - enqueuedAt[index]) / 1e6 } }.sorted()
+    print(String(format: "latency (enqueue call → handler start, %d single enqueues %d ms apart, %d idle workers): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                 latencies.count, spacing, workerCount, percentile(latencies, 50), percentile(latencies, 99), latencies.last ?? .nan))
+} catch {
+    FileHandle.standardError.write(Data("rrfbench: \(error)\n".utf8))
+    exit(1)
+}

@@ -31,14 +31,17 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every hash chain; exit code 3 and the first broken event of each stream when the log was tampered with."
+            abstract: "Recompute every hash chain and check the ledger's invariants; exit code 3 and the first broken event of each stream when the log was tampered with."
         )
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try reportingFailures {
-                let breaks = try database.store().verifyAuditLog()
+                let store = database.store()
+                let breaks = try store.verifyAuditLog()
+                // Grants module (issue #5): the ledger's invariants are part of the verification.
+                let ledger = try store.verifyLedger()
                 if output.json {
                     try printJSON(breaks)
                 } else if breaks.isEmpty {
@@ -46,11 +49,15 @@ struct AuditCommand: ParsableCommand {
                 } else {
                     breaks.forEach { print($0.description) }
                 }
+                if !output.json { ledger.forEach { print($0.description) } }
                 if let first = breaks.first {
                     throw StoreError(
                         .rejected, code: "audit_log_tampered",
                         "The audit log was tampered with: \(first.description)\(breaks.count > 1 ? " (\(breaks.count) streams are broken.)" : "")"
                     )
+                }
+                if let first = ledger.first {
+                    throw StoreError(.rejected, code: "ledger_inconsistent", "The ledger is inconsistent: \(first.message)")
                 }
             }
         }

@@ -8,7 +8,7 @@ struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Create, fund, open, close and list calls (allocations).",
-        subcommands: [Create.self, Envelopes.self, Open.self, Close.self, List.self, Show.self]
+        subcommands: [Create.self, Envelopes.self, Open.self, Close.self, List.self, Show.self, Ranking.self]
     )
 
     /// A call as written in a JSON or YAML file (`call create --file`).
@@ -54,9 +54,7 @@ struct CallCommand: ParsableCommand {
         @Option(help: "Decision SLA in business days (default 10 for standard calls).") var decisionSlaDays: Int?
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"health=200000 USD\" (repeat).") var envelopes: [String] = []
         @Option(help: "Scorecard JSON file (criteria with weights summing to 100, pass threshold).") var scorecard: String?
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
@@ -73,8 +71,8 @@ struct CallCommand: ParsableCommand {
                         envelopes: try envelopePairs(envelopes), scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
                     )
                 }
-                let record = try database.store().createCall(code: definition.code, configuration: try configuration(definition), as: try actor.resolved())
-                try show(record, output)
+                let record = try options.store().createCall(code: definition.code, configuration: try configuration(definition), as: try options.login())
+                try show(record, options.output)
             }
         }
 
@@ -107,16 +105,14 @@ struct CallCommand: ParsableCommand {
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"wash=150000 USD\" (repeat; clusters not named are removed).")
         var envelopes: [String] = []
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                let record = try database.store().setCallEnvelopes(
-                    code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: try actor.resolved()
+                let record = try options.store().setCallEnvelopes(
+                    code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: try options.login()
                 )
-                try show(record, output)
+                try show(record, options.output)
             }
         }
     }
@@ -125,13 +121,11 @@ struct CallCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open a draft call for submissions (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                try show(try database.store().openCall(code, expectedVersion: version.expectedVersion, as: try actor.resolved()), output)
+                try show(try options.store().openCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }
@@ -140,13 +134,11 @@ struct CallCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close an open call (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                try show(try database.store().closeCall(code, expectedVersion: version.expectedVersion, as: try actor.resolved()), output)
+                try show(try options.store().closeCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }

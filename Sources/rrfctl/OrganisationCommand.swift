@@ -16,14 +16,12 @@ struct OrganisationCommand: ParsableCommand {
         @Argument(help: "Short unique code, e.g. NGO-ALPHA.") var code: String
         @Option(help: "The organisation's name.") var name: String
         @Option(help: "ISO 3166 two-letter country code, e.g. KE.") var country: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                let record = try database.store().registerOrganisation(code: code, name: name, country: country, as: try actor.resolved())
-                try show(record, output)
+                let record = try options.store().registerOrganisation(code: code, name: name, country: country, as: try options.login())
+                try show(record, options.output)
             }
         }
     }
@@ -34,19 +32,17 @@ struct OrganisationCommand: ParsableCommand {
         @Option(help: "Risk rating: low, medium or high.") var risk: String
         @Option(name: .customLong("expires"), help: "Last day the due diligence is valid (YYYY-MM-DD).") var expires: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
                 guard let rating = RiskRating(rawValue: risk.lowercased()) else {
                     throw StoreError(.rejected, code: "risk_invalid", "\"\(risk)\" is not a risk rating; use low, medium or high.")
                 }
-                let record = try database.store().assessOrganisation(
-                    code, risk: rating, dueDiligenceExpires: try date(expires), expectedVersion: version.expectedVersion, as: try actor.resolved()
+                let record = try options.store().assessOrganisation(
+                    code, risk: rating, dueDiligenceExpires: try date(expires), expectedVersion: version.expectedVersion, as: try options.login()
                 )
-                try show(record, output)
+                try show(record, options.output)
             }
         }
     }
@@ -57,16 +53,14 @@ struct OrganisationCommand: ParsableCommand {
         @Option(help: "Last day of the ineligibility (YYYY-MM-DD).") var until: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                let record = try database.store().declareOrganisationIneligible(
-                    code, until: try date(until), reason: reason, expectedVersion: version.expectedVersion, as: try actor.resolved()
+                let record = try options.store().declareOrganisationIneligible(
+                    code, until: try date(until), reason: reason, expectedVersion: version.expectedVersion, as: try options.login()
                 )
-                try show(record, output)
+                try show(record, options.output)
             }
         }
     }
@@ -76,14 +70,12 @@ struct OrganisationCommand: ParsableCommand {
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                let record = try database.store().suspendOrganisation(code, reason: reason, expectedVersion: version.expectedVersion, as: try actor.resolved())
-                try show(record, output)
+                let record = try options.store().suspendOrganisation(code, reason: reason, expectedVersion: version.expectedVersion, as: try options.login())
+                try show(record, options.output)
             }
         }
     }
@@ -92,14 +84,12 @@ struct OrganisationCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lift a suspension (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                let record = try database.store().reinstateOrganisation(code, expectedVersion: version.expectedVersion, as: try actor.resolved())
-                try show(record, output)
+                let record = try options.store().reinstateOrganisation(code, expectedVersion: version.expectedVersion, as: try options.login())
+                try show(record, options.output)
             }
         }
     }

@@ -20,14 +20,12 @@ struct ProposalCommand: ParsableCommand {
                 """
         )
         @Option(help: "The proposal file (.json, .yaml or .yml; - reads JSON from standard input).") var file: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
                 let submission = try decodeFile(file, as: ProposalSubmission.self)
-                try show(try database.store().submitProposal(submission, as: try actor.resolved()), output)
+                try show(try options.store().submitProposal(submission, as: try options.login()), options.output)
             }
         }
     }
@@ -37,14 +35,12 @@ struct ProposalCommand: ParsableCommand {
         @Argument(help: "The proposal's reference, e.g. RRF-2026-0042.") var reference: String
         @Option(help: "The revised proposal file (default: resubmit the content unchanged).") var file: String?
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
                 let revised = try file.map { try decodeFile($0, as: ProposalSubmission.self) }
-                try show(try database.store().resubmitProposal(reference, revised: revised, expectedVersion: version.expectedVersion, as: try actor.resolved()), output)
+                try show(try options.store().resubmitProposal(reference, revised: revised, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }
@@ -55,9 +51,7 @@ struct ProposalCommand: ParsableCommand {
         @Argument(help: "pass or fail.") var outcome: String
         @Option(help: "Why it fails screening (required for fail).") var reason: String?
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
@@ -67,9 +61,9 @@ struct ProposalCommand: ParsableCommand {
                 case "fail": passed = false
                 default: throw StoreError(.rejected, code: "outcome_invalid", "\"\(outcome)\" is not a screening outcome; use pass or fail.")
                 }
-                try show(try database.store().screenProposal(
-                    reference, passed: passed, reason: reason, expectedVersion: version.expectedVersion, as: try actor.resolved()
-                ), output)
+                try show(try options.store().screenProposal(
+                    reference, passed: passed, reason: reason, expectedVersion: version.expectedVersion, as: try options.login()
+                ), options.output)
             }
         }
     }
@@ -89,9 +83,7 @@ struct ProposalCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "The written justification (approve, reject).") var justification: String?
         @Option(parsing: .unconditional, help: "What must change (revise).") var reason: String?
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
@@ -109,7 +101,7 @@ struct ProposalCommand: ParsableCommand {
                 default:
                     throw StoreError(.rejected, code: "decision_invalid", "\"\(decision)\" is not a decision; use approve, reject or revise.")
                 }
-                try show(try database.store().decideProposal(reference, input, expectedVersion: version.expectedVersion, as: try actor.resolved()), output)
+                try show(try options.store().decideProposal(reference, input, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }
@@ -119,13 +111,11 @@ struct ProposalCommand: ParsableCommand {
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
-                try show(try database.store().withdrawProposal(reference, reason: reason, expectedVersion: version.expectedVersion, as: try actor.resolved()), output)
+                try show(try options.store().withdrawProposal(reference, reason: reason, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }

@@ -10,17 +10,22 @@ struct RRFCtl: ParsableCommand {
             The database comes from --database-url, DATABASE_URL, or the standard PostgreSQL settings \
             (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass).
 
-            Exit codes: 0 success; 1 unexpected failure; 64 usage error; 3 refused by a rule of the fund; \
-            4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
-            7 configuration or database unreachable.
+            Commands that change something name the person doing it: --as <login> or RRF_ACTOR. Every read \
+            accepts --json.
 
-            Every command that reads data accepts --json. Shell completions: \
-            rrfctl --generate-completion-script bash (or zsh, fish). The manual page: rrfctl commands --man.
+            Exit codes: 0 success; 1 unexpected failure; 3 refused by a rule of the fund; \
+            4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
+            7 configuration or database unreachable; 64 usage error (bad or missing arguments).
+
+            Shell completions: rrfctl --generate-completion-script bash (or zsh, fish). The manual page: \
+            rrfctl commands --man (troff) or --markdown.
             """,
         version: RRFVersion.current,
         subcommands: [
-            DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self, AuditCommand.self,
-            WorkflowCommand.self, KPIsCommand.self, ExportCommand.self, DemoCommand.self, CommandsCommand.self,
+            DatabaseCommand.self, OrganisationCommand.self, UserCommand.self, CallCommand.self, ProposalCommand.self,
+            CommitteeCommand.self, ReviewCommand.self, FundCommand.self, GrantCommand.self, TrancheCommand.self,
+            ReportCommand.self, LedgerCommand.self, TrainingCommand.self, AuditCommand.self, JobsCommand.self,
+            DaemonCommand.self, WorkflowCommand.self, ExportCommand.self, DemoCommand.self, CommandsCommand.self,
         ]
     )
 }

@@ -17,6 +17,16 @@ struct ActorOptions: ParsableArguments {
     }
 }
 
+/// The options of a command that changes something: who does it, on which database, how to print the result.
+struct ChangeOptions: ParsableArguments {
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func store() -> FundStore { database.store() }
+    func login() throws -> String { try actor.resolved() }
+}
+
 /// `--expected-version`: refuse when the record changed since the version you saw.
 struct VersionOptions: ParsableArguments {
     @Option(name: .customLong("expected-version"), help: ArgumentHelp("Refuse if the record's version is no longer this one.", valueName: "n"))

@@ -22,9 +22,7 @@ struct UserCommand: ParsableCommand {
         var roles: [String] = []
         @Option(name: .customLong("organisation"), help: "Code of an organisation the user belongs to (repeat; exactly one for ngo_user).")
         var organisations: [String] = []
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
         func run() throws {
             try reportingFailures {
@@ -36,11 +34,11 @@ struct UserCommand: ParsableCommand {
                     }
                     parsedRoles.insert(value)
                 }
-                let actorLogin = actor.login ?? ProcessInfo.processInfo.environment["RRF_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
-                let record = try database.store().addUser(
+                let actorLogin = options.actor.login ?? ProcessInfo.processInfo.environment["RRF_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
+                let record = try options.store().addUser(
                     login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: actorLogin
                 )
-                try show(record, output)
+                try show(record, options.output)
             }
         }
     }

@@ -87,6 +87,15 @@ import Testing
         }
     }
 
+    @Test func textWithNULIsRefusedNotTruncated() throws {
+        try withTestDatabase(migrated: false) { database in
+            let connection = try database.connect()
+            let error = #expect(throws: PostgresError.self) { try connection.query("SELECT $1::text", ["before\u{0}after"]) }
+            #expect(error?.kind == .misuse)
+            #expect(throws: PostgresError.self) { try connection.queryPrepared("SELECT $1::text[]", [["ok", "bad\u{0}"]]) }
+        }
+    }
+
     @Test func serverErrorsCarrySQLStateAndConstraint() throws {
         try withTestDatabase(migrated: false) { database in
             let connection = try database.connect()

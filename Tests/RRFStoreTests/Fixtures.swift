@@ -22,15 +22,19 @@ struct Fund {
         let fund = Fund(database)
         let store = fund.store
         _ = try store.addUser(login: "admin", displayName: "Ada Admin", roles: [.admin], as: nil)
-        _ = try store.addUser(login: "sec", displayName: "Sam Secretariat", roles: [.secretariat], as: "admin")
+        _ = try store.addUser(login: "sec", displayName: "Sam Secretariat", email: "sec@fund.example", roles: [.secretariat], as: "admin")
         _ = try store.addUser(login: "fm", displayName: "Fatima Manager", roles: [.fundManager], as: "admin")
         _ = try store.registerOrganisation(code: "NGO-ALPHA", name: "Alpha Relief", country: "KE", as: "sec")
         _ = try store.registerOrganisation(code: "NGO-BETA", name: "Beta Aid", country: "SO", as: "sec")
         _ = try store.assessOrganisation("NGO-ALPHA", risk: .medium, dueDiligenceExpires: fund.today.adding(days: 365), as: "sec")
-        _ = try store.addUser(login: "ngo", displayName: "Nadia NGO", roles: [.ngoUser], organisations: ["NGO-ALPHA"], as: "admin")
+        _ = try store.addUser(login: "ngo", displayName: "Nadia NGO", email: "nadia@ngo-alpha.example", roles: [.ngoUser], organisations: ["NGO-ALPHA"], as: "admin")
         _ = try store.addUser(login: "fm-alpha", displayName: "Frank Conflicted", roles: [.fundManager], organisations: ["NGO-ALPHA"], as: "admin")
         _ = try store.createCall(code: "SA-1", configuration: configuration(kind: kind), as: "sec")
         _ = try store.openCall("SA-1", as: "sec")
+        // Grants (issue #5): approvals commit deposited money, so the envelopes are funded in the ledger.
+        for (cluster, minor) in [(Cluster.health, Int64(10_000_000)), (.wash, 5_000_000)] {
+            try store.deposit(call: "SA-1", cluster: cluster, amount: Money(minorUnits: minor, currency: usd), donor: "ECHO", as: "fm")
+        }
         return fund
     }
 

@@ -24,7 +24,8 @@ import Testing
             #expect(events.map(\.type) == ["proposal.submitted"])
             // A standard call has no SLA watch; the secretariat is notified.
             #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1", [JobKinds.proposalDecisionSLAWatch]) == 0)
-            #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1", [JobKinds.notify]) == 2)
+            #expect(try fund.count("SELECT count(*) FROM notifications WHERE recipient = $1 AND subject LIKE '%proposal.submitted%'", ["sec@fund.example"]) == 2)
+            #expect(try fund.count("SELECT count(*) FROM jobs WHERE kind = $1", ["notify"]) == fund.count("SELECT count(*) FROM notifications"))
         }
     }
 
@@ -319,6 +320,44 @@ import Testing
             let committed = try fund.store.call("SA-1").envelopes.first { $0.cluster == .health }?.committed.minorUnits
             #expect(committed == (final.state == "approved" ? 100_000 : 0))
             #expect(try fund.store.proposalHistory(proposal.reference).count == 2)
+        }
+    }
+}
+
+extension ConcurrencyTests {
+    /// Two approvals of different proposals race for the last money of one envelope: the envelope row lock
+    /// serialises them and the second sees the reduced balance.
+    @Test func twoApprovalsRacingForOneEnvelope() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            _ = try fund.store.addUser(login: "fm2", displayName: "Second Manager", roles: [.fundManager], as: "admin")
+            var references: [String] = []
+            for _ in 0..<2 {
+                let record = try fund.store.submitProposal(Fund.submission(requested: "30000 USD", cluster: "wash"), as: "ngo")
+                try fund.markScored(record.reference)
+                references.append(record.reference)
+            }
+            let results = Results()
+            let group = DispatchGroup()
+            for (login, reference) in zip(["fm", "fm2"], references) {
+                group.enter()
+                Thread.detachNewThread {
+                    let store = FundStore(pool: db.pool(maximumConnections: 1))
+                    do {
+                        _ = try store.decideProposal(reference, .approve(amount: Money(minorUnits: 3_000_000, currency: Fund.usd), justification: "Go."), as: login)
+                        results.add(nil)
+                    } catch let error as StoreError {
+                        results.add(error.code == "amount_exceeds_envelope" ? .rejected : .internal)
+                    } catch {
+                        results.add(.internal)
+                    }
+                    group.leave()
+                }
+            }
+            group.wait()
+            #expect(results.all.filter { $0 == nil }.count == 1)
+            #expect(results.all.filter { $0 == .rejected }.count == 1)
+            #expect(try fund.store.call("SA-1").envelopes.first { $0.cluster == .wash }?.committed.minorUnits == 3_000_000)
         }
     }
 }

@@ -57,6 +57,7 @@ import Testing
         #expect(try Money(amount: "12,500.50", currencyCode: "usd").minorUnits == 1_250_050)
         #expect(rejectionCode { try Money(parsing: "12500.50") } == "money_format")
         #expect(rejectionCode { try Money(parsing: "12500 ABC") } == "currency_unknown")
+        #expect(rejectionCode { try Money(parsing: "lots USD") } == "amount_not_a_number")
         #expect(rejectionCode { try Money(parsing: "") } == "amount_empty")
     }
 }

@@ -113,6 +113,8 @@ extension PostgresConfiguration {
                 "--submission-deadline", deadline, "--review-deadline", review, "--envelope", "health=100000 USD", as: "sec"
             )
             try cli.ok("call", "open", "SA-1", as: "sec")
+            // Grants (issue #5): approvals commit deposited donor funding.
+            try cli.ok("fund", "deposit", "--call", "SA-1", "--cluster", "health", "--amount", "100000 USD", "--donor", "ECHO", as: "fm")
             let calls = try cli.ok("call", "list")
             #expect(calls.stdout.contains("SA-1"))
             #expect(calls.stdout.contains("100,000.00 USD"))

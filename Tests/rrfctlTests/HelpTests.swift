@@ -45,7 +45,7 @@ enum Offline {
         #expect(listed.status == 0, "\(listed.stderr)")
         let paths = listed.stdout.split(separator: "\n").map { $0.split(separator: " ").dropFirst().map(String.init) }
         #expect(paths.count > 20, "the command tree looks too small: \(listed.stdout)")
-        for expected in [["demo"], ["kpis"], ["export", "csv"], ["proposal", "submit"], ["db", "migrate"]] {
+        for expected in [["demo"], ["report", "kpis"], ["export", "csv"], ["proposal", "submit"], ["db", "migrate"]] {
             #expect(paths.contains(expected), "\(expected.joined(separator: " ")) is missing from rrfctl commands")
         }
         for path in paths {

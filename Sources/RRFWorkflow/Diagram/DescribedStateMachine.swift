@@ -83,6 +83,12 @@ func exploreOutcomes<Machine>(
 func illegalTransition(_ machine: String, event: String, state: String) -> WorkflowRejection {
     WorkflowRejection(
         code: "invalid_transition",
-        message: "A \(machine) that is \(state.replacingOccurrences(of: "_", with: " ")) cannot \(event.replacingOccurrences(of: "_", with: " ")); check its current status first."
+        message: "\(indefiniteArticle(machine)) \(machine) that is \(state.replacingOccurrences(of: "_", with: " ")) cannot \(event.replacingOccurrences(of: "_", with: " ")); check its current status first."
     )
+}
+
+/// "A" or "An" before a machine name, by its first letter.
+private func indefiniteArticle(_ noun: String) -> String {
+    guard let first = noun.lowercased().first else { return "A" }
+    return "aeio".contains(first) ? "An" : "A"
 }

@@ -13,7 +13,8 @@ extension Money {
                 message: "\"\(text)\" is not an amount with its currency; write it like 12500.50 USD."
             )
         }
-        let codeFirst = parts[0].allSatisfy(\.isLetter)
+        // "USD 12500" and "12500 USD" both read; when both parts are letters ("lots USD"), the amount is the bad part.
+        let codeFirst = parts[0].allSatisfy(\.isLetter) && !parts[1].allSatisfy(\.isLetter)
         let currency = try Currency(code: codeFirst ? parts[0] : parts[1])
         try self.init(amount: codeFirst ? parts[1] : parts[0], currency: currency)
     }

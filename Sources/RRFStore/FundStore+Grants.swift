@@ -1,0 +1,375 @@
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+/// A grant as stored (table `grants`); its reference is its proposal's.
+public struct GrantRecord: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let reference: String
+    public let proposalID: UUID
+    public let organisationID: UUID
+    public let organisation: String
+    public let callID: UUID
+    public let call: String
+    public let cluster: Cluster
+    public let amount: Money
+    public let risk: RiskRating
+    public let startDate: LocalDate
+    public let endDate: LocalDate
+    /// agreement_pending | active | suspended | closing | closed | terminated
+    public let state: String
+    public let signedOn: LocalDate?
+    public let signatory: String?
+    /// Why it is suspended or terminated.
+    public let reason: String?
+    /// The unspent balance refunded at closure.
+    public let refund: Money?
+    public let version: Int
+
+    public var terms: GrantTerms { GrantTerms(amount: amount, risk: risk, startDate: startDate, endDate: endDate) }
+
+    /// The grant's state machine rebuilt from the record.
+    public var machine: GrantMachine {
+        let signed = signedOn ?? startDate
+        let state: GrantMachine.State = switch self.state {
+        case "active": .active(terms, signedOn: signed)
+        case "suspended": .suspended(terms, signedOn: signed, reason: reason ?? "")
+        case "closing": .closing(terms, signedOn: signed)
+        case "closed": .closed(terms, refund: refund ?? .zero(amount.currency))
+        case "terminated": .terminated(terms, reason: reason ?? "")
+        default: .agreementPending(terms)
+        }
+        return GrantMachine(state: state)
+    }
+
+    static let select = """
+        SELECT g.id, g.reference, g.proposal_id, g.organisation_id, o.code AS organisation, g.call_id, c.code AS call, g.cluster,
+               g.amount_minor, g.currency, g.risk, g.start_date::text AS start_date, g.end_date::text AS end_date, g.state,
+               g.signed_on::text AS signed_on, g.signatory, g.reason, g.refund_minor, g.version
+        FROM grants g JOIN organisations o ON o.id = g.organisation_id JOIN calls c ON c.id = g.call_id
+        """
+
+    init(row: Row) throws {
+        let currency = try Currency.stored(try row.decode("currency"))
+        id = try row.decode("id")
+        reference = try row.decode("reference")
+        proposalID = try row.decode("proposal_id")
+        organisationID = try row.decode("organisation_id")
+        organisation = try row.decode("organisation")
+        callID = try row.decode("call_id")
+        call = try row.decode("call")
+        cluster = try Cluster.stored(try row.decode("cluster"))
+        amount = Money(minorUnits: try row.decode("amount_minor"), currency: currency)
+        guard let risk = RiskRating(rawValue: try row.decode("risk")) else { throw PostgresError(.decoding, "unknown risk") }
+        self.risk = risk
+        startDate = try LocalDate.stored(try row.decode("start_date"))
+        endDate = try LocalDate.stored(try row.decode("end_date"))
+        state = try row.decode("state")
+        signedOn = try row.decode("signed_on", as: String?.self).map(LocalDate.stored)
+        signatory = try row.decode("signatory")
+        reason = try row.decode("reason")
+        refund = try row.decode("refund_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) }
+        version = try row.decode("version")
+    }
+
+    var committedAccount: LedgerAccountKey { .committed(proposalID: proposalID, reference: reference, currency: amount.currency.code) }
+    var releasedAccount: LedgerAccountKey {
+        .released(proposalID: proposalID, reference: reference, organisationID: organisationID, currency: amount.currency.code)
+    }
+    var envelopeAccount: LedgerAccountKey {
+        .envelope(callID: callID, callCode: call, cluster: cluster.rawValue, currency: amount.currency.code)
+    }
+}
+
+extension Streams {
+    public static func grant(_ reference: String) -> String { "grant:\(reference)" }
+}
+
+extension FundStore {
+    /// Signs the grant agreement of an approved proposal (fund manager): creates the grant if the daemon has not
+    /// yet, then its tranche plan from `policy` (remainder to the last tranche) and its report schedule from its
+    /// dates and risk, and asks for the first tranche's evaluation (job `grant.evaluate_tranches`).
+    /// `startDate` (default: today) is used when the grant is created here; the end date is start + duration.
+    public func signGrant(
+        _ reference: String, signatory: String, startDate: LocalDate? = nil, policy: TranchePolicy = .standard,
+        expectedVersion: Int? = nil, as login: String
+    ) throws -> GrantRecord {
+        try grantsCommand("grant.sign", as: login) { context in
+            let loaded = try loadOrCreateGrant(reference, startDate: startDate, context: context)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
+            let signatory = try Validate.text(signatory, field: "signatory", maximum: 300)
+            var machine = loaded.machine
+            let action = try machine.sign(on: context.today, policy: policy, by: context.actor)
+            guard case .createTranches(let amounts, let reports) = action else { throw Self.unexpectedGrantAction(action) }
+            try context.updateVersioned(
+                "UPDATE grants SET state = $3, signed_on = $4::date, signatory = $5, signed_by = $6, version = version + 1 WHERE id = $1 AND version = $2",
+                [loaded.id, loaded.version, machine.state.name, context.today.description, signatory, context.actor.userID.uuid],
+                what: "The grant \(loaded.reference)"
+            )
+            for (index, amount) in amounts.enumerated() {
+                try context.connection.queryPrepared(
+                    "INSERT INTO tranches (id, grant_id, sequence, amount_minor, currency, state) VALUES ($1, $2, $3, $4, $5, 'planned')",
+                    [UUID(), loaded.id, index + 1, amount.minorUnits, amount.currency.code]
+                )
+            }
+            for (index, spec) in reports.enumerated() {
+                try context.connection.queryPrepared(
+                    """
+                    INSERT INTO grant_reports (id, grant_id, sequence, kind, period_start, period_end, due_date, state, currency)
+                    VALUES ($1, $2, $3, $4, $5::date, $6::date, $7::date, 'scheduled', $8)
+                    """,
+                    [UUID(), loaded.id, index + 1, spec.kind.rawValue, spec.periodStart.description, spec.periodEnd.description,
+                     spec.dueDate.description, loaded.amount.currency.code]
+                )
+            }
+            let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
+            try context.audit(Streams.grant(record.reference), "grant.signed", GrantSignedEvent(grant: record, tranches: amounts, reports: reports))
+            try context.enqueue(Self.evaluateJob(record))
+            return record
+        }
+    }
+
+    /// Creates the grant of an approved proposal in `agreement_pending` (the daemon's `proposal.create_grant`
+    /// job; idempotent: an existing grant is returned unchanged).
+    public func createGrant(_ reference: String, startDate: LocalDate? = nil, as login: String) throws -> GrantRecord {
+        try grantsCommand("grant.create", as: login) { context in
+            try context.actor.require(.fundManager, .secretariat, to: "create a grant")
+            return try loadOrCreateGrant(reference, startDate: startDate, context: context)
+        }
+    }
+
+    /// Suspends a grant (fund manager, reason required): releases are refused until it resumes.
+    public func suspendGrant(_ reference: String, reason: String, expectedVersion: Int? = nil, as login: String) throws -> GrantRecord {
+        try grantStateCommand("grant.suspend", reference, expectedVersion: expectedVersion, as: login) { machine, context in
+            try machine.suspend(reason: reason, by: context.actor)
+        }
+    }
+
+    /// Lifts a suspension (fund manager) and asks for the tranches' re-evaluation.
+    public func resumeGrant(_ reference: String, expectedVersion: Int? = nil, as login: String) throws -> GrantRecord {
+        try grantStateCommand("grant.resume", reference, expectedVersion: expectedVersion, as: login) { machine, context in
+            try machine.resume(by: context.actor)
+        }
+    }
+
+    /// Terminates a grant (fund manager, reason required): cancels every tranche not released and de-commits the
+    /// unreleased amount back to the envelope (`committed:<REF>` → `envelope:<CALL>:<cluster>`).
+    public func terminateGrant(_ reference: String, reason: String, expectedVersion: Int? = nil, as login: String) throws -> GrantRecord {
+        try grantsCommand("grant.terminate", as: login) { context in
+            let loaded = try loadOrCreateGrant(reference, startDate: nil, context: context)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
+            var machine = loaded.machine
+            let released = try releasedTotal(loaded, on: context.connection)
+            let action = try machine.terminate(reason: reason, released: released, by: context.actor)
+            guard case .decommit(let unreleased) = action else { throw Self.unexpectedGrantAction(action) }
+            try settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was terminated.", context: context)
+            let stored: String? = if case .terminated(_, let text) = machine.state { text } else { nil }
+            try context.updateVersioned(
+                "UPDATE grants SET state = $3, reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
+                [loaded.id, loaded.version, machine.state.name, stored], what: "The grant \(loaded.reference)"
+            )
+            let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
+            try context.audit(Streams.grant(record.reference), "grant.terminated", GrantMoneyEvent(grant: record, amount: unreleased))
+            return record
+        }
+    }
+
+    /// Closes a grant whose final report was accepted (fund manager): refunds the unspent balance (released −
+    /// reported spent: `released:<REF>` → `refunds:<CUR>`), de-commits anything never released and cancels the
+    /// remaining tranches.
+    public func closeGrant(_ reference: String, expectedVersion: Int? = nil, as login: String) throws -> GrantRecord {
+        try grantsCommand("grant.close", as: login) { context in
+            let loaded = try loadGrant(reference, lock: .update, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
+            return try close(loaded, context: context)
+        }
+    }
+
+    /// One grant by reference.
+    public func grant(_ reference: String) throws -> GrantRecord {
+        try read("grant.show") { connection in try loadGrant(reference, lock: .unlocked, on: connection) }
+    }
+
+    /// Grants, optionally in one state, by reference.
+    public func grants(state: String? = nil, limit: Int = 50, offset: Int = 0) throws -> [GrantRecord] {
+        try read("grant.list") { connection in
+            try connection.query(
+                GrantRecord.select + " WHERE ($1::text IS NULL OR g.state = $1) ORDER BY g.reference LIMIT $2 OFFSET $3",
+                [state, Validate.limit(limit), Validate.offset(offset)]
+            ).rows.map(GrantRecord.init(row:))
+        }
+    }
+
+    /// The audit history of a grant (its tranches and reports included), oldest first.
+    public func grantHistory(_ reference: String) throws -> [AuditEvent] {
+        try read("grant.history") { connection in
+            let record = try loadGrant(reference, lock: .unlocked, on: connection)
+            return try AuditLog.events(stream: Streams.grant(record.reference), on: connection)
+        }
+    }
+
+    // MARK: Internals
+
+    /// Closes a grant in `closing` inside the caller's command (also used when a fund manager accepts the final report).
+    func close(_ loaded: GrantRecord, context: CommandContext) throws -> GrantRecord {
+        var machine = loaded.machine
+        let final = try context.connection.queryPrepared(
+            "SELECT state, spent_minor FROM grant_reports WHERE grant_id = $1 AND kind = 'final'", [loaded.id]
+        ).first
+        let accepted = try final?.decode("state", as: String.self) == "accepted"
+        let spent = Money(minorUnits: try final?.decode("spent_minor", as: Int64?.self) ?? 0, currency: loaded.amount.currency)
+        let released = try releasedTotal(loaded, on: context.connection)
+        let action = try machine.close(finalReportAccepted: accepted, released: released, spent: spent, by: context.actor)
+        guard case .refund(let refund) = action else { throw Self.unexpectedGrantAction(action) }
+        try Ledger.post(
+            "refund", legs: [LedgerLeg(account: loaded.releasedAccount, amount: -refund.minorUnits),
+                             LedgerLeg(account: .refunds(currency: refund.currency.code), amount: refund.minorUnits)],
+            proposalID: loaded.proposalID, memo: "unspent balance of \(loaded.reference)", actor: context.login, at: context.now,
+            on: context.connection
+        )
+        let unreleased = try loaded.amount.subtracting(released)
+        try settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was closed.", context: context)
+        try context.updateVersioned(
+            "UPDATE grants SET state = $3, refund_minor = $4, version = version + 1 WHERE id = $1 AND version = $2",
+            [loaded.id, loaded.version, machine.state.name, refund.minorUnits], what: "The grant \(loaded.reference)"
+        )
+        let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
+        try context.audit(Streams.grant(record.reference), "grant.closed", GrantMoneyEvent(grant: record, amount: refund))
+        return record
+    }
+
+    /// Cancels the tranches not released and de-commits what is left of the commitment (it must be `expected`),
+    /// keeping `call_envelopes.committed_minor` in step with the ledger.
+    private func settleCommitment(_ grant: GrantRecord, expected: Money, cancelReason: String, context: CommandContext) throws {
+        // Same lock order as an approval (envelope row, then ledger accounts), so the two never deadlock.
+        try context.connection.queryPrepared(
+            "SELECT 1 FROM call_envelopes WHERE call_id = $1 AND cluster = $2 FOR UPDATE", [grant.callID, grant.cluster.rawValue]
+        )
+        let remaining = try Ledger.balance(grant.committedAccount, lock: true, on: context.connection)
+        guard remaining == expected.minorUnits else {
+            throw StoreError(
+                .internal, code: "ledger_mismatch",
+                "The ledger holds \(Money(minorUnits: remaining, currency: expected.currency).grouped) committed for \(grant.reference), not the \(expected.grouped) unreleased; run `rrfctl audit verify` and report it."
+            )
+        }
+        try context.connection.queryPrepared(
+            "UPDATE tranches SET state = 'cancelled', cancel_reason = $2, version = version + 1 WHERE grant_id = $1 AND state IN ('planned', 'ready', 'approved')",
+            [grant.id, cancelReason]
+        )
+        try Ledger.post(
+            "decommit", legs: [LedgerLeg(account: grant.committedAccount, amount: -remaining),
+                               LedgerLeg(account: grant.envelopeAccount, amount: remaining)],
+            proposalID: grant.proposalID, memo: "unreleased commitment of \(grant.reference)", actor: context.login, at: context.now,
+            on: context.connection
+        )
+        if remaining > 0 {
+            let updated = try context.connection.queryPrepared(
+                "UPDATE call_envelopes SET committed_minor = committed_minor - $3 WHERE call_id = $1 AND cluster = $2",
+                [grant.callID, grant.cluster.rawValue, remaining]
+            )
+            guard updated.affectedRows == 1 else { throw StoreError.changedSinceLoaded("The envelope of \(grant.call)") }
+        }
+    }
+
+    /// The money released so far under a grant.
+    func releasedTotal(_ grant: GrantRecord, on connection: Connection) throws -> Money {
+        Money(
+            minorUnits: try connection.queryPrepared(
+                "SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM tranches WHERE grant_id = $1 AND state = 'released'", [grant.id]
+            ).single().decode("total"),
+            currency: grant.amount.currency
+        )
+    }
+
+    private func grantStateCommand(
+        _ name: String, _ reference: String, expectedVersion: Int?, as login: String,
+        _ event: (inout GrantMachine, CommandContext) throws -> GrantMachine.Action
+    ) throws -> GrantRecord {
+        try grantsCommand(name, as: login) { context in
+            let loaded = try loadGrant(reference, lock: .update, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
+            var machine = loaded.machine
+            let action = try event(&machine, context)
+            let reason: String? = if case .suspended(_, _, let text) = machine.state { text } else { nil }
+            try context.updateVersioned(
+                "UPDATE grants SET state = $3, reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
+                [loaded.id, loaded.version, machine.state.name, reason], what: "The grant \(loaded.reference)"
+            )
+            let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
+            switch action {
+            case .holdReleases:
+                try context.audit(Streams.grant(record.reference), "grant.suspended", record)
+            case .resumeReleases:
+                try context.audit(Streams.grant(record.reference), "grant.resumed", record)
+                try context.enqueue(Self.evaluateJob(record))
+            case .createTranches, .awaitFinalAcceptance, .refund, .decommit:
+                throw Self.unexpectedGrantAction(action)
+            }
+            return record
+        }
+    }
+
+    /// The grant of an approved proposal, locked; created in `agreement_pending` when it does not exist yet.
+    func loadOrCreateGrant(_ reference: String, startDate: LocalDate?, context: CommandContext) throws -> GrantRecord {
+        let proposal = try loadProposal(reference, lock: .update, on: context.connection)
+        if let row = try context.connection.query(GrantRecord.select + " WHERE g.proposal_id = $1 FOR UPDATE OF g", [proposal.id]).first {
+            return try GrantRecord(row: row)
+        }
+        guard proposal.state == "approved", let amount = proposal.approved else {
+            throw StoreError.rejected("proposal_not_approved", "Proposal \(proposal.reference) is \(proposal.state.replacingOccurrences(of: "_", with: " ")); only an approved proposal becomes a grant.")
+        }
+        let organisation = try loadOrganisation(proposal.organisation, lock: .share, on: context.connection)
+        guard let risk = organisation.risk else {
+            throw StoreError.rejected("risk_unknown", "\(organisation.code) has no risk rating; assess it before its grant is signed.")
+        }
+        let start = startDate ?? context.today
+        let end = start.adding(months: proposal.durationMonths).adding(days: -1)
+        try context.connection.queryPrepared(
+            """
+            INSERT INTO grants (id, proposal_id, reference, organisation_id, call_id, cluster, amount_minor, currency, risk,
+                start_date, end_date, state)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::date, $11::date, 'agreement_pending')
+            """,
+            [UUID(), proposal.id, proposal.reference, proposal.organisationID, proposal.callID, proposal.cluster.rawValue,
+             amount.minorUnits, amount.currency.code, risk.rawValue, start.description, end.description]
+        )
+        let record = try loadGrant(proposal.reference, lock: .update, on: context.connection)
+        try context.audit(Streams.grant(record.reference), "grant.created", record)
+        return record
+    }
+
+    func loadGrant(_ reference: String, lock: RowLock, on connection: Connection) throws -> GrantRecord {
+        let text = reference.trimmingCharacters(in: .whitespaces).uppercased()
+        guard let row = try connection.query(
+            GrantRecord.select + " WHERE g.reference = $1" + lock.clause(of: "g"), [text]
+        ).first else {
+            throw StoreError.notFound("No grant has the reference \(text); an approved proposal becomes a grant when its agreement is signed (`rrfctl grant sign`).")
+        }
+        return try GrantRecord(row: row)
+    }
+
+    static func evaluateJob(_ grant: GrantRecord) throws -> NewJob {
+        try NewJobs.make(
+            JobKinds.grantEvaluateTranches, GrantJobPayload(grantID: grant.id.uuidString.lowercased(), reference: grant.reference),
+            uniqueKey: "evaluate:\(grant.reference)"
+        )
+    }
+
+    static func unexpectedGrantAction(_ action: GrantMachine.Action) -> StoreError {
+        StoreError(.internal, code: "unexpected_action", "The grant machine answered with \(action); this is a defect, please report it.")
+    }
+}
+
+/// Payload of `grant.signed`.
+struct GrantSignedEvent: Encodable {
+    let grant: GrantRecord
+    let tranches: [Money]
+    let reports: [ReportSpec]
+}
+
+/// Payload of `grant.terminated` (amount de-committed) and `grant.closed` (amount refunded).
+struct GrantMoneyEvent: Encodable {
+    let grant: GrantRecord
+    let amount: Money
+}

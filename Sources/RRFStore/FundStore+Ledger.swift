@@ -1,0 +1,293 @@
+import Foundation
+import Postgres
+import RRFWorkflow
+
+/// One account of the ledger with its balance (table `ledger_accounts`). See `sql/0005_grants_ledger.sql` for
+/// the money flow between the kinds.
+public struct LedgerAccountBalance: Codable, Sendable, Equatable {
+    /// e.g. `envelope:SA-1:health`, `committed:RRF-2026-0001`, `donor:ECHO:USD`.
+    public let code: String
+    /// donor | envelope | committed | released | refunds
+    public let kind: String
+    public let balance: Money
+}
+
+/// A broken ledger invariant found by ``FundStore/verifyLedger()``.
+public struct LedgerViolation: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// `unbalanced_transaction`, `negative_balance`, `balance_mismatch`, `released_exceeds_committed`,
+    /// `envelope_commitment_mismatch`.
+    public let code: String
+    public let message: String
+    public var description: String { message }
+}
+
+/// One line of a ledger transaction: an account code and a signed amount.
+struct LedgerLeg {
+    let account: LedgerAccountKey
+    let amount: Int64
+}
+
+/// How to find (or create) an account.
+enum LedgerAccountKey: Hashable {
+    case donor(String, currency: String)
+    case envelope(callID: UUID, callCode: String, cluster: String, currency: String)
+    case committed(proposalID: UUID, reference: String, currency: String)
+    case released(proposalID: UUID, reference: String, organisationID: UUID, currency: String)
+    case refunds(currency: String)
+
+    var code: String {
+        switch self {
+        case .donor(let donor, let currency): "donor:\(donor):\(currency)"
+        case .envelope(_, let call, let cluster, _): "envelope:\(call):\(cluster)"
+        case .committed(_, let reference, _): "committed:\(reference)"
+        case .released(_, let reference, _, _): "released:\(reference)"
+        case .refunds(let currency): "refunds:\(currency)"
+        }
+    }
+}
+
+enum Ledger {
+    /// Finds or creates the account; returns its id.
+    static func accountID(_ key: LedgerAccountKey, on connection: Connection) throws -> Int64 {
+        if let row = try connection.queryPrepared("SELECT id FROM ledger_accounts WHERE code = $1", [key.code]).first {
+            return try row.decode("id")
+        }
+        let (kind, currency, donor, callID, cluster, proposalID, organisationID): (String, String, String?, UUID?, String?, UUID?, UUID?) =
+            switch key {
+            case .donor(let donor, let currency): ("donor", currency, donor, nil, nil, nil, nil)
+            case .envelope(let callID, _, let cluster, let currency): ("envelope", currency, nil, callID, cluster, nil, nil)
+            case .committed(let proposalID, _, let currency): ("committed", currency, nil, nil, nil, proposalID, nil)
+            case .released(let proposalID, _, let organisationID, let currency): ("released", currency, nil, nil, nil, proposalID, organisationID)
+            case .refunds(let currency): ("refunds", currency, nil, nil, nil, nil, nil)
+            }
+        // Two first movements may race to create the account: the loser reads the winner's row.
+        try connection.queryPrepared(
+            """
+            INSERT INTO ledger_accounts (code, kind, currency, donor, call_id, cluster, proposal_id, organisation_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+            """,
+            [key.code, kind, currency, donor, callID, cluster, proposalID, organisationID]
+        )
+        return try connection.queryPrepared("SELECT id FROM ledger_accounts WHERE code = $1", [key.code]).single().decode("id")
+    }
+
+    /// The balance of an account (0 when it does not exist yet), locking the row when `lock` is set.
+    static func balance(_ key: LedgerAccountKey, lock: Bool, on connection: Connection) throws -> Int64 {
+        try connection.queryPrepared(
+            "SELECT balance_minor FROM ledger_accounts WHERE code = $1" + (lock ? " FOR UPDATE" : ""), [key.code]
+        ).first?.decode("balance_minor") ?? 0
+    }
+
+    /// Posts one balanced transaction; legs with amount zero are skipped (nothing is written when all are zero).
+    /// The deferred constraint trigger re-checks the balance at commit.
+    @discardableResult
+    static func post(
+        _ kind: String, legs: [LedgerLeg], proposalID: UUID?, memo: String, actor: String, at now: Date, on connection: Connection
+    ) throws -> Int64? {
+        let legs = legs.filter { $0.amount != 0 }
+        guard !legs.isEmpty else { return nil }
+        guard legs.reduce(Int64(0), { $0 + $1.amount }) == 0 else {
+            throw StoreError(.internal, code: "ledger_unbalanced", "A \(kind) movement does not balance; this is a defect, please report it.")
+        }
+        // Lock accounts in code order so concurrent movements never deadlock.
+        let resolved = try legs.sorted { $0.account.code < $1.account.code }.map { leg in
+            (try accountID(leg.account, on: connection), leg)
+        }
+        let transactionID: Int64 = try connection.queryPrepared(
+            "INSERT INTO ledger_transactions (kind, proposal_id, memo, actor, occurred_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            [kind, proposalID, memo, actor, now]
+        ).single().decode("id")
+        for (accountID, leg) in resolved {
+            try connection.queryPrepared(
+                "INSERT INTO ledger_entries (transaction_id, account_id, currency, amount_minor) VALUES ($1, $2, (SELECT currency FROM ledger_accounts WHERE id = $2), $3)",
+                [transactionID, accountID, leg.amount]
+            )
+        }
+        return transactionID
+    }
+
+    /// Constraint name → (code, sentence) for the ledger's and grants' constraints.
+    static let sentences: [String: (code: String, message: String)] = [
+        "ledger_accounts_balance_not_negative": (
+            "insufficient_funds", "The account does not hold enough money for this movement; nothing was written."
+        ),
+        "ledger_accounts_donor_gives": ("donor_balance_positive", "A donor account can only give money."),
+        "ledger_transaction_balanced": ("ledger_unbalanced", "The ledger movement does not sum to zero; nothing was written."),
+        "ledger_entries_currency_of_account": ("currency_mismatch", "An account holds one currency only; nothing was written."),
+        "ledger_append_only": ("ledger_append_only", "The ledger is append-only; post a correcting movement instead."),
+        "tranches_released_by_other_than_approver": (
+            "same_person_release", "The person who approved a tranche cannot also release it; another finance officer must release it."
+        ),
+        "release_requests_key": ("idempotency_key_in_use", "This idempotency key is being used by another release right now; retry."),
+        "grants_proposal_key": ("grant_exists", "This proposal already has a grant."),
+    ]
+
+    /// A command error with the ledger's sentence when one of its constraints was violated.
+    static func mapped(_ error: any Error) -> any Error {
+        guard let storeError = error as? StoreError, let constraint = storeError.underlying?.constraint,
+              let sentence = sentences[constraint] else { return error }
+        return StoreError(.rejected, code: sentence.code, sentence.message, underlying: storeError.underlying)
+    }
+}
+
+extension FundStore {
+    /// Runs a command of the grants module, with the ledger's constraint sentences.
+    func grantsCommand<T>(_ name: String, as login: String, _ body: (CommandContext) throws -> T) throws -> T {
+        do { return try command(name, as: login, body) } catch { throw Ledger.mapped(error) }
+    }
+
+    /// Donor funding straight into a call's envelope for one cluster (finance officer or fund manager):
+    /// `donor:<DONOR>:<CUR>` → `envelope:<CALL>:<cluster>`. The amount must be in the call's currency.
+    /// Returns the envelope account's new balance.
+    @discardableResult
+    public func deposit(call code: String, cluster: Cluster, amount: Money, donor: String, as login: String) throws -> LedgerAccountBalance {
+        try grantsCommand("fund.deposit", as: login) { context in
+            try context.actor.require(.financeOfficer, .fundManager, to: "record donor funding")
+            let donor = try Validate.text(donor, field: "donor", maximum: 100).uppercased()
+            guard donor.allSatisfy({ $0 != ":" }) else {
+                throw StoreError.rejected("donor_invalid", "A donor name cannot contain ':'.")
+            }
+            guard amount.isPositive else {
+                throw StoreError.rejected("amount_not_positive", "A deposit must be above zero.")
+            }
+            let call = try loadCall(code, lock: .share, on: context.connection)
+            guard amount.currency == call.configuration.currency else {
+                throw StoreError.rejected(
+                    "currency_differs_from_call", "The call \(call.code) is in \(call.configuration.currency.code); deposit in that currency."
+                )
+            }
+            guard call.envelopes.contains(where: { $0.cluster == cluster }) else {
+                throw StoreError.rejected("cluster_not_funded", "The call \(call.code) has no \(cluster.rawValue) envelope; choose one of its clusters.")
+            }
+            let envelope = LedgerAccountKey.envelope(callID: call.id, callCode: call.code, cluster: cluster.rawValue, currency: amount.currency.code)
+            try Ledger.post(
+                "deposit",
+                legs: [LedgerLeg(account: .donor(donor, currency: amount.currency.code), amount: -amount.minorUnits),
+                       LedgerLeg(account: envelope, amount: amount.minorUnits)],
+                proposalID: nil, memo: "\(donor) funding for \(call.code) \(cluster.rawValue)", actor: context.login, at: context.now,
+                on: context.connection
+            )
+            let balance = Money(minorUnits: try Ledger.balance(envelope, lock: false, on: context.connection), currency: amount.currency)
+            try context.audit("ledger:\(envelope.code)", "fund.deposited", DepositEvent(donor: donor, amount: amount, envelopeBalance: balance))
+            return LedgerAccountBalance(code: envelope.code, kind: "envelope", balance: balance)
+        }
+    }
+
+    /// The ledger's side of an approval, in the approval's transaction: refuses when the envelope account does
+    /// not hold `amount`, otherwise moves it `envelope:<CALL>:<cluster>` → `committed:<REF>`. The caller keeps
+    /// `call_envelopes.committed_minor` in step.
+    func commitApproval(_ proposal: ProposalRecord, amount: Money, context: CommandContext) throws {
+        let currency = amount.currency.code
+        let envelope = LedgerAccountKey.envelope(callID: proposal.callID, callCode: proposal.call, cluster: proposal.cluster.rawValue, currency: currency)
+        let available = try Ledger.balance(envelope, lock: true, on: context.connection)
+        guard available >= amount.minorUnits else {
+            throw StoreError.rejected(
+                "insufficient_funds",
+                "The \(proposal.cluster.rawValue) envelope of \(proposal.call) holds \(Money(minorUnits: available, currency: amount.currency).grouped) of donor funding, less than \(amount.grouped); deposit funding first or approve less."
+            )
+        }
+        try Ledger.post(
+            "commit",
+            legs: [LedgerLeg(account: envelope, amount: -amount.minorUnits),
+                   LedgerLeg(account: .committed(proposalID: proposal.id, reference: proposal.reference, currency: currency), amount: amount.minorUnits)],
+            proposalID: proposal.id, memo: "approval of \(proposal.reference)", actor: context.login, at: context.now, on: context.connection
+        )
+    }
+
+    /// Every account with its balance, by code.
+    public func ledgerBalances() throws -> [LedgerAccountBalance] {
+        try read("ledger.balance") { connection in
+            try connection.query("SELECT code, kind, currency, balance_minor FROM ledger_accounts ORDER BY code").rows.map { row in
+                LedgerAccountBalance(
+                    code: try row.decode("code"), kind: try row.decode("kind"),
+                    balance: Money(minorUnits: try row.decode("balance_minor"), currency: try Currency.stored(try row.decode("currency")))
+                )
+            }
+        }
+    }
+
+    /// Checks the ledger's invariants; empty when they all hold: every transaction sums to zero per currency;
+    /// every balance is the sum of its entries; no envelope, commitment or partner balance is negative; per grant
+    /// the released money never exceeds the committed money; `call_envelopes.committed_minor` equals the ledger's
+    /// net commitments of the envelope.
+    public func verifyLedger() throws -> [LedgerViolation] {
+        try read("ledger.verify") { connection in
+            var violations: [LedgerViolation] = []
+            for row in try connection.query(
+                "SELECT transaction_id, currency, sum(amount_minor)::bigint AS total FROM ledger_entries GROUP BY transaction_id, currency HAVING sum(amount_minor) <> 0 ORDER BY 1"
+            ).rows {
+                violations.append(LedgerViolation(
+                    code: "unbalanced_transaction",
+                    message: "Ledger transaction \(try row.decode("transaction_id", as: Int64.self)) sums to \(try row.decode("total", as: Int64.self)) minor units of \(try row.decode("currency", as: String.self)), not zero."
+                ))
+            }
+            for row in try connection.query(
+                """
+                SELECT a.code, a.balance_minor, coalesce(sum(e.amount_minor), 0)::bigint AS total
+                FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
+                GROUP BY a.id HAVING a.balance_minor <> coalesce(sum(e.amount_minor), 0) ORDER BY a.code
+                """
+            ).rows {
+                violations.append(LedgerViolation(
+                    code: "balance_mismatch",
+                    message: "The balance of \(try row.decode("code", as: String.self)) is \(try row.decode("balance_minor", as: Int64.self)) but its entries sum to \(try row.decode("total", as: Int64.self))."
+                ))
+            }
+            for row in try connection.query(
+                "SELECT code, balance_minor FROM ledger_accounts WHERE kind <> 'donor' AND balance_minor < 0 ORDER BY code"
+            ).rows {
+                violations.append(LedgerViolation(
+                    code: "negative_balance",
+                    message: "The account \(try row.decode("code", as: String.self)) is negative (\(try row.decode("balance_minor", as: Int64.self)) minor units)."
+                ))
+            }
+            for row in try connection.query(
+                """
+                SELECT p.reference,
+                       coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'commit' AND a.kind = 'committed'), 0)::bigint AS committed,
+                       coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'release' AND a.kind = 'released'), 0)::bigint AS released
+                FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+                JOIN ledger_accounts a ON a.id = e.account_id JOIN proposals p ON p.id = a.proposal_id
+                GROUP BY p.reference
+                HAVING coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'release' AND a.kind = 'released'), 0)
+                     > coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'commit' AND a.kind = 'committed'), 0)
+                """
+            ).rows {
+                violations.append(LedgerViolation(
+                    code: "released_exceeds_committed",
+                    message: "Grant \(try row.decode("reference", as: String.self)) released \(try row.decode("released", as: Int64.self)) minor units but committed only \(try row.decode("committed", as: Int64.self))."
+                ))
+            }
+            for row in try connection.query(
+                """
+                SELECT c.code, ce.cluster, ce.committed_minor,
+                       coalesce((SELECT -sum(e.amount_minor) FROM ledger_entries e
+                                 JOIN ledger_transactions t ON t.id = e.transaction_id AND t.kind IN ('commit', 'decommit')
+                                 JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'envelope'
+                                 WHERE a.call_id = ce.call_id AND a.cluster = ce.cluster), 0)::bigint AS ledger
+                FROM call_envelopes ce JOIN calls c ON c.id = ce.call_id
+                ORDER BY c.code, ce.cluster
+                """
+            ).rows {
+                guard try row.decode("committed_minor", as: Int64.self) != row.decode("ledger", as: Int64.self) else { continue }
+                violations.append(LedgerViolation(
+                    code: "envelope_commitment_mismatch",
+                    message: "The \(try row.decode("cluster", as: String.self)) envelope of \(try row.decode("code", as: String.self)) records \(try row.decode("committed_minor", as: Int64.self)) minor units committed but the ledger \(try row.decode("ledger", as: Int64.self))."
+                ))
+            }
+            return violations
+        }
+    }
+}
+
+extension RowLock {
+    /// The locking clause for the table with this alias in a joined select (empty when unlocked).
+    func clause(of alias: String) -> String { self == .unlocked ? "" : rawValue + " OF " + alias }
+}
+
+/// Payload of the `fund.deposited` audit event.
+struct DepositEvent: Encodable {
+    let donor: String
+    let amount: Money
+    let envelopeBalance: Money
+}

@@ -1,0 +1,258 @@
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+/// Money spent on one budget line, as an organisation reports it (`amount` like `1200.00 USD`).
+public struct SpendingLine: Codable, Sendable, Equatable {
+    public var line: String
+    public var amount: String
+
+    public init(line: String, amount: String) {
+        self.line = line
+        self.amount = amount
+    }
+}
+
+/// A report a grant owes (table `grant_reports`).
+public struct ReportRecord: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let grant: String
+    public let sequence: Int
+    public let kind: ReportKind
+    public let periodStart: LocalDate
+    public let periodEnd: LocalDate
+    public let dueDate: LocalDate
+    /// scheduled | due | submitted | accepted | returned
+    public let state: String
+    public let narrative: String?
+    /// Cumulative money spent up to the end of the period.
+    public let spent: Money?
+    public let spendingLines: [SpendingLine]
+    public let comment: String?
+    /// Late on the day it was read.
+    public private(set) var overdue: Bool
+    public let version: Int
+    let submission: ReportSubmission?
+
+    var spec: ReportSpec { ReportSpec(kind: kind, periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate) }
+
+    var machine: ReportMachine {
+        let state: ReportMachine.State = switch (self.state, submission) {
+        case ("due", _): .due(spec)
+        case ("submitted", let submission?): .submitted(spec, submission)
+        case ("accepted", let submission?): .accepted(spec, submission)
+        case ("returned", let submission?): .returned(spec, submission, reason: comment ?? "")
+        default: .scheduled(spec)
+        }
+        return ReportMachine(state: state)
+    }
+
+    static let select = """
+        SELECT r.id, g.reference AS grant, r.sequence, r.kind, r.period_start::text AS period_start, r.period_end::text AS period_end,
+               r.due_date::text AS due_date, r.state, r.narrative, r.spent_minor, r.currency, r.spending_lines::text AS spending_lines,
+               r.comment, r.version, r.submission::text AS submission
+        FROM grant_reports r JOIN grants g ON g.id = r.grant_id
+        """
+
+    init(row: Row, today: LocalDate) throws {
+        let currency = try Currency.stored(try row.decode("currency"))
+        id = try row.decode("id")
+        grant = try row.decode("grant")
+        sequence = try row.decode("sequence")
+        guard let kind = ReportKind(rawValue: try row.decode("kind")) else { throw PostgresError(.decoding, "unknown report kind") }
+        self.kind = kind
+        periodStart = try LocalDate.stored(try row.decode("period_start"))
+        periodEnd = try LocalDate.stored(try row.decode("period_end"))
+        dueDate = try LocalDate.stored(try row.decode("due_date"))
+        state = try row.decode("state")
+        narrative = try row.decode("narrative")
+        spent = try row.decode("spent_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) }
+        spendingLines = try row.decode("spending_lines", as: JSONValue<[SpendingLine]>.self).value
+        comment = try row.decode("comment")
+        version = try row.decode("version")
+        submission = try row.decode("submission", as: JSONValue<ReportSubmission>?.self)?.value
+        overdue = false
+        overdue = machine.isOverdue(on: today)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, grant, sequence, kind, periodStart, periodEnd, dueDate, state, narrative, spent, spendingLines, comment, overdue, version
+        case submission
+    }
+}
+
+extension FundStore {
+    /// Marks every scheduled report whose period has ended as due and reminds the organisation (secretariat; the
+    /// daemon's daily `grant.mark_reports_due` job). Returns the reports made due.
+    @discardableResult
+    public func markReportsDue(as login: String) throws -> [ReportRecord] {
+        try grantsCommand("report.mark_due", as: login) { context in
+            let rows = try context.connection.query(
+                ReportRecord.select + " WHERE r.state = 'scheduled' AND r.period_end < $1::date ORDER BY g.reference, r.sequence FOR UPDATE OF r",
+                [context.today.description]
+            ).rows
+            var made: [ReportRecord] = []
+            for row in rows {
+                let loaded = try ReportRecord(row: row, today: context.today)
+                var machine = loaded.machine
+                let action = try machine.markDue(on: context.today, by: context.actor)
+                guard case .remindOrganisation(let dueDate) = action else { throw Self.unexpectedReportAction(action) }
+                try context.connection.queryPrepared("UPDATE grant_reports SET state = $2, version = version + 1 WHERE id = $1", [loaded.id, machine.state.name])
+                let record = try loadReport(loaded.grant, sequence: loaded.sequence, lock: .update, today: context.today, on: context.connection)
+                try context.audit(Streams.grant(record.grant), "report.due", record)
+                let grant = try loadGrant(record.grant, lock: .unlocked, on: context.connection)
+                try context.notify(NotifyPayload(
+                    event: "report.due", stream: Streams.grant(record.grant), organisationID: grant.organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: "The \(record.kind.rawValue) report \(record.sequence) of grant \(record.grant) is due by \(dueDate)."
+                ))
+                made.append(record)
+            }
+            return made
+        }
+    }
+
+    /// Submits (or resubmits) a due or returned report (a user of the grant's organisation): the narrative and the
+    /// money spent per budget line (cumulative up to the end of the period, in the grant's currency).
+    public func submitReport(
+        _ reference: String, sequence: Int, narrative: String, spending: [SpendingLine], expectedVersion: Int? = nil, as login: String
+    ) throws -> ReportRecord {
+        try grantsCommand("report.submit", as: login) { context in
+            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
+            guard !spending.isEmpty else {
+                throw StoreError.rejected("spending_missing", "State the money spent per budget line (at least one line, zero if nothing was spent).")
+            }
+            var amounts: [Money] = []
+            var lines: [SpendingLine] = []
+            for line in spending {
+                let name = try Validate.text(line.line, field: "budget line", maximum: 500)
+                let amount = try Money(parsing: line.amount)
+                guard amount.currency == grant.amount.currency else {
+                    throw StoreError.rejected("currency_mismatch", "The grant is in \(grant.amount.currency.code); report spending in that currency.")
+                }
+                amounts.append(amount)
+                lines.append(SpendingLine(line: name, amount: amount.description))
+            }
+            let spent = try Money.total(amounts, in: grant.amount.currency)
+            var machine = loaded.machine
+            let action = try machine.submit(
+                narrative: narrative, spent: spent, organisationID: OrganisationID(grant.organisationID), at: context.now, by: context.actor
+            )
+            guard case .requestReview(let submission) = action else { throw Self.unexpectedReportAction(action) }
+            try context.updateVersioned(
+                """
+                UPDATE grant_reports SET state = $3, narrative = $4, spent_minor = $5, spending_lines = $6::jsonb, submission = $7::jsonb,
+                    submitted_by = $8, submitted_at = $9, version = version + 1
+                WHERE id = $1 AND version = $2
+                """,
+                [loaded.id, loaded.version, machine.state.name, submission.narrative, spent.minorUnits, JSONValue(lines), JSONValue(submission),
+                 context.actor.userID.uuid, context.now],
+                what: "Report \(sequence) of \(grant.reference)"
+            )
+            let record = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
+            try context.audit(Streams.grant(grant.reference), "report.submitted", record)
+            try context.notify(NotifyPayload(
+                event: "report.submitted", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.secretariat.rawValue],
+                message: "The \(record.kind.rawValue) report \(sequence) of grant \(grant.reference) awaits review."
+            ))
+            return record
+        }
+    }
+
+    /// Accepts a submitted report (secretariat or fund manager). An interim report asks for the tranches'
+    /// re-evaluation (job `grant.evaluate_tranches`); the final report starts the grant's closure, and when a fund
+    /// manager accepts it the grant closes at once with the refund of the unspent balance.
+    public func acceptReport(_ reference: String, sequence: Int, comment: String? = nil, expectedVersion: Int? = nil, as login: String) throws -> ReportRecord {
+        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: comment) { machine, context in
+            try machine.accept(by: context.actor)
+        }
+    }
+
+    /// Returns a submitted report for changes with a comment (secretariat or fund manager).
+    public func returnReport(_ reference: String, sequence: Int, comment: String, expectedVersion: Int? = nil, as login: String) throws -> ReportRecord {
+        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: comment) { machine, context in
+            try machine.returnForChanges(reason: comment, by: context.actor)
+        }
+    }
+
+    /// The reports of a grant, in order, with their overdue flag.
+    public func reports(_ reference: String) throws -> [ReportRecord] {
+        let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
+        return try read("report.list") { connection in
+            let grant = try loadGrant(reference, lock: .unlocked, on: connection)
+            return try connection.query(ReportRecord.select + " WHERE r.grant_id = $1 ORDER BY r.sequence", [grant.id]).rows.map {
+                try ReportRecord(row: $0, today: today)
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    private func reviewReport(
+        _ reference: String, sequence: Int, expectedVersion: Int?, as login: String, comment: String?,
+        _ event: (inout ReportMachine, CommandContext) throws -> ReportMachine.Action
+    ) throws -> ReportRecord {
+        try grantsCommand("report.review", as: login) { context in
+            let grant = try loadGrant(reference, lock: .update, on: context.connection)
+            let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
+            var machine = loaded.machine
+            let action = try event(&machine, context)
+            let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+            try context.updateVersioned(
+                """
+                UPDATE grant_reports SET state = $3, comment = $4, reviewed_by = $5, reviewed_at = $6, version = version + 1
+                WHERE id = $1 AND version = $2
+                """,
+                [loaded.id, loaded.version, machine.state.name, text?.isEmpty == false ? text : nil, context.actor.userID.uuid, context.now],
+                what: "Report \(sequence) of \(grant.reference)"
+            )
+            let record = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
+            let stream = Streams.grant(grant.reference)
+            switch action {
+            case .evaluateNextTranche:
+                try context.audit(stream, "report.accepted", record)
+                try context.enqueue(Self.evaluateJob(grant))
+            case .closeGrant:
+                try context.audit(stream, "report.accepted", record)
+                var grantMachine = grant.machine
+                let closing = try grantMachine.beginClosing(by: context.actor)
+                guard case .awaitFinalAcceptance = closing else { throw Self.unexpectedGrantAction(closing) }
+                try context.updateVersioned(
+                    "UPDATE grants SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+                    [grant.id, grant.version, grantMachine.state.name], what: "The grant \(grant.reference)"
+                )
+                let closingGrant = try loadGrant(grant.reference, lock: .update, on: context.connection)
+                try context.audit(stream, "grant.closing", closingGrant)
+                if context.actor.roles.contains(.fundManager) {
+                    _ = try close(closingGrant, context: context)
+                }
+            case .notifyReturned(let reason):
+                try context.audit(stream, "report.returned", record)
+                try context.notify(NotifyPayload(
+                    event: "report.returned", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: "Report \(sequence) of grant \(grant.reference) was returned: \(reason)"
+                ))
+            case .remindOrganisation, .requestReview:
+                throw Self.unexpectedReportAction(action)
+            }
+            return record
+        }
+    }
+
+    func loadReport(_ reference: String, sequence: Int, lock: RowLock, today: LocalDate, on connection: Connection) throws -> ReportRecord {
+        guard let row = try connection.query(
+            ReportRecord.select + " WHERE g.reference = $1 AND r.sequence = $2" + lock.clause(of: "r"),
+            [reference.trimmingCharacters(in: .whitespaces).uppercased(), sequence]
+        ).first else {
+            throw StoreError.notFound("Grant \(reference.uppercased()) has no report \(sequence); list them with `rrfctl report list \(reference.uppercased())`.")
+        }
+        return try ReportRecord(row: row, today: today)
+    }
+
+    static func unexpectedReportAction(_ action: ReportMachine.Action) -> StoreError {
+        StoreError(.internal, code: "unexpected_action", "The report machine answered with \(action); this is a defect, please report it.")
+    }
+}

@@ -1,0 +1,306 @@
+import Crypto
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+/// Where the training facts of a tranche evaluation come from.
+///
+/// The training module (sql/0006, `FundStore+Training.swift`) provides
+/// `FundStore.trainingShortfalls(organisationID:on:connection:)`; once merged, `FundStore` conforms with
+/// `extension FundStore: TrainingFacts {}` and ``FundStore/trainingFacts`` returns `self`.
+public protocol TrainingFacts: Sendable {
+    /// The organisation's unmet training requirements on `date`, read on the evaluation's own connection.
+    func trainingShortfalls(organisationID: UUID, on date: LocalDate, connection: Connection) throws -> [TrainingShortfall]
+}
+
+/// The training input of an evaluation: explicit shortfalls, or facts read in the evaluation's transaction.
+public enum TrainingEvidence: Sendable {
+    case shortfalls([TrainingShortfall])
+    case facts(any TrainingFacts)
+}
+
+extension FundStore: TrainingFacts {
+    /// The tranche training requirements of the organisation's risk, read from the training records.
+    public func trainingShortfalls(organisationID: UUID, on date: LocalDate, connection: Connection) throws -> [TrainingShortfall] {
+        try trainingShortfalls(organisationID: OrganisationID(organisationID), on: date, connection: connection)
+    }
+}
+
+/// A tranche as stored (table `tranches`).
+public struct TrancheRecord: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let grant: String
+    public let sequence: Int
+    public let amount: Money
+    /// planned | ready | approved | released | cancelled
+    public let state: String
+    /// The unmet conditions at the last evaluation, as sentences.
+    public let unmet: [String]
+    public let approvedBy: String?
+    public let approvedAt: Date?
+    public let releasedBy: String?
+    public let releasedAt: Date?
+    public let cancelReason: String?
+    public let version: Int
+    let approval: TrancheMachine.Signature?
+    let release: TrancheMachine.Release?
+
+    public var machine: TrancheMachine {
+        let state: TrancheMachine.State = switch (self.state, approval, release) {
+        case ("ready", _, _): .ready(sequence: sequence, amount: amount)
+        case ("approved", let approval?, _): .approved(sequence: sequence, amount: amount, approval: approval)
+        case ("released", let approval?, let release?): .released(sequence: sequence, amount: amount, approval: approval, release: release)
+        case ("cancelled", _, _): .cancelled(sequence: sequence, amount: amount, reason: cancelReason ?? "")
+        default: .planned(sequence: sequence, amount: amount)
+        }
+        return TrancheMachine(state: state)
+    }
+
+    static let select = """
+        SELECT t.id, g.reference AS grant, t.sequence, t.amount_minor, t.currency, t.state, t.unmet::text AS unmet,
+               a.login AS approved_by, t.approved_at, r.login AS released_by, t.released_at, t.cancel_reason, t.version,
+               t.approval::text AS approval, t.release::text AS release
+        FROM tranches t JOIN grants g ON g.id = t.grant_id
+        LEFT JOIN users a ON a.id = t.approved_by LEFT JOIN users r ON r.id = t.released_by
+        """
+
+    init(row: Row) throws {
+        id = try row.decode("id")
+        grant = try row.decode("grant")
+        sequence = try row.decode("sequence")
+        amount = Money(minorUnits: try row.decode("amount_minor"), currency: try Currency.stored(try row.decode("currency")))
+        state = try row.decode("state")
+        unmet = try row.decode("unmet", as: JSONValue<[String]>.self).value
+        approvedBy = try row.decode("approved_by")
+        approvedAt = try row.decode("approved_at")
+        releasedBy = try row.decode("released_by")
+        releasedAt = try row.decode("released_at")
+        cancelReason = try row.decode("cancel_reason")
+        version = try row.decode("version")
+        approval = try row.decode("approval", as: JSONValue<TrancheMachine.Signature>?.self)?.value
+        release = try row.decode("release", as: JSONValue<TrancheMachine.Release>?.self)?.value
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, grant, sequence, amount, state, unmet, approvedBy, approvedAt, releasedBy, releasedAt, cancelReason, version
+        case approval, release
+    }
+}
+
+/// The answer to a release: the first result for its idempotency key.
+public struct TrancheRelease: Codable, Sendable, Equatable {
+    public let grant: String
+    public let sequence: Int
+    public let amount: Money
+    public let releasedBy: String
+    public let releasedAt: Date
+    public let idempotencyKey: String
+    /// The ledger transaction `committed:<REF>` → `released:<REF>`.
+    public let ledgerTransactionID: Int64
+    /// True when this answer repeats an earlier release with the same key and payload (nothing was written).
+    public var replayed: Bool
+}
+
+extension FundStore {
+    /// The training facts the CLI and the daemon pass to ``evaluateTranches(_:training:policy:as:)``: the
+    /// certificates recorded by the training module, read in the evaluation's transaction.
+    public var trainingEvidence: TrainingEvidence { .facts(self) }
+
+    /// Evaluates the conditions of the grant's next tranche (the first planned one whose predecessor is released):
+    /// agreement signed; for tranches after the first, a financial report accepted after the previous release with
+    /// at least `policy.spendThresholdPercent` % of the money received spent; no training shortfall. When all hold
+    /// the tranche becomes ready; otherwise the unmet conditions are stored on it. Secretariat or fund manager
+    /// (the daemon's `grant.evaluate_tranches` job runs as its service user). Returns the grant's tranches.
+    @discardableResult
+    public func evaluateTranches(
+        _ reference: String, training: TrainingEvidence, policy: TranchePolicy = .standard, as login: String
+    ) throws -> [TrancheRecord] {
+        try grantsCommand("tranche.evaluate", as: login) { context in
+            try context.actor.require(.secretariat, .fundManager, to: "evaluate tranche conditions")
+            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let tranches = try loadTranches(grant, lock: .update, on: context.connection)
+            guard ["active", "suspended", "agreement_pending"].contains(grant.state),
+                  let next = tranches.first(where: { $0.state == "planned" }),
+                  next.sequence == 1 || tranches.first(where: { $0.sequence == next.sequence - 1 })?.state == "released"
+            else { return tranches }
+            var previous: PreviousTrancheReport?
+            if let before = tranches.first(where: { $0.sequence == next.sequence - 1 }), let releasedAt = before.releasedAt {
+                let received = try releasedTotal(grant, on: context.connection)
+                let report = try context.connection.queryPrepared(
+                    """
+                    SELECT count(*) FILTER (WHERE reviewed_at >= $2) AS accepted_after, coalesce(max(spent_minor), 0)::bigint AS spent
+                    FROM grant_reports WHERE grant_id = $1 AND state = 'accepted'
+                    """,
+                    [grant.id, releasedAt]
+                ).single()
+                previous = PreviousTrancheReport(
+                    reportAccepted: try report.decode("accepted_after", as: Int.self) > 0, received: received,
+                    spent: Money(minorUnits: try report.decode("spent"), currency: grant.amount.currency)
+                )
+            }
+            let shortfalls: [TrainingShortfall] = switch training {
+            case .shortfalls(let list): list
+            case .facts(let facts): try facts.trainingShortfalls(organisationID: grant.organisationID, on: context.today, connection: context.connection)
+            }
+            let conditions = TrancheConditions(agreementSigned: grant.signedOn != nil, previous: previous, trainingShortfalls: shortfalls)
+            let unmet = conditions.unmet(spendThresholdPercent: policy.spendThresholdPercent)
+            var machine = next.machine
+            if unmet.isEmpty {
+                let action = try machine.markReady(unmet: [], by: context.actor)
+                guard case .requestApproval = action else { throw Self.unexpectedTrancheAction(action) }
+            }
+            try context.connection.queryPrepared(
+                "UPDATE tranches SET state = $2, unmet = $3::jsonb, evaluated_at = $4, version = version + 1 WHERE id = $1",
+                [next.id, machine.state.name, JSONValue(unmet.map(\.sentence)), context.now]
+            )
+            if unmet.isEmpty {
+                let record = try loadTranche(grant, sequence: next.sequence, lock: .update, on: context.connection)
+                try context.audit(Streams.grant(grant.reference), "tranche.ready", record)
+                try context.notify(NotifyPayload(
+                    event: "tranche.ready", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.fundManager.rawValue],
+                    message: "Tranche \(next.sequence) of grant \(grant.reference) (\(next.amount.grouped)) is ready for approval."
+                ))
+            }
+            return try loadTranches(grant, lock: .unlocked, on: context.connection)
+        }
+    }
+
+    /// Approves a ready tranche (fund manager).
+    public func approveTranche(_ reference: String, sequence: Int, expectedVersion: Int? = nil, as login: String) throws -> TrancheRecord {
+        try grantsCommand("tranche.approve", as: login) { context in
+            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "Tranche \(sequence) of \(grant.reference)")
+            var machine = loaded.machine
+            let action = try machine.approve(at: context.now, by: context.actor)
+            guard case .requestRelease(let approval) = action else { throw Self.unexpectedTrancheAction(action) }
+            try context.updateVersioned(
+                """
+                UPDATE tranches SET state = $3, approved_by = $4, approved_by_name = $5, approved_at = $6, approval = $7::jsonb,
+                    version = version + 1
+                WHERE id = $1 AND version = $2
+                """,
+                [loaded.id, loaded.version, machine.state.name, approval.userID.uuid, approval.name, approval.at, JSONValue(approval)],
+                what: "Tranche \(sequence) of \(grant.reference)"
+            )
+            let record = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
+            try context.audit(Streams.grant(grant.reference), "tranche.approved", record)
+            try context.notify(NotifyPayload(
+                event: "tranche.approved", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.financeOfficer.rawValue],
+                message: "Tranche \(sequence) of grant \(grant.reference) (\(record.amount.grouped)) is approved and awaits release."
+            ))
+            return record
+        }
+    }
+
+    /// Releases an approved tranche (a finance officer who did not approve it; the grant must be active; `amount`
+    /// must be the tranche's): posts `committed:<REF>` → `released:<REF>`. The idempotency key makes retries safe:
+    /// the same key with the same grant, tranche and amount returns the first result and writes nothing; the same
+    /// key with anything else is refused (`idempotency_key_reused`) and nothing is written.
+    public func releaseTranche(
+        _ reference: String, sequence: Int, amount: Money, idempotencyKey: String, as login: String
+    ) throws -> TrancheRelease {
+        try grantsCommand("tranche.release", as: login) { context in
+            try context.actor.require(.financeOfficer, to: "release a tranche")
+            let key = idempotencyKey.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !key.isEmpty, key.count <= 200 else {
+                throw StoreError.rejected("idempotency_key_missing", "Give an idempotency key (1 to 200 characters) so that a retried release is not paid twice.")
+            }
+            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            // Lock the tranche first: the key row below references it (FOR KEY SHARE), so locking it afterwards
+            // would deadlock concurrent requests with different keys.
+            let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
+            let requestHash = Self.releaseHash(grant: grant.reference, sequence: sequence, amount: amount)
+            // Claim the key; a concurrent request with the same key (for another tranche) waits here until the first ends.
+            let claimed = try context.connection.queryPrepared(
+                """
+                INSERT INTO release_requests (idempotency_key, request_hash, tranche_id, result) VALUES ($1, $2, $3, '{}')
+                ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key
+                """,
+                [key, requestHash, loaded.id]
+            ).first != nil
+            if !claimed {
+                let earlier = try context.connection.queryPrepared(
+                    "SELECT request_hash, result::text AS result FROM release_requests WHERE idempotency_key = $1", [key]
+                ).single()
+                guard try earlier.decode("request_hash", as: String.self) == requestHash else {
+                    throw StoreError.rejected(
+                        "idempotency_key_reused",
+                        "The idempotency key \"\(key)\" was already used for a different release; use a new key for a different request."
+                    )
+                }
+                var first = try earlier.decode("result", as: JSONValue<TrancheRelease>.self).value
+                first.replayed = true
+                return first
+            }
+            var machine = loaded.machine
+            let action = try machine.release(amount: amount, idempotencyKey: key, grant: grant.machine, at: context.now, by: context.actor)
+            guard case .postRelease(let paid, let release) = action else { throw Self.unexpectedTrancheAction(action) }
+            guard let transactionID = try Ledger.post(
+                "release", legs: [LedgerLeg(account: grant.committedAccount, amount: -paid.minorUnits),
+                                  LedgerLeg(account: grant.releasedAccount, amount: paid.minorUnits)],
+                proposalID: grant.proposalID, memo: "tranche \(sequence) of \(grant.reference)", actor: context.login, at: context.now,
+                on: context.connection
+            ) else { throw StoreError(.internal, code: "ledger_empty", "A release of nothing was asked; this is a defect, please report it.") }
+            try context.updateVersioned(
+                """
+                UPDATE tranches SET state = $3, released_by = $4, released_by_name = $5, released_at = $6, idempotency_key = $7,
+                    release = $8::jsonb, ledger_transaction_id = $9, version = version + 1
+                WHERE id = $1 AND version = $2
+                """,
+                [loaded.id, loaded.version, machine.state.name, release.signature.userID.uuid, release.signature.name, release.signature.at,
+                 key, JSONValue(release), transactionID],
+                what: "Tranche \(sequence) of \(grant.reference)"
+            )
+            let result = TrancheRelease(
+                grant: grant.reference, sequence: sequence, amount: paid, releasedBy: context.login, releasedAt: context.now,
+                idempotencyKey: key, ledgerTransactionID: transactionID, replayed: false
+            )
+            try context.connection.queryPrepared(
+                "UPDATE release_requests SET result = $2::jsonb WHERE idempotency_key = $1", [key, JSONValue(result)]
+            )
+            try context.audit(Streams.grant(grant.reference), "tranche.released", result)
+            try context.notify(NotifyPayload(
+                event: "tranche.released", stream: Streams.grant(grant.reference), organisationID: grant.organisationID.uuidString.lowercased(),
+                roles: [Role.ngoUser.rawValue], message: "Tranche \(sequence) of grant \(grant.reference) (\(paid.grouped)) was released."
+            ))
+            return result
+        }
+    }
+
+    /// The tranches of a grant, in order.
+    public func tranches(_ reference: String) throws -> [TrancheRecord] {
+        try read("tranche.list") { connection in
+            try loadTranches(try loadGrant(reference, lock: .unlocked, on: connection), lock: .unlocked, on: connection)
+        }
+    }
+
+    // MARK: Internals
+
+    /// The hash that identifies a release request for its idempotency key.
+    static func releaseHash(grant: String, sequence: Int, amount: Money) -> String {
+        let text = "\(grant)|\(sequence)|\(amount.minorUnits)|\(amount.currency.code)"
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func loadTranches(_ grant: GrantRecord, lock: RowLock, on connection: Connection) throws -> [TrancheRecord] {
+        try connection.query(
+            TrancheRecord.select + " WHERE t.grant_id = $1 ORDER BY t.sequence" + lock.clause(of: "t"), [grant.id]
+        ).rows.map(TrancheRecord.init(row:))
+    }
+
+    func loadTranche(_ grant: GrantRecord, sequence: Int, lock: RowLock, on connection: Connection) throws -> TrancheRecord {
+        guard let row = try connection.query(
+            TrancheRecord.select + " WHERE t.grant_id = $1 AND t.sequence = $2" + lock.clause(of: "t"),
+            [grant.id, sequence]
+        ).first else {
+            throw StoreError.notFound("Grant \(grant.reference) has no tranche \(sequence); list them with `rrfctl tranche list \(grant.reference)`.")
+        }
+        return try TrancheRecord(row: row)
+    }
+
+    static func unexpectedTrancheAction(_ action: TrancheMachine.Action) -> StoreError {
+        StoreError(.internal, code: "unexpected_action", "The tranche machine answered with \(action); this is a defect, please report it.")
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// `rrfctl fund`: donor funding.
+struct FundCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fund",
+        abstract: "Record donor funding into a call's envelope.",
+        subcommands: [Deposit.self]
+    )
+
+    struct Deposit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deposit donor funding straight into a call's envelope for one cluster (finance officer or fund manager).",
+            discussion: "Approvals commit money from the envelope's deposited funding; the amount is in the call's currency."
+        )
+        @Option(help: "The call's code.") var call: String
+        @Option(help: "The cluster, e.g. health.") var cluster: String
+        @Option(parsing: .unconditional, help: "The amount with its currency, e.g. \"100000.00 USD\".") var amount: String
+        @Option(parsing: .unconditional, help: "The donor, e.g. ECHO.") var donor: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let code = cluster
+                let funded = try parsed { () throws(WorkflowRejection) in try Cluster(code: code) }
+                let deposited = try money(amount)
+                let balance = try database.store().deposit(call: call, cluster: funded, amount: deposited, donor: donor, as: try actor.resolved())
+                if output.json { return try printJSON(balance) }
+                print("Deposited \(deposited.grouped) from \(donor.uppercased()); \(balance.code) now holds \(balance.balance.grouped).")
+            }
+        }
+    }
+}

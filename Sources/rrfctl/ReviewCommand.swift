@@ -1,0 +1,242 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// `rrfctl review`: assignments, scores, recusals and imports of peer reviews.
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "Assign reviewers, submit or import scores, recuse, reassign, list and show peer reviews.",
+        subcommands: [Assign.self, Recuse.self, Reassign.self, Submit.self, Import.self, Aggregate.self, List.self, Show.self]
+    )
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign a committee member to a proposal in review, or --auto up to the quorum (secretariat).",
+            discussion: "--auto picks the members with the fewest open assignments first (then by login), never one affiliated or in conflict with the organisation."
+        )
+        @Argument(help: "The proposal's reference.") var reference: String
+        @Option(help: "The reviewer's login.") var reviewer: String?
+        @Flag(help: "Assign committee members automatically until the quorum is reached.") var auto = false
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let store = database.store()
+                let login = try actor.resolved()
+                let records: [ReviewRecord]
+                switch (reviewer, auto) {
+                case (let reviewer?, false): records = [try store.assignReviewer(reference, reviewer: reviewer, as: login)]
+                case (nil, true): records = try store.assignReviewersAutomatically(reference, as: login)
+                case (_?, true), (nil, false):
+                    throw StoreError(.rejected, code: "assign_mode", "Give either --reviewer <login> or --auto.")
+                }
+                if output.json { return try printJSON(records) }
+                if records.isEmpty { print("The panel of \(reference.uppercased()) already has enough reviewers; nobody was assigned.") }
+                printReviews(records)
+            }
+        }
+    }
+
+    struct Recuse: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Step aside from a review, with a reason (the reviewer, or the secretariat for them).")
+        @Argument(help: "The proposal's reference.") var reference: String
+        @Option(help: "The reviewer's login (default: you).") var reviewer: String?
+        @Option(parsing: .unconditional, help: "Why.") var reason: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let record = try database.store().recuseReview(reference, reviewer: reviewer, reason: reason, as: try actor.resolved())
+                try showReview(record, output)
+            }
+        }
+    }
+
+    struct Reassign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Hand a review over from one member to another (the committee's chair or the secretariat).")
+        @Argument(help: "The proposal's reference.") var reference: String
+        @Option(help: "The current reviewer's login.") var from: String
+        @Option(help: "The new reviewer's login.") var to: String
+        @Option(parsing: .unconditional, help: "Why.") var reason: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let record = try database.store().reassignReview(reference, from: from, to: to, reason: reason, as: try actor.resolved())
+                try showReview(record, output)
+            }
+        }
+    }
+
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit a review's scores (the reviewer, or the secretariat with --reviewer on their behalf).",
+            discussion: "Example: rrfctl review submit RRF-2026-0042 --score relevance=4 --score feasibility=3 --score value_for_money=4 --score capacity=2 --comments \"Thin staffing plan.\" --as rita"
+        )
+        @Argument(help: "The proposal's reference.") var reference: String
+        @Option(name: .customLong("score"), help: "criterion=value (repeat for every criterion).") var scores: [String] = []
+        @Option(name: .customLong("comment"), parsing: .unconditionalSingleValue, help: "criterion=text, a comment on one criterion (repeat).") var criterionComments: [String] = []
+        @Option(parsing: .unconditional, help: "General comments (required for low scores without their own comment).") var comments: String?
+        @Option(help: "The reviewer's login when the secretariat enters the scores for them.") var reviewer: String?
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                var values: [String: Int] = [:]
+                for (key, text) in try pairs(scores, option: "--score", example: "relevance=4") {
+                    guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                        throw StoreError(.rejected, code: "score_not_a_number", "The score \"\(text)\" for \(key) is not a whole number.")
+                    }
+                    values[key] = value
+                }
+                let input = ReviewScoresInput(
+                    scores: values, comments: comments,
+                    criterionComments: try pairs(criterionComments, option: "--comment", example: "capacity=Thin staffing plan")
+                )
+                let record = try database.store().submitReview(reference, reviewer: reviewer, input, as: try actor.resolved())
+                try showReview(record, output)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import reviews entered by the secretariat from a CSV file: all rows or none.",
+            discussion: "Header: reference,reviewer,<one column per criterion id>,comments. Every invalid row is reported with its line number."
+        )
+        @Argument(help: "The CSV file (- reads standard input).") var file: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let data: Data
+                do {
+                    data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+                } catch {
+                    throw StoreError(.notFound, code: "file_unreadable", "The file \(file) cannot be read; check its path and permissions.")
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    throw StoreError(.rejected, code: "file_invalid", "The file \(file) is not UTF-8 text; save it as UTF-8 CSV.")
+                }
+                let report = try database.store().importReviews(csv: text, as: try actor.resolved())
+                if output.json { return try printJSON(report) }
+                print("Imported \(report.reviews.count) review(s).")
+                printReviews(report.reviews)
+            }
+        }
+    }
+
+    struct Aggregate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Aggregate a proposal's reviews and mark it scored if its panel is complete (secretariat; the daemon does it too)."
+        )
+        @Argument(help: "The proposal's reference.") var reference: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let aggregate = try database.store().aggregateReviews(reference, as: try actor.resolved())
+                if output.json { return try printJSON(aggregate) }
+                guard let aggregate else {
+                    return print("The panel of \(reference.uppercased()) is not complete yet (quorum not reached, or reviews pending before the deadline).")
+                }
+                let result = aggregate.aggregation
+                print("\(aggregate.reference) round \(aggregate.round): mean \(result.mean), std deviation \(result.standardDeviation), \(result.passes ? "passes" : "fails")\(result.isDivergent ? ", divergent (spread \(result.spread))" : "").")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List reviews, with filters.")
+        @Option(help: "Only the reviews of this proposal.") var reference: String?
+        @Option(help: "Only this reviewer's reviews.") var reviewer: String?
+        @Option(help: "Only reviews in this state (assigned, submitted, recused).") var state: String?
+        @OptionGroup var page: PageOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let records = try database.store().reviews(ReviewFilter(
+                    reference: reference, reviewer: reviewer, state: state, limit: page.limit, offset: page.offset
+                ))
+                if output.json { return try printJSON(records) }
+                printReviews(records)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the peer review of a proposal's current round: panel, progress, aggregate.")
+        @Argument(help: "The proposal's reference.") var reference: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let record = try database.store().proposalReviews(reference)
+                if output.json { return try printJSON(record) }
+                let progress = record.progress
+                printFields([
+                    ("Proposal", record.reference), ("State", record.state), ("Round", "\(record.round)"), ("Committee", record.committee ?? "none"),
+                    ("Quorum", "\(record.quorum)"), ("Review deadline", ISO8601DateFormatter().string(from: record.reviewDeadline)),
+                    ("Progress", "\(progress.submitted) submitted, \(progress.pending) pending, \(progress.recused) recused or conflicted"),
+                    ("Mean", record.aggregate.map { "\($0.aggregation.mean)" }),
+                    ("Std deviation", record.aggregate.map { "\($0.aggregation.standardDeviation)" }),
+                    ("Divergent", record.aggregate.map { $0.aggregation.isDivergent ? "yes (spread \($0.aggregation.spread))" : "no" }),
+                    ("Passes", record.aggregate.map { $0.aggregation.passes ? "yes" : "no" }),
+                ])
+                print("")
+                printReviews(record.reviews)
+            }
+        }
+    }
+}
+
+/// One review as JSON, or as a one-line table.
+private func showReview(_ record: ReviewRecord, _ output: OutputOptions) throws {
+    if output.json { return try printJSON(record) }
+    printReviews([record])
+}
+
+private func printReviews(_ records: [ReviewRecord]) {
+    guard !records.isEmpty else { return }
+    let formatter = ISO8601DateFormatter()
+    var table = TextTable("REFERENCE", "ROUND", "REVIEWER", "STATE", "DUE", "TOTAL", "ENTERED BY", "NOTE")
+    for record in records {
+        let note = record.conflictedAt != nil ? "conflict declared, does not count" : (record.recusalReason ?? "")
+        let scores = record.scores.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
+        table.add(
+            record.reference, "\(record.round)", record.reviewer, record.state, formatter.string(from: record.dueAt),
+            record.total.map(\.description) ?? scores, record.enteredBy.map { $0 == record.reviewer ? "reviewer" : $0 } ?? "", note
+        )
+    }
+    print(table.render())
+}
+
+/// `key=value` options split into key → value.
+private func pairs(_ options: [String], option: String, example: String) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for text in options {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw StoreError(.rejected, code: "option_format", "\(option) \"\(text)\" is not key=value; write it like \(example).")
+        }
+        result[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1]
+    }
+    return result
+}

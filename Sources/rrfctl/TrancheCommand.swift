@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// `rrfctl tranche`: conditions, approval and release of a grant's tranches.
+struct TrancheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tranche",
+        abstract: "Evaluate, approve, release and list the tranches of a grant.",
+        subcommands: [Evaluate.self, Approve.self, Release.self, List.self]
+    )
+
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate the next tranche's conditions; it becomes ready when all are met (secretariat or fund manager).",
+            discussion: "Conditions: agreement signed; previous financial report accepted with at least --spend-threshold % of the money received spent; required training certificates valid."
+        )
+        @Argument(help: "The grant's reference.") var grant: String
+        @Option(help: "Share of the money received that must be reported spent (0–100).") var spendThreshold = TranchePolicy.standard.spendThresholdPercent
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let policy = try parsed { () throws(WorkflowRejection) in
+                    try TranchePolicy(percentages: TranchePolicy.standard.percentages, spendThresholdPercent: spendThreshold)
+                }
+                let store = database.store()
+                let tranches = try store.evaluateTranches(grant, training: store.trainingEvidence, policy: policy, as: try actor.resolved())
+                if output.json { return try printJSON(tranches) }
+                printTranches(tranches)
+            }
+        }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a ready tranche (fund manager).")
+        @Argument(help: "The grant's reference.") var grant: String
+        @Argument(help: "The tranche's number (1, 2 …).") var sequence: Int
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let record = try database.store().approveTranche(grant, sequence: sequence, expectedVersion: version.expectedVersion, as: try actor.resolved())
+                if output.json { return try printJSON(record) }
+                printTranches([record])
+            }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release an approved tranche (a finance officer other than the approver).",
+            discussion: "Retrying with the same --idempotency-key and amount returns the first result and pays nothing more; the same key with another request is refused."
+        )
+        @Argument(help: "The grant's reference.") var grant: String
+        @Argument(help: "The tranche's number.") var sequence: Int
+        @Option(parsing: .unconditional, help: "The tranche's amount with its currency, e.g. \"6250.25 USD\".") var amount: String
+        @Option(help: "A key unique to this release request (e.g. a payment order number).") var idempotencyKey: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let result = try database.store().releaseTranche(
+                    grant, sequence: sequence, amount: try money(amount), idempotencyKey: idempotencyKey, as: try actor.resolved()
+                )
+                if output.json { return try printJSON(result) }
+                print("Tranche \(result.sequence) of \(result.grant): \(result.amount.grouped) released by \(result.releasedBy) (ledger transaction \(result.ledgerTransactionID))\(result.replayed ? "; this key was already used, nothing more was paid" : "").")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a grant's tranches with their unmet conditions.")
+        @Argument(help: "The grant's reference.") var grant: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let tranches = try database.store().tranches(grant)
+                if output.json { return try printJSON(tranches) }
+                printTranches(tranches)
+            }
+        }
+    }
+}
+
+/// Prints tranches as a table, followed by their unmet conditions.
+func printTranches(_ tranches: [TrancheRecord]) {
+    var table = TextTable("GRANT", "#", "AMOUNT", "STATE", "APPROVED BY", "RELEASED BY")
+    for tranche in tranches {
+        table.add(tranche.grant, "\(tranche.sequence)", tranche.amount.grouped, tranche.state, tranche.approvedBy ?? "-", tranche.releasedBy ?? "-")
+    }
+    print(table.render())
+    for tranche in tranches where !tranche.unmet.isEmpty && tranche.state == "planned" {
+        print("Tranche \(tranche.sequence) is not ready: " + tranche.unmet.joined(separator: " "))
+    }
+}

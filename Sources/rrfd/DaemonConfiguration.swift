@@ -1,0 +1,157 @@
+import Foundation
+import JobQueue
+import Logging
+import Postgres
+import Yams
+
+/// rrfd's settings: defaults, overridden by the YAML file (`--config` / `RRFD_CONFIG`), then by environment
+/// variables, then by flags.
+struct DaemonConfiguration: Sendable, Equatable {
+    var databaseURL: String?
+    var name = "rrfd"
+    var workers = 4
+    var queues = ["default"]
+    var batchSize = 10
+    var pollInterval = 1.0
+    var heartbeatTimeout = 10.0
+    var shutdownTimeout = 25.0
+    var retentionDays = 14.0
+    var logLevel = Logger.Level.info
+    var maintenance = true
+    var notifications = Notifications()
+    var cron: [Cron] = []
+
+    struct Notifications: Sendable, Equatable, Decodable {
+        /// Sendmail-compatible command line for e-mail, e.g. `/usr/sbin/sendmail -t -i`.
+        var sendmail: String?
+        var from: String?
+        /// Development: the JSON-lines file for the `file` channel, and for e-mail when no sendmail is set.
+        var file: String?
+        /// The only URLs webhooks may be sent to.
+        var webhookURLs: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case sendmail, from, file
+            case webhookURLs = "webhook_urls"
+        }
+    }
+
+    struct Cron: Sendable, Equatable, Decodable {
+        var name: String
+        var schedule: String
+        var kind: String
+        var queue: String?
+        /// JSON text.
+        var payload: String?
+    }
+
+    /// The YAML file's shape (every key optional).
+    private struct File: Decodable {
+        var databaseURL: String?
+        var name: String?
+        var workers: Int?
+        var queues: [String]?
+        var batchSize: Int?
+        var pollInterval: Double?
+        var heartbeatTimeout: Double?
+        var shutdownTimeout: Double?
+        var retentionDays: Double?
+        var logLevel: String?
+        var maintenance: Bool?
+        var notifications: Notifications?
+        var cron: [Cron]?
+
+        enum CodingKeys: String, CodingKey {
+            case databaseURL = "database_url", name, workers, queues, batchSize = "batch_size", pollInterval = "poll_interval"
+            case heartbeatTimeout = "heartbeat_timeout", shutdownTimeout = "shutdown_timeout", retentionDays = "retention_days"
+            case logLevel = "log_level", maintenance, notifications, cron
+        }
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    mutating func apply(yaml text: String, source: String) throws {
+        let file: File
+        do {
+            file = try YAMLDecoder().decode(File.self, from: text)
+        } catch {
+            throw Invalid(description: "cannot read the configuration file \(source): \(error)")
+        }
+        if let value = file.databaseURL { databaseURL = value }
+        if let value = file.name { name = value }
+        if let value = file.workers { workers = value }
+        if let value = file.queues { queues = value }
+        if let value = file.batchSize { batchSize = value }
+        if let value = file.pollInterval { pollInterval = value }
+        if let value = file.heartbeatTimeout { heartbeatTimeout = value }
+        if let value = file.shutdownTimeout { shutdownTimeout = value }
+        if let value = file.retentionDays { retentionDays = value }
+        if let value = file.logLevel { logLevel = try Self.level(value) }
+        if let value = file.maintenance { maintenance = value }
+        if let value = file.notifications { notifications = value }
+        if let value = file.cron { cron = value }
+    }
+
+    mutating func apply(environment: [String: String]) throws {
+        func int(_ key: String) throws -> Int? {
+            guard let text = environment[key], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw Invalid(description: "\(key) must be a whole number, not '\(text)'") }
+            return value
+        }
+        if let value = environment["DATABASE_URL"], !value.isEmpty { databaseURL = value }
+        if let value = environment["RRFD_NAME"], !value.isEmpty { name = value }
+        if let value = try int("RRFD_WORKERS") { workers = value }
+        if let value = try int("RRFD_BATCH_SIZE") { batchSize = value }
+        if let value = environment["RRFD_QUEUES"], !value.isEmpty { queues = Self.list(value) }
+        if let value = environment["RRFD_LOG_LEVEL"], !value.isEmpty { logLevel = try Self.level(value) }
+        if let value = environment["RRFD_SENDMAIL"], !value.isEmpty { notifications.sendmail = value }
+        if let value = environment["RRFD_MAIL_FROM"], !value.isEmpty { notifications.from = value }
+        if let value = environment["RRFD_NOTIFY_FILE"], !value.isEmpty { notifications.file = value }
+        if let value = environment["RRFD_WEBHOOK_URLS"], !value.isEmpty { notifications.webhookURLs = Self.list(value) }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func level(_ text: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw Invalid(description: "unknown log level '\(text)' (use trace, debug, info, notice, warning, error or critical)")
+        }
+        return level
+    }
+
+    func notificationSinks() -> NotificationSinks {
+        let file = notifications.file.map { FileSink(path: $0) }
+        let email: (any NotificationSink)? = notifications.sendmail.map {
+            SendmailSink(command: $0.split(separator: " ").map(String.init), from: notifications.from ?? "rrf@localhost")
+        } ?? file
+        let webhook = notifications.webhookURLs.map { WebhookSink(allowedURLs: $0) }
+        return NotificationSinks(email: email, webhook: webhook, file: file)
+    }
+
+    /// With `drain` (run until the queue is empty), cron schedules are validated but not run.
+    func poolConfiguration(drain: Bool) throws -> WorkerPoolConfiguration {
+        let schedules = try cron.map { entry in
+            do {
+                return try CronSchedule(name: entry.name, expression: entry.schedule, job: NewJob(
+                    kind: entry.kind, payloadJSON: entry.payload ?? "{}", queue: entry.queue ?? queues.first ?? "default",
+                    uniqueKey: "cron:\(entry.name)"))
+            } catch {
+                throw Invalid(description: "cron entry '\(entry.name)': \(error)")
+            }
+        }
+        return WorkerPoolConfiguration(
+            database: PostgresConfiguration(connectionString: databaseURL, applicationName: name),
+            name: name, queues: queues, workers: workers, batchSize: batchSize,
+            pollInterval: .milliseconds(Int(pollInterval * 1000)),
+            heartbeatInterval: .milliseconds(Int(max(0.2, min(1, heartbeatTimeout / 5)) * 1000)),
+            heartbeatTimeout: .milliseconds(Int(heartbeatTimeout * 1000)),
+            shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)),
+            maintenance: maintenance, retention: .seconds(Int(retentionDays * 86_400)),
+            cron: drain ? [] : schedules, stopWhenIdle: drain
+        )
+    }
+}

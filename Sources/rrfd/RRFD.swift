@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `rrfd`: the Rapid Response Fund daemon. Runs the job queue's workers until SIGTERM/SIGINT.
+@main
+struct RRFD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rrfd",
+        abstract: "Run the Rapid Response Fund's background jobs.",
+        discussion: """
+            Settings come from defaults, then the YAML file (--config or RRFD_CONFIG), then the environment \
+            (DATABASE_URL, RRFD_WORKERS, RRFD_QUEUES, RRFD_BATCH_SIZE, RRFD_LOG_LEVEL, RRFD_NAME, RRFD_NOTIFY_FILE, \
+            RRFD_SENDMAIL, RRFD_MAIL_FROM, RRFD_WEBHOOK_URLS), then flags. Several rrfd processes may run against \
+            one database; one of them (the leader) rescues jobs of dead workers, enqueues cron jobs and prunes.
+            SIGTERM or SIGINT: stop claiming, let running jobs finish (up to the shutdown timeout), exit.
+            """
+    )
+
+    @Option(help: ArgumentHelp("YAML configuration file.", valueName: "path")) var config: String?
+    @Option(name: .customLong("database-url"), help: ArgumentHelp("PostgreSQL URL or conninfo.", valueName: "url")) var databaseURL: String?
+    @Option(help: "Worker threads (each with its own database connection).") var workers: Int?
+    @Option(help: ArgumentHelp("Comma-separated queues to work on.", valueName: "names")) var queues: String?
+    @Option(name: .customLong("batch-size"), help: "Jobs claimed at once by a worker.") var batchSize: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(help: "Name shown in `rrfctl daemon status`.") var name: String?
+    @Flag(name: [.customLong("drain"), .customLong("once")], help: "Exit once no job is runnable (for tests and demos).")
+    var drain = false
+    @Flag(name: .customLong("print-config"), help: "Print the effective configuration and exit.") var printConfig = false
+
+    func effectiveConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        if let path = config ?? environment["RRFD_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw DaemonConfiguration.Invalid(description: "cannot read the configuration file \(path): \(error.localizedDescription)")
+            }
+            try configuration.apply(yaml: text, source: path)
+        }
+        try configuration.apply(environment: environment)
+        if let databaseURL { configuration.databaseURL = databaseURL }
+        if let workers { configuration.workers = workers }
+        if let queues { configuration.queues = DaemonConfiguration.list(queues) }
+        if let batchSize { configuration.batchSize = batchSize }
+        if let logLevel { configuration.logLevel = try DaemonConfiguration.level(logLevel) }
+        if let name { configuration.name = name }
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration: DaemonConfiguration
+        let pool: WorkerPoolConfiguration
+        do {
+            configuration = try effectiveConfiguration()
+            pool = try configuration.poolConfiguration(drain: drain)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(7)
+        }
+        if printConfig {
+            print("""
+                name: \(configuration.name)
+                workers: \(configuration.workers)
+                queues: \(configuration.queues.joined(separator: ","))
+                batch_size: \(configuration.batchSize)
+                log_level: \(configuration.logLevel.rawValue)
+                cron: \(configuration.cron.map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
+                """)
+            return
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { LogfmtLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "rrfd")
+        let service = WorkerPoolService(pool: WorkerPool(configuration: pool, registry: JobHandlers.registry(configuration), logger: logger))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            // With --drain the pool ends by itself; that ends the daemon normally.
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("rrfd stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The worker pool as a swift-service-lifecycle service: graceful shutdown asks the pool to stop claiming and
+/// waits for it; the pool's own threads do the work.
+struct WorkerPoolService: Service {
+    let pool: WorkerPool
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await pool.run()
+        } onGracefulShutdown: {
+            pool.requestShutdown()
+        }
+    }
+}

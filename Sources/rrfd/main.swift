@@ -1,1 +1,0 @@
-print("rrfd: not yet implemented")
