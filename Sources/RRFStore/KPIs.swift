@@ -16,6 +16,26 @@ public struct FundKPIs: Codable, Sendable, Equatable {
     public var approvalRates: [ClusterApprovalRate]
     /// Committed against each envelope.
     public var envelopeUse: [EnvelopeUse]
+    /// Submission → first released tranche, per call kind and `all` (the SLA: the decision deadline plus 10 business days).
+    public var timeToFirstDisbursement: [String: DurationStatistics]
+    /// Released / committed over all grants, per currency.
+    public var disbursement: [Disbursement]
+    /// Reports due or returned whose due date has passed.
+    public var overdueReports: Int
+    /// Distinct people who passed a training, per organisation and gender (`unspecified` when not given).
+    public var trainedStaff: [TrainedStaff]
+
+    public struct Disbursement: Codable, Sendable, Equatable {
+        public var committed: Money
+        public var released: Money
+        public var ratePercent: Double?
+    }
+
+    public struct TrainedStaff: Codable, Sendable, Equatable {
+        public var organisation: String
+        public var gender: String
+        public var people: Int
+    }
 
     /// How long something took over a set of proposals, against its service level.
     public struct DurationStatistics: Codable, Sendable, Equatable {
@@ -145,7 +165,53 @@ extension FundStore {
                     usePercent: Statistics.percent(committed, of: amount)
                 )
             }
-            return FundKPIs(proposalsByState: byState, timeToDecision: timeToDecision, approvalRates: rates, envelopeUse: envelopes)
+            var disbursementSpans: [String: [(start: Date, end: Date, deadline: Date)]] = ["all": []]
+            for row in try connection.query(
+                """
+                SELECT c.kind, p.submitted_at, p.decision_due, min(t.released_at) AS first_release
+                FROM grants g JOIN proposals p ON p.id = g.proposal_id JOIN calls c ON c.id = g.call_id
+                JOIN tranches t ON t.grant_id = g.id AND t.state = 'released'
+                GROUP BY c.kind, p.submitted_at, p.decision_due, g.id
+                """
+            ).rows {
+                let due = try row.decode("decision_due", as: Date.self)
+                let span = (start: try row.decode("submitted_at", as: Date.self), end: try row.decode("first_release", as: Date.self),
+                            deadline: calendar.addingBusinessHours(10 * (calendar.workdayEndMinute - calendar.workdayStartMinute) / 60, to: due))
+                disbursementSpans[try row.decode("kind", as: String.self), default: []].append(span)
+                disbursementSpans["all", default: []].append(span)
+            }
+            let disbursement = try connection.query(
+                """
+                SELECT g.currency, sum(g.amount_minor)::bigint AS committed,
+                       coalesce(sum((SELECT sum(t.amount_minor) FROM tranches t WHERE t.grant_id = g.id AND t.state = 'released')), 0)::bigint AS released
+                FROM grants g WHERE g.signed_on IS NOT NULL GROUP BY g.currency ORDER BY g.currency
+                """
+            ).rows.map { row in
+                let currency = try Currency.stored(try row.decode("currency"))
+                let committed: Int64 = try row.decode("committed")
+                let released: Int64 = try row.decode("released")
+                return FundKPIs.Disbursement(
+                    committed: Money(minorUnits: committed, currency: currency), released: Money(minorUnits: released, currency: currency),
+                    ratePercent: Statistics.percent(released, of: committed)
+                )
+            }
+            let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
+            let overdue = try connection.query(
+                "SELECT count(*)::int AS n FROM grant_reports WHERE state IN ('due', 'returned') AND due_date < $1::date", [today.description]
+            ).single().decode("n", as: Int.self)
+            let trained = try connection.query(
+                """
+                SELECT o.code, CASE WHEN btrim(a.gender) = '' THEN 'unspecified' ELSE lower(btrim(a.gender)) END AS gender,
+                       count(DISTINCT a.name_key)::int AS people
+                FROM training_attendance a JOIN organisations o ON o.id = a.organisation_id
+                WHERE a.passed GROUP BY 1, 2 ORDER BY 1, 2
+                """
+            ).rows.map { FundKPIs.TrainedStaff(organisation: try $0.decode("code"), gender: try $0.decode("gender"), people: try $0.decode("people")) }
+            return FundKPIs(
+                proposalsByState: byState, timeToDecision: timeToDecision, approvalRates: rates, envelopeUse: envelopes,
+                timeToFirstDisbursement: disbursementSpans.mapValues { FundKPIs.DurationStatistics($0, calendar: calendar) },
+                disbursement: disbursement, overdueReports: overdue, trainedStaff: trained
+            )
         }
     }
 }

@@ -83,7 +83,7 @@ struct DemoCommand: ParsableCommand {
                              "The database already holds a fund (\(users) users); the demo only seeds an empty database. Create a new database for it.")
         }
         let calendar = BusinessCalendar.mondayToFriday
-        let clock = DemoClock(start: DemoClock.storyStart(before: Date(), weeksAgo: 5, calendar: calendar), calendar: calendar)
+        let clock = DemoClock(start: DemoClock.storyStart(before: Date(), weeksAgo: 36, calendar: calendar), calendar: calendar)
         let pool = ConnectionPool(configuration: configuration, maximumConnections: 2)
         defer { pool.shutdown() }
         let store = FundStore(pool: pool, calendar: calendar, logLevel: "critical", clock: { clock.now })

@@ -18,6 +18,9 @@ struct DemoDashboard: Codable {
     /// Sum over all envelopes, in minor units, per currency code.
     let envelopeTotalMinor: [String: Int64]
     let committedTotalMinor: [String: Int64]
+    /// Released tranches, in minor units, per currency code.
+    let releasedTotalMinor: [String: Int64]
+    let grantsByState: [String: Int]
     let proposalsByState: [String: Int]
     let kpis: FundKPIs
 
@@ -27,10 +30,13 @@ struct DemoDashboard: Codable {
             call.envelopes.map { Envelope(call: call.code, cluster: $0.cluster, amount: $0.amount, committed: $0.committed, uncommitted: $0.uncommitted) }
         }
         let kpis = try store.kpis()
+        let grants = try store.grants(limit: 1000)
         return DemoDashboard(
             calls: calls.map(\.code).sorted(), envelopes: envelopes,
             envelopeTotalMinor: envelopes.reduce(into: [:]) { $0[$1.amount.currency.code, default: 0] += $1.amount.minorUnits },
             committedTotalMinor: envelopes.reduce(into: [:]) { $0[$1.committed.currency.code, default: 0] += $1.committed.minorUnits },
+            releasedTotalMinor: kpis.disbursement.reduce(into: [:]) { $0[$1.released.currency.code, default: 0] += $1.released.minorUnits },
+            grantsByState: grants.reduce(into: [:]) { $0[$1.state, default: 0] += 1 },
             proposalsByState: kpis.proposalsByState, kpis: kpis
         )
     }
@@ -46,8 +52,10 @@ struct DemoDashboard: Codable {
         }
         var stateTable = TextTable("STATE", "PROPOSALS")
         for (state, count) in proposalsByState.sorted(by: { $0.key < $1.key }) { stateTable.add(state, "\(count)") }
+        var grantTable = TextTable("STATE", "GRANTS")
+        for (state, count) in grantsByState.sorted(by: { $0.key < $1.key }) { grantTable.add(state, "\(count)") }
         var sections = [
-            "The fund dashboard", "", "Envelopes", envelopeTable.render(), "", "Proposals by state", stateTable.render(),
+            "The fund dashboard", "", "Envelopes", envelopeTable.render(), "", "Proposals by state", stateTable.render(), "", "Grants by state", grantTable.render(),
             "", KPIText.render(kpis),
         ]
         sections.append("")
@@ -69,9 +77,24 @@ enum KPIText {
         for rate in kpis.approvalRates {
             approval.add(rate.cluster.displayName, "\(rate.approved)", "\(rate.rejected)", "\(rate.ineligible)", rate.approvalRatePercent.map { "\($0) %" } ?? "-")
         }
+        var disbursementTimes = TextTable("CALLS", "GRANTS", "MEDIAN", "P90", "WITHIN SLA")
+        for (kind, statistics) in kpis.timeToFirstDisbursement.sorted(by: { $0.key < $1.key }) {
+            disbursementTimes.add(
+                kind, "\(statistics.count)", hours(statistics.medianBusinessHours), hours(statistics.p90BusinessHours),
+                statistics.withinSLAPercent.map { "\(statistics.withinSLA) (\($0) %)" } ?? "-"
+            )
+        }
+        var money = TextTable("COMMITTED", "RELEASED", "DISBURSEMENT RATE")
+        for row in kpis.disbursement { money.add(row.committed.grouped, row.released.grouped, row.ratePercent.map { "\($0) %" } ?? "-") }
+        var trained = TextTable("ORGANISATION", "GENDER", "PEOPLE TRAINED")
+        for row in kpis.trainedStaff { trained.add(row.organisation, row.gender, "\(row.people)") }
         return [
             "Time from submission to decision (business hours)", decision.render(), "",
-            "Approval rate per cluster", approval.render(),
+            "Approval rate per cluster", approval.render(), "",
+            "Time from submission to first disbursement (business hours)", disbursementTimes.render(), "",
+            "Disbursement", money.render(), "",
+            "Overdue reports: \(kpis.overdueReports)", "",
+            "Trained staff", trained.render(),
         ].joined(separator: "\n")
     }
 

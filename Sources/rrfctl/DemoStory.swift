@@ -79,6 +79,8 @@ final class DemoStory {
     let narrator: DemoNarrator
     /// References of the proposals, by title, as the store handed them out.
     private(set) var references: [String: String] = [:]
+    /// Grant references in the order they were signed.
+    private(set) var grantReferences: [String] = []
 
     init(store: FundStore, clock: DemoClock, narrator: DemoNarrator) {
         self.store = store
@@ -95,9 +97,15 @@ final class DemoStory {
         }
         try next("The people of the fund", people)
         try next("Partners: registration and due diligence", partners)
+        try next("The fund trains partner staff", training)
         try next("Two calls open: a reserve call for the floods and a standard allocation", calls)
         try next("NGOs submit proposals", submissions)
         try next("The secretariat screens the proposals", screening)
+        try next("Donors fund the envelopes", funding)
+        try next("Peer review committees score the proposals", review)
+        try next("The fund manager decides", decisions)
+        try next("Agreements are signed and the first tranches released (four eyes)", grants)
+        try next("A partner reports and its grant closes", reportsAndClosure)
     }
 
     // MARK: Acts
@@ -202,5 +210,206 @@ final class DemoStory {
             clock.advance(minutes: 20)
         }
         clock.advance(businessHours: 4)
+    }
+
+    // MARK: Training
+
+    /// Participants per partner: (name, role, gender, passed).
+    static let participants: [String: [(String, String, String, Bool)]] = [
+        "HOPE-TURKANA": [("Esther Lokwang", "Finance officer", "female", true), ("Peter Ekai", "Programme manager", "male", true)],
+        "KARAMOJA-WASH": [("Sarah Akello", "Accountant", "female", true)],
+        "SOMAID": [("Hodan Abdi", "Finance manager", "female", true), ("Mohamed Warsame", "Logistics officer", "male", false)],
+        "AFAR-HEALTH": [("Aster Mohammed", "Finance officer", "female", true)],
+        "NILE-RELIEF": [("James Lual", "Director", "male", true)],
+        "DARFUR-WOMEN": [("Amal Ishag", "Programme officer", "female", true), ("Khadija Yahia", "Accountant", "female", true)],
+    ]
+
+    func training() throws {
+        let secretariat = DemoCast.secretariat.login
+        _ = try store.addTrainingCourse(code: "FIN-MGMT", title: "Financial management for partners", validityMonths: 24, as: secretariat)
+        let today = LocalDate(clock.now, utcOffsetMinutes: store.calendar.utcOffsetMinutes)
+        let session = try store.scheduleTrainingSession(
+            course: "FIN-MGMT", startDate: today, endDate: today.adding(days: 1), place: "Nairobi", trainer: DemoCast.trainer.login, capacity: 20,
+            as: secretariat
+        )
+        narrator.say("\(DemoCast.trainer.name) runs session \(session.reference) of “Financial management for partners” in Nairobi.")
+        for (organisation, people) in Self.participants.sorted(by: { $0.key < $1.key }) {
+            for (name, role, gender, passed) in people {
+                _ = try store.recordAttendance(
+                    session: session.reference, ParticipantInput(name: name, organisation: organisation, role: role, gender: gender, attended: true, passed: passed),
+                    as: DemoCast.trainer.login
+                )
+            }
+        }
+        clock.advance(businessHours: 18)
+        _ = try store.recordTrainingSessionHeld(session.reference, as: DemoCast.trainer.login)
+        _ = try store.closeTrainingSession(session.reference, as: DemoCast.trainer.login)
+        let passed = Self.participants.values.joined().filter(\.3).count
+        narrator.say("The session is held and closed: \(passed) of \(Self.participants.values.joined().count) participants pass and receive a two-year certificate.")
+    }
+
+    // MARK: Money and decisions
+
+    static let donor = "Nordic Humanitarian Donor Consortium"
+
+    func funding() throws {
+        for call in try store.calls(limit: 100).sorted(by: { $0.code < $1.code }) {
+            for envelope in call.envelopes {
+                _ = try store.deposit(call: call.code, cluster: envelope.cluster, amount: envelope.amount, donor: Self.donor, as: DemoCast.financeOfficer.login)
+            }
+            let total = call.envelopes.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+            narrator.say("\(Self.donor) deposits \(Money(minorUnits: total, currency: call.configuration.currency).grouped) for the envelopes of \(call.code); \(DemoCast.financeOfficer.name) records it in the ledger.")
+        }
+        clock.advance(businessHours: 1)
+    }
+
+    /// Reviewer scores per proposal title (all criteria get the same score); one panel disagrees widely.
+    static let scores: [String: [Int]] = [
+        "Cholera treatment units in flooded Turkana villages": [5, 4, 5],
+        "Safe water trucking and chlorination in Moroto": [4, 4, 4],
+        "Emergency shelter kits for flood-displaced families in Beledweyne": [4, 3, 4],
+        "Mobile clinics for displaced pastoralists in Afar": [5, 1, 4],
+        "Safe spaces for women and girls in El Geneina": [5, 5, 4],
+        "Cash for food for flood-affected households": [4, 4, 3],
+        "Child protection case management in Malakal": [2, 2, 1],
+        "Temporary learning spaces after the floods": [4, 3, 3],
+    ]
+
+    func review() throws {
+        let secretariat = DemoCast.secretariat.login
+        let panel = DemoCast.reviewers.filter { $0.organisations.isEmpty }
+        let affiliated = DemoCast.reviewers.first { !$0.organisations.isEmpty }!
+        var committees: Set<String> = []
+        for submission in DemoCast.reserveSubmissions + DemoCast.standardSubmissions {
+            guard let reference = references[submission.title], let marks = Self.scores[submission.title] else { continue }
+            let code = "PRC-\(submission.call)-\(submission.cluster.iatiCode)"
+            if !committees.contains(code) {
+                _ = try store.createCommittee(code: code, call: submission.call, cluster: submission.cluster, chair: panel[0].login, as: secretariat)
+                for member in panel.dropFirst() + [affiliated] { _ = try store.addCommitteeMember(code, member: member.login, as: secretariat) }
+                committees.insert(code)
+                narrator.say("The \(submission.cluster.displayName) committee \(code) of \(submission.call) is formed: \((panel + [affiliated]).map(\.name).joined(separator: ", ")).")
+            }
+            if affiliated.organisations.contains(submission.organisation) {
+                do {
+                    _ = try store.assignReviewer(reference, reviewer: affiliated.login, as: secretariat)
+                } catch let error as StoreError {
+                    narrator.refused("Assigning \(affiliated.name) to \(reference) of \(submission.organisation)", error)
+                }
+            }
+            for reviewer in panel { _ = try store.assignReviewer(reference, reviewer: reviewer.login, as: secretariat) }
+            clock.advance(businessHours: 3)
+            for (reviewer, mark) in zip(panel, marks) {
+                let criteria = ["relevance", "feasibility", "value_for_money", "capacity"]
+                let comments = mark <= 2 ? "Weak needs analysis and no protection mainstreaming." : "Sound plan for the affected people."
+                _ = try store.submitReview(reference, ReviewScoresInput(scores: Dictionary(uniqueKeysWithValues: criteria.map { ($0, mark) }), comments: comments), as: reviewer.login)
+                clock.advance(minutes: 40)
+            }
+            if let aggregate = try store.aggregateReviews(reference, as: secretariat) {
+                let result = aggregate.aggregation
+                narrator.say(
+                    "\(reference) is scored \(result.mean) by \(marks.count) reviewers (\(result.passes ? "passes" : "below") the threshold)"
+                        + (result.isDivergent ? "; the panel diverges (spread \(result.spread)), flagged for the fund manager." : ".")
+                )
+            }
+        }
+        clock.advance(businessHours: 2)
+    }
+
+    /// What the fund manager decides, by title: approve (optionally for less), or reject.
+    static let decisions: [String: (approve: Bool, amount: Int64?, why: String)] = [
+        "Cholera treatment units in flooded Turkana villages": (true, nil, "Strong score; cholera cases rising in Turkana."),
+        "Safe water trucking and chlorination in Moroto": (true, 120_000, "Approved for less: trucking limited to three months."),
+        "Emergency shelter kits for flood-displaced families in Beledweyne": (true, nil, "Fills the shelter gap in Hiraan."),
+        "Mobile clinics for displaced pastoralists in Afar": (true, 100_000, "Divergent panel: approved for the two clinics the reviewers agree on."),
+        "Safe spaces for women and girls in El Geneina": (true, nil, "Top-ranked protection proposal."),
+        "Cash for food for flood-affected households": (true, nil, "Complements WFP distributions."),
+        "Child protection case management in Malakal": (false, nil, "Below the pass threshold; the committee found the caseload plan weak."),
+        "Temporary learning spaces after the floods": (true, nil, "Schools closed by the floods; good value."),
+    ]
+
+    func decisions() throws {
+        let manager = DemoCast.fundManager.login
+        for submission in DemoCast.reserveSubmissions + DemoCast.standardSubmissions {
+            guard let reference = references[submission.title], let decision = Self.decisions[submission.title],
+                  try store.proposal(reference).state == "scored" else { continue }
+            if decision.approve {
+                let amount = try money("\(decision.amount ?? submission.requested) USD")
+                _ = try store.decideProposal(reference, .approve(amount: amount, justification: decision.why), as: manager)
+                narrator.say("\(DemoCast.fundManager.name) approves \(reference) for \(amount.grouped): \(decision.why)")
+            } else {
+                _ = try store.decideProposal(reference, .reject(justification: decision.why), as: manager)
+                narrator.say("\(DemoCast.fundManager.name) rejects \(reference): \(decision.why)")
+            }
+            clock.advance(businessHours: 2)
+        }
+    }
+
+    // MARK: Grants
+
+    func grants() throws {
+        let manager = DemoCast.fundManager.login
+        let finance = DemoCast.financeOfficer.login
+        let approved = try store.proposals(ProposalFilter(state: "approved", limit: 1000))
+        for (index, proposal) in approved.enumerated() {
+            let grant = try store.signGrant(proposal.reference, signatory: "Director, \(proposal.organisation)", as: manager)
+            grantReferences.append(grant.reference)
+            let tranches = try store.evaluateTranches(grant.reference, training: store.trainingEvidence, as: DemoCast.secretariat.login)
+            narrator.say("\(grant.organisation) signs grant \(grant.reference) for \(grant.amount.grouped) (\(grant.risk.rawValue) risk: \(tranches.count) tranches of \(tranches.map { $0.amount.grouped }.joined(separator: " / "))).")
+            guard let first = tranches.first, first.state == "ready" else {
+                narrator.say("Its first tranche is not ready yet: \(tranches.first?.unmet.joined(separator: "; ") ?? "no tranche").")
+                continue
+            }
+            if index == 0 {
+                // The deputy holds both money roles: he approves, then may not release.
+                _ = try store.approveTranche(grant.reference, sequence: 1, as: DemoCast.deputyManager.login)
+                do {
+                    _ = try store.releaseTranche(grant.reference, sequence: 1, amount: first.amount, idempotencyKey: "\(grant.reference)-T1", as: DemoCast.deputyManager.login)
+                } catch let error as StoreError {
+                    narrator.refused("\(DemoCast.deputyManager.name) approves tranche 1 of \(grant.reference) and tries to release it himself", error)
+                }
+            } else {
+                _ = try store.approveTranche(grant.reference, sequence: 1, as: manager)
+            }
+            _ = try store.releaseTranche(grant.reference, sequence: 1, amount: first.amount, idempotencyKey: "\(grant.reference)-T1", as: finance)
+            narrator.say("Tranche 1 of \(grant.reference) (\(first.amount.grouped)) is approved and released by \(DemoCast.financeOfficer.name).")
+            clock.advance(businessHours: 1)
+        }
+    }
+
+    /// Moves the clock to the morning after `date`.
+    private func advance(past date: LocalDate) {
+        let target = date.adding(days: 1).start(utcOffsetMinutes: store.calendar.utcOffsetMinutes).addingTimeInterval(9 * 3600)
+        while clock.now < target { clock.advance(businessHours: 9) }
+    }
+
+    func reportsAndClosure() throws {
+        guard let closing = grantReferences.first else { return }
+        let secretariat = DemoCast.secretariat.login
+        let manager = DemoCast.fundManager.login
+        let grant = try store.grant(closing)
+        let officer = DemoCast.ngoUser(DemoCast.partners.first { $0.code == grant.organisation }!).login
+        var sequence = 1
+        while try store.grant(closing).state != "closed" {
+            guard let report = try store.reports(closing).first(where: { $0.sequence == sequence }) else { break }
+            advance(past: report.periodEnd)
+            _ = try store.markReportsDue(as: secretariat)
+            let released = try store.tranches(closing).filter { $0.state == "released" }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+            let spent = Money(minorUnits: released * (report.kind == .final ? 96 : 85) / 100, currency: grant.amount.currency)
+            _ = try store.submitReport(
+                closing, sequence: sequence, narrative: "Cholera treatment units running; 1,240 patients treated.",
+                spending: [SpendingLine(line: "Activities, supplies and transport", amount: spent.description)], as: officer
+            )
+            _ = try store.acceptReport(closing, sequence: sequence, as: report.kind == .final ? manager : secretariat)
+            narrator.say("\(grant.organisation) submits its \(report.kind.rawValue) report on \(closing) (spent \(spent.grouped)); it is accepted.")
+            let tranches = try store.evaluateTranches(closing, training: store.trainingEvidence, as: secretariat)
+            if let next = tranches.first(where: { $0.state == "ready" }) {
+                _ = try store.approveTranche(closing, sequence: next.sequence, as: manager)
+                _ = try store.releaseTranche(closing, sequence: next.sequence, amount: next.amount, idempotencyKey: "\(closing)-T\(next.sequence)", as: DemoCast.financeOfficer.login)
+                narrator.say("Its conditions met, tranche \(next.sequence) of \(closing) (\(next.amount.grouped)) is approved and released.")
+            }
+            sequence += 1
+        }
+        let closed = try store.grant(closing)
+        narrator.say("Grant \(closing) is \(closed.state)\(closed.refund.map { "; the unspent \($0.grouped) is refunded to the fund" } ?? "").")
     }
 }

@@ -6,12 +6,12 @@ import RRFStore
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export the fund's records: CSV per aggregate, HXL-tagged CSV.",
+        abstract: "Export the fund's records: CSV per aggregate, HXL-tagged CSV, IATI 2.03 activity XML.",
         discussion: """
             Exports write to standard output, or to --output. On a terminal they show their progress on standard \
             error; piped or redirected they stay quiet.
             """,
-        subcommands: [CSVExport.self, HXLExportCommand.self]
+        subcommands: [CSVExport.self, HXLExportCommand.self, IATIExportCommand.self]
     )
 
     struct CSVExport: ParsableCommand {
@@ -80,6 +80,47 @@ struct HXLExportCommand: ParsableCommand {
             let funder = funder ?? ProcessInfo.processInfo.environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
             try destination.write { sink, progress in
                 try database.store().exportHXL(funder: funder, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update)
+            }
+        }
+    }
+}
+
+/// `rrfctl export iati`.
+struct IATIExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "iati",
+        abstract: "Export every signed grant as an IATI 2.03 activity (XML for IATI and OCHA's FTS).",
+        discussion: """
+            One <iati-activity humanitarian="1"> per signed grant, valid against the IATI 2.03 activity schema: \
+            iati-identifier (<reporting org ref>-<grant reference>); reporting-org (the fund's manager); title and \
+            description (from the proposal); participating-org role 1 Funding (each donor of the grant's envelope), \
+            3 Extending (the fund's manager), 4 Implementing (the NGO); activity-status (2 implementation, 3 \
+            finalisation, 4 closed, 5 cancelled, 6 suspended); activity-date type 2 (start) and 3 (planned end); \
+            recipient-country (the NGO's country); sector vocabulary 10 (IASC cluster acronym, 100 %); transactions \
+            type 2 Commitment at signing, 3 Disbursement per released tranche, 4 Expenditure per accepted report \
+            (the increase of its cumulative spending), each with transaction-date and value (currency, value-date).
+            """
+    )
+    @Option(help: ArgumentHelp("IATI identifier of the fund's manager (default: RRF_IATI_ORG_REF, then XM-RRF).", valueName: "ref"))
+    var reportingOrgRef: String?
+    @Option(help: ArgumentHelp("Name of the fund's manager (default: RRF_FUND_NAME, then \"Rapid Response Fund\").", valueName: "name"))
+    var reportingOrgName: String?
+    @Option(help: ArgumentHelp("IATI organisation type code of the fund's manager (40 multilateral, 21 international NGO …).", valueName: "code"))
+    var reportingOrgType = "40"
+    @OptionGroup var destination: ExportDestination
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try reportingFailures {
+            let environment = ProcessInfo.processInfo.environment
+            let organisation = IATIOrganisation(
+                ref: reportingOrgRef ?? environment["RRF_IATI_ORG_REF"] ?? "XM-RRF", type: reportingOrgType,
+                name: reportingOrgName ?? environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
+            )
+            let activities = try database.store().iatiActivities(reportingOrg: organisation)
+            try destination.write { sink, progress in
+                sink(IATIXML.document(activities, generated: Date()))
+                progress.update(activities.count, activities.count)
             }
         }
     }

@@ -1,5 +1,7 @@
 import Foundation
+import Postgres
 import RRFStore
+import RRFTestSupport
 import RRFWorkflow
 import Testing
 
@@ -86,5 +88,47 @@ enum IATISchema {
         // And the validation really validates: a missing activity-status is refused.
         let broken = xml.replacingOccurrences(of: "<activity-status code=\"2\"/>", with: "")
         #expect(try IATISchema.problems(in: broken) != nil)
+    }
+}
+
+/// The IATI export of the demo fund (seeded by the built `rrfctl demo` into a test database).
+@Suite struct DemoIATITests {
+    static var rrfctl: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rrfctl")
+    }
+
+    @Test(.enabled(if: IATISchema.available, "SKIPPED: no IATI 2.03 schema (IATI_SCHEMA_DIR or ../shared/iati-2.03) or no xmllint"))
+    func theDemoFundsIATIExportValidatesAndMatchesTheLedger() throws {
+        try withTestDatabase { db in
+            let process = Process()
+            process.executableURL = Self.rrfctl
+            var environment = ProcessInfo.processInfo.environment
+            environment["RRF_SQL_DIR"] = TestServer.schemaDirectory.path
+            for key in ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGSERVICE"] { environment[key] = nil }
+            process.environment = environment
+            // libpq reads connection keywords from the URI's query: dbname there names the test database.
+            let server = db.configuration.connectionString ?? ""
+            let url = server + (server.contains("?") ? "&" : "?") + "dbname=\(db.configuration.database ?? db.name)"
+            process.arguments = ["demo", "--database-url", url, "--i-understand-this-writes-demo-data", "--json"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let store = FundStore(pool: db.pool())
+            let activities = try store.iatiActivities(reportingOrg: IATIOrganisation(ref: "XM-RRF", type: "40", name: "Rapid Response Fund"))
+            #expect(!activities.isEmpty)
+            let xml = IATIXML.document(activities, generated: Date())
+            #expect(try IATISchema.problems(in: xml) == nil)
+            // Disbursements are the released tranches, and at least one grant reports expenditure.
+            let connection = try db.connect()
+            defer { connection.close() }
+            let released = try connection.query("SELECT coalesce(sum(amount_minor), 0)::bigint AS n FROM tranches WHERE state = 'released'").single().decode("n", as: Int64.self)
+            let disbursed = activities.flatMap(\.transactions).filter { $0.type == .disbursement }.reduce(Int64(0)) { $0 + $1.value.minorUnits }
+            #expect(disbursed == released)
+            #expect(activities.flatMap(\.transactions).contains { $0.type == .expenditure })
+            #expect(activities.allSatisfy { $0.sectors.reduce(0) { $0 + $1.percentage } == 100 })
+            #expect(activities.allSatisfy { !$0.funders.isEmpty })
+        }
     }
 }

@@ -18,6 +18,8 @@ import Testing
         let envelopes: [Envelope]
         let envelopeTotalMinor: [String: Int64]
         let committedTotalMinor: [String: Int64]
+        let releasedTotalMinor: [String: Int64]
+        let grantsByState: [String: Int]
         let proposalsByState: [String: Int]
     }
 
@@ -46,6 +48,17 @@ import Testing
             #expect(summary.envelopeTotalMinor["USD"] == (try totals.decode("amount", as: Int64.self)))
             #expect(summary.committedTotalMinor["USD"] == (try totals.decode("committed", as: Int64.self)))
             #expect(summary.calls == ["RES-FLOOD-1", "STD-2026-1"])
+            // Committed = the approved amounts; released = the released tranches; one grant closed.
+            let approved = try connection.query("SELECT coalesce(sum(approved_minor), 0)::bigint AS n FROM proposals WHERE state = 'approved'").single().decode("n", as: Int64.self)
+            #expect(approved > 0)
+            let released = try connection.query("SELECT coalesce(sum(amount_minor), 0)::bigint AS n FROM tranches WHERE state = 'released'").single().decode("n", as: Int64.self)
+            #expect(summary.releasedTotalMinor["USD"] == released)
+            #expect(released > 0)
+            #expect(summary.grantsByState["closed"] == 1)
+            #expect(states["rejected"] == 1)
+            #expect(outcome.stderr.contains("release it himself — refused"))
+            #expect(outcome.stderr.contains("Assigning Ahmed Ali"))
+            #expect(outcome.stderr.contains("the panel diverges"))
             let organisations = try connection.query("SELECT count(*)::int AS n FROM organisations").single().decode("n", as: Int.self)
             #expect(organisations == 7)
             // Every step went through the store: each proposal has its audit trail, and the chains verify.

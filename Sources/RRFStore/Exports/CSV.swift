@@ -8,7 +8,7 @@ import Foundation
 /// - Formula injection: a field starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with
 ///   a single quote (`'`), so spreadsheets show it as text instead of running it (OWASP's advice). The
 ///   exports never write negative numbers, so no number is changed by this.
-public enum CSV {
+extension CSV {
     /// The characters that make a spreadsheet read a cell as a formula.
     static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
 

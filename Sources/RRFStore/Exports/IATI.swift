@@ -3,13 +3,14 @@ import RRFWorkflow
 
 /// An organisation as IATI names it: an identifier (`XM-DAC-…`, `KE-NGO-…`), an organisation type code and a name.
 public struct IATIOrganisation: Sendable, Equatable {
-    public var ref: String
+    /// nil when the organisation has no IATI identifier (participating organisations only).
+    public var ref: String?
     /// IATI OrganisationType code: 10 government, 21 international NGO, 22 national NGO, 40 multilateral,
     /// 90 other.
     public var type: String
     public var name: String
 
-    public init(ref: String, type: String, name: String) {
+    public init(ref: String?, type: String, name: String) {
         self.ref = ref
         self.type = type
         self.name = name
@@ -151,13 +152,14 @@ public enum IATIXML {
         var xml = """
              <iati-activity last-updated-datetime="\(timestamp(activity.lastUpdated))" xml:lang="en" default-currency="\(activity.currency.code)" humanitarian="1">
               <iati-identifier>\(escaped(activity.identifier))</iati-identifier>
-              <reporting-org ref="\(escaped(activity.reportingOrg.ref))" type="\(escaped(activity.reportingOrg.type))">\(narrative(activity.reportingOrg.name))</reporting-org>
+              <reporting-org ref="\(escaped(activity.reportingOrg.ref ?? ""))" type="\(escaped(activity.reportingOrg.type))">\(narrative(activity.reportingOrg.name))</reporting-org>
               <title>\(narrative(activity.title))</title>
               <description type="1">\(narrative(activity.description))</description>
 
             """
         func participating(_ organisation: IATIOrganisation, role: String) -> String {
-            "  <participating-org ref=\"\(escaped(organisation.ref))\" type=\"\(escaped(organisation.type))\" role=\"\(role)\">\(narrative(organisation.name))</participating-org>\n"
+            let ref = organisation.ref.map { " ref=\"\(escaped($0))\"" } ?? ""
+            return "  <participating-org\(ref) type=\"\(escaped(organisation.type))\" role=\"\(role)\">\(narrative(organisation.name))</participating-org>\n"
         }
         for funder in activity.funders { xml += participating(funder, role: "1") }
         xml += participating(activity.extending, role: "3")
