@@ -13,8 +13,11 @@ struct DemoCommand: ParsableCommand {
             With no database configured, the demo starts a private PostgreSQL in a temporary folder, applies the \
             schema, seeds a fund (staff, seven partner NGOs with different risk ratings, a reserve call and a \
             standard call with cluster envelopes) and plays its story act by act through the same commands \
-            rrfctl runs: submissions, a refused submission, screening (one failure) and whatever else this build \
-            of RRF can do. It ends with the fund dashboard and KPIs, then stops and removes the PostgreSQL.
+            rrfctl runs: training, donor deposits, submissions (one refused), screening (one failure), peer review \
+            (an affiliated reviewer refused, a divergent panel), decisions, grant agreements, tranche releases \
+            with four eyes (a same-person release refused), a report and a closure. Then the rrfd built next to \
+            rrfctl runs with --drain to work through the queued jobs. It ends with the fund dashboard and KPIs, \
+            then stops and removes the PostgreSQL.
 
             The story runs on a simulated clock that starts on a Monday morning a few weeks ago, so durations \
             look like a real fund's; the times stored are the story's times.
@@ -92,6 +95,8 @@ struct DemoCommand: ParsableCommand {
             ?? "The demo fund is written into the database you named.")
         let story = DemoStory(store: store, clock: clock, narrator: narrator)
         try story.run()
+        narrator.plain("\nThe daemon's part")
+        try DemoDaemon.run(databaseURL: configuration.connectionString ?? "", connection: connection, narrator: narrator)
         let dashboard = try DemoDashboard.load(store: store)
         if json {
             try printJSON(dashboard)

@@ -1,0 +1,54 @@
+import Foundation
+import Postgres
+
+/// The daemon's part of the demo: runs the `rrfd` built next to `rrfctl` with `--drain` on the demo database
+/// (it works through the jobs the story enqueued — review aggregation, grant creation, notifications … —
+/// and exits when none is runnable), then tells what it did from the `jobs` table.
+enum DemoDaemon {
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("rrfd")
+    }
+
+    static func run(databaseURL: String, connection: Connection, narrator: DemoNarrator) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            narrator.plain("  rrfd was not found next to rrfctl (\(executable.path)); the jobs stay queued for the daemon.")
+            return
+        }
+        let before = try counts(connection)
+        narrator.plain("  rrfd --drain works through the \(before["pending", default: 0]) queued jobs …")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["--drain", "--database-url", databaseURL, "--log-level", ProcessInfo.processInfo.environment["RRF_DEMO_DAEMON_LOG_LEVEL"] ?? "error", "--name", "rrfd-demo"]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            narrator.plain("  rrfd did not finish within two minutes and was stopped.")
+        }
+        if process.terminationStatus != 0 || ProcessInfo.processInfo.environment["RRF_DEMO_DAEMON_LOG_LEVEL"] != nil {
+            let message = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+            narrator.plain("  rrfd ended with status \(process.terminationStatus): \(message.split(separator: "\n").prefix(12).joined(separator: " / "))")
+        }
+        let after = try counts(connection)
+        let kinds = try connection.query(
+            "SELECT kind, count(*)::int AS n FROM jobs WHERE state = 'succeeded' GROUP BY kind ORDER BY kind"
+        ).rows.map { "\(try $0.decode("kind", as: String.self)) ×\(try $0.decode("n", as: Int.self))" }
+        narrator.plain(
+            "  The daemon finished \(after["succeeded", default: 0]) jobs (\(kinds.joined(separator: ", "))); "
+                + "\(after["pending", default: 0]) wait for a later time, \(after["discarded", default: 0]) were discarded."
+        )
+    }
+
+    private static func counts(_ connection: Connection) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for row in try connection.query("SELECT state::text AS state, count(*)::int AS n FROM jobs GROUP BY state").rows {
+            result[try row.decode("state")] = try row.decode("n", as: Int.self)
+        }
+        return result
+    }
+}
