@@ -72,7 +72,7 @@ extension FundStore {
             ).first else { throw StoreError.notFound("No organisation has the id \(organisationID).") }
             let code: String = try row.decode("code")
             guard let expiresText = try row.decode("expires", as: String?.self), let expires = try? LocalDate(parsing: expiresText),
-                  try row.decode("state", as: String.self) == "eligible", expires.adding(days: -30) <= context.today
+                  ["assessed", "reassessed"].contains(try row.decode("state", as: String.self)), expires.adding(days: -30) <= context.today
             else { return false }
             let stream = Streams.organisation(code)
             let marker = DaemonMarker(key: expires.description)

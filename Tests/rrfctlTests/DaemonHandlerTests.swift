@@ -88,4 +88,51 @@ import Testing
             #expect(try close.decode("state", as: String.self) == "pending")
         }
     }
+
+    /// The decision SLA watch, the due diligence reminder and the overdue review escalation notify once even when
+    /// their job runs twice; the call closes at its deadline.
+    @Test func escalationsNotifyOnceAndTheCallClosesAtItsDeadline() throws {
+        try withTestDatabase { db in
+            let cli = CLI(db)
+            try cli.setUpFund()
+            try cli.ok("user", "add", "sam2", "--name", "Second Secretary", "--role", "secretariat", "--email", "sec2@example.org", as: "admin")
+            try cli.ok("user", "add", "rita", "--name", "Reviewer rita", "--role", "reviewer", "--email", "rita@example.org", as: "admin")
+            try cli.ok("committee", "create", "PRC-HEALTH", "--call", "SA-1", "--cluster", "health", "--chair", "rita", "--quorum", "1", as: "sec")
+            let reference = try cli.submitProposal()
+            try cli.ok("proposal", "screen", reference, "pass", as: "sec")
+            let daemon = try Daemon(db)
+            defer { daemon.cleanUp() }
+            try daemon.drain()  // assigns rita
+            let connection = try db.connect()
+            defer { connection.close() }
+            try connection.execute("UPDATE reviews SET due_at = now() - interval '1 hour'")
+            try connection.execute("UPDATE proposals SET decision_due = now() - interval '1 hour'")
+            try connection.execute("UPDATE organisations SET due_diligence_expires = current_date + 10")
+            try connection.execute("UPDATE calls SET submission_deadline = now() - interval '1 minute'")
+            try connection.execute("UPDATE jobs SET run_at = now() WHERE kind = 'call.close'")
+            for _ in 0..<2 {
+                try connection.execute("""
+                    INSERT INTO jobs (kind, payload)
+                    SELECT 'proposal.decision_sla_watch', json_build_object('proposalID', id::text, 'reference', reference, 'round', round)::jsonb FROM proposals
+                    UNION ALL
+                    SELECT 'organisation.due_diligence_reminder', json_build_object('organisationID', id::text, 'code', code)::jsonb FROM organisations
+                    UNION ALL
+                    SELECT 'review.escalate_overdue', '{}'::jsonb
+                    """)
+                try daemon.drain()
+            }
+            func events(_ type: String) throws -> Int {
+                try connection.queryPrepared("SELECT count(*)::int AS n FROM audit_events WHERE event_type = $1", [type]).single().decode("n", as: Int.self)
+            }
+            #expect(try events("proposal.decision_sla_breached") == 1)
+            #expect(try events("organisation.due_diligence_reminded") == 1)
+            #expect(try events("review.overdue") == 1)
+            #expect(try connection.query("SELECT state::text AS state FROM calls WHERE code = 'SA-1'").single().decode("state", as: String.self) == "closed")
+            let sent = daemon.notificationText()
+            #expect(sent.contains("fm@example.org") && sent.contains("after its decision deadline"), "\(sent)")
+            #expect(sent.contains("The due diligence of NGO-ALPHA expires"))
+            #expect(sent.contains("rita@example.org") && sent.contains("is not in"))
+            #expect(try connection.query("SELECT count(*)::int AS n FROM jobs WHERE state <> 'succeeded' AND run_at <= now()").single().decode("n", as: Int.self) == 0)
+        }
+    }
 }
