@@ -115,14 +115,14 @@ extension CLI {
         try ok("call", "open", "SA-1", as: "sec")
     }
 
-    /// Submits a health proposal of NGO-ALPHA to SA-1; returns its reference.
-    func submitProposal() throws -> String {
+    /// Submits a health proposal of NGO-ALPHA (as `ngo`) to SA-1 requesting `requested` USD; returns its reference.
+    func submitProposal(requested: String = "12500.00") throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("proposal-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try """
             {"organisation": "NGO-ALPHA", "call": "SA-1", "cluster": "health", "title": "Cholera response",
-             "locations": ["Garissa"], "beneficiaries": 5000, "requested": "12500.00 USD", "duration_months": 6,
-             "budget_lines": [{"description": "Everything", "amount": "12500.00 USD"}]}
+             "locations": ["Garissa"], "beneficiaries": 5000, "requested": "\(requested) USD", "duration_months": 6,
+             "budget_lines": [{"description": "Everything", "amount": "\(requested) USD"}]}
             """.write(to: file, atomically: true, encoding: .utf8)
         let submitted = try ok("proposal", "submit", "--file", file.path, "--json", as: "ngo")
         return try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["reference"] as? String)
