@@ -27,6 +27,7 @@ enum JobHandlers {
             CancelReviewsHandler(services: services),
             CreateGrantHandler(services: services),
             DecisionSLAWatchHandler(services: services),
+            OpenCallHandler(services: services),
             CloseCallHandler(services: services),
             DueDiligenceReminderHandler(services: services),
             EvaluateTranchesHandler(services: services),

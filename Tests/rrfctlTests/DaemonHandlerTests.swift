@@ -89,6 +89,38 @@ import Testing
         }
     }
 
+    /// A draft call scheduled to open is opened by the daemon at that time, once; a second schedule finds it open.
+    @Test func theDaemonOpensACallAtItsScheduledTime() throws {
+        try withTestDatabase { db in
+            let cli = CLI(db)
+            try cli.setUpFund()
+            let formatter = ISO8601DateFormatter()
+            try cli.ok(
+                "call", "create", "SA-2", "--title", "Displacement 2026", "--currency", "USD", "--ceiling", "40000 USD",
+                "--submission-deadline", formatter.string(from: Date().addingTimeInterval(20 * 86_400)),
+                "--review-deadline", formatter.string(from: Date().addingTimeInterval(40 * 86_400)),
+                "--envelope", "shelter=80000 USD", as: "sec"
+            )
+            let soon = formatter.string(from: Date().addingTimeInterval(3600))
+            try cli.ok("call", "schedule-open", "SA-2", "--at", soon, as: "sec")
+            try cli.ok("call", "schedule-open", "SA-2", "--at", formatter.string(from: Date().addingTimeInterval(7200)), as: "sec")
+            let connection = try db.connect()
+            defer { connection.close() }
+            func state() throws -> String {
+                try connection.query("SELECT state FROM calls WHERE code = 'SA-2'").single().decode("state", as: String.self)
+            }
+            let daemon = try Daemon(db)
+            defer { daemon.cleanUp() }
+            try daemon.drain()
+            #expect(try state() == "draft")  // not yet time
+            try connection.execute("UPDATE jobs SET run_at = now() WHERE kind = 'call.open'")
+            try daemon.drain()
+            #expect(try state() == "open")
+            #expect(try connection.query("SELECT count(*)::int AS n FROM jobs WHERE kind = 'call.open' AND state = 'succeeded'").single().decode("n", as: Int.self) == 2)
+            #expect(try connection.query("SELECT count(*)::int AS n FROM audit_events WHERE event_type = 'call.opened'").single().decode("n", as: Int.self) == 2)
+        }
+    }
+
     /// The decision SLA watch, the due diligence reminder and the overdue review escalation notify once even when
     /// their job runs twice; the call closes at its deadline.
     @Test func escalationsNotifyOnceAndTheCallClosesAtItsDeadline() throws {
