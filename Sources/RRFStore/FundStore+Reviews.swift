@@ -490,7 +490,7 @@ extension FundStore {
         )
     }
 
-    private func loadProposal(id: UUID, on connection: Connection) throws -> ProposalRecord {
+    func loadProposal(id: UUID, on connection: Connection) throws -> ProposalRecord {
         guard let row = try connection.query(ProposalRecord.select + " WHERE p.id = $1 FOR UPDATE OF p", [id]).first else {
             throw StoreError.notFound("No proposal has the id \(id.uuidString.lowercased()).")
         }

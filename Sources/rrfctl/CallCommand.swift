@@ -8,7 +8,7 @@ struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Create, fund, open, close and list calls (allocations).",
-        subcommands: [Create.self, Envelopes.self, Open.self, Close.self, List.self, Show.self, Ranking.self]
+        subcommands: [Create.self, Envelopes.self, Open.self, ScheduleOpen.self, Close.self, List.self, Show.self, Ranking.self]
     )
 
     /// A call as written in a JSON or YAML file (`call create --file`).
@@ -126,6 +126,25 @@ struct CallCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 try show(try options.store().openCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
+    struct ScheduleOpen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "schedule-open",
+            abstract: "Have the daemon open a draft call at a given time (secretariat).",
+            discussion: "Example: rrfctl call schedule-open SA-2026-1 --at 2026-12-01T06:00:00Z --as sec"
+        )
+        @Argument(help: "The call's code.") var code: String
+        @Option(help: ArgumentHelp("When to open it: 2026-12-01T06:00:00Z, or a date (midnight UTC).", valueName: "time")) var at: String
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                let time = try instant(at, option: "The opening time")
+                try show(try options.store().scheduleCallOpening(code, at: time, as: try options.login()), options.output)
+                if !options.output.json { print("\nThe daemon (rrfd) opens it at \(ISO8601DateFormatter().string(from: time)).") }
             }
         }
     }

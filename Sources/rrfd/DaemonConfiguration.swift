@@ -9,6 +9,9 @@ import Yams
 struct DaemonConfiguration: Sendable, Equatable {
     var databaseURL: String?
     var name = "rrfd"
+    /// The login the RRF handlers act as for commands that need a user (close calls, create grants, evaluate
+    /// tranches, mark reports due): a user with the secretariat role the admin creates.
+    var actor = "rrfd"
     var workers = 4
     var queues = ["default"]
     var batchSize = 10
@@ -43,12 +46,21 @@ struct DaemonConfiguration: Sendable, Equatable {
         var queue: String?
         /// JSON text.
         var payload: String?
+
+        init(name: String, schedule: String, kind: String, queue: String? = nil, payload: String? = nil) {
+            self.name = name
+            self.schedule = schedule
+            self.kind = kind
+            self.queue = queue
+            self.payload = payload
+        }
     }
 
     /// The YAML file's shape (every key optional).
     private struct File: Decodable {
         var databaseURL: String?
         var name: String?
+        var actor: String?
         var workers: Int?
         var queues: [String]?
         var batchSize: Int?
@@ -62,7 +74,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         var cron: [Cron]?
 
         enum CodingKeys: String, CodingKey {
-            case databaseURL = "database_url", name, workers, queues, batchSize = "batch_size", pollInterval = "poll_interval"
+            case databaseURL = "database_url", name, actor, workers, queues, batchSize = "batch_size", pollInterval = "poll_interval"
             case heartbeatTimeout = "heartbeat_timeout", shutdownTimeout = "shutdown_timeout", retentionDays = "retention_days"
             case logLevel = "log_level", maintenance, notifications, cron
         }
@@ -81,6 +93,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         }
         if let value = file.databaseURL { databaseURL = value }
         if let value = file.name { name = value }
+        if let value = file.actor { actor = value }
         if let value = file.workers { workers = value }
         if let value = file.queues { queues = value }
         if let value = file.batchSize { batchSize = value }
@@ -102,6 +115,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         }
         if let value = environment["DATABASE_URL"], !value.isEmpty { databaseURL = value }
         if let value = environment["RRFD_NAME"], !value.isEmpty { name = value }
+        if let value = environment["RRFD_ACTOR"], !value.isEmpty { actor = value }
         if let value = try int("RRFD_WORKERS") { workers = value }
         if let value = try int("RRFD_BATCH_SIZE") { batchSize = value }
         if let value = environment["RRFD_QUEUES"], !value.isEmpty { queues = Self.list(value) }
@@ -134,7 +148,9 @@ struct DaemonConfiguration: Sendable, Equatable {
 
     /// With `drain` (run until the queue is empty), cron schedules are validated but not run.
     func poolConfiguration(drain: Bool) throws -> WorkerPoolConfiguration {
-        let schedules = try cron.map { entry in
+        let configured = Set(cron.map(\.name))
+        let entries = DaemonJobKinds.builtInCron.filter { !configured.contains($0.name) } + cron
+        let schedules = try entries.map { entry in
             do {
                 return try CronSchedule(name: entry.name, expression: entry.schedule, job: NewJob(
                     kind: entry.kind, payloadJSON: entry.payload ?? "{}", queue: entry.queue ?? queues.first ?? "default",

@@ -1,8 +1,10 @@
 import Foundation
 import JobQueue
+import Logging
+import Postgres
+import RRFStore
 
-/// The handlers rrfd runs. RRF handlers (open/close calls, reviewer assignment, reminders …) are added here:
-/// write a type conforming to `JobHandler` (or a closure) and add one `registry.register(…)` line.
+/// The handlers rrfd runs. An RRF handler is a small `StoreJobHandler` in `Handlers/` plus one line here.
 enum JobHandlers {
     static func registry(_ configuration: DaemonConfiguration) -> JobRegistry {
         var registry = JobRegistry()
@@ -10,6 +12,47 @@ enum JobHandlers {
         registry.register(kind: "noop") { _, _ in }
         // Delivers one notification from the outbox (sql/0008_notifications.sql).
         registry.register(NotifyHandler(sinks: configuration.notificationSinks()))
+        let store = FundStore(
+            // Handlers block their worker thread on it; one connection per worker is enough.
+            pool: ConnectionPool(
+                configuration: PostgresConfiguration(connectionString: configuration.databaseURL, applicationName: "\(configuration.name)-store"),
+                maximumConnections: max(1, configuration.workers)
+            ),
+            logger: Logger(label: "rrf.store")
+        )
+        let services = RRFServices(store: store, actor: configuration.actor)
+        let handlers: [any JobHandler] = [
+            AssignReviewersHandler(services: services),
+            AggregateReviewsHandler(services: services),
+            CancelReviewsHandler(services: services),
+            CreateGrantHandler(services: services),
+            DecisionSLAWatchHandler(services: services),
+            OpenCallHandler(services: services),
+            CloseCallHandler(services: services),
+            DueDiligenceReminderHandler(services: services),
+            EvaluateTranchesHandler(services: services),
+            CertificatesChangedHandler(services: services),
+            MarkReportsDueHandler(services: services),
+            CertificateExpiryHandler(services: services),
+            OverdueReviewsHandler(services: services),
+        ]
+        handlers.forEach { registry.register($0) }
         return registry
     }
+}
+
+/// The kinds only rrfd's own schedules enqueue (the store's kinds are in `JobKinds`).
+enum DaemonJobKinds {
+    /// Daily: remind organisations of certificates that expire within 30 days.
+    static let certificateExpiryReminders = "training.certificate_expiry_reminders"
+    /// Every 15 minutes: escalate review assignments past their due time.
+    static let escalateOverdueReviews = "review.escalate_overdue"
+
+    /// The periodic jobs every rrfd runs (UTC); a `cron:` entry of the same name in the configuration file
+    /// replaces one (e.g. to change its schedule).
+    static let builtInCron: [DaemonConfiguration.Cron] = [
+        .init(name: "rrf.reports_due", schedule: "7 * * * *", kind: JobKinds.grantMarkReportsDue),
+        .init(name: "rrf.certificate_expiry", schedule: "17 6 * * *", kind: certificateExpiryReminders),
+        .init(name: "rrf.overdue_reviews", schedule: "*/15 * * * *", kind: escalateOverdueReviews),
+    ]
 }

@@ -13,9 +13,14 @@ struct RRFD: AsyncParsableCommand {
         abstract: "Run the Rapid Response Fund's background jobs.",
         discussion: """
             Settings come from defaults, then the YAML file (--config or RRFD_CONFIG), then the environment \
-            (DATABASE_URL, RRFD_WORKERS, RRFD_QUEUES, RRFD_BATCH_SIZE, RRFD_LOG_LEVEL, RRFD_NAME, RRFD_NOTIFY_FILE, \
+            (DATABASE_URL, RRFD_ACTOR, RRFD_WORKERS, RRFD_QUEUES, RRFD_BATCH_SIZE, RRFD_LOG_LEVEL, RRFD_NAME, RRFD_NOTIFY_FILE, \
             RRFD_SENDMAIL, RRFD_MAIL_FROM, RRFD_WEBHOOK_URLS), then flags. Several rrfd processes may run against \
             one database; one of them (the leader) rescues jobs of dead workers, enqueues cron jobs and prunes.
+            The RRF jobs that need a user run as the login given by --actor / RRFD_ACTOR / actor: (default rrfd): \
+            create that user with the secretariat role (rrfctl user add rrfd --name "RRF daemon" --role secretariat). \
+            Built-in periodic jobs: reports due (hourly), certificate expiry reminders (daily), overdue reviews \
+            (every 15 minutes). A job the fund's rules refuse for good is completed, logged at error level and sent \
+            to the secretariat (event job.refused), not retried.
             SIGTERM or SIGINT: stop claiming, let running jobs finish (up to the shutdown timeout), exit.
             """
     )
@@ -27,6 +32,7 @@ struct RRFD: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Jobs claimed at once by a worker.") var batchSize: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
     @Option(help: "Name shown in `rrfctl daemon status`.") var name: String?
+    @Option(help: ArgumentHelp("Login the RRF jobs act as (a user with the secretariat role).", valueName: "login")) var actor: String?
     @Flag(name: [.customLong("drain"), .customLong("once")], help: "Exit once no job is runnable (for tests and demos).")
     var drain = false
     @Flag(name: .customLong("print-config"), help: "Print the effective configuration and exit.") var printConfig = false
@@ -47,6 +53,7 @@ struct RRFD: AsyncParsableCommand {
         if let batchSize { configuration.batchSize = batchSize }
         if let logLevel { configuration.logLevel = try DaemonConfiguration.level(logLevel) }
         if let name { configuration.name = name }
+        if let actor { configuration.actor = actor }
         return configuration
     }
 
@@ -63,11 +70,12 @@ struct RRFD: AsyncParsableCommand {
         if printConfig {
             print("""
                 name: \(configuration.name)
+                actor: \(configuration.actor)
                 workers: \(configuration.workers)
                 queues: \(configuration.queues.joined(separator: ","))
                 batch_size: \(configuration.batchSize)
                 log_level: \(configuration.logLevel.rawValue)
-                cron: \(configuration.cron.map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
+                cron: \((DaemonJobKinds.builtInCron.filter { entry in !configuration.cron.contains { $0.name == entry.name } } + configuration.cron).map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
                 """)
             return
         }

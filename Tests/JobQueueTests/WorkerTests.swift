@@ -201,14 +201,16 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
                     Thread.sleep(forTimeInterval: 0.02)
                 }
             }
-            let pool = WorkerPool(configuration: poolConfiguration(database, workers: 1), registry: registry)
-            try pool.start()
-            defer { pool.requestShutdown(); pool.waitUntilStopped() }
-            #expect(try eventually { try JobAdmin.show(running, on: connection)?.job.state == "running" })
-            #expect(try JobAdmin.cancel(running, on: connection) == .requested)
-            #expect(try eventually { try JobAdmin.show(running, on: connection)?.job.state == "cancelled" })
-            #expect(try JobAdmin.show(later, on: connection)?.job.state == "cancelled")
-            // Retry brings a cancelled job back.
+            do {
+                let pool = WorkerPool(configuration: poolConfiguration(database, workers: 1), registry: registry)
+                try pool.start()
+                defer { pool.requestShutdown(); pool.waitUntilStopped() }
+                #expect(try eventually { try JobAdmin.show(running, on: connection)?.job.state == "running" })
+                #expect(try JobAdmin.cancel(running, on: connection) == .requested)
+                #expect(try eventually { try JobAdmin.show(running, on: connection)?.job.state == "cancelled" })
+                #expect(try JobAdmin.show(later, on: connection)?.job.state == "cancelled")
+            }
+            // Retry brings a cancelled job back (with the pool stopped, so nobody claims it before we look).
             #expect(try JobAdmin.retry(later, on: connection) == .done)
             #expect(try JobAdmin.show(later, on: connection)?.job.state == "pending")
         }

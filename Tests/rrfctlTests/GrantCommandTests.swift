@@ -24,15 +24,7 @@ import Testing
             try cli.ok("call", "open", "SA-1", as: "sec")
             let deposit = try cli.ok("fund", "deposit", "--call", "SA-1", "--cluster", "health", "--amount", "20000.00 USD", "--donor", "ECHO", as: "fin")
             #expect(deposit.stdout.contains("envelope:SA-1:health now holds 20,000.00 USD"))
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("proposal-\(UUID().uuidString).json")
-            defer { try? FileManager.default.removeItem(at: file) }
-            try """
-                {"organisation": "NGO-ALPHA", "call": "SA-1", "cluster": "health", "title": "Cholera response", "locations": ["Garissa"],
-                 "beneficiaries": 5000, "requested": "12500.01 USD", "duration_months": 6,
-                 "budget_lines": [{"description": "Everything", "amount": "12500.01 USD"}]}
-                """.write(to: file, atomically: true, encoding: .utf8)
-            let submitted = try cli.ok("proposal", "submit", "--file", file.path, "--json", as: "ngo")
-            let reference = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["reference"] as? String)
+            let reference = try cli.submitProposal(requested: "12500.01")
             let connection = try db.connect()
             defer { connection.close() }
             try connection.query("UPDATE proposals SET state = 'scored' WHERE reference = $1", [reference])

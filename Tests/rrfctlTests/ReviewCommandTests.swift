@@ -29,15 +29,7 @@ import Testing
             try cli.ok("committee", "declare-conflict", "rosa", "--organisation", "NGO-ALPHA", "--reason", "Former employer", as: "rosa")
             #expect(try cli.ok("committee", "show", "PRC-HEALTH").stdout.contains("rosa"))
 
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("proposal-\(UUID().uuidString).json")
-            defer { try? FileManager.default.removeItem(at: file) }
-            try """
-                {"organisation": "NGO-ALPHA", "call": "SA-1", "cluster": "health", "title": "Cholera response",
-                 "locations": ["Garissa"], "beneficiaries": 5000, "requested": "12500.50 USD", "duration_months": 6,
-                 "budget_lines": [{"description": "Everything", "amount": "12500.50 USD"}]}
-                """.write(to: file, atomically: true, encoding: .utf8)
-            let submitted = try cli.ok("proposal", "submit", "--file", file.path, "--json", as: "ngo")
-            let reference = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["reference"] as? String)
+            let reference = try cli.submitProposal(requested: "12500.50")
             try cli.ok("proposal", "screen", reference, "pass", as: "sec")
 
             let assigned = try cli.ok("review", "assign", reference, "--auto", as: "sec")

@@ -1,0 +1,56 @@
+import Foundation
+import JobQueue
+import RRFWorkflow
+
+extension JobKinds {
+    /// Open a draft call at the time the secretariat scheduled; payload ``CallJobPayload``.
+    public static let callOpen = "call.open"
+}
+
+extension FundStore {
+    /// Schedules the opening of a draft call (secretariat): the daemon opens it at `time` with a `call.open` job.
+    /// Scheduling again adds another opening time; the earliest one that finds the call still a draft opens it.
+    @discardableResult
+    public func scheduleCallOpening(_ code: String, at time: Date, as login: String) throws -> CallRecord {
+        try command("call.schedule_open", as: login) { context in
+            try context.actor.require(.secretariat, to: "schedule the opening of a call")
+            let call = try loadCall(code, lock: .update, on: context.connection)
+            guard call.state == "draft" else {
+                throw StoreError.rejected("call_not_draft", "Call \(call.code) is \(call.state); only a draft call can be scheduled to open.")
+            }
+            guard time < call.configuration.submissionDeadline else {
+                throw StoreError.rejected(
+                    "opening_after_deadline",
+                    "Call \(call.code) would open after its submission deadline; choose an earlier opening time."
+                )
+            }
+            struct Scheduled: Encodable { let opensAt: Date }
+            try context.audit(Streams.call(call.code), "call.opening_scheduled", Scheduled(opensAt: time))
+            try context.enqueue(try NewJobs.make(
+                JobKinds.callOpen, CallJobPayload(callID: call.id.uuidString.lowercased(), code: call.code), runAt: time,
+                uniqueKey: "call-open:\(call.code):\(Int64(time.timeIntervalSince1970))"
+            ))
+            return call
+        }
+    }
+
+    /// What the daemon's `call.open` job found.
+    public enum CallOpening: Sendable, Equatable {
+        /// The call was a draft: it is open now.
+        case opened
+        /// The call is no longer a draft (opened by hand, or by an earlier schedule): nothing to do.
+        case notDraft(state: String)
+    }
+
+    /// The daemon's handler of `call.open`: opens the call as `login` (secretariat) when it is still a draft.
+    public func openScheduledCall(_ code: String, as login: String) throws -> CallOpening {
+        let call = try self.call(code)
+        guard call.state == "draft" else { return .notDraft(state: call.state) }
+        do {
+            _ = try openCall(call.code, expectedVersion: call.version, as: login)
+        } catch let error as StoreError where error.code == "changed_since_loaded" {
+            return try openScheduledCall(code, as: login)
+        }
+        return .opened
+    }
+}

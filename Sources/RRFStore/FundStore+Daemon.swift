@@ -1,0 +1,171 @@
+import Foundation
+import Postgres
+import RRFWorkflow
+
+/// What rrfd's jobs need beyond the commands: escalations and reminders the system sends by itself. Each one
+/// is idempotent (it records an audit event and does nothing when that event is already there), so a job that
+/// runs twice notifies once.
+extension FundStore {
+    /// Writes `notification` to the outbox as the system, with an audit event of type `notification.event` on
+    /// `notification.stream` (rrfd's escalations, e.g. a job the fund's rules refuse for good).
+    public func notify(_ notification: NotifyPayload) throws {
+        try reviewSystemCommand("system.notify") { context in
+            try context.audit(notification.stream, notification.event, notification)
+            try context.notify(notification)
+        }
+    }
+
+    /// The daemon's handler of `proposal.decision_sla_watch`: when the reserve-call proposal is still undecided
+    /// (submitted, in review or scored) in `round` at its decision deadline, tells the fund managers once.
+    /// Returns whether it escalated now.
+    @discardableResult
+    public func escalateDecisionSLA(proposalID: UUID, round: Int) throws -> Bool {
+        try reviewSystemCommand("proposal.decision_sla_watch") { context in
+            let proposal = try loadProposal(id: proposalID, on: context.connection)
+            guard proposal.round == round, ["submitted", "in_review", "scored"].contains(proposal.state),
+                  proposal.decisionDue <= context.now else { return false }
+            let stream = Streams.proposal(proposal.reference)
+            let marker = DaemonMarker(key: "round-\(round)")
+            guard try !Self.recorded(stream, "proposal.decision_sla_breached", marker, on: context.connection) else { return false }
+            try context.audit(stream, "proposal.decision_sla_breached", marker)
+            try context.notify(NotifyPayload(
+                event: "proposal.decision_sla_breached", stream: stream, organisationID: nil, roles: [Role.fundManager.rawValue],
+                message: "Proposal \(proposal.reference) (reserve call \(proposal.call)) is still \(proposal.state.replacingOccurrences(of: "_", with: " ")) after its decision deadline \(ISO8601DateFormatter().string(from: proposal.decisionDue)); please decide."
+            ))
+            return true
+        }
+    }
+
+    /// What the daemon's `call.close` job found.
+    public enum CallClosing: Sendable, Equatable {
+        /// The call was open and its deadline passed: it is closed now.
+        case closed
+        /// The call is not open (closed early, or further on): nothing to do.
+        case notOpen(state: String)
+        /// The call is open and closes later (the job ran early): try again at `deadline`.
+        case notYet(deadline: Date)
+    }
+
+    /// The daemon's handler of `call.close`: closes the call as `login` (secretariat) when it is still open and
+    /// its submission deadline has passed; checks the current state first, so a call closed early is left alone.
+    public func closeCallAtDeadline(_ code: String, as login: String) throws -> CallClosing {
+        let call = try self.call(code)
+        guard call.state == "open" else { return .notOpen(state: call.state) }
+        guard call.configuration.submissionDeadline <= clock() else { return .notYet(deadline: call.configuration.submissionDeadline) }
+        do {
+            _ = try closeCall(call.code, expectedVersion: call.version, as: login)
+        } catch let error as StoreError where error.code == "changed_since_loaded" {
+            // Changed in between (e.g. closed early just now): look again.
+            return try closeCallAtDeadline(code, as: login)
+        }
+        return .closed
+    }
+
+    /// The daemon's handler of `organisation.due_diligence_reminder`: when the organisation's current assessment
+    /// expires within 30 days (the job is for that assessment, not an older one), tells the secretariat once per
+    /// expiry date. Returns whether it reminded now.
+    @discardableResult
+    public func remindDueDiligence(organisationID: UUID) throws -> Bool {
+        try reviewSystemCommand("organisation.due_diligence_reminder") { context in
+            guard let row = try context.connection.queryPrepared(
+                "SELECT code, state, due_diligence_expires::text AS expires FROM organisations WHERE id = $1", [organisationID]
+            ).first else { throw StoreError.notFound("No organisation has the id \(organisationID).") }
+            let code: String = try row.decode("code")
+            guard let expiresText = try row.decode("expires", as: String?.self), let expires = try? LocalDate(parsing: expiresText),
+                  ["assessed", "reassessed"].contains(try row.decode("state", as: String.self)), expires.adding(days: -30) <= context.today
+            else { return false }
+            let stream = Streams.organisation(code)
+            let marker = DaemonMarker(key: expires.description)
+            guard try !Self.recorded(stream, "organisation.due_diligence_reminded", marker, on: context.connection) else { return false }
+            try context.audit(stream, "organisation.due_diligence_reminded", marker)
+            try context.notify(NotifyPayload(
+                event: "organisation.due_diligence_reminded", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue],
+                message: "The due diligence of \(code) expires on \(expires); reassess the organisation before then."
+            ))
+            return true
+        }
+    }
+
+    /// Tells the users of each organisation, once per certificate, about its certificates whose last valid day
+    /// is within `days` days (the daemon's daily `training.certificate_expiry_reminders` job). Returns the
+    /// certificates reminded about now.
+    @discardableResult
+    public func remindExpiringCertificates(withinDays days: Int = 30) throws -> [CertificateRecord] {
+        let expiring = try expiringCertificates(withinDays: days)
+        return try reviewSystemCommand("training.certificate_expiry_reminders") { context in
+            var reminded: [CertificateRecord] = []
+            for certificate in expiring {
+                let stream = Streams.trainingCertificate(certificate.reference)
+                let marker = DaemonMarker(key: certificate.validThrough.description)
+                guard try !Self.recorded(stream, "training.certificate_expiry_reminded", marker, on: context.connection),
+                      let organisationID = try context.connection.queryPrepared(
+                          "SELECT id FROM organisations WHERE code = $1", [certificate.organisation]
+                      ).first?.decode("id", as: UUID.self)
+                else { continue }
+                try context.audit(stream, "training.certificate_expiry_reminded", marker)
+                try context.notify(NotifyPayload(
+                    event: "training.certificate_expiry_reminded", stream: stream, organisationID: organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue],
+                    message: "The \(certificate.courseTitle) certificate \(certificate.reference) of \(certificate.holderName) is valid through \(certificate.validThrough); plan a refresher."
+                ))
+                reminded.append(certificate)
+            }
+            return reminded
+        }
+    }
+
+    /// Escalates, once per review, the assignments still open after their due time: the secretariat and the
+    /// reviewer are told (the daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
+    @discardableResult
+    public func escalateOverdueReviews() throws -> [ReviewRecord] {
+        try reviewSystemCommand("review.escalate_overdue") { context in
+            let overdue = try context.connection.queryPrepared(
+                ReviewRecord.select + " WHERE r.state = 'assigned' AND r.due_at < $1 ORDER BY r.due_at, p.reference", [context.now]
+            ).rows.map(ReviewRecord.init(row:))
+            var escalated: [ReviewRecord] = []
+            for review in overdue {
+                let stream = Streams.proposal(review.reference)
+                let marker = DaemonMarker(key: review.id.uuidString.lowercased())
+                guard try !Self.recorded(stream, "review.overdue", marker, on: context.connection) else { continue }
+                try context.audit(stream, "review.overdue", marker)
+                let message = "The review of proposal \(review.reference) by \(review.reviewerName) was due \(ISO8601DateFormatter().string(from: review.dueAt)) and is not in."
+                try context.notify(NotifyPayload(
+                    event: "review.overdue", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
+                ))
+                try context.notify(NotifyPayload(
+                    event: "review.overdue", stream: stream, organisationID: nil, roles: [Role.reviewer.rawValue], message: message,
+                    userID: review.reviewerID.uuidString.lowercased()
+                ))
+                escalated.append(review)
+            }
+            return escalated
+        }
+    }
+
+    /// The references of an organisation's grants whose tranches may still change (agreement pending, active,
+    /// suspended), for re-evaluating them after its certificates changed.
+    public func openGrantReferences(organisationID: UUID) throws -> [String] {
+        try read("grant.open_of_organisation") { connection in
+            try connection.queryPrepared(
+                """
+                SELECT reference FROM grants
+                WHERE organisation_id = $1 AND state IN ('agreement_pending', 'active', 'suspended') ORDER BY reference
+                """,
+                [organisationID]
+            ).rows.map { try $0.decode("reference", as: String.self) }
+        }
+    }
+
+    /// Whether `stream` already has an event of `type` for `marker`.
+    private static func recorded(_ stream: String, _ type: String, _ marker: DaemonMarker, on connection: Connection) throws -> Bool {
+        try !connection.queryPrepared(
+            "SELECT 1 FROM audit_events WHERE stream = $1 AND event_type = $2 AND payload::jsonb ->> 'key' = $3 LIMIT 1",
+            [stream, type, marker.key]
+        ).rows.isEmpty
+    }
+}
+
+/// The audit payload of a system reminder: what it was for (a round, an expiry date, a review).
+struct DaemonMarker: Codable {
+    let key: String
+}

@@ -1,0 +1,14 @@
+import JobQueue
+import Logging
+import RRFStore
+
+/// `proposal.cancel_reviews` → ``FundStore/cancelReviews(proposalID:)`` (open assignments of a withdrawn proposal).
+struct CancelReviewsHandler: StoreJobHandler {
+    static let jobKind = JobKinds.proposalCancelReviews
+    let services: RRFServices
+
+    func perform(_ payload: ProposalJobPayload, context: JobContext) throws {
+        let recused = try store.cancelReviews(proposalID: try uuid(payload.proposalID, of: "the proposal"))
+        context.logger.info("reviews cancelled", metadata: ["proposal": "\(payload.reference)", "count": "\(recused.count)"])
+    }
+}

@@ -1,0 +1,17 @@
+import JobQueue
+import Logging
+import RRFStore
+
+/// `organisation.due_diligence_reminder` → ``FundStore/remindDueDiligence(organisationID:)``: tells the
+/// secretariat once, only when the organisation's current assessment is the one about to expire (a reassessment
+/// since makes the old job a no-op).
+struct DueDiligenceReminderHandler: StoreJobHandler {
+    static let jobKind = JobKinds.organisationDueDiligenceReminder
+    let services: RRFServices
+
+    func perform(_ payload: OrganisationJobPayload, context: JobContext) throws {
+        if try store.remindDueDiligence(organisationID: try uuid(payload.organisationID, of: "the organisation")) {
+            context.logger.info("due diligence reminder sent", metadata: ["organisation": "\(payload.code)"])
+        }
+    }
+}

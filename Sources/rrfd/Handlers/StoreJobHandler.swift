@@ -1,0 +1,76 @@
+import Foundation
+import JobQueue
+import Logging
+import RRFStore
+
+/// What the RRF handlers share: the fund's store (its own connection pool) and the login the daemon acts as for
+/// the commands that need a user (`RRFD_ACTOR`, default `rrfd`; it needs the secretariat role).
+struct RRFServices: Sendable {
+    let store: FundStore
+    let actor: String
+}
+
+/// A job handler that decodes its payload and calls the store.
+///
+/// Failures: a refusal that can never succeed (`StoreError` of kind `.rejected` or `.notFound`, or a payload that
+/// does not decode) completes the job — it is not retried — and is logged at error level and written to the
+/// notification outbox for the secretariat (event `job.refused`). A missing or unknown actor, a conflict, or a
+/// database problem fails the attempt, which the queue retries with backoff.
+protocol StoreJobHandler: JobHandler {
+    associatedtype Payload: Decodable
+    static var jobKind: String { get }
+    var services: RRFServices { get }
+    func perform(_ payload: Payload, context: JobContext) throws
+}
+
+extension StoreJobHandler {
+    var kind: String { Self.jobKind }
+    var store: FundStore { services.store }
+
+    func run(_ job: ClaimedJob, context: JobContext) throws {
+        let payload: Payload
+        do {
+            payload = try job.decodePayload(as: Payload.self)
+        } catch {
+            return try refusedForGood(job, context: context, code: "payload_invalid", reason: "its payload \(job.payload) cannot be read: \(error)")
+        }
+        do {
+            try perform(payload, context: context)
+        } catch let error as StoreError {
+            switch error.kind {
+            case .rejected, .notFound:
+                try refusedForGood(job, context: context, code: error.code, reason: error.message)
+            case .forbidden where ["unknown_actor", "actor_missing", "role_required"].contains(error.code):
+                context.logger.error("the daemon's actor cannot run this job; it will be retried", metadata: [
+                    "kind": "\(job.kind)", "job": "\(job.id)", "actor": "\(services.actor)", "code": "\(error.code)",
+                    "fix": "create the user '\(services.actor)' with the secretariat role, or set RRFD_ACTOR / --actor / actor:",
+                ])
+                throw error
+            case .forbidden, .conflict, .configuration, .internal:
+                throw error
+            }
+        }
+    }
+
+    /// Parses a payload's id, refusing for good when it is not a UUID.
+    func uuid(_ text: String, of what: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else {
+            throw StoreError.notFound("The job names \(what) \"\(text)\", which is not an id.")
+        }
+        return id
+    }
+
+    /// Completes a job the fund's rules refuse for good: logs it and tells the secretariat through the outbox.
+    private func refusedForGood(_ job: ClaimedJob, context: JobContext, code: String, reason: String) throws {
+        context.logger.error("job refused for good; completing it without retry and telling the secretariat", metadata: [
+            "kind": "\(job.kind)", "job": "\(job.id)", "code": "\(code)", "reason": "\(reason)",
+        ])
+        try store.notify(NotifyPayload(
+            event: "job.refused", stream: "job:\(job.kind)", organisationID: nil, roles: ["secretariat"],
+            message: "The background job \(job.kind) #\(job.id) (\(job.payload)) was refused and will not be retried: \(reason) [\(code)]"
+        ))
+    }
+}
+
+/// The payload of the periodic jobs (none).
+struct EmptyPayload: Decodable {}
