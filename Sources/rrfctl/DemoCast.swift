@@ -47,7 +47,10 @@ enum DemoCast {
         Person(login: "ahmed", name: "Ahmed Ali", roles: [.reviewer], organisations: ["SOMAID"]),
     ]
 
-    static let staff: [Person] = [admin, secretariat, fundManager, financeOfficer, deputyManager, trainer] + reviewers
+    /// The daemon's service user (`RRFD_ACTOR`).
+    static let daemon = Person(login: "rrfd", name: "RRF daemon", roles: [.secretariat])
+
+    static let staff: [Person] = [admin, secretariat, fundManager, financeOfficer, deputyManager, trainer, daemon] + reviewers
 
     static let partners: [Partner] = [
         Partner(code: "HOPE-TURKANA", name: "Hope for Turkana Initiative", country: "KE", risk: .low),

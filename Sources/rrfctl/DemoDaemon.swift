@@ -19,6 +19,9 @@ enum DemoDaemon {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["--drain", "--database-url", databaseURL, "--log-level", ProcessInfo.processInfo.environment["RRF_DEMO_DAEMON_LOG_LEVEL"] ?? "error", "--name", "rrfd-demo"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["RRFD_ACTOR"] = DemoCast.daemon.login
+        process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
@@ -38,9 +41,11 @@ enum DemoDaemon {
         let kinds = try connection.query(
             "SELECT kind, count(*)::int AS n FROM jobs WHERE state = 'succeeded' GROUP BY kind ORDER BY kind"
         ).rows.map { "\(try $0.decode("kind", as: String.self)) ×\(try $0.decode("n", as: Int.self))" }
+        let notifications = try connection.query("SELECT count(*)::int AS n FROM notifications").single().decode("n", as: Int.self)
         narrator.plain(
             "  The daemon finished \(after["succeeded", default: 0]) jobs (\(kinds.joined(separator: ", "))); "
-                + "\(after["pending", default: 0]) wait for a later time, \(after["discarded", default: 0]) were discarded."
+                + "\(after["pending", default: 0]) wait for a later time, \(after["discarded", default: 0]) were discarded; "
+                + "the notification outbox holds \(notifications) messages."
         )
     }
 
