@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A private PostgreSQL server for tests and `rrfctl demo`: `initdb` into a temporary folder, listening
 /// only on a unix socket inside that folder, started with `pg_ctl`.
@@ -26,6 +27,8 @@ public final class ThrowawayCluster: Sendable {
 
     private let binDirectory: String
     private let runAsPostgres: Bool
+    /// The watchdog process, ended by `stop()` so that nothing outlives a cluster stopped normally.
+    private let watchdog = Mutex<pid_t>(0)
 
     /// Creates and starts a cluster; fails with a clear message when PostgreSQL is not installed.
     public static func start(options: Options = Options()) throws -> ThrowawayCluster {
@@ -74,6 +77,15 @@ public final class ThrowawayCluster: Sendable {
     /// Stops the server immediately and removes its folder. Safe to call more than once.
     public func stop() {
         ClusterRegistry.shared.remove(self)
+        let watchdogPID = watchdog.withLock { pid in
+            defer { pid = 0 }
+            return pid
+        }
+        if watchdogPID > 0 {
+            kill(watchdogPID, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(watchdogPID, &status, 0)
+        }
         if FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") {
             try? runTool("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
         }
@@ -110,14 +122,17 @@ public final class ThrowawayCluster: Sendable {
         }
     }
 
-    /// Starts a detached shell that kills the server and removes the folder once this process is gone.
+    /// Starts a detached shell that kills the server and removes the folder once this process is gone — also when
+    /// it is only a zombie not yet reaped by its parent, so the shell never holds inherited pipes open past our exit.
     private func spawnWatchdog() throws {
+        let parent = getpid()
         let script = """
-            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
+            while kill -0 \(parent) 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' /proc/\(parent)/status 2>/dev/null; do sleep 1; done
             if [ -f '\(dataDirectory)/postmaster.pid' ]; then kill -QUIT "$(head -n 1 '\(dataDirectory)/postmaster.pid')" 2>/dev/null; sleep 1; fi
             rm -rf '\(directory)'
             """
-        try Subprocess.spawn("/usr/bin/setsid", ["/bin/sh", "-c", script])
+        let pid = try Subprocess.spawn("/usr/bin/setsid", ["/bin/sh", "-c", script])
+        watchdog.withLock { $0 = pid }
     }
 }
 
