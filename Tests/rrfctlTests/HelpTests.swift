@@ -11,31 +11,44 @@ enum Offline {
         for key in ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGSERVICE"] + removing { environment[key] = nil }
         environment.merge(extra) { $1 }
         process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
+        // Files, not pipes: a throwaway PostgreSQL's watchdog inherits the output and outlives rrfctl for a moment,
+        // so a pipe would not reach its end when rrfctl exits.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrfctl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outURL = folder.appendingPathComponent("stdout")
+        let errURL = folder.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes on their own threads and reap the process first: a throwaway PostgreSQL's watchdog
-        // inherits the pipes and only ends once the exited rrfctl is reaped, so reading to the end first would hang.
-        let output = Box()
-        let errors = Box()
-        Thread { output.set(out.fileHandleForReading.readDataToEndOfFile()) }.start()
-        Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }.start()
-        process.waitUntilExit()
-        while !output.isSet || !errors.isSet { usleep(1000) }
+        let status = reap(process)
+        try out.close()
+        try err.close()
         return CLI.Outcome(
-            status: process.terminationStatus, stdout: String(decoding: output.value, as: UTF8.self), stderr: String(decoding: errors.value, as: UTF8.self)
+            status: status, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
         )
     }
+}
 
-    /// A one-shot box for the stderr reader.
-    final class Box: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data: Data?
-        func set(_ value: Data) { lock.withLock { data = value } }
-        var isSet: Bool { lock.withLock { data != nil } }
-        var value: Data { lock.withLock { data ?? Data() } }
+/// Waits for `process` and returns its exit status. Reaps it directly with waitpid: Foundation's own wait has
+/// been seen to miss the exit of an `rrfctl demo` that started and stopped its own PostgreSQL.
+func reap(_ process: Process) -> Int32 {
+    let pid = process.processIdentifier
+    while true {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
+        if result == -1 {
+            // Foundation reaped it first.
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        usleep(20_000)
     }
 }
 
