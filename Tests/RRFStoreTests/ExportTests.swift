@@ -60,6 +60,24 @@ import Testing
         }
     }
 
+    @Test func grantsAndTranchesExportWithExactAmounts() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            let proposal = try fund.approvedProposal(requested: "12500.50 USD")
+            let grant = try fund.store.signGrant(proposal.reference, signatory: "Amina Yusuf, Director", as: "fm")
+            let (grants, _) = try Self.csv(fund.store, .grants)
+            let grantLines = grants.components(separatedBy: "\r\n")
+            #expect(grantLines[0] == "reference,organisation,call,cluster,currency,amount,risk,start_date,end_date,state,signed_on,signatory,refund")
+            #expect(grantLines[1].hasPrefix("\(grant.reference),NGO-ALPHA,SA-1,health,USD,12500.50,medium,"))
+            #expect(grantLines[1].contains(",active,") && grantLines[1].contains(",\"Amina Yusuf, Director\","))
+            let (tranches, _) = try Self.csv(fund.store, .tranches)
+            let trancheLines = tranches.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(trancheLines.count == 4)
+            #expect(trancheLines[1] == "\(grant.reference),1,USD,6250.25,planned,,,,")
+            #expect(trancheLines[3] == "\(grant.reference),3,USD,2500.10,planned,,,,")
+        }
+    }
+
     @Test func hxlHasTheHashtagRowAndOneRowPerScreenedProposal() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)

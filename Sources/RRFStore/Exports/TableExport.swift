@@ -12,10 +12,13 @@ import RRFWorkflow
 /// - `envelopes`: call, cluster, currency, amount, committed, uncommitted.
 /// - `proposals`: reference, organisation, call, cluster, title, locations (separated by `; `), beneficiaries,
 ///   currency, requested, approved, state, round, submitted_at, decision_due, decision, decided_at.
+/// - `grants`: reference, organisation, call, cluster, currency, amount, risk, start_date, end_date, state, signed_on,
+///   signatory, refund.
+/// - `tranches`: grant, sequence, currency, amount, state, approved_by, approved_at, released_by, released_at.
 ///
 /// Amounts are decimals in the row's currency without grouping (`12500.50`).
 public enum ExportAggregate: String, CaseIterable, Sendable {
-    case organisations, calls, envelopes, proposals
+    case organisations, calls, envelopes, proposals, grants, tranches
 
     /// The table behind the aggregate.
     var table: ExportTable {
@@ -89,6 +92,48 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     try row.decode("approved_minor", as: Int64?.self).map { try ExportTable.amount($0, currency) } ?? "",
                     try row.decode("state"), "\(try row.decode("round", as: Int.self))", try row.decode("submitted_at"),
                     try row.decode("decision_due"), try row.decode("decision"), try row.decode("decided_at"),
+                ]
+            }
+        case .grants:
+            ExportTable(
+                headers: [
+                    "reference", "organisation", "call", "cluster", "currency", "amount", "risk", "start_date", "end_date", "state",
+                    "signed_on", "signatory", "refund",
+                ],
+                select: """
+                    SELECT g.reference, o.code AS organisation, c.code AS call, g.cluster, g.currency, g.amount_minor, g.risk,
+                           g.start_date::text AS start_date, g.end_date::text AS end_date, g.state,
+                           coalesce(g.signed_on::text, '') AS signed_on, coalesce(g.signatory, '') AS signatory, g.refund_minor
+                    FROM grants g JOIN organisations o ON o.id = g.organisation_id JOIN calls c ON c.id = g.call_id
+                    ORDER BY g.reference
+                    """,
+                count: "SELECT count(*)::int AS n FROM grants"
+            ) { row in
+                let currency: String = try row.decode("currency")
+                return [
+                    try row.decode("reference"), try row.decode("organisation"), try row.decode("call"), try row.decode("cluster"), currency,
+                    try ExportTable.amount(try row.decode("amount_minor"), currency), try row.decode("risk"), try row.decode("start_date"),
+                    try row.decode("end_date"), try row.decode("state"), try row.decode("signed_on"), try row.decode("signatory"),
+                    try row.decode("refund_minor", as: Int64?.self).map { try ExportTable.amount($0, currency) } ?? "",
+                ]
+            }
+        case .tranches:
+            ExportTable(
+                headers: ["grant", "sequence", "currency", "amount", "state", "approved_by", "approved_at", "released_by", "released_at"],
+                select: """
+                    SELECT g.reference AS grant_reference, t.sequence, t.currency, t.amount_minor, t.state,
+                           coalesce(t.approved_by_name, '') AS approved_by, coalesce(\(ExportTable.utc("t.approved_at")), '') AS approved_at,
+                           coalesce(t.released_by_name, '') AS released_by, coalesce(\(ExportTable.utc("t.released_at")), '') AS released_at
+                    FROM tranches t JOIN grants g ON g.id = t.grant_id
+                    ORDER BY g.reference, t.sequence
+                    """,
+                count: "SELECT count(*)::int AS n FROM tranches"
+            ) { row in
+                let currency: String = try row.decode("currency")
+                return [
+                    try row.decode("grant_reference"), "\(try row.decode("sequence", as: Int.self))", currency,
+                    try ExportTable.amount(try row.decode("amount_minor"), currency), try row.decode("state"), try row.decode("approved_by"),
+                    try row.decode("approved_at"), try row.decode("released_by"), try row.decode("released_at"),
                 ]
             }
         }
