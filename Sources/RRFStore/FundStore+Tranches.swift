@@ -4,29 +4,6 @@ import JobQueue
 import Postgres
 import RRFWorkflow
 
-/// Where the training facts of a tranche evaluation come from.
-///
-/// The training module (sql/0006, `FundStore+Training.swift`) provides
-/// `FundStore.trainingShortfalls(organisationID:on:connection:)`; once merged, `FundStore` conforms with
-/// `extension FundStore: TrainingFacts {}` and ``FundStore/trainingFacts`` returns `self`.
-public protocol TrainingFacts: Sendable {
-    /// The organisation's unmet training requirements on `date`, read on the evaluation's own connection.
-    func trainingShortfalls(organisationID: UUID, on date: LocalDate, connection: Connection) throws -> [TrainingShortfall]
-}
-
-/// The training input of an evaluation: explicit shortfalls, or facts read in the evaluation's transaction.
-public enum TrainingEvidence: Sendable {
-    case shortfalls([TrainingShortfall])
-    case facts(any TrainingFacts)
-}
-
-extension FundStore: TrainingFacts {
-    /// The tranche training requirements of the organisation's risk, read from the training records.
-    public func trainingShortfalls(organisationID: UUID, on date: LocalDate, connection: Connection) throws -> [TrainingShortfall] {
-        try trainingShortfalls(organisationID: OrganisationID(organisationID), on: date, connection: connection)
-    }
-}
-
 /// A tranche as stored (table `tranches`).
 public struct TrancheRecord: Codable, Sendable, Equatable {
     public let id: UUID
@@ -103,18 +80,16 @@ public struct TrancheRelease: Codable, Sendable, Equatable {
 }
 
 extension FundStore {
-    /// The training facts the CLI and the daemon pass to ``evaluateTranches(_:training:policy:as:)``: the
-    /// certificates recorded by the training module, read in the evaluation's transaction.
-    public var trainingEvidence: TrainingEvidence { .facts(self) }
-
     /// Evaluates the conditions of the grant's next tranche (the first planned one whose predecessor is released):
     /// agreement signed; for tranches after the first, a financial report accepted after the previous release with
     /// at least `policy.spendThresholdPercent` % of the money received spent; no training shortfall. When all hold
     /// the tranche becomes ready; otherwise the unmet conditions are stored on it. Secretariat or fund manager
     /// (the daemon's `grant.evaluate_tranches` job runs as its service user). Returns the grant's tranches.
+    /// Training shortfalls are read from the training records in the same transaction unless `trainingShortfalls`
+    /// is given (tests that isolate the other conditions).
     @discardableResult
     public func evaluateTranches(
-        _ reference: String, training: TrainingEvidence, policy: TranchePolicy = .standard, as login: String
+        _ reference: String, trainingShortfalls given: [TrainingShortfall]? = nil, policy: TranchePolicy = .standard, as login: String
     ) throws -> [TrancheRecord] {
         try grantsCommand("tranche.evaluate", as: login) { context in
             try context.actor.require(.secretariat, .fundManager, to: "evaluate tranche conditions")
@@ -139,10 +114,8 @@ extension FundStore {
                     spent: Money(minorUnits: try report.decode("spent"), currency: grant.amount.currency)
                 )
             }
-            let shortfalls: [TrainingShortfall] = switch training {
-            case .shortfalls(let list): list
-            case .facts(let facts): try facts.trainingShortfalls(organisationID: grant.organisationID, on: context.today, connection: context.connection)
-            }
+            let shortfalls = try given
+                ?? trainingShortfalls(organisationID: OrganisationID(grant.organisationID), on: context.today, connection: context.connection)
             let conditions = TrancheConditions(agreementSigned: grant.signedOn != nil, previous: previous, trainingShortfalls: shortfalls)
             let unmet = conditions.unmet(spendThresholdPercent: policy.spendThresholdPercent)
             var machine = next.machine

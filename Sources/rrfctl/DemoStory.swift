@@ -353,7 +353,7 @@ final class DemoStory {
         for (index, proposal) in approved.enumerated() {
             let grant = try store.signGrant(proposal.reference, signatory: "Director, \(proposal.organisation)", as: manager)
             grantReferences.append(grant.reference)
-            let tranches = try store.evaluateTranches(grant.reference, training: store.trainingEvidence, as: DemoCast.secretariat.login)
+            let tranches = try store.evaluateTranches(grant.reference, as: DemoCast.secretariat.login)
             narrator.say("\(grant.organisation) signs grant \(grant.reference) for \(grant.amount.grouped) (\(grant.risk.rawValue) risk: \(tranches.count) tranches of \(tranches.map { $0.amount.grouped }.joined(separator: " / "))).")
             guard let first = tranches.first, first.state == "ready" else {
                 narrator.say("Its first tranche is not ready yet: \(tranches.first?.unmet.joined(separator: "; ") ?? "no tranche").")
@@ -401,7 +401,7 @@ final class DemoStory {
             )
             _ = try store.acceptReport(closing, sequence: sequence, as: report.kind == .final ? manager : secretariat)
             narrator.say("\(grant.organisation) submits its \(report.kind.rawValue) report on \(closing) (spent \(spent.grouped)); it is accepted.")
-            let tranches = try store.evaluateTranches(closing, training: store.trainingEvidence, as: secretariat)
+            let tranches = try store.evaluateTranches(closing, as: secretariat)
             if let next = tranches.first(where: { $0.state == "ready" }) {
                 _ = try store.approveTranche(closing, sequence: next.sequence, as: manager)
                 _ = try store.releaseTranche(closing, sequence: next.sequence, amount: next.amount, idempotencyKey: "\(closing)-T\(next.sequence)", as: DemoCast.financeOfficer.login)

@@ -28,7 +28,7 @@ struct TrancheCommand: ParsableCommand {
                     try TranchePolicy(percentages: TranchePolicy.standard.percentages, spendThresholdPercent: spendThreshold)
                 }
                 let store = database.store()
-                let tranches = try store.evaluateTranches(grant, training: store.trainingEvidence, policy: policy, as: try actor.resolved())
+                let tranches = try store.evaluateTranches(grant, policy: policy, as: try actor.resolved())
                 if output.json { return try printJSON(tranches) }
                 printTranches(tranches)
             }

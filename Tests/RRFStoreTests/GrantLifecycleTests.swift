@@ -40,7 +40,7 @@ import Testing
             let ref = grant.reference
             _ = try store.releaseTranche(ref, sequence: 1, amount: Fund.usd(625_025), idempotencyKey: "PO-1", as: "fin")
             // Tranche 2 waits for a report accepted after tranche 1 was released.
-            let waiting = try store.evaluateTranches(ref, training: .shortfalls([]), as: "sec")
+            let waiting = try store.evaluateTranches(ref, trainingShortfalls: [], as: "sec")
             #expect(waiting[1].state == "planned")
             #expect(waiting[1].unmet.contains { $0.contains("previous tranche has not been accepted") })
             // The interim report becomes due when its period has ended.
@@ -58,15 +58,15 @@ import Testing
             let accepted = try store.acceptReport(ref, sequence: 1, as: "sec")
             #expect(accepted.spent == Fund.usd(400_000))
             // 4,000.00 of 6,250.25 received is 64 %: below the default 70 %, above a configured 60 %.
-            let below = try store.evaluateTranches(ref, training: .shortfalls([]), as: "sec")
+            let below = try store.evaluateTranches(ref, trainingShortfalls: [], as: "sec")
             #expect(below[1].state == "planned")
             #expect(below[1].unmet.count == 1)
             let shortfall = TrainingShortfall(courseCode: "PSEA", courseTitle: "Protection from sexual exploitation and abuse", required: 2, valid: 1)
             let sixty = try TranchePolicy(percentages: TranchePolicy.standard.percentages, spendThresholdPercent: 60)
-            let untrained = try store.evaluateTranches(ref, training: .shortfalls([shortfall]), policy: sixty, as: "sec")
+            let untrained = try store.evaluateTranches(ref, trainingShortfalls: [shortfall], policy: sixty, as: "sec")
             #expect(untrained[1].state == "planned")
             #expect(untrained[1].unmet == [shortfall.description])
-            let ready = try store.evaluateTranches(ref, training: store.trainingEvidence, policy: sixty, as: "sec")
+            let ready = try store.evaluateTranches(ref, policy: sixty, as: "sec")
             #expect(ready[1].state == "ready")
             _ = try store.approveTranche(ref, sequence: 2, as: "fm")
             _ = try store.releaseTranche(ref, sequence: 2, amount: Fund.usd(375_015), idempotencyKey: "PO-2", as: "fin")
@@ -121,7 +121,7 @@ import Testing
             _ = try store.addUser(login: "boss", displayName: "Bo Both", roles: [.fundManager, .financeOfficer], as: "admin")
             let proposal = try fund.approvedProposal()
             let grant = try store.signGrant(proposal.reference, signatory: "Amina Yusuf, Director", as: "fm")
-            try store.evaluateTranches(grant.reference, training: .shortfalls([]), as: "sec")
+            try store.evaluateTranches(grant.reference, trainingShortfalls: [], as: "sec")
             _ = try store.approveTranche(grant.reference, sequence: 1, as: "boss")
             #expect(refusal { _ = try store.releaseTranche(grant.reference, sequence: 1, amount: Fund.usd(625_025), idempotencyKey: "K", as: "boss") }?.code == "same_person_release")
             #expect(refusal { _ = try store.releaseTranche(grant.reference, sequence: 1, amount: Fund.usd(625_025), idempotencyKey: "K", as: "fm") }?.code == "role_required")

@@ -74,7 +74,7 @@ extension Fund {
     func grantWithApprovedFirstTranche(requested: String = "12500.50 USD") throws -> (GrantRecord, TrancheRecord) {
         let proposal = try approvedProposal(requested: requested)
         let grant = try store.signGrant(proposal.reference, signatory: "Amina Yusuf, Director", as: "fm")
-        try store.evaluateTranches(grant.reference, training: .shortfalls([]), as: "sec")
+        try store.evaluateTranches(grant.reference, trainingShortfalls: [], as: "sec")
         let tranche = try store.approveTranche(grant.reference, sequence: 1, as: "fm")
         return (grant, tranche)
     }

@@ -11,7 +11,7 @@ struct CertificatesChangedHandler: StoreJobHandler {
     func perform(_ payload: OrganisationJobPayload, context: JobContext) throws {
         let grants = try store.openGrantReferences(organisationID: try uuid(payload.organisationID, of: "the organisation"))
         for reference in grants {
-            try store.evaluateTranches(reference, training: store.trainingEvidence, as: services.actor)
+            try store.evaluateTranches(reference, as: services.actor)
         }
         context.logger.info("tranches re-evaluated after certificates changed", metadata: ["organisation": "\(payload.code)", "grants": "\(grants)"])
     }

@@ -9,7 +9,7 @@ struct EvaluateTranchesHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: GrantJobPayload, context: JobContext) throws {
-        try store.evaluateTranches(payload.reference, training: store.trainingEvidence, as: services.actor)
+        try store.evaluateTranches(payload.reference, as: services.actor)
         context.logger.info("tranches evaluated", metadata: ["grant": "\(payload.reference)"])
     }
 }
