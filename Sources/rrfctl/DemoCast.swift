@@ -10,6 +10,9 @@ enum DemoCast {
         let name: String
         let roles: Set<Role>
         var organisations: [String] = []
+
+        /// A reserved `.example` address, so the outbox has somewhere to send without reaching anyone.
+        var email: String { "\(login)@\(roles.contains(.ngoUser) ? "partners" : "fund").example" }
     }
 
     struct Partner {

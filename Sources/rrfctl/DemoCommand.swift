@@ -15,8 +15,10 @@ struct DemoCommand: ParsableCommand {
             standard call with cluster envelopes) and plays its story act by act through the same commands \
             rrfctl runs: training, donor deposits, submissions (one refused), screening (one failure), peer review \
             (an affiliated reviewer refused, a divergent panel), decisions, grant agreements, tranche releases \
-            with four eyes (a same-person release refused), a report and a closure. Then the rrfd built next to \
-            rrfctl runs with --drain to work through the queued jobs. It ends with the fund dashboard and KPIs, \
+            with four eyes (a same-person release refused), months of reports with later tranches, one partner \
+            falling behind, and closures. Then the rrfd built next to \
+            rrfctl runs with --drain to work through the queued jobs and \
+            writes the fund's e-mails to a file (its development sink; nothing is sent). It ends with the fund dashboard and KPIs, \
             then stops and removes the PostgreSQL.
 
             The story runs on a simulated clock that starts on a Monday morning a few weeks ago, so durations \
@@ -96,7 +98,8 @@ struct DemoCommand: ParsableCommand {
         let story = DemoStory(store: store, clock: clock, narrator: narrator)
         try story.run()
         narrator.plain("\nThe daemon's part")
-        try DemoDaemon.run(databaseURL: configuration.connectionString ?? "", connection: connection, narrator: narrator)
+        let outbox = throwaway.map { "\($0)/outbox.jsonl" } ?? FileManager.default.temporaryDirectory.appendingPathComponent("rrf-demo-outbox-\(UUID().uuidString.prefix(8)).jsonl").path
+        try DemoDaemon.run(databaseURL: configuration.connectionString ?? "", outboxFile: outbox, connection: connection, narrator: narrator)
         let dashboard = try DemoDashboard.load(store: store)
         if json {
             try printJSON(dashboard)

@@ -19,7 +19,7 @@ import Testing
         var grant = GrantMachine(state: .agreementPending(terms))
         #expect(rejectionCode { try grant.sign(on: Fixture.today, policy: .standard, by: Fixture.finance) } == "role_required")
         let action = try grant.sign(on: Fixture.today, policy: .standard, by: Fixture.manager)
-        let reports = ReportSchedule.reports(from: terms.startDate, to: terms.endDate, risk: .medium)
+        let reports = ReportSchedule.reports(from: terms.startDate, to: terms.endDate, risk: .medium, tranches: 3)
         #expect(action == .createTranches([money("50000 USD"), money("30000 USD"), money("20000 USD")], reports: reports))
         #expect(grant.allowsRelease)
     }
@@ -182,22 +182,35 @@ import Testing
 
 @Suite struct ReportScheduleTests {
     @Test func mediumRiskQuarterly() {
-        let reports = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .medium)
+        let reports = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .medium, tranches: 2)
         #expect(reports.map(\.kind) == [.interim, .final])
         #expect(reports[0].periodEnd == day("2027-02-28") && reports[0].dueDate == day("2027-03-30"))
         #expect(reports[1].periodStart == day("2026-12-01") && reports[1].dueDate == day("2027-07-30"))
     }
 
     @Test func highRiskEveryTwoMonthsOverMonthEnds() {
-        let reports = ReportSchedule.reports(from: day("2027-01-31"), to: day("2027-12-30"), risk: .high)
+        let reports = ReportSchedule.reports(from: day("2027-01-31"), to: day("2027-12-30"), risk: .high, tranches: 4)
         #expect(reports.filter { $0.kind == .interim }.map(\.periodEnd.description)
             == ["2027-03-30", "2027-05-30", "2027-07-30", "2027-09-29", "2027-11-29"])
         #expect(reports[1].periodStart == day("2027-03-31"))
         #expect(reports.last?.dueDate == day("2028-02-28"))
     }
 
-    @Test func shortLowRiskGrantHasOnlyAFinalReport() {
-        let reports = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .low)
+    @Test func shortLowRiskGrantInOneTrancheHasOnlyAFinalReport() {
+        let reports = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .low, tranches: 1)
         #expect(reports.map(\.kind) == [.final])
+    }
+
+    /// Every tranche after the first needs an interim report to be released on, so a short project reports
+    /// more often than its risk rating alone asks.
+    @Test func shortGrantsReportOftenEnoughForEveryTranche() {
+        let lowInTwo = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .low, tranches: 2)
+        #expect(lowInTwo.filter { $0.kind == .interim }.map(\.periodEnd.description) == ["2027-02-28"])
+        let mediumInThree = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-05-31"), risk: .medium, tranches: 3)
+        #expect(mediumInThree.filter { $0.kind == .interim }.map(\.periodEnd.description) == ["2027-01-31", "2027-03-31"])
+        let fourMonthsInFour = ReportSchedule.reports(from: day("2026-12-01"), to: day("2027-03-31"), risk: .high, tranches: 4)
+        #expect(fourMonthsInFour.filter { $0.kind == .interim }.count == 3)
+        let long = ReportSchedule.reports(from: day("2026-12-01"), to: day("2028-11-30"), risk: .low, tranches: 2)
+        #expect(long.filter { $0.kind == .interim }.count == 3, "a long project keeps its risk's six-month periods")
     }
 }

@@ -54,7 +54,20 @@ import Testing
             let released = try connection.query("SELECT coalesce(sum(amount_minor), 0)::bigint AS n FROM tranches WHERE state = 'released'").single().decode("n", as: Int64.self)
             #expect(summary.releasedTotalMinor["USD"] == released)
             #expect(released > 0)
-            #expect(summary.grantsByState["closed"] == 1)
+            var grants: [String: Int] = [:]
+            for row in try connection.query("SELECT state, count(*)::int AS n FROM grants GROUP BY state").rows {
+                grants[try row.decode("state")] = try row.decode("n", as: Int.self)
+            }
+            #expect(summary.grantsByState == grants)
+            #expect(grants["closed", default: 0] >= 1 && grants["active", default: 0] >= 1)
+            // Later tranches were released on accepted reports, and the late partner's reports are overdue.
+            let later = try connection.query("SELECT count(*)::int AS n FROM tranches WHERE state = 'released' AND sequence > 1").single().decode("n", as: Int.self)
+            #expect(later > 0)
+            #expect(outcome.stderr.contains("DARFUR-WOMEN has 2 overdue report(s)"))
+            // rrfd delivered the e-mails of the story (to its development file sink).
+            let sent = try connection.query("SELECT count(*)::int AS n FROM notifications WHERE state = 'sent'").single().decode("n", as: Int.self)
+            #expect(sent > 0)
+            #expect(outcome.stderr.contains("it delivered \(sent) e-mails"))
             #expect(states["rejected"] == 1)
             #expect(outcome.stderr.contains("release it himself — refused"))
             #expect(outcome.stderr.contains("Assigning Ahmed Ali"))

@@ -99,7 +99,9 @@ public struct GrantMachine: Hashable, Sendable {
         case .agreementPending(let terms):
             let tranches = try policy.plan(for: terms.amount, risk: terms.risk)
             state = .active(terms, signedOn: today)
-            return .createTranches(tranches, reports: ReportSchedule.reports(from: terms.startDate, to: terms.endDate, risk: terms.risk))
+            return .createTranches(tranches, reports: ReportSchedule.reports(
+                from: terms.startDate, to: terms.endDate, risk: terms.risk, tranches: tranches.count
+            ))
         case .active, .suspended, .closing, .closed, .terminated:
             throw illegalTransition("grant", event: "sign", state: state.name)
         }

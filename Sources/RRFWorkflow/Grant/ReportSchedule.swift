@@ -26,11 +26,14 @@ public struct ReportSpec: Hashable, Sendable, Codable {
     }
 }
 
-/// Derives the reports a grant owes from its dates and risk.
+/// Derives the reports a grant owes from its dates, risk and number of tranches.
 ///
-/// Rules: interim reports cover consecutive periods of 6 months (low risk), 3 months (medium) or 2 months
-/// (high) from the start date, for every period that ends before the project's end date, and are due 30 days
-/// after their period ends. The final report covers the whole project and is due 60 days after the end date.
+/// Rules: interim reports cover consecutive periods from the start date, for every period that ends before the
+/// project's end date, and are due 30 days after their period ends. A period is 6 months (low risk), 3 months
+/// (medium) or 2 months (high), shortened when the project is too short for that — to the project's whole
+/// months divided by its number of tranches, at least one month — so that every tranche after the first has
+/// an interim report to release it on (a 6-month low-risk grant in two tranches reports after 3 months). The
+/// final report covers the whole project and is due 60 days after the end date.
 public enum ReportSchedule {
     /// Days after a period's end to submit an interim report.
     public static let interimGraceDays = 30
@@ -46,9 +49,9 @@ public enum ReportSchedule {
         }
     }
 
-    /// The reports, in due order, for a project from `start` to `end` (inclusive).
-    public static func reports(from start: LocalDate, to end: LocalDate, risk: RiskRating) -> [ReportSpec] {
-        let months = interimMonths(for: risk)
+    /// The reports, in due order, for a project from `start` to `end` (inclusive) paid in `tranches` tranches.
+    public static func reports(from start: LocalDate, to end: LocalDate, risk: RiskRating, tranches: Int) -> [ReportSpec] {
+        let months = min(interimMonths(for: risk), max(1, wholeMonths(from: start, to: end) / max(1, tranches)))
         var reports: [ReportSpec] = []
         var periodStart = start
         var index = 1
@@ -61,5 +64,12 @@ public enum ReportSchedule {
         }
         reports.append(ReportSpec(kind: .final, periodStart: start, periodEnd: end, dueDate: end.adding(days: finalGraceDays)))
         return reports
+    }
+
+    /// The number of whole months from `start` to `end` inclusive (2026-12-01 to 2027-05-31: 6).
+    static func wholeMonths(from start: LocalDate, to end: LocalDate) -> Int {
+        var months = 0
+        while start.adding(months: months + 1).adding(days: -1) <= end { months += 1 }
+        return months
     }
 }
