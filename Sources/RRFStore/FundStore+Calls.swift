@@ -94,6 +94,20 @@ extension FundStore {
             configuration.envelopes = envelopes
             try Self.requireCallCurrencies(configuration)
             let action = try machine.configure(configuration, by: context.actor)
+            // Donor money already deposited for a cluster must keep its envelope.
+            for removed in loaded.envelopes where envelopes[removed.cluster] == nil {
+                let account = LedgerAccountKey.envelope(
+                    callID: loaded.id, callCode: loaded.code, cluster: removed.cluster.rawValue, currency: loaded.configuration.currency.code
+                )
+                let funded = try Ledger.balance(account, lock: true, on: context.connection)
+                guard funded == 0 else {
+                    throw StoreError.rejected(
+                        "envelope_funded",
+                        "The \(removed.cluster.displayName) envelope of \(loaded.code) holds \(Money(minorUnits: funded, currency: loaded.configuration.currency).grouped) "
+                            + "of donor funding and cannot be removed; keep it in the envelopes."
+                    )
+                }
+            }
             try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
             return (action, "call.envelopes_set")
         }

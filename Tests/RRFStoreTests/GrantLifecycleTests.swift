@@ -138,6 +138,22 @@ import Testing
         }
     }
 
+    @Test func aFundedEnvelopeCannotBeRemovedFromADraftCall() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            let store = fund.store
+            _ = try store.createCall(code: "SA-3", configuration: Fund.configuration(envelopes: [.health: 1_000_000, .wash: 500_000]), as: "sec")
+            try store.deposit(call: "SA-3", cluster: .health, amount: Fund.usd(250_000), donor: "ECHO", as: "fin")
+            let removal = refusal { _ = try store.setCallEnvelopes("SA-3", [.wash: Fund.usd(500_000)], as: "sec") }
+            #expect(removal?.code == "envelope_funded")
+            #expect(removal?.message.contains("2,500.00 USD") == true)
+            // The unfunded one may go, and the funded one may change its amount.
+            let changed = try store.setCallEnvelopes("SA-3", [.health: Fund.usd(2_000_000)], as: "sec")
+            #expect(changed.envelopes.map(\.cluster) == [.health])
+            try fund.expectLedgerConsistent()
+        }
+    }
+
     @Test func approvalsNeedDepositedFunding() throws {
         try withTestDatabase { db in
             let fund = try Fund.withFinance(db)
