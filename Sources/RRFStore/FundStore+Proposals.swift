@@ -230,8 +230,6 @@ extension FundStore {
             let (round, requested, decisionDue) = try runSubmission(
                 &machine, draft: draft, organisation: organisation, call: call, context: context, isRevision: false
             )
-            // Training requirements of the call (FundStore+Training.swift): refused naming the missing course.
-            try requireCallTraining(organisation: organisation, call: call, context: context)
             let reference = try nextReference(on: context)
             let id = UUID()
             try context.connection.query(
@@ -473,7 +471,8 @@ extension FundStore {
         return try ProposalRecord(row: row)
     }
 
-    /// Runs the ``SubmissionCheck`` through `submit` or, for a revision, `resubmit`; returns what to record.
+    /// Runs the ``SubmissionCheck`` through `submit` or, for a revision, `resubmit`, then checks the call's training
+    /// requirements (a revision too: a certificate may have expired since); returns what to record.
     private func runSubmission(
         _ machine: inout ProposalMachine, draft: ProposalDraft, organisation: OrganisationRecord, call: CallRecord,
         context: CommandContext, isRevision: Bool
@@ -486,6 +485,8 @@ extension FundStore {
         guard case .recordSubmission(let round, let requested, let decisionDue) = action else {
             throw Self.unexpected(action, answering: isRevision ? "a resubmission" : "a submission")
         }
+        // FundStore+Training.swift: refused naming the missing course.
+        try requireCallTraining(organisation: organisation, call: call, context: context)
         return (round, requested, decisionDue)
     }
 

@@ -178,6 +178,22 @@ private func closedSession(_ fund: Fund, on day: LocalDate, _ participants: [Par
         }
     }
 
+    @Test func aResubmissionMeetsTheCallsTrainingRequirementsOfItsDay() throws {
+        try withTestDatabase { db in
+            let fund = try trainingFund(db)
+            let store = fund.store
+            let submitted = try store.submitProposal(Fund.submission(), as: "ngo")
+            try fund.markScored(submitted.reference)
+            _ = try store.decideProposal(submitted.reference, .requestRevision(reason: "Add a protection plan."), as: "fm")
+            _ = try store.setCallTrainingRequirement(call: "SA-1", course: "PSEA", minimumStaff: 1, as: "sec")
+            let refused = try #require(refusal { _ = try store.resubmitProposal(submitted.reference, as: "ngo") })
+            #expect(refused.code == "training_requirement_unmet")
+            #expect(try store.proposal(submitted.reference).state == "revision_requested")
+            try closedSession(fund, on: fund.today.adding(days: -1), [ParticipantInput(name: "Brian Otieno", organisation: "NGO-ALPHA", passed: true)])
+            #expect(try store.resubmitProposal(submitted.reference, as: "ngo").round == 2)
+        }
+    }
+
     @Test func importIsAllOrNothingWithLineNumbersAndDuplicateDetection() throws {
         try withTestDatabase { db in
             let fund = try trainingFund(db)
