@@ -190,6 +190,10 @@ extension FundStore {
                     runAt: max(remindOn, context.today).start(utcOffsetMinutes: calendar.utcOffsetMinutes),
                     uniqueKey: "dd-reminder:\(record.code):\(assessment.dueDiligenceExpiry)"
                 ))
+                // Tranche training requirements depend on the risk rating: look at the open grants again.
+                if loaded.state != "registered", loaded.risk != assessment.risk {
+                    try enqueueCertificatesChanged(organisationID: record.id, code: record.code, context: context)
+                }
             case .recordIneligibility:
                 try context.audit(stream, "organisation.declared_ineligible", record)
             case .recordSuspension:

@@ -836,7 +836,8 @@ extension FundStore {
             .map(AttendanceRecord.init(row:))
     }
 
-    private func enqueueCertificatesChanged(organisationID: UUID, code: String, lapsingOn: LocalDate? = nil, context: CommandContext) throws {
+    /// Enqueues ``JobKinds/trainingCertificatesChanged`` for the organisation, now or on the day its certificates lapse.
+    func enqueueCertificatesChanged(organisationID: UUID, code: String, lapsingOn: LocalDate? = nil, context: CommandContext) throws {
         let payload = OrganisationJobPayload(organisationID: organisationID.uuidString.lowercased(), code: code)
         if let lapsingOn {
             try context.enqueue(NewJobs.make(

@@ -1,5 +1,6 @@
 extension JobKinds {
-    /// An organisation's certificates changed (issued on a session's close, revoked, or one just lapsed): re-evaluate
-    /// the training conditions of its tranches; payload ``OrganisationJobPayload``.
+    /// An organisation's training standing changed (certificates issued on a session's close, revoked, or one just
+    /// lapsed; or a new risk rating, which changes the tranche requirements that apply): re-evaluate the training
+    /// conditions of its tranches; payload ``OrganisationJobPayload``.
     public static let trainingCertificatesChanged = "training.certificates_changed"
 }

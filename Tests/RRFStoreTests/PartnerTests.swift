@@ -43,6 +43,21 @@ import Testing
 }
 
 @Suite struct OrganisationTests {
+    /// Tranche training requirements can differ per risk rating, so a new rating has the daemon look at the
+    /// organisation's open grants again; a first assessment or the same rating does not.
+    @Test func aChangedRiskRatingHasTheTranchesReevaluated() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let store = fund.store
+            let jobs = { try fund.count("SELECT count(*) FROM jobs WHERE kind = $1 AND payload ->> 'code' = $2", [JobKinds.trainingCertificatesChanged, "NGO-BETA"]) }
+            _ = try store.assessOrganisation("NGO-BETA", risk: .medium, dueDiligenceExpires: fund.today.adding(days: 200), as: "sec")
+            _ = try store.assessOrganisation("NGO-BETA", risk: .medium, dueDiligenceExpires: fund.today.adding(days: 300), as: "sec")
+            #expect(try jobs() == 0)
+            _ = try store.assessOrganisation("NGO-BETA", risk: .high, dueDiligenceExpires: fund.today.adding(days: 300), as: "sec")
+            #expect(try jobs() == 1)
+        }
+    }
+
     @Test func lifecycleWithVersionsAndAudit() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)
