@@ -62,6 +62,12 @@ public final class TestServer: @unchecked Sendable {
         let template = try Connection(adminConfiguration.with(database: templateName))
         defer { template.close() }
         try Migrator(directory: Self.schemaDirectory).migrate(on: template)
+        if cluster == nil {
+            // On a server the tests do not own, leave nothing behind when the test process exits.
+            atexit {
+                if case .success(let server) = TestServer.shared { server.dropDatabase(server.templateName) }
+            }
+        }
     }
 
     /// `sql/` of this checkout.
