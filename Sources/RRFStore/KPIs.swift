@@ -20,7 +20,7 @@ public struct FundKPIs: Codable, Sendable, Equatable {
     public var timeToFirstDisbursement: [String: DurationStatistics]
     /// Released / committed over all grants, per currency.
     public var disbursement: [Disbursement]
-    /// Reports due or returned whose due date has passed.
+    /// Reports of running (active or suspended) grants, due or returned, whose due date has passed.
     public var overdueReports: Int
     /// Distinct people who passed a training, per organisation and gender (`unspecified` when not given).
     public var trainedStaff: [TrainedStaff]
@@ -197,7 +197,11 @@ extension FundStore {
             }
             let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
             let overdue = try connection.query(
-                "SELECT count(*)::int AS n FROM grant_reports WHERE state IN ('due', 'returned') AND due_date < $1::date", [today.description]
+                """
+                SELECT count(*)::int AS n FROM grant_reports r JOIN grants g ON g.id = r.grant_id
+                WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended')
+                """,
+                [today.description]
             ).single().decode("n", as: Int.self)
             let trained = try connection.query(
                 """

@@ -74,6 +74,7 @@ import Testing
             // The final report after the end of the project; a fund manager's acceptance closes the grant.
             let muchLater = fund.later(days: 200)
             #expect(try muchLater.markReportsDue(as: "sec").map(\.kind) == [.interim, .final])
+            #expect(try muchLater.kpis().overdueReports == 1, "the second interim report")
             _ = try store.submitReport(ref, sequence: 3, narrative: "Project completed.", spending: [SpendingLine(line: "All", amount: "9000.00 USD")], as: "ngo")
             _ = try store.acceptReport(ref, sequence: 3, as: "fm")
             let closed = try store.grant(ref)
@@ -88,6 +89,7 @@ import Testing
             #expect(try fund.balance("envelope:SA-1:health") == 10_000_000 - 1_250_050 + 250_010)
             #expect(try store.call("SA-1").envelopes.first { $0.cluster == .health }?.committed.minorUnits == 1_250_050 - 250_010)
             #expect(try store.grantHistory(ref).map(\.type).contains("grant.closed"))
+            #expect(try muchLater.kpis().overdueReports == 0, "a closed grant's missing interim report no longer counts")
             try fund.expectLedgerConsistent()
         }
     }
@@ -111,6 +113,8 @@ import Testing
             #expect(try fund.balance("released:\(ref)") == 625_025)
             #expect(try fund.balance("envelope:SA-1:health") == 10_000_000 - 625_025)
             #expect(try store.call("SA-1").envelopes.first { $0.cluster == .health }?.committed.minorUnits == 625_025)
+            // A terminated grant owes no more reports.
+            #expect(try fund.later(days: 400).markReportsDue(as: "sec").isEmpty)
             try fund.expectLedgerConsistent()
         }
     }
