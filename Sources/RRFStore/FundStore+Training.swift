@@ -133,13 +133,18 @@ public struct CertificateRecord: Codable, Sendable, Equatable {
     /// valid | expired | revoked | not_yet_valid (on the day it was read)
     public let status: String
 
-    static let select = """
-        SELECT t.id, t.number, s.number AS session_number, c.code AS course_code, c.title AS course_title, t.holder_name,
-               o.code AS organisation, t.issued_on::text AS issued_on, t.valid_through::text AS valid_through, t.revoked_at,
-               t.revocation_reason
-        FROM training_certificates t JOIN training_sessions s ON s.id = t.session_id JOIN training_courses c ON c.id = t.course_id
-             JOIN organisations o ON o.id = t.organisation_id
+    /// The columns `init(row:today:)` reads, from ``tables``.
+    static let columns = """
+        t.id, t.number, s.number AS session_number, c.code AS course_code, c.title AS course_title, t.holder_name,
+        o.code AS organisation, t.issued_on::text AS issued_on, t.valid_through::text AS valid_through, t.revoked_at,
+        t.revocation_reason
         """
+    /// The certificate `t` with its session `s`, course `c` and organisation `o`.
+    static let tables = """
+        training_certificates t JOIN training_sessions s ON s.id = t.session_id JOIN training_courses c ON c.id = t.course_id
+        JOIN organisations o ON o.id = t.organisation_id
+        """
+    static let select = "SELECT \(columns) FROM \(tables)"
 
     init(row: Row, today: LocalDate) throws {
         id = try row.decode("id")
