@@ -454,7 +454,7 @@ extension FundStore {
             guard let row = try context.connection.query(
                 "SELECT id, organisation_id, revoked_at FROM training_certificates WHERE number = $1 FOR UPDATE", [number]
             ).first else {
-                throw StoreError.notFound("No certificate has the reference \(reference); list them with `rrfctl training certificates list`.")
+                throw StoreError.notFound("No certificate has the reference \(reference); list them with `rrfctl training certificate list`.")
             }
             guard try row.decode("revoked_at", as: Date?.self) == nil else {
                 throw StoreError.rejected("certificate_already_revoked", "The certificate TC-\(number) is already revoked.")
