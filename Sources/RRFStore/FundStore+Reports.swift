@@ -48,12 +48,15 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         return ReportMachine(state: state)
     }
 
-    static let select = """
-        SELECT r.id, g.reference AS grant, r.sequence, r.kind, r.period_start::text AS period_start, r.period_end::text AS period_end,
-               r.due_date::text AS due_date, r.state, r.narrative, r.spent_minor, r.currency, r.spending_lines::text AS spending_lines,
-               r.comment, r.version, r.submission::text AS submission
-        FROM grant_reports r JOIN grants g ON g.id = r.grant_id
+    /// The columns `init(row:today:)` reads, from ``tables``.
+    static let columns = """
+        r.id, g.reference AS grant, r.sequence, r.kind, r.period_start::text AS period_start, r.period_end::text AS period_end,
+        r.due_date::text AS due_date, r.state, r.narrative, r.spent_minor, r.currency, r.spending_lines::text AS spending_lines,
+        r.comment, r.version, r.submission::text AS submission
         """
+    /// The report `r` and its grant `g`.
+    static let tables = "grant_reports r JOIN grants g ON g.id = r.grant_id"
+    static let select = "SELECT \(columns) FROM \(tables)"
 
     init(row: Row, today: LocalDate) throws {
         let currency = try Currency.stored(try row.decode("currency"))

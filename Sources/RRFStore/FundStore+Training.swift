@@ -133,13 +133,18 @@ public struct CertificateRecord: Codable, Sendable, Equatable {
     /// valid | expired | revoked | not_yet_valid (on the day it was read)
     public let status: String
 
-    static let select = """
-        SELECT t.id, t.number, s.number AS session_number, c.code AS course_code, c.title AS course_title, t.holder_name,
-               o.code AS organisation, t.issued_on::text AS issued_on, t.valid_through::text AS valid_through, t.revoked_at,
-               t.revocation_reason
-        FROM training_certificates t JOIN training_sessions s ON s.id = t.session_id JOIN training_courses c ON c.id = t.course_id
-             JOIN organisations o ON o.id = t.organisation_id
+    /// The columns `init(row:today:)` reads, from ``tables``.
+    static let columns = """
+        t.id, t.number, s.number AS session_number, c.code AS course_code, c.title AS course_title, t.holder_name,
+        o.code AS organisation, t.issued_on::text AS issued_on, t.valid_through::text AS valid_through, t.revoked_at,
+        t.revocation_reason
         """
+    /// The certificate `t` with its session `s`, course `c` and organisation `o`.
+    static let tables = """
+        training_certificates t JOIN training_sessions s ON s.id = t.session_id JOIN training_courses c ON c.id = t.course_id
+        JOIN organisations o ON o.id = t.organisation_id
+        """
+    static let select = "SELECT \(columns) FROM \(tables)"
 
     init(row: Row, today: LocalDate) throws {
         id = try row.decode("id")
@@ -449,7 +454,7 @@ extension FundStore {
             guard let row = try context.connection.query(
                 "SELECT id, organisation_id, revoked_at FROM training_certificates WHERE number = $1 FOR UPDATE", [number]
             ).first else {
-                throw StoreError.notFound("No certificate has the reference \(reference); list them with `rrfctl training certificates list`.")
+                throw StoreError.notFound("No certificate has the reference \(reference); list them with `rrfctl training certificate list`.")
             }
             guard try row.decode("revoked_at", as: Date?.self) == nil else {
                 throw StoreError.rejected("certificate_already_revoked", "The certificate TC-\(number) is already revoked.")

@@ -43,13 +43,16 @@ struct AuditCommand: ParsableCommand {
                 // Grants module (issue #5): the ledger's invariants are part of the verification.
                 let ledger = try store.verifyLedger()
                 if output.json {
-                    try printJSON(breaks)
-                } else if breaks.isEmpty {
-                    print("The audit log is intact: every chain verifies.")
+                    struct Verification: Encodable { let brokenChains: [AuditBreak]; let ledgerViolations: [LedgerViolation] }
+                    try printJSON(Verification(brokenChains: breaks, ledgerViolations: ledger))
                 } else {
-                    breaks.forEach { print($0.description) }
+                    if breaks.isEmpty {
+                        print("The audit log is intact: every chain verifies.")
+                    } else {
+                        breaks.forEach { print($0.description) }
+                    }
+                    ledger.forEach { print($0.description) }
                 }
-                if !output.json { ledger.forEach { print($0.description) } }
                 if let first = breaks.first {
                     throw StoreError(
                         .rejected, code: "audit_log_tampered",

@@ -53,7 +53,7 @@ struct DatabaseCommand: ParsableCommand {
                 } else {
                     var table = TextTable("VERSION", "NAME", "STATE", "APPLIED AT")
                     for state in states {
-                        table.add(String(format: "%04d", state.version), state.name, state.state.rawValue, state.appliedAt.map { "\($0)" } ?? "")
+                        table.add(String(format: "%04d", state.version), state.name, state.state.rawValue, JobsCommand.format(state.appliedAt))
                     }
                     print(table.render())
                 }

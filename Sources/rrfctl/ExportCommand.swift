@@ -27,11 +27,10 @@ struct ExportCommand: ParsableCommand {
                 spreadsheets do not run it as a formula. Amounts are plain decimals in the row's currency \
                 (12500.50), dates YYYY-MM-DD, times ISO 8601 UTC (2026-11-22T17:00:00Z).
 
-                Columns: organisations: code, name, country, state, risk, assessed_on, due_diligence_expires, \
-                ineligible_until. calls: code, title, kind, currency, ceiling, submission_deadline, review_deadline, \
-                decision_sla, state. envelopes: call, cluster, currency, amount, committed, uncommitted. proposals: \
-                reference, organisation, call, cluster, title, locations, beneficiaries, currency, requested, approved, \
-                state, round, submitted_at, decision_due, decision, decided_at.
+                Flags (overdue, attended, passed) are yes or no; statuses that depend on the day (overdue, a \
+                certificate's status) are those of the day of the export.
+
+                Columns: \(ExportAggregate.allCases.map { "\($0.rawValue): \($0.columns.joined(separator: ", "))." }.joined(separator: " "))
                 """
         )
         @Argument(help: ArgumentHelp("What to export: \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "aggregate"))

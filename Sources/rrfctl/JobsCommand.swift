@@ -95,7 +95,7 @@ struct JobsCommand: ParsableCommand {
                 do {
                     outcome = try JobAdmin.retry(target.id, on: connection)
                 } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation {
-                    throw StoreError(.conflict, code: "job_unique_key_taken", "Job \(target.id) cannot run again: another job with the same unique key is pending or running.", underlying: error)
+                    throw StoreError(.conflict, code: "job_unique_key_taken", "Job \(target.id) cannot run again: another job with the same unique key is pending or running; let it finish, or cancel it with `rrfctl jobs cancel`.", underlying: error)
                 }
                 try JobsCommand.report(outcome, id: target.id, done: "Job \(target.id) will run again now.",
                                        notApplicable: "Job \(target.id) is running or has succeeded; only discarded, cancelled or waiting jobs can be retried.", json: target.output.json)
@@ -149,7 +149,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     static func notFound(_ id: Int64) -> StoreError {
-        StoreError(.notFound, code: "job_not_found", "There is no job \(id).")
+        StoreError(.notFound, code: "job_not_found", "There is no job \(id); list them with `rrfctl jobs list`.")
     }
 
     static func report(_ outcome: JobAdmin.CommandOutcome, id: Int64, done: String, notApplicable: String, json: Bool, requested: String? = nil) throws {

@@ -95,7 +95,7 @@ struct ReviewCommand: ParsableCommand {
                 var values: [String: Int] = [:]
                 for (key, text) in try pairs(scores, option: "--score", example: "relevance=4") {
                     guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                        throw StoreError(.rejected, code: "score_not_a_number", "The score \"\(text)\" for \(key) is not a whole number.")
+                        throw StoreError(.rejected, code: "score_not_a_number", "The score \"\(text)\" for \(key) is not a whole number; write it like --score \(key)=4.")
                     }
                     values[key] = value
                 }

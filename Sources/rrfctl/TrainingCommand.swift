@@ -9,7 +9,7 @@ struct TrainingCommand: ParsableCommand {
         commandName: "training",
         abstract: "Train partner staff: courses, sessions, attendance, certificates, reports and requirements.",
         subcommands: [
-            Course.self, Session.self, Attend.self, Import.self, Certificates.self, Report.self, Requirements.self,
+            Course.self, Session.self, Attend.self, Import.self, Certificate.self, Report.self, Requirement.self,
         ]
     )
 
@@ -233,11 +233,12 @@ struct TrainingCommand: ParsableCommand {
         }
     }
 
-    // MARK: certificates
+    // MARK: certificate
 
-    struct Certificates: ParsableCommand {
+    struct Certificate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List, watch and revoke certificates.", subcommands: [List.self, Expiring.self, Revoke.self]
+            abstract: "List, watch and revoke certificates.", subcommands: [List.self, Expiring.self, Revoke.self],
+            aliases: ["certificates"]
         )
 
         struct List: ParsableCommand {
@@ -344,12 +345,13 @@ struct TrainingCommand: ParsableCommand {
         }
     }
 
-    // MARK: requirements
+    // MARK: requirement
 
-    struct Requirements: ParsableCommand {
+    struct Requirement: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Training a call or the tranche policy requires, and checking an organisation against it.",
-            subcommands: [SetCall.self, SetTranche.self, List.self, Check.self]
+            subcommands: [SetCall.self, SetTranche.self, List.self, Check.self],
+            aliases: ["requirements"]
         )
 
         struct SetCall: ParsableCommand {

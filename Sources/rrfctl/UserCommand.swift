@@ -26,14 +26,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                var parsedRoles = Set<Role>()
-                for role in roles {
-                    guard let value = Role(rawValue: role.lowercased()) else {
-                        let known = Role.allCases.map(\.rawValue).joined(separator: ", ")
-                        throw StoreError(.rejected, code: "role_unknown", "\"\(role)\" is not a role; use one of \(known).")
-                    }
-                    parsedRoles.insert(value)
-                }
+                let parsedRoles = Set(try roles.map(parsedRole))
                 let actorLogin = options.actor.login ?? ProcessInfo.processInfo.environment["RRF_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
                 let record = try options.store().addUser(
                     login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: actorLogin
@@ -52,12 +45,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let filter = try role.map { text in
-                    guard let role = Role(rawValue: text.lowercased()) else {
-                        throw StoreError(.rejected, code: "role_unknown", "\"\(text)\" is not a role.")
-                    }
-                    return role
-                }
+                let filter = try role.map(parsedRole)
                 let records = try database.store().users(role: filter, limit: page.limit, offset: page.offset)
                 if output.json { return try printJSON(records) }
                 var table = TextTable("LOGIN", "NAME", "ROLES", "ORGANISATIONS")
@@ -79,6 +67,14 @@ struct UserCommand: ParsableCommand {
             try reportingFailures { try show(try database.store().user(login), output) }
         }
     }
+}
+
+/// A role as typed on the command line, e.g. `fund_manager`.
+private func parsedRole(_ text: String) throws -> Role {
+    guard let role = Role(rawValue: text.lowercased()) else {
+        throw StoreError(.rejected, code: "role_unknown", "\"\(text)\" is not a role; use one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+    }
+    return role
 }
 
 private func show(_ record: UserRecord, _ output: OutputOptions) throws {

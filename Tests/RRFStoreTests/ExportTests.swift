@@ -78,6 +78,88 @@ import Testing
         }
     }
 
+    @Test func reportsExportWithTheOverdueFlagAndWhoSubmittedAndReviewed() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            let proposal = try fund.approvedProposal(requested: "12500.50 USD")
+            let grant = try fund.store.signGrant(proposal.reference, signatory: "Amina Yusuf, Director", as: "fm")
+            let reports = try fund.store.reports(grant.reference)
+            try #require(reports.map(\.kind) == [.interim, .final])
+            let (interim, final) = (reports[0], reports[1])
+            // The interim report, after its period: due, submitted, returned, resubmitted, accepted with a comment.
+            let reviewedAt = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 100 * 86_400).rounded(.down))
+            let later = FundStore(pool: db.pool(maximumConnections: 1), clock: { reviewedAt })
+            _ = try later.markReportsDue(as: "sec")
+            let spending = [SpendingLine(line: "Water", amount: "3000.00 USD"), SpendingLine(line: "Staff", amount: "1000.50 USD")]
+            _ = try later.submitReport(grant.reference, sequence: 1, narrative: "Wells dug.", spending: spending, as: "ngo")
+            _ = try later.returnReport(grant.reference, sequence: 1, comment: "Add the receipts.", as: "sec")
+            _ = try later.submitReport(grant.reference, sequence: 1, narrative: "Wells dug; receipts attached.", spending: spending, as: "ngo")
+            _ = try later.acceptReport(grant.reference, sequence: 1, comment: "Thanks, receipts received.", as: "sec")
+            let stamp = ISO8601DateFormatter().string(from: reviewedAt)
+            let header = "grant,sequence,kind,period_start,period_end,due_date,state,overdue,currency,spent,submitted_by,submitted_at,reviewed_by,reviewed_at,comment\r\n"
+            func row(_ report: ReportRecord, _ rest: String) -> String {
+                "\(grant.reference),\(report.sequence),\(report.kind.rawValue),\(report.periodStart),\(report.periodEnd),\(report.dueDate),\(rest)\r\n"
+            }
+            let accepted = row(interim, "accepted,no,USD,4000.50,ngo,\(stamp),sec,\(stamp),\"Thanks, receipts received.\"")
+            let (now, progress) = try Self.csv(fund.store, .reports, pageSize: 1)
+            #expect(now == header + accepted + row(final, "scheduled,no,USD,,,,,,"))
+            #expect(progress.map(\.0) == [1, 2])
+            // Past its due date the final report, never made due, is overdue.
+            let (overdue, _) = try Self.csv(fund.later(days: fund.today.days(until: final.dueDate) + 1), .reports)
+            #expect(overdue == header + accepted + row(final, "scheduled,yes,USD,,,,,,"))
+        }
+    }
+
+    @Test func trainingExportsCoursesSessionsAttendanceAndCertificates() throws {
+        try withTestDatabase { db in
+            let fund = try trainingFund(db)
+            let day = fund.today.adding(days: -2)
+            try closedSession(fund, on: day, [
+                ParticipantInput(name: "Amina Yusuf", organisation: "NGO-ALPHA", role: "Finance officer", gender: "female", passed: true, score: 88.5),
+                ParticipantInput(name: "Brian Otieno", organisation: "NGO-ALPHA", gender: "male", score: 40),
+                ParticipantInput(name: "Chloe Ndege", organisation: "NGO-BETA", gender: "female", attended: false),
+            ])
+            try closedSession(fund, on: day.adding(days: 1), [ParticipantInput(name: "Dan Mwangi", organisation: "NGO-BETA", passed: true)])
+            let cancelled = try fund.store.scheduleTrainingSession(
+                course: "PSEA", startDate: fund.today.adding(days: 7), endDate: fund.today.adding(days: 8), place: "Garissa", trainer: "trainer",
+                capacity: 12, as: "sec"
+            )
+            _ = try fund.store.cancelTrainingSession(cancelled.reference, reason: "Road closed, insecurity", as: "sec")
+            let revokedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            let revoking = FundStore(pool: db.pool(maximumConnections: 1), clock: { revokedAt })
+            _ = try revoking.revokeCertificate("TC-2", reason: "Signed in for someone else", as: "sec")
+
+            let (courses, _) = try Self.csv(fund.store, .courses)
+            #expect(courses == "code,title,validity_months,description\r\nPSEA,Protection from sexual exploitation and abuse,24,IASC core principles.\r\n")
+            let (sessions, _) = try Self.csv(fund.store, .sessions)
+            #expect(sessions == """
+                session,course,start_date,end_date,place,trainer,capacity,state,participants,attended,passed,cancel_reason\r
+                TS-1,PSEA,\(day),\(day),Nairobi,trainer,30,closed,3,2,1,\r
+                TS-2,PSEA,\(day.adding(days: 1)),\(day.adding(days: 1)),Nairobi,trainer,30,closed,1,1,1,\r
+                TS-3,PSEA,\(fund.today.adding(days: 7)),\(fund.today.adding(days: 8)),Garissa,trainer,12,cancelled,0,0,0,"Road closed, insecurity"\r
+
+                """)
+            let (attendance, progress) = try Self.csv(fund.store, .attendance, pageSize: 2)
+            #expect(attendance == """
+                session,course,name,organisation,role,gender,attended,passed,score\r
+                TS-1,PSEA,Amina Yusuf,NGO-ALPHA,Finance officer,female,yes,yes,88.50\r
+                TS-1,PSEA,Brian Otieno,NGO-ALPHA,,male,yes,no,40.00\r
+                TS-1,PSEA,Chloe Ndege,NGO-BETA,,female,no,no,\r
+                TS-2,PSEA,Dan Mwangi,NGO-BETA,,,yes,yes,\r
+
+                """)
+            #expect(progress.map(\.0) == [2, 4])
+            let (certificates, _) = try Self.csv(fund.store, .certificates)
+            let validThrough = { (issued: LocalDate) in issued.adding(months: 24).adding(days: -1) }
+            #expect(certificates == """
+                certificate,holder,organisation,gender,course,session,issued_on,valid_through,status,revoked_at,revocation_reason\r
+                TC-1,Amina Yusuf,NGO-ALPHA,female,PSEA,TS-1,\(day),\(validThrough(day)),valid,,\r
+                TC-2,Dan Mwangi,NGO-BETA,,PSEA,TS-2,\(day.adding(days: 1)),\(validThrough(day.adding(days: 1))),revoked,\(ISO8601DateFormatter().string(from: revokedAt)),Signed in for someone else\r
+
+                """)
+        }
+    }
+
     @Test func hxlHasTheHashtagRowAndOneRowPerScreenedProposal() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)

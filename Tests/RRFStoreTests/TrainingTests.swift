@@ -6,7 +6,7 @@ import RRFWorkflow
 import Testing
 
 /// The standard fund plus a trainer and the PSEA course (24 months).
-private func trainingFund(_ db: TestDatabase) throws -> Fund {
+func trainingFund(_ db: TestDatabase) throws -> Fund {
     let fund = try Fund.standard(db)
     _ = try fund.store.addUser(login: "trainer", displayName: "Tom Trainer", roles: [.trainer], as: "admin")
     _ = try fund.store.addTrainingCourse(
@@ -17,7 +17,7 @@ private func trainingFund(_ db: TestDatabase) throws -> Fund {
 
 /// A session of PSEA held on `day` (one day), with `participants`, marked held and closed.
 @discardableResult
-private func closedSession(_ fund: Fund, on day: LocalDate, _ participants: [ParticipantInput]) throws -> TrainingSessionRecord {
+func closedSession(_ fund: Fund, on day: LocalDate, _ participants: [ParticipantInput]) throws -> TrainingSessionRecord {
     let session = try fund.store.scheduleTrainingSession(course: "PSEA", startDate: day, endDate: day, place: "Nairobi", trainer: "trainer", capacity: 30, as: "sec")
     for participant in participants {
         _ = try fund.store.recordAttendance(session: session.reference, participant, as: "trainer")

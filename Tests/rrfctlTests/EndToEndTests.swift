@@ -21,7 +21,8 @@ struct CLI {
         databaseURL = database.configuration.connectionURL
     }
 
-    func start(_ arguments: [String], actor: String? = nil) throws -> (Process, Pipe, Pipe) {
+    /// rrfctl with `arguments`, on the test database, acting as `actor`; not started, its output not redirected.
+    func process(_ arguments: [String], actor: String? = nil) -> Process {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -30,6 +31,11 @@ struct CLI {
         environment["RRF_SQL_DIR"] = TestServer.schemaDirectory.path
         environment["RRF_ACTOR"] = actor
         process.environment = environment
+        return process
+    }
+
+    func start(_ arguments: [String], actor: String? = nil) throws -> (Process, Pipe, Pipe) {
+        let process = process(arguments, actor: actor)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

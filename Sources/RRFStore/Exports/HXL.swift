@@ -43,7 +43,7 @@ public enum HXLExport {
                 ORDER BY p.reference
                 """,
             count: "SELECT count(*)::int AS n FROM proposals WHERE state NOT IN ('draft', 'ineligible')"
-        ) { row in
+        ) { row, _ in
             let currency: String = try row.decode("currency")
             let cluster = try Cluster.stored(try row.decode("cluster"))
             return [

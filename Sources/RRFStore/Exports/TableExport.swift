@@ -4,7 +4,8 @@ import RRFWorkflow
 
 /// The aggregates `rrfctl export csv` writes, one CSV file each.
 ///
-/// Formats (one header row, then one row per record, ordered by the first column):
+/// Formats (one header row, then one row per record, ordered by the first column; `TS-`/`TC-` references by
+/// their number):
 /// - `organisations`: code, name, country (ISO 3166 alpha-2), state, risk, assessed_on, due_diligence_expires,
 ///   ineligible_until (dates `YYYY-MM-DD`).
 /// - `calls`: code, title, kind, currency (ISO 4217), ceiling, submission_deadline, review_deadline,
@@ -15,10 +16,24 @@ import RRFWorkflow
 /// - `grants`: reference, organisation, call, cluster, currency, amount, risk, start_date, end_date, state, signed_on,
 ///   signatory, refund.
 /// - `tranches`: grant, sequence, currency, amount, state, approved_by, approved_at, released_by, released_at.
+/// - `reports`: grant, sequence, kind (interim | final), period_start, period_end, due_date, state, overdue (`yes` or
+///   `no` on the day of the export), currency, spent (cumulative to the end of the period; empty until submitted),
+///   submitted_by, submitted_at, reviewed_by, reviewed_at (the last acceptance or return), comment (the reviewer's).
+/// - `courses`: code, title, validity_months, description.
+/// - `sessions`: session (`TS-12`), course, start_date, end_date, place, trainer (login), capacity, state,
+///   participants, attended, passed, cancel_reason.
+/// - `attendance`: session, course, name, organisation, role, gender, attended, passed (`yes` or `no`), score
+///   (empty when none): the columns of a sign-in sheet (`rrfctl training import`); by session, organisation, name.
+/// - `certificates`: certificate (`TC-7`), holder, organisation, gender (as the holder stated it at the session),
+///   course, session, issued_on, valid_through (the last valid day), status (valid | expired | revoked |
+///   not_yet_valid on the day of the export), revoked_at, revocation_reason.
 ///
-/// Amounts are decimals in the row's currency without grouping (`12500.50`).
+/// Amounts are decimals in the row's currency without grouping (`12500.50`). Users are shown by login.
 public enum ExportAggregate: String, CaseIterable, Sendable {
-    case organisations, calls, envelopes, proposals, grants, tranches
+    case organisations, calls, envelopes, proposals, grants, tranches, reports, courses, sessions, attendance, certificates
+
+    /// The header row of the aggregate's CSV.
+    public var columns: [String] { table.headers }
 
     /// The table behind the aggregate.
     var table: ExportTable {
@@ -33,7 +48,7 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     FROM organisations ORDER BY code
                     """,
                 count: "SELECT count(*)::int AS n FROM organisations"
-            ) { row in try ["code", "name", "country", "state", "risk", "assessed_on", "due_diligence_expires", "ineligible_until"].map { try row.decode($0) } }
+            ) { row, _ in try ["code", "name", "country", "state", "risk", "assessed_on", "due_diligence_expires", "ineligible_until"].map { try row.decode($0) } }
         case .calls:
             ExportTable(
                 headers: ["code", "title", "kind", "currency", "ceiling", "submission_deadline", "review_deadline", "decision_sla", "state"],
@@ -43,7 +58,7 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     FROM calls ORDER BY code
                     """,
                 count: "SELECT count(*)::int AS n FROM calls"
-            ) { row in
+            ) { row, _ in
                 let currency: String = try row.decode("currency")
                 return [
                     try row.decode("code"), try row.decode("title"), try row.decode("kind"), currency,
@@ -59,7 +74,7 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     FROM call_envelopes e JOIN calls c ON c.id = e.call_id ORDER BY c.code, e.cluster
                     """,
                 count: "SELECT count(*)::int AS n FROM call_envelopes"
-            ) { row in
+            ) { row, _ in
                 let currency: String = try row.decode("currency")
                 let amount: Int64 = try row.decode("amount_minor")
                 let committed: Int64 = try row.decode("committed_minor")
@@ -83,7 +98,7 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     ORDER BY p.reference
                     """,
                 count: "SELECT count(*)::int AS n FROM proposals"
-            ) { row in
+            ) { row, _ in
                 let currency: String = try row.decode("currency")
                 return [
                     try row.decode("reference"), try row.decode("organisation"), try row.decode("call"), try row.decode("cluster"),
@@ -108,7 +123,7 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     ORDER BY g.reference
                     """,
                 count: "SELECT count(*)::int AS n FROM grants"
-            ) { row in
+            ) { row, _ in
                 let currency: String = try row.decode("currency")
                 return [
                     try row.decode("reference"), try row.decode("organisation"), try row.decode("call"), try row.decode("cluster"), currency,
@@ -128,7 +143,7 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     ORDER BY g.reference, t.sequence
                     """,
                 count: "SELECT count(*)::int AS n FROM tranches"
-            ) { row in
+            ) { row, _ in
                 let currency: String = try row.decode("currency")
                 return [
                     try row.decode("grant_reference"), "\(try row.decode("sequence", as: Int.self))", currency,
@@ -136,6 +151,11 @@ public enum ExportAggregate: String, CaseIterable, Sendable {
                     try row.decode("approved_at"), try row.decode("released_by"), try row.decode("released_at"),
                 ]
             }
+        case .reports: .reports
+        case .courses: .courses
+        case .sessions: .sessions
+        case .attendance: .attendance
+        case .certificates: .certificates
         }
     }
 }
@@ -149,7 +169,8 @@ struct ExportTable: Sendable {
     let select: String
     /// `SELECT count(*)::int AS n …` over the same rows.
     let count: String
-    let row: @Sendable (Row) throws -> [String]
+    /// One record from one row, given the day of the export (for flags such as overdue).
+    let row: @Sendable (Row, LocalDate) throws -> [String]
 
     /// A timestamp column as ISO 8601 UTC text (`2026-11-22T17:00:00Z`).
     static func utc(_ column: String) -> String {
@@ -177,6 +198,7 @@ extension FundStore {
         _ table: ExportTable, name: String, pageSize: Int, header: ([String]) throws -> Void, record: ([String]) throws -> Void,
         progress: (Int, Int) -> Void
     ) throws {
+        let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
         try read("export.\(name)") { connection in
             // One snapshot for the count and every page.
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -187,7 +209,7 @@ extension FundStore {
             while done < total {
                 let rows = try connection.query(table.select + " LIMIT $1 OFFSET $2", [pageSize, done]).rows
                 if rows.isEmpty { break }
-                for row in rows { try record(try table.row(row)) }
+                for row in rows { try record(try table.row(row, today)) }
                 done += rows.count
                 progress(done, total)
             }

@@ -1,0 +1,76 @@
+import Foundation
+import RRFTestSupport
+import Testing
+
+/// `rrfctl export csv`: progress on a terminal, silence in a pipe.
+@Suite(.serialized) struct ExportCommandTests {
+    static let aggregates = [
+        "organisations", "calls", "envelopes", "proposals", "grants", "tranches", "reports", "courses", "sessions", "attendance", "certificates",
+    ]
+
+    @Test func everyAggregateShowsProgressOnATerminalAndStaysQuietWhenPiped() throws {
+        try withDemoFund { db in
+            let cli = CLI(db)
+            for aggregate in Self.aggregates {
+                let piped = cli.finish(try cli.start(["export", "csv", aggregate]))
+                #expect(piped.status == 0, "export csv \(aggregate) failed: \(piped.stderr)")
+                #expect(piped.stderr.isEmpty, "export csv \(aggregate) wrote to a piped standard error: \(piped.stderr)")
+                let rows = piped.stdout.components(separatedBy: "\r\n").count - 2
+                #expect(rows > 0, "the demo fund has no \(aggregate) to export")
+                let shown = try cli.onTerminal(["export", "csv", aggregate])
+                #expect(shown.status == 0)
+                #expect(shown.terminal.contains("exported \(rows) of \(rows) rows"), "export csv \(aggregate) showed: \(shown.terminal)")
+            }
+        }
+    }
+}
+
+extension CLI {
+    /// Runs rrfctl with standard error on a pseudo-terminal (standard output discarded); returns its exit status and
+    /// what the terminal received.
+    func onTerminal(_ arguments: [String]) throws -> (status: Int32, terminal: String) {
+        let pty = try PseudoTerminal.functions()
+        let master = pty.open(O_RDWR | O_NOCTTY)
+        try #require(master >= 0 && pty.grant(master) == 0 && pty.unlock(master) == 0, "no pseudo-terminal")
+        defer { close(master) }
+        let slave = open(try #require(pty.name(master)), O_RDWR | O_NOCTTY)
+        try #require(slave >= 0, "the pseudo-terminal cannot be opened")
+        let process = process(arguments)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        do {
+            try process.run()
+        } catch {
+            close(slave)
+            throw error
+        }
+        // Only rrfctl holds the terminal now: reading ends (EIO) when it exits.
+        close(slave)
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(master, &buffer, buffer.count)
+            if count <= 0 { break }
+            received.append(contentsOf: buffer[..<count])
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: received, as: UTF8.self))
+    }
+}
+
+/// glibc's pseudo-terminal functions, looked up at run time: its headers declare them only for X/Open sources,
+/// which Swift's Glibc module is not.
+enum PseudoTerminal {
+    typealias Call = @convention(c) (Int32) -> Int32
+
+    static func functions() throws -> (open: Call, grant: Call, unlock: Call, name: @convention(c) (Int32) -> UnsafeMutablePointer<CChar>?) {
+        let libc = dlopen(nil, RTLD_NOW)
+        func symbol<T>(_ name: String, as type: T.Type) throws -> T {
+            unsafeBitCast(try #require(dlsym(libc, name), "libc has no \(name)"), to: type)
+        }
+        return (
+            try symbol("posix_openpt", as: Call.self), try symbol("grantpt", as: Call.self), try symbol("unlockpt", as: Call.self),
+            try symbol("ptsname", as: (@convention(c) (Int32) -> UnsafeMutablePointer<CChar>?).self)
+        )
+    }
+}
