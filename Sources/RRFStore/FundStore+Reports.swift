@@ -86,14 +86,14 @@ public struct ReportRecord: Codable, Sendable, Equatable {
 }
 
 extension FundStore {
-    /// Marks every scheduled report of a running (active or suspended) grant whose period has ended as due and
+    /// Marks every scheduled report of a running (active, suspended or closing) grant whose period has ended as due and
     /// reminds the organisation (secretariat; the daemon's hourly `grant.mark_reports_due` job); a closed or
     /// terminated grant owes nothing more. Returns the reports made due.
     @discardableResult
     public func markReportsDue(as login: String) throws -> [ReportRecord] {
         try grantsCommand("report.mark_due", as: login) { context in
             let rows = try context.connection.query(
-                ReportRecord.select + " WHERE r.state = 'scheduled' AND r.period_end < $1::date AND g.state IN ('active', 'suspended')"
+                ReportRecord.select + " WHERE r.state = 'scheduled' AND r.period_end < $1::date AND g.state IN ('active', 'suspended', 'closing')"
                     + " ORDER BY g.reference, r.sequence FOR UPDATE OF r",
                 [context.today.description]
             ).rows

@@ -20,7 +20,8 @@ public struct FundKPIs: Codable, Sendable, Equatable {
     public var timeToFirstDisbursement: [String: DurationStatistics]
     /// Released / committed over all grants, per currency.
     public var disbursement: [Disbursement]
-    /// Reports of running (active or suspended) grants, due or returned, whose due date has passed.
+    /// Reports not yet in (scheduled, due or returned) whose due date has passed, of grants still running (active,
+    /// suspended or closing); the same rule as a report's overdue flag.
     public var overdueReports: Int
     /// Distinct people who passed a training, per organisation and gender (`unspecified` when not given).
     public var trainedStaff: [TrainedStaff]
@@ -199,7 +200,7 @@ extension FundStore {
             let overdue = try connection.query(
                 """
                 SELECT count(*)::int AS n FROM grant_reports r JOIN grants g ON g.id = r.grant_id
-                WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended')
+                WHERE r.state IN ('scheduled', 'due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended', 'closing')
                 """,
                 [today.description]
             ).single().decode("n", as: Int.self)

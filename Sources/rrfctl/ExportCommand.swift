@@ -130,17 +130,33 @@ struct ExportDestination: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var output: String?
 
-    /// Runs `body` with a text sink and a progress reporter, then flushes the file.
+    /// Runs `body` with a text sink and a progress reporter. A file is written beside its target and renamed
+    /// over it only when the export is complete, so a failed export leaves no partial file.
     func write(_ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
-        let handle: FileHandle
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
-                throw StoreError(.notFound, code: "file_unwritable", "The file \(output) cannot be written; check the folder and its permissions.")
-            }
-            handle = opened
-        } else {
-            handle = FileHandle.standardOutput
+        guard let output else {
+            try export(to: FileHandle.standardOutput, body)
+            return
         }
+        let target = URL(fileURLWithPath: output)
+        let partial = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil), let handle = FileHandle(forWritingAtPath: partial.path) else {
+            throw FileProblem(message: "The file \(output) cannot be written; check that its folder exists and that you may write there.")
+        }
+        do {
+            try export(to: handle, body)
+            try handle.close()
+            // rename(2) replaces the target in one step.
+            guard rename(partial.path, target.path) == 0 else {
+                throw FileProblem(message: "The file \(output) cannot be written; check the folder and its permissions.", underlying: String(cString: strerror(errno)))
+            }
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+    }
+
+    private func export(to handle: FileHandle, _ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
         var buffer = Data()
         let progress = ExportProgress()
         try body({ text in
@@ -152,7 +168,6 @@ struct ExportDestination: ParsableArguments {
         }, progress)
         handle.write(buffer)
         progress.finish()
-        if output != nil { try handle.close() }
     }
 }
 

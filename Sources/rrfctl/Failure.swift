@@ -10,6 +10,12 @@ func reportingFailures(_ body: () throws -> Void) throws {
         try body()
     } catch let error as ExitCode {
         throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch let error as FileProblem {
+        fail(error.message, code: 74, detail: error.underlying)
     } catch let error as StoreError {
         fail(error.message, code: exitCode(for: error.kind), detail: error.underlying?.description)
     } catch let error as PostgresError {
@@ -21,7 +27,17 @@ func reportingFailures(_ body: () throws -> Void) throws {
         case .server, .decoding, .timeout, .misuse:
             fail("The command failed because of an unexpected database error. Run it again with RRF_DEBUG=1 for details and report it.", code: 1, detail: error.description)
         }
+    } catch {
+        fail("The command failed unexpectedly (\(error.localizedDescription)). Run it again with RRF_DEBUG=1 for details and report it.", code: 1, detail: String(describing: error))
     }
+}
+
+/// A file the command had to read or write could not be (exit code 74).
+struct FileProblem: Error {
+    /// What went wrong and what to do, for people.
+    let message: String
+    /// The system's own description, shown with `RRF_DEBUG=1`.
+    var underlying: String?
 }
 
 private func exitCode(for kind: StoreError.Kind) -> Int32 {

@@ -15,7 +15,8 @@ struct RRFCtl: ParsableCommand {
 
             Exit codes: 0 success; 1 unexpected failure; 3 refused by a rule of the fund; \
             4 not found; 5 changed by someone else meanwhile (reload and retry); 6 not allowed for this user; \
-            7 configuration or database unreachable; 64 usage error (bad or missing arguments).
+            7 configuration or database unreachable; 64 usage error (bad or missing arguments); \
+            74 a file could not be read or written.
 
             Shell completions: rrfctl --generate-completion-script bash (or zsh, fish). The manual page: \
             rrfctl commands --man (troff) or --markdown.

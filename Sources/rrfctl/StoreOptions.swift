@@ -80,7 +80,7 @@ func decodeFile<T: Decodable>(_ path: String, as type: T.Type) throws -> T {
     do {
         data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-        throw StoreError(.notFound, code: "file_unreadable", "The file \(path) cannot be read; check its path and permissions.")
+        throw FileProblem(message: "The file \(path) cannot be read; check its path and permissions.")
     }
     let isYAML = path.hasSuffix(".yaml") || path.hasSuffix(".yml")
     do {

@@ -220,7 +220,7 @@ struct TrainingCommand: ParsableCommand {
                 do {
                     data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
                 } catch {
-                    throw StoreError(.notFound, code: "file_unreadable", "The file \(file) cannot be read; check its path and permissions.")
+                    throw FileProblem(message: "The file \(file) cannot be read; check its path and permissions.")
                 }
                 guard let text = String(data: data, encoding: .utf8) else {
                     throw StoreError(.rejected, code: "file_invalid", "The file \(file) is not UTF-8 text; save the sheet as CSV UTF-8 and import it again.")

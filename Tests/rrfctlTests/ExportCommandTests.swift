@@ -25,6 +25,28 @@ import Testing
     }
 }
 
+/// `--output`: the file appears whole or not at all.
+@Suite struct ExportOutputFileTests {
+    @Test func anExportToAFileIsCompleteAndAnUnwritableOneLeavesNothing() throws {
+        try withTestDatabase { db in
+            let cli = CLI(db)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-export-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let file = folder.appendingPathComponent("calls.csv").path
+            try "old content".write(toFile: file, atomically: true, encoding: .utf8)
+            let written = try cli.run("export", "csv", "calls", "--output", file)
+            #expect(written.status == 0, "export failed: \(written.stderr)")
+            #expect(try String(contentsOfFile: file, encoding: .utf8).hasPrefix("code,title,kind,"))
+            let missing = folder.appendingPathComponent("no-such-folder/calls.csv").path
+            let refused = try cli.run("export", "csv", "calls", "--output", missing)
+            #expect(refused.status == 74)
+            #expect(refused.stderr.contains("cannot be written"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["calls.csv"], "no partial file is left behind")
+        }
+    }
+}
+
 extension CLI {
     /// Runs rrfctl with standard error on a pseudo-terminal (standard output discarded); returns its exit status and
     /// what the terminal received.
