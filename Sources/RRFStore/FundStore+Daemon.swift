@@ -142,6 +142,44 @@ extension FundStore {
         }
     }
 
+    /// Tells the organisation's NGO users and the secretariat, once per report and due date, about each due or
+    /// returned report past its due date and still not submitted, of a grant that still owes reports (active,
+    /// suspended or closing); the daemon's hourly `grant.mark_reports_due` job runs it after marking reports due.
+    /// Returns the reports notified about now.
+    @discardableResult
+    public func notifyOverdueReports() throws -> [ReportRecord] {
+        try reviewSystemCommand("report.notify_overdue") { context in
+            // SKIP LOCKED: a report being submitted right now is left to the next pass, and two passes never
+            // notify about the same report.
+            let late = try context.connection.queryPrepared(
+                ReportRecord.select + """
+                 WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended', 'closing')
+                ORDER BY r.due_date, g.reference, r.sequence FOR UPDATE OF r SKIP LOCKED
+                """,
+                [context.today.description]
+            ).rows.map { try ReportRecord(row: $0, today: context.today) }
+            var notified: [ReportRecord] = []
+            for report in late where report.overdue {
+                let stream = Streams.grant(report.grant)
+                let marker = DaemonMarker(key: "report-\(report.sequence):\(report.dueDate)")
+                guard try !Self.recorded(stream, "report.overdue", marker, on: context.connection) else { continue }
+                try context.audit(stream, "report.overdue", marker)
+                let grant = try loadGrant(report.grant, lock: .unlocked, on: context.connection)
+                let status = report.state == "returned" ? "was returned for changes and is not resubmitted" : "is not submitted"
+                let message = "The \(report.kind.rawValue) report \(report.sequence) of grant \(report.grant) was due on \(report.dueDate) and \(status); please submit it as soon as possible, or tell the secretariat what delays it."
+                try context.notify(NotifyPayload(
+                    event: "report.overdue", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: message
+                ))
+                try context.notify(NotifyPayload(
+                    event: "report.overdue", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
+                ))
+                notified.append(report)
+            }
+            return notified
+        }
+    }
+
     /// The references of an organisation's grants whose tranches may still change (agreement pending, active,
     /// suspended), for re-evaluating them after its certificates changed.
     public func openGrantReferences(organisationID: UUID) throws -> [String] {
@@ -165,7 +203,8 @@ extension FundStore {
     }
 }
 
-/// The audit payload of a system reminder: what it was for (a round, an expiry date, a review).
+/// The audit payload of a system reminder: what it was for (a round, an expiry date, a review, a report and its
+/// due date).
 struct DaemonMarker: Codable {
     let key: String
 }

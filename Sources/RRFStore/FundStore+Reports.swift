@@ -84,7 +84,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
 
 extension FundStore {
     /// Marks every scheduled report whose period has ended as due and reminds the organisation (secretariat; the
-    /// daemon's daily `grant.mark_reports_due` job). Returns the reports made due.
+    /// daemon's hourly `grant.mark_reports_due` job). Returns the reports made due.
     @discardableResult
     public func markReportsDue(as login: String) throws -> [ReportRecord] {
         try grantsCommand("report.mark_due", as: login) { context in
