@@ -45,4 +45,17 @@ import Testing
             #expect(try fund.count("SELECT count(*) FROM notifications WHERE body LIKE $1", ["%was returned for changes and is not resubmitted%"]) == 2)
         }
     }
+
+    /// Two reports of one grant found late in the same pass are two messages, not one (the outbox keys differ).
+    @Test func twoLateReportsOfOneGrantAreTwoMessages() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let grant = try fund.store.signGrant(try fund.approvedProposal().reference, signatory: "Amina Yusuf, Director", as: "fm")
+            let finalDue = try #require(try fund.store.reports(grant.reference).last?.dueDate)
+            let later = fund.later(days: fund.today.days(until: finalDue) + 1)
+            #expect(try later.markReportsDue(as: "sec").map(\.kind) == [.interim, .final])
+            #expect(try later.notifyOverdueReports().map(\.sequence) == [1, 2])
+            #expect(try fund.count("SELECT count(*) FROM notifications WHERE recipient = $1 AND subject LIKE $2", ["nadia@ngo-alpha.example", "%report.overdue%"]) == 2)
+        }
+    }
 }
