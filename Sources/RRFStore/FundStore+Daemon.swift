@@ -114,6 +114,44 @@ extension FundStore {
         }
     }
 
+    /// Reminds each reviewer, once per assignment, of a review still awaited (assigned, no conflict declared since,
+    /// on the proposal's current round in review) whose due time comes within `hours` hours (the daemon's
+    /// 15-minute `review.escalate_overdue` job, before it escalates). Only the reviewer is told. Returns the
+    /// reviews reminded about now.
+    /// - Throws: `hours_invalid` unless `hours` is 1 to 720.
+    @discardableResult
+    public func remindReviewsDueSoon(withinHours hours: Int = 24) throws -> [ReviewRecord] {
+        guard (1...720).contains(hours) else {
+            throw StoreError.rejected("hours_invalid", "The reminder window of \(hours) hours is not accepted; give 1 to 720 hours.")
+        }
+        return try reviewSystemCommand("review.remind_due_soon") { context in
+            // SKIP LOCKED: a review being submitted right now is left to the next pass, and two passes never
+            // remind about the same review.
+            let dueSoon = try context.connection.queryPrepared(
+                ReviewRecord.select + """
+                 WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND p.state = 'in_review' AND r.round = p.round
+                   AND r.due_at > $1 AND r.due_at <= $2
+                ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
+                """,
+                [context.now, context.now.addingTimeInterval(Double(hours) * 3600)]
+            ).rows.map(ReviewRecord.init(row:))
+            var reminded: [ReviewRecord] = []
+            for review in dueSoon {
+                let stream = Streams.proposal(review.reference)
+                let marker = DaemonMarker(key: review.id.uuidString.lowercased())
+                guard try !Self.recorded(stream, "review.reminded", marker, on: context.connection) else { continue }
+                try context.audit(stream, "review.reminded", marker)
+                try context.notify(NotifyPayload(
+                    event: "review.reminded", stream: stream, organisationID: nil, roles: [Role.reviewer.rawValue],
+                    message: "\(review.reviewerName): your review of proposal \(review.reference) is due \(ISO8601DateFormatter().string(from: review.dueAt)); submit your scores before then, or recuse yourself if you cannot review it.",
+                    userID: review.reviewerID.uuidString.lowercased()
+                ))
+                reminded.append(review)
+            }
+            return reminded
+        }
+    }
+
     /// Escalates, once per review, the assignments still open after their due time: the secretariat and the
     /// reviewer are told (the daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
     @discardableResult
