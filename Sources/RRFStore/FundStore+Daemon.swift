@@ -152,13 +152,15 @@ extension FundStore {
         }
     }
 
-    /// Escalates, once per review, the assignments still open after their due time: the secretariat and the
-    /// reviewer are told (the daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
+    /// Escalates, once per review, the assignments still open after their due time (assigned, no conflict declared
+    /// since: a conflicted review never counts and is replaced): the secretariat and the reviewer are told (the
+    /// daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
     @discardableResult
     public func escalateOverdueReviews() throws -> [ReviewRecord] {
         try reviewSystemCommand("review.escalate_overdue") { context in
             let overdue = try context.connection.queryPrepared(
-                ReviewRecord.select + " WHERE r.state = 'assigned' AND r.due_at < $1 ORDER BY r.due_at, p.reference", [context.now]
+                ReviewRecord.select + " WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND r.due_at < $1 ORDER BY r.due_at, p.reference",
+                [context.now]
             ).rows.map(ReviewRecord.init(row:))
             var escalated: [ReviewRecord] = []
             for review in overdue {

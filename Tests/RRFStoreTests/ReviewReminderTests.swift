@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct ReviewReminderTests {
     /// Only a review still awaited is reminded, once, to its reviewer alone, and only within the window before its
-    /// due time: not when due far away, not once submitted, recused or conflicted, not after the due time.
+    /// due time: not when due far away, not once submitted, recused or conflicted, not after the due time (then it
+    /// is escalated instead, once, and the conflicted review is not).
     @Test func aReviewerIsRemindedOnceShortlyBeforeTheDueTime() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)
@@ -30,6 +31,7 @@ import Testing
             #expect(try at(hoursBeforeDue: 25).remindReviewsDueSoon(withinHours: 48).map(\.reviewer) == ["rev-a"])
             #expect(try at(hoursBeforeDue: 2).remindReviewsDueSoon().isEmpty)  // already reminded
             #expect(try at(hoursBeforeDue: -1).remindReviewsDueSoon().isEmpty)  // past due: no reminder
+            #expect(try at(hoursBeforeDue: -1).escalateOverdueReviews().map(\.reviewer) == ["rev-a"])
             #expect(refusal { _ = try store.remindReviewsDueSoon(withinHours: 0) }?.code == "hours_invalid")
 
             func messages(_ event: String, to recipient: String) throws -> Int {
@@ -38,6 +40,7 @@ import Testing
             #expect(try messages("review.reminded", to: "rev-a@fund.example") == 1)
             #expect(try fund.count("SELECT count(*) FROM notifications WHERE subject LIKE $1", ["%review.reminded%"]) == 1)
             #expect(try fund.count("SELECT count(*) FROM audit_events WHERE event_type = $1", ["review.reminded"]) == 1)
+            #expect(try messages("review.overdue", to: "rev-d@fund.example") == 0)
         }
     }
 }
