@@ -35,7 +35,8 @@ public enum NotificationError: Error, CustomStringConvertible, Sendable, Equatab
     case noSink(OutboxMessage.Channel)
     case webhookNotAllowed(String)
     case webhookFailed(url: String, reason: String)
-    case commandFailed(command: String, status: Int32)
+    /// The mail command exited with a non-zero `status`; `output` is the end of what it printed.
+    case commandFailed(command: String, status: Int32, output: String)
     case missingNotification(Int64)
 
     public var description: String {
@@ -43,7 +44,8 @@ public enum NotificationError: Error, CustomStringConvertible, Sendable, Equatab
         case .noSink(let channel): "no sink is configured for \(channel.rawValue) notifications"
         case .webhookNotAllowed(let url): "the webhook URL \(url) is not in the configured list of allowed URLs"
         case .webhookFailed(let url, let reason): "the webhook \(url) failed: \(reason)"
-        case .commandFailed(let command, let status): "the mail command \(command) exited with status \(status)"
+        case .commandFailed(let command, let status, let output):
+            "the mail command \(command) exited with status \(status)\(output.isEmpty ? "" : ": \(output)")"
         case .missingNotification(let id): "notification \(id) does not exist"
         }
     }
@@ -207,20 +209,24 @@ public struct SendmailSink: NotificationSink {
             """
     }
 
+    /// Runs the command with the rendered message as its stdin (a private temporary file, so a command that exits
+    /// without reading never blocks or breaks a pipe) and waits for it; a non-zero exit throws
+    /// `NotificationError.commandFailed` with the end of the command's output, so the `notify` job is retried.
     public func deliver(_ message: OutboxMessage) throws {
         guard let executable = command.first else { throw NotificationError.noSink(.email) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(command.dropFirst())
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(Self.render(message, from: from).utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NotificationError.commandFailed(command: command.joined(separator: " "), status: process.terminationStatus)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-sendmail-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("message.eml")
+        let output = folder.appendingPathComponent("output.log")
+        try Data(Self.render(message, from: from).utf8).write(to: input)
+        let status = try Subprocess.run(executable, Array(command.dropFirst()), inputPath: input.path, outputPath: output.path)
+        guard status == 0 else {
+            let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            throw NotificationError.commandFailed(
+                command: command.joined(separator: " "), status: status,
+                output: String(printed.suffix(500)).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
         }
     }
 }

@@ -114,13 +114,53 @@ extension FundStore {
         }
     }
 
-    /// Escalates, once per review, the assignments still open after their due time: the secretariat and the
-    /// reviewer are told (the daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
+    /// Reminds each reviewer, once per assignment, of a review still awaited (assigned, no conflict declared since,
+    /// on the proposal's current round in review) whose due time comes within `hours` hours (the daemon's
+    /// 15-minute `review.escalate_overdue` job, before it escalates). Only the reviewer is told. Returns the
+    /// reviews reminded about now.
+    /// - Throws: `hours_invalid` unless `hours` is 1 to 720.
+    @discardableResult
+    public func remindReviewsDueSoon(withinHours hours: Int = 24) throws -> [ReviewRecord] {
+        guard (1...720).contains(hours) else {
+            throw StoreError.rejected("hours_invalid", "The reminder window of \(hours) hours is not accepted; give 1 to 720 hours.")
+        }
+        return try reviewSystemCommand("review.remind_due_soon") { context in
+            // SKIP LOCKED: a review being submitted right now is left to the next pass, and two passes never
+            // remind about the same review.
+            let dueSoon = try context.connection.queryPrepared(
+                ReviewRecord.select + """
+                 WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND p.state = 'in_review' AND r.round = p.round
+                   AND r.due_at > $1 AND r.due_at <= $2
+                ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
+                """,
+                [context.now, context.now.addingTimeInterval(Double(hours) * 3600)]
+            ).rows.map(ReviewRecord.init(row:))
+            var reminded: [ReviewRecord] = []
+            for review in dueSoon {
+                let stream = Streams.proposal(review.reference)
+                let marker = DaemonMarker(key: review.id.uuidString.lowercased())
+                guard try !Self.recorded(stream, "review.reminded", marker, on: context.connection) else { continue }
+                try context.audit(stream, "review.reminded", marker)
+                try context.notify(NotifyPayload(
+                    event: "review.reminded", stream: stream, organisationID: nil, roles: [Role.reviewer.rawValue],
+                    message: "\(review.reviewerName): your review of proposal \(review.reference) is due \(ISO8601DateFormatter().string(from: review.dueAt)); submit your scores before then, or recuse yourself if you cannot review it.",
+                    userID: review.reviewerID.uuidString.lowercased()
+                ))
+                reminded.append(review)
+            }
+            return reminded
+        }
+    }
+
+    /// Escalates, once per review, the assignments still open after their due time (assigned, no conflict declared
+    /// since: a conflicted review never counts and is replaced): the secretariat and the reviewer are told (the
+    /// daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
     @discardableResult
     public func escalateOverdueReviews() throws -> [ReviewRecord] {
         try reviewSystemCommand("review.escalate_overdue") { context in
             let overdue = try context.connection.queryPrepared(
-                ReviewRecord.select + " WHERE r.state = 'assigned' AND r.due_at < $1 ORDER BY r.due_at, p.reference", [context.now]
+                ReviewRecord.select + " WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND r.due_at < $1 ORDER BY r.due_at, p.reference",
+                [context.now]
             ).rows.map(ReviewRecord.init(row:))
             var escalated: [ReviewRecord] = []
             for review in overdue {
@@ -139,6 +179,44 @@ extension FundStore {
                 escalated.append(review)
             }
             return escalated
+        }
+    }
+
+    /// Tells the organisation's NGO users and the secretariat, once per report and due date, about each due or
+    /// returned report past its due date and still not submitted, of a grant that still owes reports (active,
+    /// suspended or closing); the daemon's hourly `grant.mark_reports_due` job runs it after marking reports due.
+    /// Returns the reports notified about now.
+    @discardableResult
+    public func notifyOverdueReports() throws -> [ReportRecord] {
+        try reviewSystemCommand("report.notify_overdue") { context in
+            // SKIP LOCKED: a report being submitted right now is left to the next pass, and two passes never
+            // notify about the same report.
+            let late = try context.connection.queryPrepared(
+                ReportRecord.select + """
+                 WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended', 'closing')
+                ORDER BY r.due_date, g.reference, r.sequence FOR UPDATE OF r SKIP LOCKED
+                """,
+                [context.today.description]
+            ).rows.map { try ReportRecord(row: $0, today: context.today) }
+            var notified: [ReportRecord] = []
+            for report in late where report.overdue {
+                let stream = Streams.grant(report.grant)
+                let marker = DaemonMarker(key: "report-\(report.sequence):\(report.dueDate)")
+                guard try !Self.recorded(stream, "report.overdue", marker, on: context.connection) else { continue }
+                try context.audit(stream, "report.overdue", marker)
+                let grant = try loadGrant(report.grant, lock: .unlocked, on: context.connection)
+                let status = report.state == "returned" ? "was returned for changes and is not resubmitted" : "is not submitted"
+                let message = "The \(report.kind.rawValue) report \(report.sequence) of grant \(report.grant) was due on \(report.dueDate) and \(status); please submit it as soon as possible, or tell the secretariat what delays it."
+                try context.notify(NotifyPayload(
+                    event: "report.overdue", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: message
+                ))
+                try context.notify(NotifyPayload(
+                    event: "report.overdue", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
+                ))
+                notified.append(report)
+            }
+            return notified
         }
     }
 
@@ -165,7 +243,8 @@ extension FundStore {
     }
 }
 
-/// The audit payload of a system reminder: what it was for (a round, an expiry date, a review).
+/// The audit payload of a system reminder: what it was for (a round, an expiry date, a review, a report and its
+/// due date).
 struct DaemonMarker: Codable {
     let key: String
 }

@@ -99,7 +99,7 @@ struct ReportCommand: ParsableCommand {
 
     struct MarkDue: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "mark-due", abstract: "Make every report whose period has ended due (secretariat; the daemon does this daily)."
+            commandName: "mark-due", abstract: "Make every report whose period has ended due (secretariat; the daemon does this hourly)."
         )
         @OptionGroup var actor: ActorOptions
         @OptionGroup var database: DatabaseOptions

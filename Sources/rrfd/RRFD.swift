@@ -18,9 +18,11 @@ struct RRFD: AsyncParsableCommand {
             one database; one of them (the leader) rescues jobs of dead workers, enqueues cron jobs and prunes.
             The RRF jobs that need a user run as the login given by --actor / RRFD_ACTOR / actor: (default rrfd): \
             create that user with the secretariat role (rrfctl user add rrfd --name "RRF daemon" --role secretariat). \
-            Built-in periodic jobs: reports due (hourly), certificate expiry reminders (daily), overdue reviews \
-            (every 15 minutes). A job the fund's rules refuse for good is completed, logged at error level and sent \
-            to the secretariat (event job.refused), not retried.
+            Built-in periodic jobs (cron names, UTC): rrf.reports_due (hourly: reports due, then overdue reports \
+            notified), rrf.certificate_expiry (daily: certificates expiring within 30 days), rrf.overdue_reviews \
+            (every 15 minutes: reviews due within 24 hours reminded, overdue reviews escalated); a cron: entry of the \
+            same name in the configuration file replaces one. A job the fund's rules refuse for good is completed, \
+            logged at error level and sent to the secretariat (event job.refused), not retried.
             SIGTERM or SIGINT: stop claiming, let running jobs finish (up to the shutdown timeout), exit.
             """
     )

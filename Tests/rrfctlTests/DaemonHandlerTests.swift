@@ -121,23 +121,27 @@ import Testing
         }
     }
 
-    /// The decision SLA watch, the due diligence reminder and the overdue review escalation notify once even when
-    /// their job runs twice; the call closes at its deadline.
+    /// The decision SLA watch, the due diligence reminder, and the review reminders pass (a review due within 24
+    /// hours reminded, an overdue one escalated) notify once even when their job runs twice; the call closes at its
+    /// deadline.
     @Test func escalationsNotifyOnceAndTheCallClosesAtItsDeadline() throws {
         try withTestDatabase { db in
             let cli = CLI(db)
             try cli.setUpFund()
             try cli.ok("user", "add", "sam2", "--name", "Second Secretary", "--role", "secretariat", "--email", "sec2@example.org", as: "admin")
             try cli.ok("user", "add", "rita", "--name", "Reviewer rita", "--role", "reviewer", "--email", "rita@example.org", as: "admin")
-            try cli.ok("committee", "create", "PRC-HEALTH", "--call", "SA-1", "--cluster", "health", "--chair", "rita", "--quorum", "1", as: "sec")
+            try cli.ok("user", "add", "rob", "--name", "Reviewer rob", "--role", "reviewer", "--email", "rob@example.org", as: "admin")
+            try cli.ok("committee", "create", "PRC-HEALTH", "--call", "SA-1", "--cluster", "health", "--chair", "rita", "--quorum", "2", as: "sec")
+            try cli.ok("committee", "add-member", "PRC-HEALTH", "rob", as: "sec")
             let reference = try cli.submitProposal()
             try cli.ok("proposal", "screen", reference, "pass", as: "sec")
             let daemon = try Daemon(db)
             defer { daemon.cleanUp() }
-            try daemon.drain()  // assigns rita
+            try daemon.drain()  // assigns rita and rob
             let connection = try db.connect()
             defer { connection.close() }
-            try connection.execute("UPDATE reviews SET due_at = now() - interval '1 hour'")
+            try connection.execute("UPDATE reviews SET due_at = now() - interval '1 hour' WHERE reviewer_id = (SELECT id FROM users WHERE login = 'rita')")
+            try connection.execute("UPDATE reviews SET due_at = now() + interval '2 hours' WHERE reviewer_id = (SELECT id FROM users WHERE login = 'rob')")
             try connection.execute("UPDATE proposals SET decision_due = now() - interval '1 hour'")
             try connection.execute("UPDATE organisations SET due_diligence_expires = current_date + 10")
             try connection.execute("UPDATE calls SET submission_deadline = now() - interval '1 minute'")
@@ -159,11 +163,13 @@ import Testing
             #expect(try events("proposal.decision_sla_breached") == 1)
             #expect(try events("organisation.due_diligence_reminded") == 1)
             #expect(try events("review.overdue") == 1)
+            #expect(try events("review.reminded") == 1)
             #expect(try connection.query("SELECT state::text AS state FROM calls WHERE code = 'SA-1'").single().decode("state", as: String.self) == "closed")
             let sent = daemon.notificationText()
             #expect(sent.contains("fm@example.org") && sent.contains("after its decision deadline"), "\(sent)")
             #expect(sent.contains("The due diligence of NGO-ALPHA expires"))
             #expect(sent.contains("rita@example.org") && sent.contains("is not in"))
+            #expect(sent.contains("rob@example.org") && sent.contains("Reviewer rob: your review of proposal \(reference) is due"), "\(sent)")
             #expect(try connection.query("SELECT count(*)::int AS n FROM jobs WHERE state <> 'succeeded' AND run_at <= now()").single().decode("n", as: Int.self) == 0)
         }
     }

@@ -1,0 +1,46 @@
+import Foundation
+import RRFStore
+import RRFTestSupport
+import RRFWorkflow
+import Testing
+
+@Suite struct ReviewReminderTests {
+    /// Only a review still awaited is reminded, once, to its reviewer alone, and only within the window before its
+    /// due time: not when due far away, not once submitted, recused or conflicted, not after the due time (then it
+    /// is escalated instead, once, and the conflicted review is not).
+    @Test func aReviewerIsRemindedOnceShortlyBeforeTheDueTime() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let store = fund.store
+            let logins = ["rev-a", "rev-b", "rev-c", "rev-d"]
+            for login in logins {
+                _ = try store.addUser(login: login, displayName: "Reviewer \(login)", email: "\(login)@fund.example", roles: [.reviewer], as: "admin")
+            }
+            try fund.reviewPanel(logins)
+            let proposal = try fund.proposalInReview()
+            let ref = proposal.reference
+            for login in logins { _ = try store.assignReviewer(ref, reviewer: login, as: "sec") }
+            _ = try store.submitReview(ref, fund.scores(4), as: "rev-b")
+            _ = try store.recuseReview(ref, reason: "Travelling", as: "rev-c")
+            _ = try store.declareConflict(reviewer: "rev-d", organisation: "NGO-ALPHA", reason: "Former employer", as: "rev-d")
+            let dueAt = try #require(try store.proposalReviews(ref).reviews.first?.dueAt)
+            func at(hoursBeforeDue hours: Double) -> FundStore { Fund(db, clock: { dueAt.addingTimeInterval(-hours * 3600) }).store }
+
+            #expect(try store.remindReviewsDueSoon().isEmpty)  // due in 45 days
+            #expect(try at(hoursBeforeDue: 25).remindReviewsDueSoon().isEmpty)
+            #expect(try at(hoursBeforeDue: 25).remindReviewsDueSoon(withinHours: 48).map(\.reviewer) == ["rev-a"])
+            #expect(try at(hoursBeforeDue: 2).remindReviewsDueSoon().isEmpty)  // already reminded
+            #expect(try at(hoursBeforeDue: -1).remindReviewsDueSoon().isEmpty)  // past due: no reminder
+            #expect(try at(hoursBeforeDue: -1).escalateOverdueReviews().map(\.reviewer) == ["rev-a"])
+            #expect(refusal { _ = try store.remindReviewsDueSoon(withinHours: 0) }?.code == "hours_invalid")
+
+            func messages(_ event: String, to recipient: String) throws -> Int {
+                try fund.count("SELECT count(*) FROM notifications WHERE recipient = $1 AND subject LIKE $2", [recipient, "%\(event)%"])
+            }
+            #expect(try messages("review.reminded", to: "rev-a@fund.example") == 1)
+            #expect(try fund.count("SELECT count(*) FROM notifications WHERE subject LIKE $1", ["%review.reminded%"]) == 1)
+            #expect(try fund.count("SELECT count(*) FROM audit_events WHERE event_type = $1", ["review.reminded"]) == 1)
+            #expect(try messages("review.overdue", to: "rev-d@fund.example") == 0)
+        }
+    }
+}
