@@ -159,7 +159,11 @@ extension FundStore {
     public func escalateOverdueReviews() throws -> [ReviewRecord] {
         try reviewSystemCommand("review.escalate_overdue") { context in
             let overdue = try context.connection.queryPrepared(
-                ReviewRecord.select + " WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND r.due_at < $1 ORDER BY r.due_at, p.reference",
+                // Only reviews still awaited: a proposal scored, withdrawn or decided in the meantime needs none.
+                ReviewRecord.select + """
+                 WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND p.state = 'in_review' AND r.round = p.round AND r.due_at < $1
+                ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
+                """,
                 [context.now]
             ).rows.map(ReviewRecord.init(row:))
             var escalated: [ReviewRecord] = []

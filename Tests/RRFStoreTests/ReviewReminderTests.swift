@@ -43,4 +43,20 @@ import Testing
             #expect(try messages("review.overdue", to: "rev-d@fund.example") == 0)
         }
     }
+
+    /// A review left open on a proposal that no longer waits for it (withdrawn before rrfd cancelled its
+    /// assignments) is not escalated.
+    @Test func aReviewOfAWithdrawnProposalIsNotEscalated() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let store = fund.store
+            _ = try store.addUser(login: "rev-a", displayName: "Reviewer A", email: "rev-a@fund.example", roles: [.reviewer], as: "admin")
+            try fund.reviewPanel(["rev-a"])
+            let ref = try fund.proposalInReview().reference
+            _ = try store.assignReviewer(ref, reviewer: "rev-a", as: "sec")
+            let dueAt = try #require(try store.proposalReviews(ref).reviews.first?.dueAt)
+            _ = try store.withdrawProposal(ref, reason: "Funded elsewhere.", as: "ngo")
+            #expect(try Fund(db, clock: { dueAt.addingTimeInterval(3600) }).store.escalateOverdueReviews().isEmpty)
+        }
+    }
 }
