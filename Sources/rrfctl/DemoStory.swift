@@ -403,6 +403,9 @@ final class DemoStory {
             advance(past: next.periodEnd)
             // rrfd's hourly `grant.mark_reports_due` job does this; the story cannot wait for the hour.
             let due = try store.markReportsDue(as: secretariat)
+            for late in try store.notifyOverdueReports() {
+                narrator.say("Report \(late.sequence) on \(late.grant) was due by \(late.dueDate) and is not in: rrfd's reports job tells \(grants[late.grant]?.organisation ?? "the partner") and the secretariat.")
+            }
             for report in due.sorted(by: { ($0.grant, $0.sequence) < ($1.grant, $1.sequence) }) {
                 guard let grant = grants[report.grant] else { continue }
                 if grant.organisation == Self.latePartner {
