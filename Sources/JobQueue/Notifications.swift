@@ -182,10 +182,13 @@ public struct FileSink: NotificationSink {
 public struct SendmailSink: NotificationSink {
     public let command: [String]
     public let from: String
+    /// How long the command may take before it is stopped and the delivery counts as failed.
+    public let timeout: Duration
 
-    public init(command: [String], from: String) {
+    public init(command: [String], from: String, timeout: Duration = .seconds(60)) {
         self.command = command
         self.from = from
+        self.timeout = timeout
     }
 
     /// Header values lose line breaks, so a subject or recipient cannot add headers.
@@ -210,8 +213,9 @@ public struct SendmailSink: NotificationSink {
     }
 
     /// Runs the command with the rendered message as its stdin (a private temporary file, so a command that exits
-    /// without reading never blocks or breaks a pipe) and waits for it; a non-zero exit throws
-    /// `NotificationError.commandFailed` with the end of the command's output, so the `notify` job is retried.
+    /// without reading never blocks or breaks a pipe) and waits for it, at most `timeout` (a hung mail command
+    /// must not hold a worker); a non-zero exit or the timeout throws `NotificationError.commandFailed` with the
+    /// end of the command's output, so the `notify` job is retried.
     public func deliver(_ message: OutboxMessage) throws {
         guard let executable = command.first else { throw NotificationError.noSink(.email) }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-sendmail-\(UUID().uuidString)", isDirectory: true)
@@ -220,7 +224,9 @@ public struct SendmailSink: NotificationSink {
         let input = folder.appendingPathComponent("message.eml")
         let output = folder.appendingPathComponent("output.log")
         try Data(Self.render(message, from: from).utf8).write(to: input)
-        let status = try Subprocess.run(executable, Array(command.dropFirst()), inputPath: input.path, outputPath: output.path)
+        let status = try Subprocess.run(
+            executable, Array(command.dropFirst()), inputPath: input.path, outputPath: output.path, timeout: timeout
+        )
         guard status == 0 else {
             let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             throw NotificationError.commandFailed(

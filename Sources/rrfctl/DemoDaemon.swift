@@ -17,28 +17,21 @@ enum DemoDaemon {
         }
         let before = try counts(connection)
         narrator.plain("  rrfd --drain works through the \(before["pending", default: 0]) queued jobs …")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--drain", "--database-url", databaseURL, "--log-level", ProcessInfo.processInfo.environment["RRF_DEMO_DAEMON_LOG_LEVEL"] ?? "error", "--name", "rrfd-demo"]
         var environment = ProcessInfo.processInfo.environment
         environment["RRFD_ACTOR"] = DemoCast.daemon.login
         environment["RRFD_NOTIFY_FILE"] = outboxFile
         environment["RRFD_SENDMAIL"] = nil
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            narrator.plain("  rrfd did not finish within two minutes and was stopped.")
-        }
-        if process.terminationStatus != 0 || ProcessInfo.processInfo.environment["RRF_DEMO_DAEMON_LOG_LEVEL"] != nil {
-            let message = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-            narrator.plain("  rrfd ended with status \(process.terminationStatus): \(message.split(separator: "\n").prefix(12).joined(separator: " / "))")
+        let logLevel = environment["RRF_DEMO_DAEMON_LOG_LEVEL"]
+        let log = outboxFile + ".rrfd.log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let status = try Subprocess.run(
+            executable.path, ["--drain", "--database-url", databaseURL, "--log-level", logLevel ?? "error", "--name", "rrfd-demo"],
+            outputPath: log, environment: environment, timeout: .seconds(120)
+        )
+        if status != 0 || logLevel != nil {
+            let message = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let stopped = status == 128 + SIGTERM || status == 128 + SIGKILL ? " (it did not finish within two minutes and was stopped)" : ""
+            narrator.plain("  rrfd ended with status \(status)\(stopped): \(message.split(separator: "\n").prefix(12).joined(separator: " / "))")
         }
         let after = try counts(connection)
         let kinds = try connection.query(

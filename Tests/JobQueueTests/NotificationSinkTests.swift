@@ -21,6 +21,7 @@ private struct FakeSendmail {
             echo 'sendmail: mail queue full' >&2
             exit 75
             """)
+        try script("hanging", "exec sleep 600")
     }
 
     var arguments: URL { folder.appendingPathComponent("arguments") }
@@ -71,6 +72,10 @@ private struct FakeSendmail {
         }
         #expect(throws: (any Error).self) {
             try SendmailSink(command: [fake.command("missing")], from: "rrf@fund.example").deliver(message)
+        }
+        // A mail command that hangs is stopped (SIGTERM: status 143) so that it does not hold a worker.
+        #expect(throws: NotificationError.commandFailed(command: fake.command("hanging"), status: 143, output: "")) {
+            try SendmailSink(command: [fake.command("hanging")], from: "rrf@fund.example", timeout: .milliseconds(300)).deliver(message)
         }
     }
 
