@@ -86,13 +86,15 @@ extension FundStore {
         }
     }
 
-    /// Tells the users of each organisation, once per certificate, about its certificates whose last valid day
+    /// Tells the NGO users of each organisation, once per certificate, about its certificates whose last valid day
     /// is within `days` days (the daemon's daily `training.certificate_expiry_reminders` job). Returns the
     /// certificates reminded about now.
     @discardableResult
     public func remindExpiringCertificates(withinDays days: Int = 30) throws -> [CertificateRecord] {
         let expiring = try expiringCertificates(withinDays: days)
         return try reviewSystemCommand("training.certificate_expiry_reminders") { context in
+            // One pass at a time: a second one waits here, then finds the first one's audit markers.
+            try context.connection.queryPrepared("SELECT pg_advisory_xact_lock(hashtextextended('rrf:certificate_expiry_reminders', 0))")
             var reminded: [CertificateRecord] = []
             for certificate in expiring {
                 let stream = Streams.trainingCertificate(certificate.reference)
