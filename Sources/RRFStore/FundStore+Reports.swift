@@ -184,7 +184,7 @@ extension FundStore {
 
     /// The reports of a grant, in order, with their overdue flag.
     public func reports(_ reference: String) throws -> [ReportRecord] {
-        let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
+        let today = self.today
         return try read("report.list") { connection in
             let grant = try loadGrant(reference, lock: .unlocked, on: connection)
             return try connection.query(ReportRecord.select + " WHERE r.grant_id = $1 ORDER BY r.sequence", [grant.id]).rows.map {

@@ -473,7 +473,7 @@ extension FundStore {
 
     /// Certificates matching the filter (by default only those valid today), by organisation, course and holder.
     public func trainingCertificates(_ filter: CertificateFilter = CertificateFilter()) throws -> [CertificateRecord] {
-        let today = trainingToday
+        let today = self.today
         return try read("training.certificate_list") { connection in
             try connection.query(
                 CertificateRecord.select + """
@@ -491,7 +491,7 @@ extension FundStore {
         guard (0...3660).contains(days) else {
             throw StoreError.rejected("days_invalid", "The number of days \(days) is not accepted; give 0 to 3660.")
         }
-        let today = trainingToday
+        let today = self.today
         return try read("training.certificate_expiring") { connection in
             try connection.query(
                 CertificateRecord.select + """
@@ -622,7 +622,7 @@ extension FundStore {
     /// Per organisation: the certificates valid today (who is trained in what, until when) and the tranche
     /// policy's shortfalls.
     public func organisationTrainingReport(_ code: String) throws -> OrganisationTrainingReport {
-        let today = trainingToday
+        let today = self.today
         return try read("training.report_organisation") { connection in
             let organisation = try loadOrganisation(code, lock: .unlocked, on: connection)
             let certificates = try connection.query(
@@ -641,7 +641,7 @@ extension FundStore {
 
     /// Per course: its sessions and the attendance (of sessions not cancelled) by gender and by organisation.
     public func courseTrainingReport(_ code: String) throws -> CourseTrainingReport {
-        let today = trainingToday
+        let today = self.today
         return try read("training.report_course") { connection in
             let course = try loadCourse(code, on: connection)
             let sessions = try connection.query(
@@ -677,9 +677,6 @@ extension FundStore {
     }
 
     // MARK: Internals
-
-    /// "Today" in the fund's calendar.
-    var trainingToday: LocalDate { LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes) }
 
     /// A command whose violated training constraints become sentences.
     private func trainingCommand<T>(_ name: String, as login: String, _ body: (CommandContext) throws -> T) throws -> T {

@@ -20,6 +20,9 @@ public final class FundStore: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
 
+    /// Today in the fund's calendar, by the store's clock.
+    var today: LocalDate { LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes) }
+
     public init(
         pool: ConnectionPool, calendar: BusinessCalendar = .mondayToFriday, referencePrefix: String = "RRF",
         logger: Logger = Logger(label: "rrf.store"), clock: @escaping @Sendable () -> Date = { Date() }

@@ -196,7 +196,7 @@ extension FundStore {
                     ratePercent: Statistics.percent(released, of: committed)
                 )
             }
-            let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
+            let today = self.today
             let overdue = try connection.query(
                 """
                 SELECT count(*)::int AS n FROM grant_reports r JOIN grants g ON g.id = r.grant_id

@@ -13,7 +13,14 @@ struct GrantCommand: ParsableCommand {
 
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign the agreement of an approved proposal (fund manager): creates the grant, its tranche plan and report schedule."
+            abstract: "Sign the agreement of an approved proposal (fund manager): creates the grant, its tranche plan and report schedule.",
+            discussion: """
+                Tranches by the organisation's risk rating: low 70/30 %, medium 50/30/20 %, high 40/30/20/10 % (the \
+                last takes the rounding remainder). Interim reports every 6 (low), 3 (medium) or 2 (high) months, \
+                more often when the project is too short for one before each later tranche, each due 30 days after \
+                its period; the final report is due 60 days after the end. Each later tranche needs an accepted \
+                report showing at least 70 % of the money received spent.
+                """
         )
         @Argument(help: "The proposal's (and grant's) reference, e.g. RRF-2026-0042.") var reference: String
         @Option(parsing: .unconditional, help: "Who signed for the organisation: \"Name, Title\".") var signatory: String

@@ -198,7 +198,7 @@ extension FundStore {
         _ table: ExportTable, name: String, pageSize: Int, header: ([String]) throws -> Void, record: ([String]) throws -> Void,
         progress: (Int, Int) -> Void
     ) throws {
-        let today = LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes)
+        let today = self.today
         try read("export.\(name)") { connection in
             // One snapshot for the count and every page.
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
