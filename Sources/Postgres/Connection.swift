@@ -257,9 +257,10 @@ extension PostgresError {
     }
 
     static func connectFailure(_ libpqMessage: String) -> PostgresError {
-        let reason = libpqMessage.trimmingCharacters(in: .whitespacesAndNewlines)
-            .replacingOccurrences(of: "\n", with: " ")
-            .replacingOccurrences(of: "\t", with: "")
+        // libpq's lines ("…failed: No such file or directory", "\tIs the server running…?") as sentences.
+        let reason = libpqMessage.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.last.map { ".?!:".contains($0) } == true ? $0 : $0 + "." }
+            .joined(separator: " ")
         let hint: String
         if reason.contains("password authentication failed") || reason.contains("no password supplied") {
             hint = "Check the user and password in DATABASE_URL, PGUSER/PGPASSWORD or ~/.pgpass."

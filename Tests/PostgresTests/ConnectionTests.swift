@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+@testable import Postgres
 import RRFTestSupport
 import Testing
 
@@ -101,6 +101,11 @@ import Testing
         #expect(error?.kind == .connectionFailed)
         #expect(error?.message.hasPrefix("cannot connect to PostgreSQL") == true)
         #expect(error?.hint != nil)
+        // libpq's lines become sentences, not run-ons.
+        let joined = PostgresError.connectFailure(
+            "connection to server on socket \"/tmp/.s.PGSQL.1\" failed: No such file or directory\n\tIs the server running locally?\n"
+        ).message
+        #expect(joined == "cannot connect to PostgreSQL: connection to server on socket \"/tmp/.s.PGSQL.1\" failed: No such file or directory. Is the server running locally?")
     }
 
     @Test func urlAndConninfoBothConnect() throws {
