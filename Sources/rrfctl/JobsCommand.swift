@@ -26,7 +26,7 @@ struct JobsCommand: ParsableCommand {
         var state: String?
         @Option(help: ArgumentHelp("Only jobs of this kind.", valueName: "kind")) var kind: String?
         @Option(help: ArgumentHelp("Only jobs of this queue.", valueName: "queue")) var queue: String?
-        @Option(help: "At most this many jobs.") var limit = 50
+        @OptionGroup var page: PageOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -34,12 +34,13 @@ struct JobsCommand: ParsableCommand {
             if let state, !JobsCommand.states.contains(state) {
                 throw ValidationError("unknown state '\(state)'; use one of \(JobsCommand.states.joined(separator: ", "))")
             }
-            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if !(1...1000).contains(page.limit) { throw ValidationError("--limit must be between 1 and 1000") }
+            if page.offset < 0 { throw ValidationError("--offset cannot be negative") }
         }
 
         func run() throws {
             try database.withConnection { connection in
-                let jobs = try JobAdmin.list(state: state, kind: kind, queue: queue, limit: limit, on: connection)
+                let jobs = try JobAdmin.list(state: state, kind: kind, queue: queue, limit: page.limit, offset: page.offset, on: connection)
                 if output.json { return try printJSON(jobs) }
                 var table = TextTable("ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "RUN AT", "FINISHED AT")
                 for job in jobs {

@@ -309,6 +309,9 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
             #expect(try JobAdmin.list(state: "pending", kind: "a", on: connection).count == 2)
             #expect(try JobAdmin.list(queue: "mail", on: connection).map(\.kind) == ["b"])
             #expect(try JobAdmin.list(state: "running", on: connection).isEmpty)
+            // Newest first, a page at a time.
+            #expect(try JobAdmin.list(limit: 2, offset: 1, on: connection).map(\.kind) == ["a", "a"])
+            #expect(try JobAdmin.list(limit: 2, offset: 2, on: connection).count == 1)
             let pool = WorkerPool(configuration: poolConfiguration(database), registry: JobRegistry())
             try pool.register(on: connection)
             let workers = try JobAdmin.workers(on: connection)
