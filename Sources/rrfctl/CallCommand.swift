@@ -48,8 +48,8 @@ struct CallCommand: ParsableCommand {
         @Option(help: "standard or reserve.") var kind = "standard"
         @Option(help: "ISO 4217 currency code of the call.") var currency: String?
         @Option(help: "Most a proposal may request, e.g. \"50000 USD\".") var ceiling: String?
-        @Option(help: "Proposals are accepted until this time (2026-12-15T17:00:00Z or 2026-12-15).") var submissionDeadline: String?
-        @Option(help: "Reviews are due by this time.") var reviewDeadline: String?
+        @Option(help: "Proposals are accepted until this time: 2026-12-15T17:00:00Z, or 2026-12-15 for the whole day (until 23:59:59 UTC).") var submissionDeadline: String?
+        @Option(help: "Reviews are due by this time (a bare date: the end of that day, UTC).") var reviewDeadline: String?
         @Option(help: "Decision SLA in business hours (default 72 for reserve calls).") var decisionSlaHours: Int?
         @Option(help: "Decision SLA in business days (default 10 for standard calls).") var decisionSlaDays: Int?
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"health=200000 USD\" (repeat).") var envelopes: [String] = []
@@ -91,8 +91,8 @@ struct CallCommand: ParsableCommand {
             return CallConfiguration(
                 title: file.title, kind: kind, currency: currency, envelopes: try envelopeAmounts(file.envelopes),
                 perProposalCeiling: try money(file.ceiling),
-                submissionDeadline: try instant(file.submissionDeadline, option: "The submission deadline"),
-                reviewDeadline: try instant(file.reviewDeadline, option: "The review deadline"),
+                submissionDeadline: try instant(file.submissionDeadline, option: "The submission deadline", bareDate: .endOfDay),
+                reviewDeadline: try instant(file.reviewDeadline, option: "The review deadline", bareDate: .endOfDay),
                 decisionSLA: sla, scorecard: file.scorecard ?? CallDefaults.scorecard,
                 quorum: file.quorum ?? 3, divergenceSpread: file.divergenceSpread ?? 25
             )

@@ -21,7 +21,7 @@ struct CommitteeCommand: ParsableCommand {
         @Option(help: "The cluster reviewed, e.g. health.") var cluster: String
         @Option(help: "The chair's login (a reviewer; becomes a member).") var chair: String?
         @Option(help: "Submitted reviews needed (default: the call's quorum).") var quorum: Int?
-        @Option(help: "Reviews are due by this time (default: the call's review deadline).") var reviewDeadline: String?
+        @Option(help: "Reviews are due by this time (default: the call's review deadline; a bare date: the end of that day, UTC).") var reviewDeadline: String?
         @OptionGroup var actor: ActorOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -29,7 +29,7 @@ struct CommitteeCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let cluster = try parsed { () throws(WorkflowRejection) in try Cluster(code: self.cluster.trimmingCharacters(in: .whitespaces).lowercased()) }
-                let deadline = try reviewDeadline.map { try instant($0, option: "--review-deadline") }
+                let deadline = try reviewDeadline.map { try instant($0, option: "--review-deadline", bareDate: .endOfDay) }
                 try showCommittee(try database.store().createCommittee(
                     code: code, call: call, cluster: cluster, chair: chair, quorum: quorum, reviewDeadline: deadline, as: try actor.resolved()
                 ), output)

@@ -119,6 +119,13 @@ extension PostgresConfiguration {
                 "--submission-deadline", deadline, "--review-deadline", review, "--envelope", "health=100000 USD", as: "sec"
             )
             try cli.ok("call", "open", "SA-1", as: "sec")
+            // A deadline given as a day includes that whole day.
+            let day = String(deadline.prefix(10))
+            try cli.ok(
+                "call", "create", "SA-2", "--title", "Drought", "--currency", "USD", "--ceiling", "50000 USD",
+                "--submission-deadline", day, "--review-deadline", String(review.prefix(10)), "--envelope", "wash=1000 USD", as: "sec"
+            )
+            #expect(try cli.ok("call", "show", "SA-2").stdout.contains("Submission deadline: \(day)T23:59:59Z"))
             // Grants (issue #5): approvals commit deposited donor funding.
             try cli.ok("fund", "deposit", "--call", "SA-1", "--cluster", "health", "--amount", "100000 USD", "--donor", "ECHO", as: "fm")
             let calls = try cli.ok("call", "list")
