@@ -239,7 +239,8 @@ extension FundStore {
         return record
     }
 
-    /// Cancels the tranches not released and de-commits what is left of the commitment (it must be `expected`),
+    /// Cancels the tranches not released (each through its machine, with a `tranche.cancelled` event) and
+    /// de-commits what is left of the commitment (it must be `expected`),
     /// keeping `call_envelopes.committed_minor` in step with the ledger.
     private func settleCommitment(_ grant: GrantRecord, expected: Money, cancelReason: String, context: CommandContext) throws {
         // Same lock order as an approval (envelope row, then ledger accounts), so the two never deadlock.
@@ -253,10 +254,16 @@ extension FundStore {
                 "The ledger holds \(Money(minorUnits: remaining, currency: expected.currency).grouped) committed for \(grant.reference), not the \(expected.grouped) unreleased; run `rrfctl audit verify` and report it."
             )
         }
-        try context.connection.queryPrepared(
-            "UPDATE tranches SET state = 'cancelled', cancel_reason = $2, version = version + 1 WHERE grant_id = $1 AND state IN ('planned', 'ready', 'approved')",
-            [grant.id, cancelReason]
-        )
+        for tranche in try loadTranches(grant, lock: .update, on: context.connection) where !["released", "cancelled"].contains(tranche.state) {
+            var machine = tranche.machine
+            let action = try machine.cancel(reason: cancelReason, by: context.actor)
+            guard case .recordCancellation(let reason) = action else { throw Self.unexpectedTrancheAction(action) }
+            try context.updateVersioned(
+                "UPDATE tranches SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
+                [tranche.id, tranche.version, machine.state.name, reason], what: "Tranche \(tranche.sequence) of \(grant.reference)"
+            )
+            try context.audit(Streams.grant(grant.reference), "tranche.cancelled", TrancheCancellation(sequence: tranche.sequence, amount: tranche.amount, reason: reason))
+        }
         try Ledger.post(
             "decommit", legs: [LedgerLeg(account: grant.committedAccount, amount: -remaining),
                                LedgerLeg(account: grant.envelopeAccount, amount: remaining)],
@@ -372,4 +379,11 @@ struct GrantSignedEvent: Encodable {
 struct GrantMoneyEvent: Encodable {
     let grant: GrantRecord
     let amount: Money
+}
+
+/// Payload of the `tranche.cancelled` audit event: a tranche its grant ended without paying.
+struct TrancheCancellation: Codable {
+    let sequence: Int
+    let amount: Money
+    let reason: String
 }

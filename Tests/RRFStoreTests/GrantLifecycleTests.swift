@@ -86,6 +86,7 @@ import Testing
             #expect(try fund.balance("committed:\(ref)") == 0)
             // The third tranche was never released: cancelled and de-committed back to the envelope.
             #expect(try store.tranches(ref).map(\.state) == ["released", "released", "cancelled"])
+            #expect(try store.grantHistory(ref).filter { $0.type == "tranche.cancelled" }.count == 1)
             #expect(try fund.balance("envelope:SA-1:health") == 10_000_000 - 1_250_050 + 250_010)
             #expect(try store.call("SA-1").envelopes.first { $0.cluster == .health }?.committed.minorUnits == 1_250_050 - 250_010)
             #expect(try store.grantHistory(ref).map(\.type).contains("grant.closed"))

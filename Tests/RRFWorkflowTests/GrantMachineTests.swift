@@ -60,7 +60,7 @@ import Testing
     @Test func transitionTableCoversEveryStateAndEvent() {
         let expected = table([
             ("planned", "mark_ready", "ready"), ("ready", "approve", "approved"), ("approved", "release", "released"),
-            ("planned", "cancel", "cancelled"), ("ready", "cancel", "cancelled"),
+            ("planned", "cancel", "cancelled"), ("ready", "cancel", "cancelled"), ("approved", "cancel", "cancelled"),
         ])
         #expect(verifyTable(TrancheMachine.self, expected: expected) == [])
     }
@@ -131,6 +131,12 @@ import Testing
         #expect(rejectionCode { try tranche.cancel(reason: "", by: Fixture.manager) } == "reason_required")
         #expect(rejectionCode { try tranche.cancel(reason: "Terminated", by: Fixture.finance) } == "role_required")
         #expect(try tranche.cancel(reason: "Terminated", by: Fixture.manager) == .recordCancellation(reason: "Terminated"))
+        #expect(rejectionCode { try tranche.cancel(reason: "Again", by: Fixture.manager) } == "invalid_transition")
+        // An approval not yet released lapses with the grant.
+        var approved = TrancheMachine(state: .ready(sequence: 2, amount: amount))
+        _ = try approved.approve(at: Fixture.now, by: Fixture.manager)
+        #expect(try approved.cancel(reason: "The grant was closed.", by: Fixture.manager) == .recordCancellation(reason: "The grant was closed."))
+        #expect(approved.state.name == "cancelled")
     }
 }
 

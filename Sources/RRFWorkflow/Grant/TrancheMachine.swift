@@ -1,7 +1,7 @@
 import Foundation
 
 /// The lifecycle of one tranche: planned → ready (conditions met) → approved (fund manager) → released
-/// (finance officer, not the approver); planned/ready → cancelled.
+/// (finance officer, not the approver); planned/ready/approved → cancelled when the grant ends unpaid.
 public struct TrancheMachine: Hashable, Sendable {
     /// A person's act with its time.
     public struct Signature: Hashable, Sendable, Codable {
@@ -147,16 +147,17 @@ public struct TrancheMachine: Hashable, Sendable {
         }
     }
 
-    /// Cancels a tranche that has not been approved. Fund manager only; reason required.
+    /// Cancels a tranche that has not been released, because its grant ends (closed or terminated) before it is
+    /// paid; an approval not yet released lapses with it. Fund manager only; reason required.
     /// - Throws: `role_required`, `reason_required`, `invalid_transition`.
     public mutating func cancel(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "cancel a tranche")
         let reason = try requireText(reason, code: "reason_required", "Give the reason for cancelling the tranche.")
         switch state {
-        case .planned(let sequence, let amount), .ready(let sequence, let amount):
+        case .planned(let sequence, let amount), .ready(let sequence, let amount), .approved(let sequence, let amount, _):
             state = .cancelled(sequence: sequence, amount: amount, reason: reason)
             return .recordCancellation(reason: reason)
-        case .approved, .released, .cancelled:
+        case .released, .cancelled:
             throw illegalTransition("tranche", event: "cancel", state: state.name)
         }
     }
