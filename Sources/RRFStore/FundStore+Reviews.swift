@@ -404,7 +404,11 @@ extension FundStore {
             if let stored, stored.reviewIDs.sorted(by: { $0.uuidString < $1.uuidString }) == counted.sorted(by: { $0.uuidString < $1.uuidString }) {
                 return stored
             }
-            guard !counted.isEmpty else { return stored }
+            let progress = Self.progress(reviews, panel: panel)
+            if progress.submitted < progress.quorum {
+                try reopenReview(proposal, progress: progress, context: context)
+                return nil
+            }
             let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
             try context.audit(Streams.proposal(proposal.reference), "proposal.reaggregated", aggregate)
             return aggregate
@@ -731,6 +735,25 @@ extension FundStore {
     }
 
     /// Conflicted reviews are done and never count; recused reviews are done.
+    /// A conflict declared after scoring left fewer counting reviews than the quorum: back to review, with
+    /// replacements assigned by rrfd and the secretariat told.
+    private func reopenReview(_ proposal: ProposalRecord, progress: ReviewProgress, context: CommandContext) throws {
+        var machine = proposal.machine
+        let action = try machine.reopenReview(progress: progress, by: context.actor)
+        guard case .assignReviewers(let round) = action else { throw Self.unexpected(action, answering: "reopening the review") }
+        try context.updateVersioned(
+            "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+            [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
+        )
+        try context.audit(Streams.proposal(proposal.reference), "proposal.review_reopened", ReviewReopening(round: round, counted: progress.submitted, quorum: progress.quorum))
+        let payload = Self.jobPayload(proposal, round: round)
+        try context.enqueue(try NewJobs.make(JobKinds.proposalAssignReviewers, payload, uniqueKey: "assign:\(proposal.reference):\(round)"))
+        try context.notify(NotifyPayload(
+            event: "proposal.review_reopened", stream: Streams.proposal(proposal.reference), organisationID: nil, roles: [Role.secretariat.rawValue],
+            message: "Proposal \(proposal.reference) is back in review: after a conflict of interest only \(progress.submitted) of the \(progress.quorum) reviews needed count; replacements are being assigned."
+        ))
+    }
+
     static func progress(_ reviews: [ReviewRecord], panel: Panel) -> ReviewProgress {
         let submitted = reviews.filter(\.counts).count
         let pending = reviews.filter(\.isPending).count
@@ -787,4 +810,11 @@ extension FundStore {
 extension Streams {
     /// The audit stream of review imports.
     public static let reviewImports = "review-import"
+}
+
+/// Payload of the `proposal.review_reopened` audit event.
+struct ReviewReopening: Codable {
+    let round: Int
+    let counted: Int
+    let quorum: Int
 }

@@ -84,6 +84,34 @@ extension Fund {
         }
     }
 
+    /// A conflict declared after scoring discounts the reviewer's review; below the quorum the proposal goes
+    /// back to review for a replacement, which scores it again on the reviews that count.
+    @Test func aConflictAfterScoringReopensTheReviewBelowQuorum() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let store = fund.store
+            try fund.reviewPanel(["rev-a", "rev-b", "rev-c", "rev-d"])
+            let proposal = try fund.proposalInReview()
+            let ref = proposal.reference
+            for login in ["rev-a", "rev-b", "rev-c"] {
+                _ = try store.assignReviewer(ref, reviewer: login, as: "sec")
+                _ = try store.submitReview(ref, fund.scores(login == "rev-c" ? 1 : 4, comments: "Weak plan."), as: login)
+            }
+            #expect(try store.aggregateReviews(proposalID: proposal.id) != nil)
+            #expect(try fund.state(ref) == "scored")
+            _ = try store.declareConflict(reviewer: "rev-c", organisation: "NGO-ALPHA", reason: "Former employer", as: "rev-c")
+            #expect(try store.aggregateReviews(proposalID: proposal.id) == nil)
+            #expect(try fund.state(ref) == "in_review")
+            #expect(try store.proposalHistory(ref).map(\.type).contains("proposal.review_reopened"))
+            #expect(try store.assignReviewers(proposalID: proposal.id).map(\.reviewer) == ["rev-d"])
+            _ = try store.submitReview(ref, fund.scores(4), as: "rev-d")
+            let rescored = try #require(try store.aggregateReviews(proposalID: proposal.id))
+            #expect(try fund.state(ref) == "scored")
+            #expect(rescored.aggregation.totals.count == 3)
+            #expect(rescored.aggregation.mean == Score(hundredths: 8_000), "rev-c's low score no longer counts")
+        }
+    }
+
     @Test func automaticAssignmentBalancesLoadAndRefusesBelowQuorum() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)

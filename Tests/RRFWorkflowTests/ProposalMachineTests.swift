@@ -8,7 +8,7 @@ import Testing
         let expected = table([
             ("draft", "submit", "submitted"), ("submitted", "pass_screening", "in_review"), ("submitted", "fail_screening", "ineligible"),
             ("resubmitted", "pass_screening", "in_review"), ("resubmitted", "fail_screening", "ineligible"),
-            ("in_review", "mark_scored", "scored"), ("scored", "approve", "approved"), ("scored", "reject", "rejected"),
+            ("in_review", "mark_scored", "scored"), ("scored", "reopen_review", "in_review"), ("scored", "approve", "approved"), ("scored", "reject", "rejected"),
             ("scored", "request_revision", "revision_requested"), ("revision_requested", "resubmit", "resubmitted"),
         ] + beforeDecision.map { ($0, "withdraw", "withdrawn") })
         #expect(verifyTable(ProposalMachine.self, expected: expected) == [])
@@ -42,6 +42,12 @@ import Testing
         #expect(waiting.isScored(at: deadline))
         #expect(rejectionCode { try machine.markScored(progress: waiting, at: deadline, by: Fixture.partner) } == "role_required")
         #expect(try machine.markScored(progress: waiting, at: deadline, by: Fixture.secretariat) == .requestDecision(round: 1))
+        // A conflict declared after scoring discounts a review: with the quorum still met it stays scored,
+        // below it the review reopens for a replacement.
+        #expect(rejectionCode { try machine.reopenReview(progress: waiting, by: Fixture.secretariat) } == "review_quorum_still_met")
+        #expect(rejectionCode { try machine.reopenReview(progress: short, by: Fixture.partner) } == "role_required")
+        #expect(try machine.reopenReview(progress: short, by: Fixture.secretariat) == .assignReviewers(round: 1))
+        #expect(machine.state == .inReview(round: 1))
     }
 
     private func approve(

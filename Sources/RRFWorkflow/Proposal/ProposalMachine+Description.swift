@@ -23,11 +23,13 @@ extension ProposalMachine: DescribedStateMachine {
         let now = SampleFacts.now
         let organisation = SampleFacts.organisationID
         let progress = ReviewProgress(submitted: 3, recused: 0, pending: 0, reviewDeadline: now)
+        let discounted = ReviewProgress(submitted: 2, recused: 0, pending: 0, reviewDeadline: now)
         let events: [SampleEvent<ProposalMachine>] = [
             SampleEvent(name: "submit") { _ = try $0.submit(SampleFacts.submission(isRevision: false)) },
             SampleEvent(name: "pass_screening") { _ = try $0.passScreening(by: staff) },
             SampleEvent(name: "fail_screening") { _ = try $0.failScreening(reason: "Not a local NGO", by: staff) },
             SampleEvent(name: "mark_scored") { _ = try $0.markScored(progress: progress, at: now, by: staff) },
+            SampleEvent(name: "reopen_review") { _ = try $0.reopenReview(progress: discounted, by: staff) },
             SampleEvent(name: "approve") {
                 _ = try $0.approve(
                     amount: SampleFacts.amount(5_000_000), requested: SampleFacts.amount(10_000_000), envelopeBalance: SampleFacts.amount(50_000_000),

@@ -2,7 +2,7 @@ import Foundation
 
 /// The lifecycle of a proposal: draft → submitted → in_review → scored → approved | rejected;
 /// submitted → ineligible; scored → revision_requested → resubmitted → in_review (round + 1);
-/// withdrawn from any state before the decision.
+/// scored → in_review when a conflict discounts reviews below the quorum; withdrawn from any state before the decision.
 public struct ProposalMachine: Hashable, Sendable {
     /// The states of a proposal.
     public enum State: Hashable, Sendable, Codable {
@@ -149,6 +149,27 @@ public struct ProposalMachine: Hashable, Sendable {
             return .requestDecision(round: round)
         case .draft, .submitted, .scored, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
             throw illegalTransition("proposal", event: "mark_scored", state: state.name)
+        }
+    }
+
+    /// Sends a scored proposal back to review when reviews stopped counting after it was scored (a reviewer
+    /// declared a conflict of interest) and fewer than the quorum remain: replacements are assigned and it is
+    /// scored again. Secretariat (or the daemon acting as it).
+    /// - Throws: `role_required`, `review_quorum_still_met`, `invalid_transition`.
+    public mutating func reopenReview(progress: ReviewProgress, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, to: "reopen the review of a proposal")
+        switch state {
+        case .scored(let round):
+            guard progress.submitted < progress.quorum else {
+                throw WorkflowRejection(
+                    code: "review_quorum_still_met",
+                    message: "\(progress.submitted) reviews still count, at least the \(progress.quorum) needed; the proposal stays scored."
+                )
+            }
+            state = .inReview(round: round)
+            return .assignReviewers(round: round)
+        case .draft, .submitted, .inReview, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
+            throw illegalTransition("proposal", event: "reopen_review", state: state.name)
         }
     }
 
