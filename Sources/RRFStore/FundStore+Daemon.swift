@@ -199,10 +199,10 @@ extension FundStore {
             // notify about the same report.
             let late = try context.connection.queryPrepared(
                 ReportRecord.select + """
-                 WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended', 'closing')
+                 WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state = ANY($2::text[])
                 ORDER BY r.due_date, g.reference, r.sequence FOR UPDATE OF r SKIP LOCKED
                 """,
-                [context.today.description]
+                [context.today.description, ReportRecord.grantsOwingReports]
             ).rows.map { try ReportRecord(row: $0, today: context.today) }
             var notified: [ReportRecord] = []
             for report in late where report.overdue {

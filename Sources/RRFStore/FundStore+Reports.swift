@@ -52,8 +52,11 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     static let columns = """
         r.id, g.reference AS grant, r.sequence, r.kind, r.period_start::text AS period_start, r.period_end::text AS period_end,
         r.due_date::text AS due_date, r.state, r.narrative, r.spent_minor, r.currency, r.spending_lines::text AS spending_lines,
-        r.comment, r.version, r.submission::text AS submission
+        r.comment, r.version, r.submission::text AS submission, g.state AS grant_state
         """
+    /// The grant states in which reports are still owed (and can be late).
+    static let grantsOwingReports = ["active", "suspended", "closing"]
+
     /// The report `r` and its grant `g`.
     static let tables = "grant_reports r JOIN grants g ON g.id = r.grant_id"
     static let select = "SELECT \(columns) FROM \(tables)"
@@ -76,7 +79,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         version = try row.decode("version")
         submission = try row.decode("submission", as: JSONValue<ReportSubmission>?.self)?.value
         overdue = false
-        overdue = machine.isOverdue(on: today)
+        // A closed or terminated grant owes nothing more, so nothing of it is late.
+        overdue = Self.grantsOwingReports.contains(try row.decode("grant_state", as: String.self)) && machine.isOverdue(on: today)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -93,9 +97,9 @@ extension FundStore {
     public func markReportsDue(as login: String) throws -> [ReportRecord] {
         try grantsCommand("report.mark_due", as: login) { context in
             let rows = try context.connection.query(
-                ReportRecord.select + " WHERE r.state = 'scheduled' AND r.period_end < $1::date AND g.state IN ('active', 'suspended', 'closing')"
+                ReportRecord.select + " WHERE r.state = 'scheduled' AND r.period_end < $1::date AND g.state = ANY($2::text[])"
                     + " ORDER BY g.reference, r.sequence FOR UPDATE OF r",
-                [context.today.description]
+                [context.today.description, ReportRecord.grantsOwingReports]
             ).rows
             var made: [ReportRecord] = []
             for row in rows {

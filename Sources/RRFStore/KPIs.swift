@@ -200,9 +200,9 @@ extension FundStore {
             let overdue = try connection.query(
                 """
                 SELECT count(*)::int AS n FROM grant_reports r JOIN grants g ON g.id = r.grant_id
-                WHERE r.state IN ('scheduled', 'due', 'returned') AND r.due_date < $1::date AND g.state IN ('active', 'suspended', 'closing')
+                WHERE r.state IN ('scheduled', 'due', 'returned') AND r.due_date < $1::date AND g.state = ANY($2::text[])
                 """,
-                [today.description]
+                [today.description, ReportRecord.grantsOwingReports]
             ).single().decode("n", as: Int.self)
             let trained = try connection.query(
                 """

@@ -91,6 +91,7 @@ import Testing
             #expect(try store.call("SA-1").envelopes.first { $0.cluster == .health }?.committed.minorUnits == 1_250_050 - 250_010)
             #expect(try store.grantHistory(ref).map(\.type).contains("grant.closed"))
             #expect(try muchLater.kpis().overdueReports == 0, "a closed grant's missing interim report no longer counts")
+            #expect(try muchLater.reports(ref).allSatisfy { !$0.overdue })
             try fund.expectLedgerConsistent()
         }
     }
