@@ -13,18 +13,9 @@ package enum Subprocess {
     ) throws -> Int32 {
         let pid = try spawn(executable, arguments, inputPath: inputPath, outputPath: outputPath, environment: environment)
         guard let timeout else { return try waitForExit(pid, executable) }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
-            if let status = try exitStatus(pid, executable, waiting: false) { return status }
-            usleep(10_000)
-        }
+        if let status = try exitStatus(pid, executable, within: timeout) { return status }
         kill(pid, SIGTERM)
-        let grace = clock.now.advanced(by: .seconds(2))
-        while clock.now < grace {
-            if let status = try exitStatus(pid, executable, waiting: false) { return status }
-            usleep(10_000)
-        }
+        if let status = try exitStatus(pid, executable, within: .seconds(2)) { return status }
         kill(pid, SIGKILL)
         return try waitForExit(pid, executable)
     }
@@ -79,6 +70,17 @@ package enum Subprocess {
         }
         // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// The exit status of `pid` if it ends within `duration` (checked every 10 ms), else nil.
+    private static func exitStatus(_ pid: pid_t, _ executable: String, within duration: Duration) throws -> Int32? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: duration)
+        while clock.now < deadline {
+            if let status = try exitStatus(pid, executable, waiting: false) { return status }
+            usleep(10_000)
+        }
+        return try exitStatus(pid, executable, waiting: false)
     }
 
     /// Waits until `pid` ends and returns its exit status.

@@ -26,8 +26,7 @@ extension FundStore {
                   proposal.decisionDue <= context.now else { return false }
             let stream = Streams.proposal(proposal.reference)
             let marker = DaemonMarker(key: "round-\(round)")
-            guard try !Self.recorded(stream, "proposal.decision_sla_breached", marker, on: context.connection) else { return false }
-            try context.audit(stream, "proposal.decision_sla_breached", marker)
+            guard try Self.recordOnce(stream, "proposal.decision_sla_breached", marker, context) else { return false }
             try context.notify(NotifyPayload(
                 event: "proposal.decision_sla_breached", stream: stream, organisationID: nil, roles: [Role.fundManager.rawValue],
                 message: "Proposal \(proposal.reference) (reserve call \(proposal.call)) is still \(proposal.state.replacingOccurrences(of: "_", with: " ")) after its decision deadline \(ISO8601DateFormatter().string(from: proposal.decisionDue)); please decide."
@@ -76,8 +75,7 @@ extension FundStore {
             else { return false }
             let stream = Streams.organisation(code)
             let marker = DaemonMarker(key: expires.description)
-            guard try !Self.recorded(stream, "organisation.due_diligence_reminded", marker, on: context.connection) else { return false }
-            try context.audit(stream, "organisation.due_diligence_reminded", marker)
+            guard try Self.recordOnce(stream, "organisation.due_diligence_reminded", marker, context) else { return false }
             try context.notify(NotifyPayload(
                 event: "organisation.due_diligence_reminded", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue],
                 message: "The due diligence of \(code) expires on \(expires); reassess the organisation before then."
@@ -95,16 +93,19 @@ extension FundStore {
         return try reviewSystemCommand("training.certificate_expiry_reminders") { context in
             // One pass at a time: a second one waits here, then finds the first one's audit markers.
             try context.connection.queryPrepared("SELECT pg_advisory_xact_lock(hashtextextended('rrf:certificate_expiry_reminders', 0))")
+            var organisationIDs: [String: UUID] = [:]
+            for row in try context.connection.queryPrepared(
+                "SELECT code, id FROM organisations WHERE code = ANY($1::text[])", [Array(Set(expiring.map(\.organisation)))]
+            ).rows {
+                organisationIDs[try row.decode("code")] = try row.decode("id", as: UUID.self)
+            }
             var reminded: [CertificateRecord] = []
             for certificate in expiring {
                 let stream = Streams.trainingCertificate(certificate.reference)
                 let marker = DaemonMarker(key: certificate.validThrough.description)
-                guard try !Self.recorded(stream, "training.certificate_expiry_reminded", marker, on: context.connection),
-                      let organisationID = try context.connection.queryPrepared(
-                          "SELECT id FROM organisations WHERE code = $1", [certificate.organisation]
-                      ).first?.decode("id", as: UUID.self)
+                guard let organisationID = organisationIDs[certificate.organisation],
+                      try Self.recordOnce(stream, "training.certificate_expiry_reminded", marker, context)
                 else { continue }
-                try context.audit(stream, "training.certificate_expiry_reminded", marker)
                 try context.notify(NotifyPayload(
                     event: "training.certificate_expiry_reminded", stream: stream, organisationID: organisationID.uuidString.lowercased(),
                     roles: [Role.ngoUser.rawValue],
@@ -131,8 +132,7 @@ extension FundStore {
             // remind about the same review.
             let dueSoon = try context.connection.queryPrepared(
                 ReviewRecord.select + """
-                 WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND p.state = 'in_review' AND r.round = p.round
-                   AND r.due_at > $1 AND r.due_at <= $2
+                 WHERE \(Self.awaitedReviews) AND r.due_at > $1 AND r.due_at <= $2
                 ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
                 """,
                 [context.now, context.now.addingTimeInterval(Double(hours) * 3600)]
@@ -141,8 +141,7 @@ extension FundStore {
             for review in dueSoon {
                 let stream = Streams.proposal(review.reference)
                 let marker = DaemonMarker(key: review.id.uuidString.lowercased())
-                guard try !Self.recorded(stream, "review.reminded", marker, on: context.connection) else { continue }
-                try context.audit(stream, "review.reminded", marker)
+                guard try Self.recordOnce(stream, "review.reminded", marker, context) else { continue }
                 try context.notify(NotifyPayload(
                     event: "review.reminded", stream: stream, organisationID: nil, roles: [Role.reviewer.rawValue],
                     message: "\(review.reviewerName): your review of proposal \(review.reference) is due \(ISO8601DateFormatter().string(from: review.dueAt)); submit your scores before then, or recuse yourself if you cannot review it.",
@@ -163,7 +162,7 @@ extension FundStore {
             let overdue = try context.connection.queryPrepared(
                 // Only reviews still awaited: a proposal scored, withdrawn or decided in the meantime needs none.
                 ReviewRecord.select + """
-                 WHERE r.state = 'assigned' AND r.conflicted_at IS NULL AND p.state = 'in_review' AND r.round = p.round AND r.due_at < $1
+                 WHERE \(Self.awaitedReviews) AND r.due_at < $1
                 ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
                 """,
                 [context.now]
@@ -172,8 +171,7 @@ extension FundStore {
             for review in overdue {
                 let stream = Streams.proposal(review.reference)
                 let marker = DaemonMarker(key: review.id.uuidString.lowercased())
-                guard try !Self.recorded(stream, "review.overdue", marker, on: context.connection) else { continue }
-                try context.audit(stream, "review.overdue", marker)
+                guard try Self.recordOnce(stream, "review.overdue", marker, context) else { continue }
                 let message = "The review of proposal \(review.reference) by \(review.reviewerName) was due \(ISO8601DateFormatter().string(from: review.dueAt)) and is not in."
                 try context.notify(NotifyPayload(
                     event: "review.overdue", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
@@ -198,23 +196,21 @@ extension FundStore {
             // SKIP LOCKED: a report being submitted right now is left to the next pass, and two passes never
             // notify about the same report.
             let late = try context.connection.queryPrepared(
-                ReportRecord.select + """
+                "SELECT \(ReportRecord.columns), g.organisation_id FROM \(ReportRecord.tables)" + """
                  WHERE r.state IN ('due', 'returned') AND r.due_date < $1::date AND g.state = ANY($2::text[])
                 ORDER BY r.due_date, g.reference, r.sequence FOR UPDATE OF r SKIP LOCKED
                 """,
                 [context.today.description, ReportRecord.grantsOwingReports]
-            ).rows.map { try ReportRecord(row: $0, today: context.today) }
+            ).rows.map { (report: try ReportRecord(row: $0, today: context.today), organisationID: try $0.decode("organisation_id", as: UUID.self)) }
             var notified: [ReportRecord] = []
-            for report in late where report.overdue {
+            for (report, organisationID) in late {
                 let stream = Streams.grant(report.grant)
                 let marker = DaemonMarker(key: "report-\(report.sequence):\(report.dueDate)")
-                guard try !Self.recorded(stream, "report.overdue", marker, on: context.connection) else { continue }
-                try context.audit(stream, "report.overdue", marker)
-                let grant = try loadGrant(report.grant, lock: .unlocked, on: context.connection)
+                guard try Self.recordOnce(stream, "report.overdue", marker, context) else { continue }
                 let status = report.state == "returned" ? "was returned for changes and is not resubmitted" : "is not submitted"
                 let message = "The \(report.kind.rawValue) report \(report.sequence) of grant \(report.grant) was due on \(report.dueDate) and \(status); please submit it as soon as possible, or tell the secretariat what delays it."
                 try context.notify(NotifyPayload(
-                    event: "report.overdue", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
+                    event: "report.overdue", stream: stream, organisationID: organisationID.uuidString.lowercased(),
                     roles: [Role.ngoUser.rawValue], message: message
                 ))
                 try context.notify(NotifyPayload(
@@ -240,13 +236,19 @@ extension FundStore {
         }
     }
 
-    /// Whether `stream` already has an event of `type` for `marker`.
-    private static func recorded(_ stream: String, _ type: String, _ marker: DaemonMarker, on connection: Connection) throws -> Bool {
-        try !connection.queryPrepared(
+    /// Records the event `type` for `marker` on `stream` unless it is already there; returns whether it recorded
+    /// it now (so the caller notifies once, however often its job runs).
+    private static func recordOnce(_ stream: String, _ type: String, _ marker: DaemonMarker, _ context: CommandContext) throws -> Bool {
+        let recorded = try !context.connection.queryPrepared(
             "SELECT 1 FROM audit_events WHERE stream = $1 AND event_type = $2 AND payload::jsonb ->> 'key' = $3 LIMIT 1",
             [stream, type, marker.key]
         ).rows.isEmpty
+        if !recorded { try context.audit(stream, type, marker) }
+        return !recorded
     }
+
+    /// Assignments still awaited: open, no conflict declared since, on the current round of a proposal in review.
+    private static let awaitedReviews = "r.state = 'assigned' AND r.conflicted_at IS NULL AND p.state = 'in_review' AND r.round = p.round"
 }
 
 /// The audit payload of a system reminder: what it was for (a round, an expiry date, a review, a report and its

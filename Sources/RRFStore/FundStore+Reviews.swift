@@ -384,10 +384,7 @@ extension FundStore {
             var machine = proposal.machine
             let action = try machine.markScored(progress: progress, at: context.now, by: context.actor)
             guard case .requestDecision = action else { throw Self.unexpected(action, answering: "the end of review") }
-            try context.updateVersioned(
-                "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-                [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
-            )
+            try saveReviewState(proposal, machine, context: context)
             let record = try loadProposal(proposal.reference, lock: .update, on: context.connection)
             try context.audit(Streams.proposal(record.reference), "proposal.scored", aggregate)
             try context.notify(NotifyPayload(
@@ -735,16 +732,21 @@ extension FundStore {
     }
 
     /// Conflicted reviews are done and never count; recused reviews are done.
+    /// Stores the proposal's new review state (in review ↔ scored), refusing when it changed since it was loaded.
+    private func saveReviewState(_ proposal: ProposalRecord, _ machine: ProposalMachine, context: CommandContext) throws {
+        try context.updateVersioned(
+            "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+            [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
+        )
+    }
+
     /// A conflict declared after scoring left fewer counting reviews than the quorum: back to review, with
     /// replacements assigned by rrfd and the secretariat told.
     private func reopenReview(_ proposal: ProposalRecord, progress: ReviewProgress, context: CommandContext) throws {
         var machine = proposal.machine
         let action = try machine.reopenReview(progress: progress, by: context.actor)
         guard case .assignReviewers(let round) = action else { throw Self.unexpected(action, answering: "reopening the review") }
-        try context.updateVersioned(
-            "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-            [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
-        )
+        try saveReviewState(proposal, machine, context: context)
         try context.audit(Streams.proposal(proposal.reference), "proposal.review_reopened", ReviewReopening(round: round, counted: progress.submitted, quorum: progress.quorum))
         let payload = Self.jobPayload(proposal, round: round)
         try context.enqueue(try NewJobs.make(JobKinds.proposalAssignReviewers, payload, uniqueKey: "assign:\(proposal.reference):\(round)"))
