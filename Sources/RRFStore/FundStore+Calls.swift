@@ -285,6 +285,7 @@ enum RowLock: String {
     case unlocked = ""
     /// Others may read and share-lock, not change (facts a command relies on).
     case share = " FOR SHARE"
-    /// The aggregate the command changes.
-    case update = " FOR UPDATE"
+    /// The aggregate the command changes. `NO KEY UPDATE` (what an UPDATE that keeps the key takes anyway) so
+    /// that rows referencing it by foreign key can still be inserted by others meanwhile.
+    case update = " FOR NO KEY UPDATE"
 }

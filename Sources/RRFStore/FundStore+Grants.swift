@@ -25,28 +25,34 @@ public struct GrantRecord: Codable, Sendable, Equatable {
     public let reason: String?
     /// The unspent balance refunded at closure.
     public let refund: Money?
+    /// The version of the fund's tranche policy the agreement was signed under (nil before signing).
+    public let policyVersion: Int?
     public let version: Int
 
     public var terms: GrantTerms { GrantTerms(amount: amount, risk: risk, startDate: startDate, endDate: endDate) }
 
     /// The grant's state machine rebuilt from the record.
+    /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
     public var machine: GrantMachine {
-        let signed = signedOn ?? startDate
-        let state: GrantMachine.State = switch self.state {
-        case "active": .active(terms, signedOn: signed)
-        case "suspended": .suspended(terms, signedOn: signed, reason: reason ?? "")
-        case "closing": .closing(terms, signedOn: signed)
-        case "closed": .closed(terms, refund: refund ?? .zero(amount.currency))
-        case "terminated": .terminated(terms, reason: reason ?? "")
-        default: .agreementPending(terms)
+        get throws(StoreError) {
+            let state: GrantMachine.State
+            switch (self.state, signedOn, refund, reason) {
+            case ("agreement_pending", nil, nil, _): state = .agreementPending(terms)
+            case ("active", let signed?, nil, _): state = .active(terms, signedOn: signed)
+            case ("suspended", let signed?, nil, let reason?): state = .suspended(terms, signedOn: signed, reason: reason)
+            case ("closing", let signed?, nil, _): state = .closing(terms, signedOn: signed)
+            case ("closed", _, let refund?, _): state = .closed(terms, refund: refund)
+            case ("terminated", _, nil, let reason?): state = .terminated(terms, reason: reason)
+            default: throw StoreError.inconsistentRow("The grant \(reference)", state: self.state)
+            }
+            return GrantMachine(state: state)
         }
-        return GrantMachine(state: state)
     }
 
     static let select = """
         SELECT g.id, g.reference, g.proposal_id, g.organisation_id, o.code AS organisation, g.call_id, c.code AS call, g.cluster,
                g.amount_minor, g.currency, g.risk, g.start_date::text AS start_date, g.end_date::text AS end_date, g.state,
-               g.signed_on::text AS signed_on, g.signatory, g.reason, g.refund_minor, g.version
+               g.signed_on::text AS signed_on, g.signatory, g.reason, g.refund_minor, g.policy_version, g.version
         FROM grants g JOIN organisations o ON o.id = g.organisation_id JOIN calls c ON c.id = g.call_id
         """
 
@@ -70,6 +76,7 @@ public struct GrantRecord: Codable, Sendable, Equatable {
         signatory = try row.decode("signatory")
         reason = try row.decode("reason")
         refund = try row.decode("refund_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) }
+        policyVersion = try row.decode("policy_version")
         version = try row.decode("version")
     }
 
@@ -88,23 +95,27 @@ extension Streams {
 
 extension FundStore {
     /// Signs the grant agreement of an approved proposal (fund manager): creates the grant if the daemon has not
-    /// yet, then its tranche plan from `policy` (remainder to the last tranche) and its report schedule from its
-    /// dates and risk, and asks for the first tranche's evaluation (job `grant.evaluate_tranches`).
+    /// yet, then its tranche plan and report schedule from the fund's tranche policy in force (recorded on the
+    /// grant as the terms of its agreement; see ``TranchePolicy/grantPlan(for:)``), and asks for the first
+    /// tranche's evaluation (job `grant.evaluate_tranches`).
     /// `startDate` (default: today) is used when the grant is created here; the end date is start + duration.
     public func signGrant(
-        _ reference: String, signatory: String, startDate: LocalDate? = nil, policy: TranchePolicy = .standard,
-        expectedVersion: Int? = nil, as login: String
+        _ reference: String, signatory: String, startDate: LocalDate? = nil, expectedVersion: Int? = nil, as login: String
     ) throws -> GrantRecord {
         try grantsCommand("grant.sign", as: login) { context in
             let loaded = try loadOrCreateGrant(reference, startDate: startDate, context: context)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
             let signatory = try Validate.text(signatory, field: "signatory", maximum: 300)
-            var machine = loaded.machine
-            let action = try machine.sign(on: context.today, policy: policy, by: context.actor)
+            let policy = try currentTranchePolicy(on: context.connection)
+            var machine = try loaded.machine
+            let action = try machine.sign(on: context.today, policy: policy.policy, by: context.actor)
             guard case .createTranches(let amounts, let reports) = action else { throw Self.unexpectedGrantAction(action) }
             try context.updateVersioned(
-                "UPDATE grants SET state = $3, signed_on = $4::date, signatory = $5, signed_by = $6, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name, context.today.description, signatory, context.actor.userID.uuid],
+                """
+                UPDATE grants SET state = $3, signed_on = $4::date, signatory = $5, signed_by = $6, policy_version = $7, version = version + 1
+                WHERE id = $1 AND version = $2
+                """,
+                [loaded.id, loaded.version, machine.state.name, context.today.description, signatory, context.actor.userID.uuid, policy.version],
                 what: "The grant \(loaded.reference)"
             )
             for (index, amount) in amounts.enumerated() {
@@ -159,10 +170,11 @@ extension FundStore {
         try grantsCommand("grant.terminate", as: login) { context in
             let loaded = try loadOrCreateGrant(reference, startDate: nil, context: context)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
-            var machine = loaded.machine
+            var machine = try loaded.machine
             let released = try releasedTotal(loaded, on: context.connection)
             let action = try machine.terminate(reason: reason, released: released, by: context.actor)
             guard case .decommit(let unreleased) = action else { throw Self.unexpectedGrantAction(action) }
+            try waiveOpenReports(loaded, reason: "The grant was terminated: \(reason)", context: context)
             try settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was terminated.", context: context)
             let stored: String? = if case .terminated(_, let text) = machine.state { text } else { nil }
             try context.updateVersioned(
@@ -211,74 +223,6 @@ extension FundStore {
 
     // MARK: Internals
 
-    /// Closes a grant in `closing` inside the caller's command (also used when a fund manager accepts the final report).
-    func close(_ loaded: GrantRecord, context: CommandContext) throws -> GrantRecord {
-        var machine = loaded.machine
-        let final = try context.connection.queryPrepared(
-            "SELECT state, spent_minor FROM grant_reports WHERE grant_id = $1 AND kind = 'final'", [loaded.id]
-        ).first
-        let accepted = try final?.decode("state", as: String.self) == "accepted"
-        let spent = Money(minorUnits: try final?.decode("spent_minor", as: Int64?.self) ?? 0, currency: loaded.amount.currency)
-        let released = try releasedTotal(loaded, on: context.connection)
-        let action = try machine.close(finalReportAccepted: accepted, released: released, spent: spent, by: context.actor)
-        guard case .refund(let refund) = action else { throw Self.unexpectedGrantAction(action) }
-        try Ledger.post(
-            "refund", legs: [LedgerLeg(account: loaded.releasedAccount, amount: -refund.minorUnits),
-                             LedgerLeg(account: .refunds(currency: refund.currency.code), amount: refund.minorUnits)],
-            proposalID: loaded.proposalID, memo: "unspent balance of \(loaded.reference)", actor: context.login, at: context.now,
-            on: context.connection
-        )
-        let unreleased = try loaded.amount.subtracting(released)
-        try settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was closed.", context: context)
-        try context.updateVersioned(
-            "UPDATE grants SET state = $3, refund_minor = $4, version = version + 1 WHERE id = $1 AND version = $2",
-            [loaded.id, loaded.version, machine.state.name, refund.minorUnits], what: "The grant \(loaded.reference)"
-        )
-        let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
-        try context.audit(Streams.grant(record.reference), "grant.closed", GrantMoneyEvent(grant: record, amount: refund))
-        return record
-    }
-
-    /// Cancels the tranches not released (each through its machine, with a `tranche.cancelled` event) and
-    /// de-commits what is left of the commitment (it must be `expected`),
-    /// keeping `call_envelopes.committed_minor` in step with the ledger.
-    private func settleCommitment(_ grant: GrantRecord, expected: Money, cancelReason: String, context: CommandContext) throws {
-        // Same lock order as an approval (envelope row, then ledger accounts), so the two never deadlock.
-        try context.connection.queryPrepared(
-            "SELECT 1 FROM call_envelopes WHERE call_id = $1 AND cluster = $2 FOR UPDATE", [grant.callID, grant.cluster.rawValue]
-        )
-        let remaining = try Ledger.balance(grant.committedAccount, lock: true, on: context.connection)
-        guard remaining == expected.minorUnits else {
-            throw StoreError(
-                .internal, code: "ledger_mismatch",
-                "The ledger holds \(Money(minorUnits: remaining, currency: expected.currency).grouped) committed for \(grant.reference), not the \(expected.grouped) unreleased; run `rrfctl audit verify` and report it."
-            )
-        }
-        for tranche in try loadTranches(grant, lock: .update, on: context.connection) where !["released", "cancelled"].contains(tranche.state) {
-            var machine = tranche.machine
-            let action = try machine.cancel(reason: cancelReason, by: context.actor)
-            guard case .recordCancellation(let reason) = action else { throw Self.unexpectedTrancheAction(action) }
-            try context.updateVersioned(
-                "UPDATE tranches SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [tranche.id, tranche.version, machine.state.name, reason], what: "Tranche \(tranche.sequence) of \(grant.reference)"
-            )
-            try context.audit(Streams.grant(grant.reference), "tranche.cancelled", TrancheCancellation(sequence: tranche.sequence, amount: tranche.amount, reason: reason))
-        }
-        try Ledger.post(
-            "decommit", legs: [LedgerLeg(account: grant.committedAccount, amount: -remaining),
-                               LedgerLeg(account: grant.envelopeAccount, amount: remaining)],
-            proposalID: grant.proposalID, memo: "unreleased commitment of \(grant.reference)", actor: context.login, at: context.now,
-            on: context.connection
-        )
-        if remaining > 0 {
-            let updated = try context.connection.queryPrepared(
-                "UPDATE call_envelopes SET committed_minor = committed_minor - $3 WHERE call_id = $1 AND cluster = $2",
-                [grant.callID, grant.cluster.rawValue, remaining]
-            )
-            guard updated.affectedRows == 1 else { throw StoreError.changedSinceLoaded("The envelope of \(grant.call)") }
-        }
-    }
-
     /// The money released so far under a grant.
     func releasedTotal(_ grant: GrantRecord, on connection: Connection) throws -> Money {
         Money(
@@ -296,7 +240,7 @@ extension FundStore {
         try grantsCommand(name, as: login) { context in
             let loaded = try loadGrant(reference, lock: .update, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
-            var machine = loaded.machine
+            var machine = try loaded.machine
             let action = try event(&machine, context)
             let reason: String? = if case .suspended(_, _, let text) = machine.state { text } else { nil }
             try context.updateVersioned(
@@ -310,7 +254,7 @@ extension FundStore {
             case .resumeReleases:
                 try context.audit(Streams.grant(record.reference), "grant.resumed", record)
                 try context.enqueue(Self.evaluateJob(record))
-            case .createTranches, .awaitFinalAcceptance, .refund, .decommit:
+            case .createTranches, .awaitFinalAcceptance, .awaitCorrectedFinalReport, .refund, .decommit:
                 throw Self.unexpectedGrantAction(action)
             }
             return record
@@ -318,9 +262,15 @@ extension FundStore {
     }
 
     /// The grant of an approved proposal, locked; created in `agreement_pending` when it does not exist yet.
+    /// An existing grant is locked before anything else (the grants lock order, see `grantsCommand`); only a grant
+    /// still to be created locks its proposal.
     func loadOrCreateGrant(_ reference: String, startDate: LocalDate?, context: CommandContext) throws -> GrantRecord {
+        let text = reference.trimmingCharacters(in: .whitespaces).uppercased()
+        if let row = try context.connection.query(GrantRecord.select + " WHERE g.reference = $1" + RowLock.update.clause(of: "g"), [text]).first {
+            return try GrantRecord(row: row)
+        }
         let proposal = try loadProposal(reference, lock: .update, on: context.connection)
-        if let row = try context.connection.query(GrantRecord.select + " WHERE g.proposal_id = $1 FOR UPDATE OF g", [proposal.id]).first {
+        if let row = try context.connection.query(GrantRecord.select + " WHERE g.proposal_id = $1" + RowLock.update.clause(of: "g"), [proposal.id]).first {
             return try GrantRecord(row: row)
         }
         guard proposal.state == "approved", let amount = proposal.approved else {
@@ -379,11 +329,4 @@ struct GrantSignedEvent: Encodable {
 struct GrantMoneyEvent: Encodable {
     let grant: GrantRecord
     let amount: Money
-}
-
-/// Payload of the `tranche.cancelled` audit event: a tranche its grant ended without paying.
-struct TrancheCancellation: Codable {
-    let sequence: Int
-    let amount: Money
-    let reason: String
 }

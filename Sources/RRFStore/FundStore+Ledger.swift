@@ -132,6 +132,11 @@ enum Ledger {
 
 extension FundStore {
     /// Runs a command of the grants module, with the ledger's constraint sentences.
+    ///
+    /// Lock order, the same in every command, so that two never wait on each other: the grant row first
+    /// (`FOR NO KEY UPDATE`, which serialises the commands of one grant), then its tranches in sequence order,
+    /// then its reports, then the call's envelope row, then ledger accounts (by the order of the legs). A command
+    /// that creates a grant locks the proposal before the grant exists; nothing locks a proposal after its grant.
     func grantsCommand<T>(_ name: String, as login: String, _ body: (CommandContext) throws -> T) throws -> T {
         do { return try command(name, as: login, body) } catch { throw Ledger.mapped(error) }
     }

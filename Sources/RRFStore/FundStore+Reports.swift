@@ -23,7 +23,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public let periodStart: LocalDate
     public let periodEnd: LocalDate
     public let dueDate: LocalDate
-    /// scheduled | due | submitted | accepted | returned
+    /// scheduled | due | submitted | accepted | returned | waived
     public let state: String
     public let narrative: String?
     /// Cumulative money spent up to the end of the period.
@@ -37,15 +37,22 @@ public struct ReportRecord: Codable, Sendable, Equatable {
 
     var spec: ReportSpec { ReportSpec(kind: kind, periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate) }
 
+    /// The report's state machine rebuilt from the record.
+    /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
     var machine: ReportMachine {
-        let state: ReportMachine.State = switch (self.state, submission) {
-        case ("due", _): .due(spec)
-        case ("submitted", let submission?): .submitted(spec, submission)
-        case ("accepted", let submission?): .accepted(spec, submission)
-        case ("returned", let submission?): .returned(spec, submission, reason: comment ?? "")
-        default: .scheduled(spec)
+        get throws(StoreError) {
+            let state: ReportMachine.State
+            switch (self.state, submission, comment) {
+            case ("scheduled", nil, _): state = .scheduled(spec)
+            case ("due", nil, _): state = .due(spec)
+            case ("submitted", let submission?, _): state = .submitted(spec, submission)
+            case ("accepted", let submission?, _): state = .accepted(spec, submission)
+            case ("returned", let submission?, let reason?): state = .returned(spec, submission, reason: reason)
+            case ("waived", _, let reason?): state = .waived(spec, reason: reason)
+            default: throw StoreError.inconsistentRow("Report \(sequence) of \(grant)", state: self.state)
+            }
+            return ReportMachine(state: state)
         }
-        return ReportMachine(state: state)
     }
 
     /// The columns `init(row:today:)` reads, from ``tables``.
@@ -80,7 +87,9 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         submission = try row.decode("submission", as: JSONValue<ReportSubmission>?.self)?.value
         overdue = false
         // A closed or terminated grant owes nothing more, so nothing of it is late.
-        overdue = Self.grantsOwingReports.contains(try row.decode("grant_state", as: String.self)) && machine.isOverdue(on: today)
+        if Self.grantsOwingReports.contains(try row.decode("grant_state", as: String.self)) {
+            overdue = try machine.isOverdue(on: today)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -104,7 +113,7 @@ extension FundStore {
             var made: [ReportRecord] = []
             for row in rows {
                 let loaded = try ReportRecord(row: row, today: context.today)
-                var machine = loaded.machine
+                var machine = try loaded.machine
                 let action = try machine.markDue(on: context.today, by: context.actor)
                 guard case .remindOrganisation(let dueDate) = action else { throw Self.unexpectedReportAction(action) }
                 try context.connection.queryPrepared("UPDATE grant_reports SET state = $2, version = version + 1 WHERE id = $1", [loaded.id, machine.state.name])
@@ -122,32 +131,23 @@ extension FundStore {
     }
 
     /// Submits (or resubmits) a due or returned report (a user of the grant's organisation): the narrative and the
-    /// money spent per budget line (cumulative up to the end of the period, in the grant's currency).
+    /// money spent per budget line of the grant (cumulative up to the end of the period, in the grant's currency,
+    /// in all no more than the money released so far; see ``ReportedSpending``).
     public func submitReport(
         _ reference: String, sequence: Int, narrative: String, spending: [SpendingLine], expectedVersion: Int? = nil, as login: String
     ) throws -> ReportRecord {
         try grantsCommand("report.submit", as: login) { context in
-            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, on: context.connection)
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
-            guard !spending.isEmpty else {
-                throw StoreError.rejected("spending_missing", "State the money spent per budget line (at least one line, zero if nothing was spent).")
+            let lines = try spending.map { line in
+                SpendingLineAmount(line: try Validate.text(line.line, field: "budget line", maximum: 500), amount: try Money(parsing: line.amount))
             }
-            var amounts: [Money] = []
-            var lines: [SpendingLine] = []
-            for line in spending {
-                let name = try Validate.text(line.line, field: "budget line", maximum: 500)
-                let amount = try Money(parsing: line.amount)
-                guard amount.currency == grant.amount.currency else {
-                    throw StoreError.rejected("currency_mismatch", "The grant is in \(grant.amount.currency.code); report spending in that currency.")
-                }
-                amounts.append(amount)
-                lines.append(SpendingLine(line: name, amount: amount.description))
-            }
-            let spent = try Money.total(amounts, in: grant.amount.currency)
-            var machine = loaded.machine
+            let budget = try loadProposal(grant.reference, lock: .unlocked, on: context.connection).budgetLines.map(\.description)
+            let checked = try ReportedSpending(lines: lines, budgetLines: budget, released: try releasedTotal(grant, on: context.connection))
+            var machine = try loaded.machine
             let action = try machine.submit(
-                narrative: narrative, spent: spent, organisationID: OrganisationID(grant.organisationID), at: context.now, by: context.actor
+                narrative: narrative, spending: checked, organisationID: OrganisationID(grant.organisationID), at: context.now, by: context.actor
             )
             guard case .requestReview(let submission) = action else { throw Self.unexpectedReportAction(action) }
             try context.updateVersioned(
@@ -156,7 +156,8 @@ extension FundStore {
                     submitted_by = $8, submitted_at = $9, version = version + 1
                 WHERE id = $1 AND version = $2
                 """,
-                [loaded.id, loaded.version, machine.state.name, submission.narrative, spent.minorUnits, JSONValue(lines), JSONValue(submission),
+                [loaded.id, loaded.version, machine.state.name, submission.narrative, submission.spent.minorUnits,
+                 JSONValue(checked.lines.map { SpendingLine(line: $0.line, amount: $0.amount.description) }), JSONValue(submission),
                  context.actor.userID.uuid, context.now],
                 what: "Report \(sequence) of \(grant.reference)"
             )
@@ -174,14 +175,31 @@ extension FundStore {
     /// re-evaluation (job `grant.evaluate_tranches`); the final report starts the grant's closure, and when a fund
     /// manager accepts it the grant closes at once with the refund of the unspent balance.
     public func acceptReport(_ reference: String, sequence: Int, comment: String? = nil, expectedVersion: Int? = nil, as login: String) throws -> ReportRecord {
-        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: comment) { machine, context in
-            try machine.accept(by: context.actor)
+        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: comment) { machine, grant, context in
+            try machine.accept(released: try releasedTotal(grant, on: context.connection), by: context.actor)
+        }
+    }
+
+    /// Reopens an accepted report (fund manager, reason required; ``ReportMachine/reopen(reason:grant:trancheMovedSinceAcceptance:by:)``):
+    /// it goes back to the organisation as returned, to be corrected and resubmitted. Reopening the final report
+    /// of a closing grant takes the grant back to active.
+    public func reopenReport(_ reference: String, sequence: Int, reason: String, expectedVersion: Int? = nil, as login: String) throws -> ReportRecord {
+        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: reason) { machine, grant, context in
+            let moved = try context.connection.queryPrepared(
+                """
+                SELECT count(*) AS moved FROM tranches t, grant_reports r
+                WHERE t.grant_id = $1 AND r.grant_id = $1 AND r.sequence = $2 AND t.state IN ('ready', 'approved', 'released')
+                  AND greatest(t.evaluated_at, t.approved_at, t.released_at) >= r.reviewed_at
+                """,
+                [grant.id, sequence]
+            ).single().decode("moved", as: Int.self) > 0
+            return try machine.reopen(reason: reason, grant: try grant.machine, trancheMovedSinceAcceptance: moved, by: context.actor)
         }
     }
 
     /// Returns a submitted report for changes with a comment (secretariat or fund manager).
     public func returnReport(_ reference: String, sequence: Int, comment: String, expectedVersion: Int? = nil, as login: String) throws -> ReportRecord {
-        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: comment) { machine, context in
+        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: comment) { machine, _, context in
             try machine.returnForChanges(reason: comment, by: context.actor)
         }
     }
@@ -201,14 +219,14 @@ extension FundStore {
 
     private func reviewReport(
         _ reference: String, sequence: Int, expectedVersion: Int?, as login: String, comment: String?,
-        _ event: (inout ReportMachine, CommandContext) throws -> ReportMachine.Action
+        _ event: (inout ReportMachine, GrantRecord, CommandContext) throws -> ReportMachine.Action
     ) throws -> ReportRecord {
         try grantsCommand("report.review", as: login) { context in
             let grant = try loadGrant(reference, lock: .update, on: context.connection)
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
-            var machine = loaded.machine
-            let action = try event(&machine, context)
+            var machine = try loaded.machine
+            let action = try event(&machine, grant, context)
             let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
             try context.updateVersioned(
                 """
@@ -226,7 +244,7 @@ extension FundStore {
                 try context.enqueue(Self.evaluateJob(grant))
             case .closeGrant:
                 try context.audit(stream, "report.accepted", record)
-                var grantMachine = grant.machine
+                var grantMachine = try grant.machine
                 let closing = try grantMachine.beginClosing(by: context.actor)
                 guard case .awaitFinalAcceptance = closing else { throw Self.unexpectedGrantAction(closing) }
                 try context.updateVersioned(
@@ -244,7 +262,23 @@ extension FundStore {
                     event: "report.returned", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
                     roles: [Role.ngoUser.rawValue], message: "Report \(sequence) of grant \(grant.reference) was returned: \(reason)"
                 ))
-            case .remindOrganisation, .requestReview:
+            case .notifyReopened(let reason, let reopenGrant):
+                try context.audit(stream, "report.reopened", record)
+                if reopenGrant {
+                    var grantMachine = try grant.machine
+                    let reopened = try grantMachine.reopen(by: context.actor)
+                    guard case .awaitCorrectedFinalReport = reopened else { throw Self.unexpectedGrantAction(reopened) }
+                    try context.updateVersioned(
+                        "UPDATE grants SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+                        [grant.id, grant.version, grantMachine.state.name], what: "The grant \(grant.reference)"
+                    )
+                    try context.audit(stream, "grant.reopened", try loadGrant(grant.reference, lock: .update, on: context.connection))
+                }
+                try context.notify(NotifyPayload(
+                    event: "report.reopened", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: "Report \(sequence) of grant \(grant.reference) was reopened for correction: \(reason)"
+                ))
+            case .remindOrganisation, .requestReview, .recordWaiver:
                 throw Self.unexpectedReportAction(action)
             }
             return record

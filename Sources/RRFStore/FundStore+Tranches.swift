@@ -23,15 +23,22 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     let approval: TrancheMachine.Signature?
     let release: TrancheMachine.Release?
 
+    /// The tranche's state machine rebuilt from the record.
+    /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
     public var machine: TrancheMachine {
-        let state: TrancheMachine.State = switch (self.state, approval, release) {
-        case ("ready", _, _): .ready(sequence: sequence, amount: amount)
-        case ("approved", let approval?, _): .approved(sequence: sequence, amount: amount, approval: approval)
-        case ("released", let approval?, let release?): .released(sequence: sequence, amount: amount, approval: approval, release: release)
-        case ("cancelled", _, _): .cancelled(sequence: sequence, amount: amount, reason: cancelReason ?? "")
-        default: .planned(sequence: sequence, amount: amount)
+        get throws(StoreError) {
+            let state: TrancheMachine.State
+            switch (self.state, approval, release, cancelReason) {
+            case ("planned", nil, nil, nil): state = .planned(sequence: sequence, amount: amount)
+            case ("ready", nil, nil, nil): state = .ready(sequence: sequence, amount: amount)
+            case ("approved", let approval?, nil, nil): state = .approved(sequence: sequence, amount: amount, approval: approval)
+            case ("released", let approval?, let release?, nil):
+                state = .released(sequence: sequence, amount: amount, approval: approval, release: release)
+            case ("cancelled", _, nil, let reason?): state = .cancelled(sequence: sequence, amount: amount, reason: reason)
+            default: throw StoreError.inconsistentRow("Tranche \(sequence) of \(grant)", state: self.state)
+            }
+            return TrancheMachine(state: state)
         }
-        return TrancheMachine(state: state)
     }
 
     static let select = """
@@ -65,6 +72,15 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// Payload of the `tranche.ready` audit event: the tranche and the policy it was judged under.
+struct TrancheReadyEvent: Encodable {
+    let tranche: TrancheRecord
+    let policyVersion: Int?
+    let spendThresholdPercent: Int
+    let received: Money?
+    let spent: Money?
+}
+
 /// The answer to a release: the first result for its idempotency key.
 public struct TrancheRelease: Codable, Sendable, Equatable {
     public let grant: String
@@ -80,48 +96,37 @@ public struct TrancheRelease: Codable, Sendable, Equatable {
 }
 
 extension FundStore {
-    /// Evaluates the conditions of the grant's next tranche (the first planned one whose predecessor is released):
+    /// Evaluates the conditions of the grant's next tranche (``TrancheMachine/nextToEvaluate(grant:tranches:)``)
+    /// under the tranche policy its agreement was signed under (``TrancheMachine/evaluate(_:policy:by:)``):
     /// agreement signed; for tranches after the first, a financial report accepted after the previous release with
-    /// at least `policy.spendThresholdPercent` % of the money received spent; no training shortfall. When all hold
-    /// the tranche becomes ready; otherwise the unmet conditions are stored on it. Secretariat or fund manager
-    /// (the daemon's `grant.evaluate_tranches` job runs as its service user). Returns the grant's tranches.
-    /// Training shortfalls are read from the training records in the same transaction unless `trainingShortfalls`
-    /// is given (tests that isolate the other conditions).
+    /// at least the policy's share of the money received spent; no training shortfall. When all hold the tranche
+    /// becomes ready (audited with the policy version and threshold applied); otherwise the unmet conditions are
+    /// stored on it. Secretariat or fund manager (the daemon's `grant.evaluate_tranches` job runs as its service
+    /// user). Returns the grant's tranches. Training shortfalls are read from the training records in the same
+    /// transaction unless `trainingShortfalls` is given (tests that isolate the other conditions).
     @discardableResult
     public func evaluateTranches(
-        _ reference: String, trainingShortfalls given: [TrainingShortfall]? = nil, policy: TranchePolicy = .standard, as login: String
+        _ reference: String, trainingShortfalls given: [TrainingShortfall]? = nil, as login: String
     ) throws -> [TrancheRecord] {
         try grantsCommand("tranche.evaluate", as: login) { context in
             try context.actor.require(.secretariat, .fundManager, to: "evaluate tranche conditions")
-            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, on: context.connection)
             let tranches = try loadTranches(grant, lock: .update, on: context.connection)
-            guard ["active", "suspended", "agreement_pending"].contains(grant.state),
-                  let next = tranches.first(where: { $0.state == "planned" }),
-                  next.sequence == 1 || tranches.first(where: { $0.sequence == next.sequence - 1 })?.state == "released"
+            guard let sequence = TrancheMachine.nextToEvaluate(grant: try grant.machine, tranches: try tranches.map { try $0.machine }),
+                  let next = tranches.first(where: { $0.sequence == sequence })
             else { return tranches }
-            var previous: PreviousTrancheReport?
-            if let before = tranches.first(where: { $0.sequence == next.sequence - 1 }), let releasedAt = before.releasedAt {
-                let received = try releasedTotal(grant, on: context.connection)
-                let report = try context.connection.queryPrepared(
-                    """
-                    SELECT count(*) FILTER (WHERE reviewed_at >= $2) AS accepted_after, coalesce(max(spent_minor), 0)::bigint AS spent
-                    FROM grant_reports WHERE grant_id = $1 AND state = 'accepted'
-                    """,
-                    [grant.id, releasedAt]
-                ).single()
-                previous = PreviousTrancheReport(
-                    reportAccepted: try report.decode("accepted_after", as: Int.self) > 0, received: received,
-                    spent: Money(minorUnits: try report.decode("spent"), currency: grant.amount.currency)
-                )
-            }
+            let policy = try tranchePolicy(of: grant, on: context.connection)
+            let previous = try previousTrancheReport(grant, before: next, in: tranches, on: context.connection)
             let shortfalls = try given
                 ?? trainingShortfalls(organisationID: OrganisationID(grant.organisationID), on: context.today, connection: context.connection)
             let conditions = TrancheConditions(agreementSigned: grant.signedOn != nil, previous: previous, trainingShortfalls: shortfalls)
-            let unmet = conditions.unmet(spendThresholdPercent: policy.spendThresholdPercent)
-            var machine = next.machine
-            if unmet.isEmpty {
-                let action = try machine.markReady(unmet: [], by: context.actor)
-                guard case .requestApproval = action else { throw Self.unexpectedTrancheAction(action) }
+            var machine = try next.machine
+            let action = try machine.evaluate(conditions, policy: policy, by: context.actor)
+            let unmet: [UnmetCondition]
+            switch action {
+            case .requestApproval: unmet = []
+            case .recordUnmet(let conditions): unmet = conditions
+            case .requestRelease, .postRelease, .alreadyReleased, .recordCancellation: throw Self.unexpectedTrancheAction(action)
             }
             try context.connection.queryPrepared(
                 "UPDATE tranches SET state = $2, unmet = $3::jsonb, evaluated_at = $4, version = version + 1 WHERE id = $1",
@@ -129,7 +134,10 @@ extension FundStore {
             )
             if unmet.isEmpty {
                 let record = try loadTranche(grant, sequence: next.sequence, lock: .update, on: context.connection)
-                try context.audit(Streams.grant(grant.reference), "tranche.ready", record)
+                try context.audit(Streams.grant(grant.reference), "tranche.ready", TrancheReadyEvent(
+                    tranche: record, policyVersion: grant.policyVersion, spendThresholdPercent: policy.spendThresholdPercent,
+                    received: previous?.received, spent: previous?.spent
+                ))
                 try context.notify(NotifyPayload(
                     event: "tranche.ready", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.fundManager.rawValue],
                     message: "Tranche \(next.sequence) of grant \(grant.reference) (\(next.amount.grouped)) is ready for approval."
@@ -142,10 +150,10 @@ extension FundStore {
     /// Approves a ready tranche (fund manager).
     public func approveTranche(_ reference: String, sequence: Int, expectedVersion: Int? = nil, as login: String) throws -> TrancheRecord {
         try grantsCommand("tranche.approve", as: login) { context in
-            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, on: context.connection)
             let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Tranche \(sequence) of \(grant.reference)")
-            var machine = loaded.machine
+            var machine = try loaded.machine
             let action = try machine.approve(at: context.now, by: context.actor)
             guard case .requestRelease(let approval) = action else { throw Self.unexpectedTrancheAction(action) }
             try context.updateVersioned(
@@ -180,7 +188,7 @@ extension FundStore {
             guard !key.isEmpty, key.count <= 200 else {
                 throw StoreError.rejected("idempotency_key_missing", "Give an idempotency key (1 to 200 characters) so that a retried release is not paid twice.")
             }
-            let grant = try loadGrant(reference, lock: .share, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, on: context.connection)
             // Lock the tranche first: the key row below references it (FOR KEY SHARE), so locking it afterwards
             // would deadlock concurrent requests with different keys.
             let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
@@ -207,8 +215,8 @@ extension FundStore {
                 first.replayed = true
                 return first
             }
-            var machine = loaded.machine
-            let action = try machine.release(amount: amount, idempotencyKey: key, grant: grant.machine, at: context.now, by: context.actor)
+            var machine = try loaded.machine
+            let action = try machine.release(amount: amount, idempotencyKey: key, grant: try grant.machine, at: context.now, by: context.actor)
             guard case .postRelease(let paid, let release) = action else { throw Self.unexpectedTrancheAction(action) }
             guard let transactionID = try Ledger.post(
                 "release", legs: [LedgerLeg(account: grant.committedAccount, amount: -paid.minorUnits),
@@ -250,6 +258,25 @@ extension FundStore {
     }
 
     // MARK: Internals
+
+    /// The spending facts for a tranche after the first: whether a report was accepted after the previous
+    /// release, the money received so far and the most reported spent.
+    private func previousTrancheReport(
+        _ grant: GrantRecord, before next: TrancheRecord, in tranches: [TrancheRecord], on connection: Connection
+    ) throws -> PreviousTrancheReport? {
+        guard let before = tranches.first(where: { $0.sequence == next.sequence - 1 }), let releasedAt = before.releasedAt else { return nil }
+        let report = try connection.queryPrepared(
+            """
+            SELECT count(*) FILTER (WHERE reviewed_at >= $2) AS accepted_after, coalesce(max(spent_minor), 0)::bigint AS spent
+            FROM grant_reports WHERE grant_id = $1 AND state = 'accepted'
+            """,
+            [grant.id, releasedAt]
+        ).single()
+        return PreviousTrancheReport(
+            reportAccepted: try report.decode("accepted_after", as: Int.self) > 0, received: try releasedTotal(grant, on: connection),
+            spent: Money(minorUnits: try report.decode("spent"), currency: grant.amount.currency)
+        )
+    }
 
     /// The hash that identifies a release request for its idempotency key.
     static func releaseHash(grant: String, sequence: Int, amount: Money) -> String {

@@ -3,12 +3,12 @@ import Foundation
 import RRFStore
 import RRFWorkflow
 
-/// `rrfctl fund`: donor funding.
+/// `rrfctl fund`: donor funding and the fund's tranche policy.
 struct FundCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fund",
-        abstract: "Record donor funding into a call's envelope.",
-        subcommands: [Deposit.self]
+        abstract: "Record donor funding into a call's envelope; show and change the fund's tranche policy.",
+        subcommands: [Deposit.self, PolicyCommand.self]
     )
 
     struct Deposit: ParsableCommand {

@@ -7,8 +7,8 @@ import RRFWorkflow
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "List, submit, accept and return grant reports; mark ended periods due.",
-        subcommands: [List.self, Submit.self, Accept.self, Return.self, MarkDue.self, KPIsCommand.self]
+        abstract: "List, submit, accept, return and reopen grant reports; mark ended periods due.",
+        subcommands: [List.self, Submit.self, Accept.self, Return.self, Reopen.self, MarkDue.self, KPIsCommand.self]
     )
 
     struct List: ParsableCommand {
@@ -91,6 +91,31 @@ struct ReportCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let record = try database.store().returnReport(grant, sequence: sequence, comment: comment, expectedVersion: version.expectedVersion, as: try actor.resolved())
+                if output.json { return try printJSON(record) }
+                printReports([record])
+            }
+        }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reopen an accepted report so the organisation corrects it (fund manager).",
+            discussion: """
+                The report goes back to the organisation as returned. A final report can be reopened while its grant is closing \
+                (the grant becomes active again); an interim report while no tranche was made ready, approved or released on it.
+                """
+        )
+        @Argument(help: "The grant's reference.") var grant: String
+        @Argument(help: "The report's number.") var sequence: Int
+        @Option(parsing: .unconditional, help: "Why it is reopened, for the organisation and the audit log.") var reason: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let record = try database.store().reopenReport(grant, sequence: sequence, reason: reason, expectedVersion: version.expectedVersion, as: try actor.resolved())
                 if output.json { return try printJSON(record) }
                 printReports([record])
             }

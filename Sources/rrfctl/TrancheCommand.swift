@@ -14,21 +14,20 @@ struct TrancheCommand: ParsableCommand {
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Evaluate the next tranche's conditions; it becomes ready when all are met (secretariat or fund manager).",
-            discussion: "Conditions: agreement signed; previous financial report accepted with at least --spend-threshold % of the money received spent; required training certificates valid."
+            discussion: """
+                Conditions: agreement signed; previous financial report accepted with at least the tranche policy's share of the \
+                money received spent; required training certificates valid. The policy is the one the grant's agreement was signed \
+                under (`rrfctl fund policy show`); nobody can waive it for one run.
+                """
         )
         @Argument(help: "The grant's reference.") var grant: String
-        @Option(help: "Share of the money received that must be reported spent (0–100).") var spendThreshold = TranchePolicy.standard.spendThresholdPercent
         @OptionGroup var actor: ActorOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try reportingFailures {
-                let policy = try parsed { () throws(WorkflowRejection) in
-                    try TranchePolicy(percentages: TranchePolicy.standard.percentages, spendThresholdPercent: spendThreshold)
-                }
-                let store = database.store()
-                let tranches = try store.evaluateTranches(grant, policy: policy, as: try actor.resolved())
+                let tranches = try database.store().evaluateTranches(grant, as: try actor.resolved())
                 if output.json { return try printJSON(tranches) }
                 printTranches(tranches)
             }

@@ -81,8 +81,7 @@ import Testing
     @Test func reportsExportWithTheOverdueFlagAndWhoSubmittedAndReviewed() throws {
         try withTestDatabase { db in
             let fund = try Fund.withFinance(db)
-            let proposal = try fund.approvedProposal(requested: "12500.50 USD")
-            let grant = try fund.store.signGrant(proposal.reference, signatory: "Amina Yusuf, Director", as: "fm")
+            let grant = try fund.grantWithReleasedFirstTranche(requested: "12500.50 USD")
             let reports = try fund.store.reports(grant.reference)
             try #require(reports.map(\.kind) == [.interim, .interim, .final])
             let (interim, second, final) = (reports[0], reports[1], reports[2])
@@ -90,7 +89,7 @@ import Testing
             let reviewedAt = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 100 * 86_400).rounded(.down))
             let later = FundStore(pool: db.pool(maximumConnections: 1), clock: { reviewedAt })
             _ = try later.markReportsDue(as: "sec")
-            let spending = [SpendingLine(line: "Water", amount: "3000.00 USD"), SpendingLine(line: "Staff", amount: "1000.50 USD")]
+            let spending = [SpendingLine(line: "Everything", amount: "4000.50 USD")]
             _ = try later.submitReport(grant.reference, sequence: 1, narrative: "Wells dug.", spending: spending, as: "ngo")
             _ = try later.returnReport(grant.reference, sequence: 1, comment: "Add the receipts.", as: "sec")
             _ = try later.submitReport(grant.reference, sequence: 1, narrative: "Wells dug; receipts attached.", spending: spending, as: "ngo")

@@ -79,6 +79,13 @@ extension Fund {
         return (grant, tranche)
     }
 
+    /// A signed grant whose first tranche `fin` released (approved by `fm`), so that reports can state spending.
+    func grantWithReleasedFirstTranche(requested: String = "12500.50 USD") throws -> GrantRecord {
+        let (grant, tranche) = try grantWithApprovedFirstTranche(requested: requested)
+        _ = try store.releaseTranche(grant.reference, sequence: 1, amount: tranche.amount, idempotencyKey: "first-\(grant.reference)", as: "fin")
+        return grant
+    }
+
     /// The same fund seen some days later (for reports whose period has ended).
     func later(days: Int) -> FundStore {
         FundStore(pool: database.pool(maximumConnections: 1), clock: { Date().addingTimeInterval(Double(days) * 86_400) })

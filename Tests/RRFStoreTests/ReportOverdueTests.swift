@@ -10,18 +10,18 @@ import Testing
     /// users of another organisation never.
     @Test func overdueReportsAreNotifiedOncePerReportToTheOrganisationAndTheSecretariat() throws {
         try withTestDatabase { db in
-            let fund = try Fund.standard(db)
+            let fund = try Fund.withFinance(db)
             let store = fund.store
             _ = try store.addUser(login: "beta", displayName: "Bea Beta", email: "bea@ngo-beta.example", roles: [.ngoUser], organisations: ["NGO-BETA"], as: "admin")
             let late = try store.signGrant(try fund.approvedProposal().reference, signatory: "Amina Yusuf, Director", as: "fm")
-            let onTime = try store.signGrant(try fund.approvedProposal().reference, signatory: "Amina Yusuf, Director", as: "fm")
+            let onTime = try fund.grantWithReleasedFirstTranche()
             let dueDate = try #require(try store.reports(late.reference).first?.dueDate)
             let daysToDue = fund.today.days(until: dueDate)
 
             let onTheDueDate = fund.later(days: daysToDue)
             #expect(try onTheDueDate.markReportsDue(as: "sec").map(\.grant) == [late.reference, onTime.reference])
             #expect(try onTheDueDate.notifyOverdueReports().isEmpty)
-            _ = try store.submitReport(onTime.reference, sequence: 1, narrative: "Wells dug.", spending: [SpendingLine(line: "Water", amount: "3000.00 USD")], as: "ngo")
+            _ = try store.submitReport(onTime.reference, sequence: 1, narrative: "Wells dug.", spending: [SpendingLine(line: "Everything", amount: "3000.00 USD")], as: "ngo")
 
             let dayAfter = fund.later(days: daysToDue + 1)
             let first = try dayAfter.notifyOverdueReports()

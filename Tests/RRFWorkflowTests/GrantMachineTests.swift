@@ -8,7 +8,7 @@ import Testing
     @Test func transitionTableCoversEveryStateAndEvent() {
         let expected = table([
             ("agreement_pending", "sign", "active"), ("active", "suspend", "suspended"), ("suspended", "resume", "active"),
-            ("active", "begin_closing", "closing"), ("closing", "close", "closed"),
+            ("active", "begin_closing", "closing"), ("closing", "close", "closed"), ("closing", "reopen", "active"),
             ("agreement_pending", "terminate", "terminated"), ("active", "terminate", "terminated"),
             ("suspended", "terminate", "terminated"), ("closing", "terminate", "terminated"),
         ])
@@ -59,7 +59,7 @@ import Testing
 
     @Test func transitionTableCoversEveryStateAndEvent() {
         let expected = table([
-            ("planned", "mark_ready", "ready"), ("ready", "approve", "approved"), ("approved", "release", "released"),
+            ("planned", "evaluate", "ready"), ("ready", "approve", "approved"), ("approved", "release", "released"),
             ("planned", "cancel", "cancelled"), ("ready", "cancel", "cancelled"), ("approved", "cancel", "cancelled"),
         ])
         #expect(verifyTable(TrancheMachine.self, expected: expected) == [])
@@ -70,14 +70,17 @@ import Testing
         let unmet = TrancheConditions(
             agreementSigned: true, previous: PreviousTrancheReport(reportAccepted: false, received: amount, spent: money("1000 USD")), trainingShortfalls: []
         ).unmet(spendThresholdPercent: 70)
-        do {
-            _ = try tranche.markReady(unmet: unmet, by: Fixture.secretariat)
-            Issue.record("expected a refusal")
-        } catch {
-            #expect(error.code == "tranche_conditions_unmet")
-            #expect(error.message.hasPrefix("Tranche 2 is not ready: The financial report for the previous tranche has not been accepted. Only 1,000.00 USD"))
-        }
-        #expect(try tranche.markReady(unmet: [], by: Fixture.secretariat) == .requestApproval)
+        #expect(unmet.map(\.code) == ["previous_report_not_accepted", "spending_below_threshold"])
+        let facts = TrancheConditions(
+            agreementSigned: true, previous: PreviousTrancheReport(reportAccepted: false, received: amount, spent: money("1000 USD")), trainingShortfalls: []
+        )
+        #expect(try tranche.evaluate(facts, policy: .standard, by: Fixture.secretariat) == .recordUnmet(unmet))
+        #expect(tranche.state.name == "planned")
+        #expect(rejectionCode { try tranche.evaluate(facts, policy: .standard, by: Fixture.partner) } == "role_required")
+        let met = TrancheConditions(agreementSigned: true, previous: nil, trainingShortfalls: [])
+        #expect(try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) == .requestApproval)
+        #expect(tranche.state.name == "ready")
+        #expect(rejectionCode { try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) } == "invalid_transition")
     }
 
     func approved() throws -> TrancheMachine {
@@ -146,7 +149,8 @@ import Testing
     @Test func transitionTableCoversEveryStateAndEvent() {
         let expected = table([
             ("scheduled", "mark_due", "due"), ("due", "submit", "submitted"), ("returned", "submit", "submitted"),
-            ("submitted", "accept", "accepted"), ("submitted", "return", "returned"),
+            ("submitted", "accept", "accepted"), ("submitted", "return", "returned"), ("accepted", "reopen", "returned"),
+            ("scheduled", "waive", "waived"), ("due", "waive", "waived"), ("returned", "waive", "waived"),
         ])
         #expect(verifyTable(ReportMachine.self, expected: expected) == [])
     }
@@ -157,32 +161,99 @@ import Testing
         #expect(try report.markDue(on: day("2026-12-01"), by: Fixture.secretariat) == .remindOrganisation(dueDate: day("2026-12-30")))
         #expect(!report.isOverdue(on: day("2026-12-30")))
         #expect(report.isOverdue(on: day("2026-12-31")))
-        #expect(rejectionCode { try report.submit(narrative: "x", spent: money("1 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.outsider) }
+        #expect(rejectionCode { try report.submit(narrative: "x", spending: spent("1 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.outsider) }
             == "actor_not_in_organisation")
-        #expect(rejectionCode { try report.submit(narrative: " ", spent: money("1 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner) }
+        #expect(rejectionCode { try report.submit(narrative: " ", spending: spent("1 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner) }
             == "required_field_missing")
-        #expect(rejectionCode {
-            try report.submit(narrative: "x", spent: Money(minorUnits: -1, currency: usd), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
-        } == "amount_negative")
-        _ = try report.submit(narrative: "Wells", spent: money("40000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+        _ = try report.submit(narrative: "Wells", spending: spent("40000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
         #expect(!report.isOverdue(on: day("2027-01-31")))
         #expect(rejectionCode { try report.returnForChanges(reason: "", by: Fixture.secretariat) } == "reason_required")
         #expect(try report.returnForChanges(reason: "Receipts", by: Fixture.secretariat) == .notifyReturned(reason: "Receipts"))
         #expect(report.isOverdue(on: day("2027-01-31")))
-        _ = try report.submit(narrative: "Wells, receipts", spent: money("45000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
-        #expect(rejectionCode { try report.accept(by: Fixture.partner) } == "role_required")
-        #expect(try report.accept(by: Fixture.manager) == .evaluateNextTranche(spent: money("45000 USD")))
+        _ = try report.submit(narrative: "Wells, receipts", spending: spent("45000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+        #expect(rejectionCode { try report.accept(released: money("50000 USD"), by: Fixture.partner) } == "role_required")
+        #expect(try report.accept(released: money("50000 USD"), by: Fixture.manager) == .evaluateNextTranche(spent: money("45000 USD")))
     }
 
     @Test func finalReportClosesTheGrant() throws {
         let final = ReportSpec(kind: .final, periodStart: day("2026-09-01"), periodEnd: day("2027-02-28"), dueDate: day("2027-04-29"))
         let submission = try {
             var report = ReportMachine(state: .due(final))
-            _ = try report.submit(narrative: "Done", spent: money("99000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
+            _ = try report.submit(narrative: "Done", spending: spent("99000 USD"), organisationID: Fixture.organisationID, at: Fixture.now, by: Fixture.partner)
             return report
         }()
         var report = submission
-        #expect(try report.accept(by: Fixture.secretariat) == .closeGrant(spent: money("99000 USD")))
+        // Money released later than the report was submitted can never be less, but the rule holds at acceptance too.
+        #expect(rejectionCode { try report.accept(released: money("98000 USD"), by: Fixture.secretariat) } == "spending_exceeds_released")
+        #expect(try report.accept(released: money("100000 USD"), by: Fixture.secretariat) == .closeGrant(spent: money("99000 USD")))
+    }
+
+    @Test func anAcceptedFinalReportReopensWhileTheGrantIsClosing() throws {
+        let final = ReportSpec(kind: .final, periodStart: day("2026-09-01"), periodEnd: day("2027-02-28"), dueDate: day("2027-04-29"))
+        let submission = ReportSubmission(narrative: "Done", spent: money("99000 USD"), submittedBy: Fixture.partner.userID, submittedAt: Fixture.now)
+        let terms = GrantTerms(amount: money("100000 USD"), risk: .low, startDate: day("2026-09-01"), endDate: day("2027-02-28"))
+        let closing = GrantMachine(state: .closing(terms, signedOn: day("2026-09-01")))
+        let closed = GrantMachine(state: .closed(terms, refund: money("1000 USD")))
+        var report = ReportMachine(state: .accepted(final, submission))
+        #expect(rejectionCode { try report.reopen(reason: "Wrong", grant: closing, trancheMovedSinceAcceptance: false, by: Fixture.secretariat) } == "role_required")
+        #expect(rejectionCode { try report.reopen(reason: " ", grant: closing, trancheMovedSinceAcceptance: false, by: Fixture.manager) } == "reason_required")
+        #expect(rejectionCode { try report.reopen(reason: "Wrong", grant: closed, trancheMovedSinceAcceptance: false, by: Fixture.manager) } == "report_reopen_too_late")
+        #expect(try report.reopen(reason: "Wrong", grant: closing, trancheMovedSinceAcceptance: false, by: Fixture.manager)
+            == .notifyReopened(reason: "Wrong", reopenGrant: true))
+        #expect(report.state.name == "returned")
+        var grant = closing
+        #expect(try grant.reopen(by: Fixture.manager) == .awaitCorrectedFinalReport)
+        #expect(grant.state.name == "active")
+    }
+
+    @Test func anInterimReportReopensOnlyWhileNoTrancheMovedOnIt() throws {
+        let submission = ReportSubmission(narrative: "Wells", spent: money("45000 USD"), submittedBy: Fixture.partner.userID, submittedAt: Fixture.now)
+        let terms = GrantTerms(amount: money("100000 USD"), risk: .medium, startDate: day("2026-09-01"), endDate: day("2027-02-28"))
+        let active = GrantMachine(state: .active(terms, signedOn: day("2026-09-01")))
+        var report = ReportMachine(state: .accepted(spec, submission))
+        #expect(rejectionCode { try report.reopen(reason: "Wrong", grant: active, trancheMovedSinceAcceptance: true, by: Fixture.manager) } == "report_reopen_too_late")
+        #expect(try report.reopen(reason: "Wrong", grant: active, trancheMovedSinceAcceptance: false, by: Fixture.manager)
+            == .notifyReopened(reason: "Wrong", reopenGrant: false))
+    }
+
+    @Test func reportsStillOwedAreWaivedWhenTheGrantEnds() throws {
+        var due = ReportMachine(state: .due(spec))
+        #expect(rejectionCode { try due.waive(reason: "Terminated", by: Fixture.secretariat) } == "role_required")
+        #expect(try due.waive(reason: "Terminated", by: Fixture.manager) == .recordWaiver(reason: "Terminated"))
+        #expect(!due.isOverdue(on: day("2030-01-01")))
+        let submission = ReportSubmission(narrative: "Wells", spent: money("1 USD"), submittedBy: Fixture.partner.userID, submittedAt: Fixture.now)
+        var submitted = ReportMachine(state: .submitted(spec, submission))
+        #expect(rejectionCode { try submitted.waive(reason: "Terminated", by: Fixture.manager) } == "invalid_transition")
+    }
+
+    /// A statement of `total` on the one budget line "Water", with 100,000 USD released.
+    private func spent(_ total: String) throws -> ReportedSpending {
+        try ReportedSpending(lines: [SpendingLineAmount(line: "Water", amount: money(total))], budgetLines: ["Water"], released: money("100000 USD"))
+    }
+}
+
+@Suite struct ReportedSpendingTests {
+    let released = money("180000 USD")
+
+    @Test func linesMustBeTheGrantsBudgetLinesInItsCurrencyWithinWhatWasReleased() throws {
+        let budget = ["Water trucking", "Hygiene kits"]
+        func check(_ lines: [(String, String)]) throws -> ReportedSpending {
+            try ReportedSpending(lines: lines.map { SpendingLineAmount(line: $0.0, amount: money($0.1)) }, budgetLines: budget, released: released)
+        }
+        let ok = try check([(" water TRUCKING ", "1000 USD"), ("Hygiene kits", "500.50 USD")])
+        #expect(ok.total == money("1500.50 USD"))
+        #expect(ok.lines.map(\.line) == budget, "stored as the budget spells them")
+        #expect(rejectionCode { try check([]) } == "spending_missing")
+        #expect(rejectionCode { try check([("Fuel", "1 USD")]) } == "budget_line_unknown")
+        #expect(rejectionCode { try check([("Water trucking", "1 USD"), ("water trucking", "2 USD")]) } == "budget_line_repeated")
+        #expect(rejectionCode { try check([("Water trucking", "1 EUR")]) } == "currency_mismatch")
+        #expect(rejectionCode {
+            try ReportedSpending(lines: [SpendingLineAmount(line: "Water trucking", amount: Money(minorUnits: -1, currency: usd))], budgetLines: budget, released: released)
+        } == "amount_negative")
+        // 1,000,000,004 USD on a grant that received 180,000 USD.
+        #expect(rejectionCode { try check([("Water trucking", "1000000004 USD")]) } == "spending_exceeds_released")
+        #expect(rejectionCode { try check([("Water trucking", "180000 USD"), ("Hygiene kits", "0.01 USD")]) } == "spending_exceeds_released")
+        #expect(try check([("Water trucking", "180000 USD")]).total == released)
     }
 }
 

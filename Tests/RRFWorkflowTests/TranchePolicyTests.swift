@@ -74,3 +74,57 @@ import Testing
         #expect(unmet[1].sentence == "2 staff need a valid PSEA (Protection from sexual exploitation and abuse) certificate; 1 has one.")
     }
 }
+
+@Suite struct GrantPlanReachabilityTests {
+    /// Every tranche after the first is released on an accepted interim report, so a plan needs at least
+    /// `tranches − 1` interim reports; over every project length from 1 to 48 months, every risk, several start
+    /// days (month ends included) and the standard and other policies.
+    @Test(arguments: RiskRating.allCases)
+    func everyTrancheOfEveryPlanHasAnInterimReportToBeReleasedOn(risk: RiskRating) throws {
+        let policies = [
+            TranchePolicy.standard,
+            try TranchePolicy(percentages: [.low: [25, 25, 25, 25], .medium: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10], .high: [100]],
+                              interimReportMonths: [.low: 12, .medium: 1, .high: 6]),
+        ]
+        for policy in policies {
+            for start in ["2026-01-31", "2026-02-28", "2026-12-01", "2027-03-15"].map(day) {
+                for months in 1...48 {
+                    let terms = GrantTerms(amount: money("180000 USD"), risk: risk, startDate: start, endDate: start.adding(months: months).adding(days: -1))
+                    let plan = try policy.grantPlan(for: terms)
+                    let interim = plan.reports.filter { $0.kind == .interim }
+                    #expect(plan.tranches.count >= 1)
+                    #expect(plan.tranches.count <= (policy.percentages[risk] ?? []).count)
+                    #expect(interim.count >= plan.tranches.count - 1, "\(months) months at \(risk) risk from \(start)")
+                    #expect(try Money.total(plan.tranches, in: usd) == terms.amount)
+                    #expect(interim.allSatisfy { $0.periodEnd < terms.endDate })
+                    #expect(plan.reports.last?.kind == .final)
+                }
+            }
+        }
+    }
+
+    @Test func aThreeMonthHighRiskGrantGetsThreeTranchesWithTheTailMerged() throws {
+        let terms = GrantTerms(amount: money("100000 USD"), risk: .high, startDate: day("2026-12-01"), endDate: day("2027-02-28"))
+        let plan = try TranchePolicy.standard.grantPlan(for: terms)
+        #expect(plan.tranches.map(\.minorUnits) == [4_000_000, 3_000_000, 3_000_000])
+        #expect(plan.reports.map(\.kind) == [.interim, .interim, .final])
+    }
+
+    @Test func aOneMonthGrantIsPaidInOneTranche() throws {
+        let terms = GrantTerms(amount: money("100000 USD"), risk: .medium, startDate: day("2026-12-01"), endDate: day("2026-12-31"))
+        let plan = try TranchePolicy.standard.grantPlan(for: terms)
+        #expect(plan.tranches.map(\.minorUnits) == [10_000_000])
+        #expect(plan.reports.map(\.kind) == [.final])
+    }
+}
+
+@Suite struct TranchePolicyChangeTests {
+    @Test func onlyAnAdminOrAFundManagerChangesThePolicyAndOnlyToSomethingNew() throws {
+        let sixty = try TranchePolicy(percentages: TranchePolicy.standard.percentages, spendThresholdPercent: 60)
+        #expect(rejectionCode { try TranchePolicy.standard.change(to: sixty, by: Fixture.secretariat) } == "role_required")
+        #expect(rejectionCode { try TranchePolicy.standard.change(to: .standard, by: Fixture.manager) } == "tranche_policy_unchanged")
+        #expect(try TranchePolicy.standard.change(to: sixty, by: Fixture.manager) == sixty)
+        #expect(rejectionCode { try TranchePolicy(percentages: TranchePolicy.standard.percentages, interimReportMonths: [.low: 6, .medium: 0, .high: 2]) }
+            == "tranche_policy_invalid")
+    }
+}

@@ -29,6 +29,7 @@ extension GrantMachine: DescribedStateMachine {
             SampleEvent(name: "suspend") { _ = try $0.suspend(reason: "Audit", by: staff) },
             SampleEvent(name: "resume") { _ = try $0.resume(by: staff) },
             SampleEvent(name: "begin_closing") { _ = try $0.beginClosing(by: staff) },
+            SampleEvent(name: "reopen") { _ = try $0.reopen(by: staff) },
             SampleEvent(name: "close") { _ = try $0.close(finalReportAccepted: true, released: amount, spent: amount, by: staff) },
             SampleEvent(name: "terminate") { _ = try $0.terminate(reason: "Fraud", released: SampleFacts.amount(0), by: staff) },
         ]

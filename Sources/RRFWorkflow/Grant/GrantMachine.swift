@@ -18,8 +18,9 @@ public struct GrantTerms: Hashable, Sendable, Codable {
     }
 }
 
-/// The lifecycle of a grant: agreement_pending → active → closing → closed; active ↔ suspended;
-/// → terminated(reason), which de-commits what was not released.
+/// The lifecycle of a grant: agreement_pending → active → closing → closed; active ↔ suspended; closing →
+/// active when the accepted final report is reopened; → terminated(reason), which de-commits what was not
+/// released.
 public struct GrantMachine: Hashable, Sendable {
     /// The states of a grant.
     public enum State: Hashable, Sendable, Codable {
@@ -69,6 +70,8 @@ public struct GrantMachine: Hashable, Sendable {
         case resumeReleases
         /// Store that the grant is closing.
         case awaitFinalAcceptance
+        /// Store that the grant runs again (its final report was reopened) and expect a corrected final report.
+        case awaitCorrectedFinalReport
         /// Store the closure and record the refund of the unspent balance in the ledger (may be zero).
         case refund(Money)
         /// Store the termination, cancel open tranches and de-commit the unreleased amount in the ledger.
@@ -92,16 +95,14 @@ public struct GrantMachine: Hashable, Sendable {
     }
 
     /// Records the signed agreement and plans the tranches and reports. Fund manager only.
-    /// - Throws: `role_required`, `invalid_transition`, or a ``TranchePolicy/plan(for:risk:)`` refusal.
+    /// - Throws: `role_required`, `invalid_transition`, or a ``TranchePolicy/grantPlan(for:)`` refusal.
     public mutating func sign(on today: LocalDate, policy: TranchePolicy, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "sign a grant agreement")
         switch state {
         case .agreementPending(let terms):
-            let tranches = try policy.plan(for: terms.amount, risk: terms.risk)
+            let plan = try policy.grantPlan(for: terms)
             state = .active(terms, signedOn: today)
-            return .createTranches(tranches, reports: ReportSchedule.reports(
-                from: terms.startDate, to: terms.endDate, risk: terms.risk, tranches: tranches.count
-            ))
+            return .createTranches(plan.tranches, reports: plan.reports)
         case .active, .suspended, .closing, .closed, .terminated:
             throw illegalTransition("grant", event: "sign", state: state.name)
         }
@@ -144,6 +145,19 @@ public struct GrantMachine: Hashable, Sendable {
             return .awaitFinalAcceptance
         case .agreementPending, .suspended, .closing, .closed, .terminated:
             throw illegalTransition("grant", event: "begin_closing", state: state.name)
+        }
+    }
+
+    /// Takes a closing grant back to active because its accepted final report was reopened. Fund manager only.
+    /// - Throws: `role_required`, `invalid_transition`.
+    public mutating func reopen(by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.fundManager, to: "reopen a closing grant")
+        switch state {
+        case .closing(let terms, let signedOn):
+            state = .active(terms, signedOn: signedOn)
+            return .awaitCorrectedFinalReport
+        case .agreementPending, .active, .suspended, .closed, .terminated:
+            throw illegalTransition("grant", event: "reopen", state: state.name)
         }
     }
 

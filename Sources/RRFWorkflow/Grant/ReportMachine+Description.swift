@@ -9,7 +9,8 @@ extension ReportMachine: DescribedStateMachine {
         let submission = ReportSubmission(
             narrative: "Sample", spent: SampleFacts.amount(100), submittedBy: SampleFacts.partner.userID, submittedAt: SampleFacts.now
         )
-        return [.scheduled(spec), .due(spec), .submitted(spec, submission), .accepted(spec, submission), .returned(spec, submission, reason: "Sample")]
+        return [.scheduled(spec), .due(spec), .submitted(spec, submission), .accepted(spec, submission), .returned(spec, submission, reason: "Sample"),
+                .waived(spec, reason: "Sample")]
     }
 
     /// Every state name, `scheduled` first.
@@ -21,13 +22,21 @@ extension ReportMachine: DescribedStateMachine {
         let events: [SampleEvent<ReportMachine>] = [
             SampleEvent(name: "mark_due") { _ = try $0.markDue(on: SampleFacts.today, by: staff) },
             SampleEvent(name: "submit") {
+                let spending = try ReportedSpending(
+                    lines: [SpendingLineAmount(line: "Water", amount: SampleFacts.amount(4_000_000))], budgetLines: ["Water"],
+                    released: SampleFacts.amount(5_000_000)
+                )
                 _ = try $0.submit(
-                    narrative: "Wells dug", spent: SampleFacts.amount(4_000_000), organisationID: SampleFacts.organisationID,
-                    at: SampleFacts.now, by: SampleFacts.partner
+                    narrative: "Wells dug", spending: spending, organisationID: SampleFacts.organisationID, at: SampleFacts.now, by: SampleFacts.partner
                 )
             },
-            SampleEvent(name: "accept") { _ = try $0.accept(by: staff) },
+            SampleEvent(name: "accept") { _ = try $0.accept(released: SampleFacts.amount(5_000_000), by: staff) },
             SampleEvent(name: "return") { _ = try $0.returnForChanges(reason: "Receipts missing", by: staff) },
+            SampleEvent(name: "reopen") {
+                let grant = GrantMachine(state: .active(GrantMachine.sampleTerms, signedOn: SampleFacts.today))
+                _ = try $0.reopen(reason: "Figures wrong", grant: grant, trancheMovedSinceAcceptance: false, by: staff)
+            },
+            SampleEvent(name: "waive") { _ = try $0.waive(reason: "Grant terminated", by: staff) },
         ]
         return exploreOutcomes(samples: sampleStates.map(ReportMachine.init(state:)), events: events) { $0.state.name }
     }

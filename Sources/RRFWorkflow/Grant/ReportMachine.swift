@@ -10,9 +10,19 @@ public struct ReportSubmission: Hashable, Sendable, Codable {
     public let submittedBy: UserID
     /// When.
     public let submittedAt: Date
+
+    /// Creates a submission.
+    public init(narrative: String, spent: Money, submittedBy: UserID, submittedAt: Date) {
+        self.narrative = narrative
+        self.spent = spent
+        self.submittedBy = submittedBy
+        self.submittedAt = submittedAt
+    }
 }
 
-/// The lifecycle of a report: scheduled → due → submitted → accepted | returned → submitted …; overdue flag.
+/// The lifecycle of a report: scheduled → due → submitted → accepted | returned → submitted …; accepted →
+/// returned when a fund manager reopens it; scheduled/due/returned → waived when the grant ends without it;
+/// overdue flag.
 public struct ReportMachine: Hashable, Sendable {
     /// The states of a report.
     public enum State: Hashable, Sendable, Codable {
@@ -26,6 +36,8 @@ public struct ReportMachine: Hashable, Sendable {
         case accepted(ReportSpec, ReportSubmission)
         /// Sent back to the organisation with a reason.
         case returned(ReportSpec, ReportSubmission, reason: String)
+        /// No longer owed: the grant ended (terminated, or closed on its final report) before it was accepted.
+        case waived(ReportSpec, reason: String)
 
         /// The status stored in the database.
         public var name: String {
@@ -35,13 +47,16 @@ public struct ReportMachine: Hashable, Sendable {
             case .submitted: "submitted"
             case .accepted: "accepted"
             case .returned: "returned"
+            case .waived: "waived"
             }
         }
 
         /// The specification, whatever the state.
         public var spec: ReportSpec {
             switch self {
-            case .scheduled(let spec), .due(let spec), .submitted(let spec, _), .accepted(let spec, _), .returned(let spec, _, _): spec
+            case .scheduled(let spec), .due(let spec), .submitted(let spec, _), .accepted(let spec, _), .returned(let spec, _, _),
+                 .waived(let spec, _):
+                spec
             }
         }
     }
@@ -58,6 +73,11 @@ public struct ReportMachine: Hashable, Sendable {
         case closeGrant(spent: Money)
         /// Store the return and notify the organisation.
         case notifyReturned(reason: String)
+        /// Store the reopening (the report is returned with `reason`); when `reopenGrant`, the grant goes back
+        /// from closing to active (``GrantMachine/reopen(by:)``). Notify the organisation.
+        case notifyReopened(reason: String, reopenGrant: Bool)
+        /// Store that the report is no longer owed.
+        case recordWaiver(reason: String)
     }
 
     /// The current state.
@@ -72,7 +92,7 @@ public struct ReportMachine: Hashable, Sendable {
     public func isOverdue(on today: LocalDate) -> Bool {
         switch state {
         case .scheduled(let spec), .due(let spec), .returned(let spec, _, _): today > spec.dueDate
-        case .submitted, .accepted: false
+        case .submitted, .accepted, .waived: false
         }
     }
 
@@ -87,46 +107,51 @@ public struct ReportMachine: Hashable, Sendable {
             }
             state = .due(spec)
             return .remindOrganisation(dueDate: spec.dueDate)
-        case .due, .submitted, .accepted, .returned:
+        case .due, .submitted, .accepted, .returned, .waived:
             throw illegalTransition("report", event: "mark_due", state: state.name)
         }
     }
 
-    /// Submits (or resubmits) the report. A user of the organisation; narrative required; spending not negative.
-    /// - Throws: `role_required`, `actor_not_in_organisation`, `required_field_missing`, `amount_negative`, `invalid_transition`.
+    /// Submits (or resubmits) the report. A user of the organisation; narrative required; the spending checked
+    /// against the grant (``ReportedSpending``).
+    /// - Throws: `role_required`, `actor_not_in_organisation`, `required_field_missing`, `invalid_transition`.
     public mutating func submit(
-        narrative: String, spent: Money, organisationID: OrganisationID, at now: Date, by actor: Actor
+        narrative: String, spending: ReportedSpending, organisationID: OrganisationID, at now: Date, by actor: Actor
     ) throws(WorkflowRejection) -> Action {
         try actor.require(.ngoUser, to: "submit a report")
         guard actor.isAffiliated(with: organisationID) else {
             throw WorkflowRejection(code: "actor_not_in_organisation", message: "\(actor.displayName) does not belong to the grant's organisation and cannot report for it.")
         }
         let narrative = try requireText(narrative, code: "required_field_missing", "The report has no narrative; describe what was done.")
-        guard spent.minorUnits >= 0 else {
-            throw WorkflowRejection(code: "amount_negative", message: "The amount spent cannot be negative; enter the money spent so far.")
-        }
-        let submission = ReportSubmission(narrative: narrative, spent: spent, submittedBy: actor.userID, submittedAt: now)
+        let submission = ReportSubmission(narrative: narrative, spent: spending.total, submittedBy: actor.userID, submittedAt: now)
         switch state {
         case .due(let spec), .returned(let spec, _, _):
             state = .submitted(spec, submission)
             return .requestReview(submission)
-        case .scheduled, .submitted, .accepted:
+        case .scheduled, .submitted, .accepted, .waived:
             throw illegalTransition("report", event: "submit", state: state.name)
         }
     }
 
-    /// Accepts a submitted report. Secretariat or fund manager.
-    /// - Throws: `role_required`, `invalid_transition`.
-    public mutating func accept(by actor: Actor) throws(WorkflowRejection) -> Action {
+    /// Accepts a submitted report. Secretariat or fund manager. The spending may not exceed the money
+    /// `released` (a final report that did could never close the grant).
+    /// - Throws: `role_required`, `spending_exceeds_released`, `invalid_transition`.
+    public mutating func accept(released: Money, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.secretariat, .fundManager, to: "accept a report")
         switch state {
         case .submitted(let spec, let submission):
+            guard submission.spent.currency == released.currency, submission.spent.minorUnits <= released.minorUnits else {
+                throw WorkflowRejection(
+                    code: "spending_exceeds_released",
+                    message: "The report states \(submission.spent.grouped) spent, more than the \(released.grouped) released; return it so the organisation corrects its figures."
+                )
+            }
             state = .accepted(spec, submission)
             switch spec.kind {
             case .interim: return .evaluateNextTranche(spent: submission.spent)
             case .final: return .closeGrant(spent: submission.spent)
             }
-        case .scheduled, .due, .accepted, .returned:
+        case .scheduled, .due, .accepted, .returned, .waived:
             throw illegalTransition("report", event: "accept", state: state.name)
         }
     }
@@ -140,8 +165,61 @@ public struct ReportMachine: Hashable, Sendable {
         case .submitted(let spec, let submission):
             state = .returned(spec, submission, reason: reason)
             return .notifyReturned(reason: reason)
-        case .scheduled, .due, .accepted, .returned:
+        case .scheduled, .due, .accepted, .returned, .waived:
             throw illegalTransition("report", event: "return", state: state.name)
+        }
+    }
+
+    /// Reopens an accepted report (fund manager, reason required): it goes back to the organisation as returned.
+    /// A final report can be reopened while its grant is closing (the grant goes back to active); an interim
+    /// report while no tranche has moved on its strength (`trancheMovedSinceAcceptance` false) and its grant
+    /// still runs.
+    /// - Throws: `role_required`, `reason_required`, `report_reopen_too_late`, `invalid_transition`.
+    public mutating func reopen(
+        reason: String, grant: GrantMachine, trancheMovedSinceAcceptance: Bool, by actor: Actor
+    ) throws(WorkflowRejection) -> Action {
+        try actor.require(.fundManager, to: "reopen an accepted report")
+        let reason = try requireText(reason, code: "reason_required", "Say why the accepted report is reopened.")
+        switch state {
+        case .accepted(let spec, let submission):
+            let reopenGrant: Bool
+            switch (spec.kind, grant.state) {
+            case (.final, .closing):
+                reopenGrant = true
+            case (.interim, .active), (.interim, .suspended), (.interim, .closing):
+                guard !trancheMovedSinceAcceptance else {
+                    throw WorkflowRejection(
+                        code: "report_reopen_too_late",
+                        message: "A tranche was made ready, approved or released on the strength of this report; it can no longer be reopened."
+                    )
+                }
+                reopenGrant = false
+            case (.final, .agreementPending), (.final, .active), (.final, .suspended), (.final, .closed), (.final, .terminated),
+                 (.interim, .agreementPending), (.interim, .closed), (.interim, .terminated):
+                throw WorkflowRejection(
+                    code: "report_reopen_too_late",
+                    message: "The grant is \(grant.state.name.replacingOccurrences(of: "_", with: " ")); its accepted reports can no longer be reopened."
+                )
+            }
+            state = .returned(spec, submission, reason: reason)
+            return .notifyReopened(reason: reason, reopenGrant: reopenGrant)
+        case .scheduled, .due, .submitted, .returned, .waived:
+            throw illegalTransition("report", event: "reopen", state: state.name)
+        }
+    }
+
+    /// Waives a report the organisation no longer owes because its grant ended (terminated, or closed on its
+    /// final report). Fund manager; reason required. A submitted report stays to be reviewed.
+    /// - Throws: `role_required`, `reason_required`, `invalid_transition`.
+    public mutating func waive(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.fundManager, to: "waive a report")
+        let reason = try requireText(reason, code: "reason_required", "Say why the report is no longer owed.")
+        switch state {
+        case .scheduled(let spec), .due(let spec), .returned(let spec, _, _):
+            state = .waived(spec, reason: reason)
+            return .recordWaiver(reason: reason)
+        case .submitted, .accepted, .waived:
+            throw illegalTransition("report", event: "waive", state: state.name)
         }
     }
 }

@@ -40,18 +40,21 @@ public enum ReportSchedule {
     /// Days after the project's end to submit the final report.
     public static let finalGraceDays = 60
 
-    /// The months covered by each interim report for a risk rating.
+    /// The months covered by each interim report for a risk rating under the standard policy.
     public static func interimMonths(for risk: RiskRating) -> Int {
-        switch risk {
-        case .low: 6
-        case .medium: 3
-        case .high: 2
-        }
+        TranchePolicy.standardInterimReportMonths[risk] ?? 6
     }
 
-    /// The reports, in due order, for a project from `start` to `end` (inclusive) paid in `tranches` tranches.
+    /// The reports, in due order, for a project from `start` to `end` (inclusive) paid in `tranches` tranches,
+    /// with the standard policy's report period for `risk`.
     public static func reports(from start: LocalDate, to end: LocalDate, risk: RiskRating, tranches: Int) -> [ReportSpec] {
-        let months = min(interimMonths(for: risk), max(1, wholeMonths(from: start, to: end) / max(1, tranches)))
+        reports(from: start, to: end, periodMonths: interimMonths(for: risk), tranches: tranches)
+    }
+
+    /// The reports, in due order, for a project from `start` to `end` (inclusive) paid in `tranches` tranches,
+    /// an interim report every `periodMonths` months unless the project is too short for that.
+    public static func reports(from start: LocalDate, to end: LocalDate, periodMonths: Int, tranches: Int) -> [ReportSpec] {
+        let months = min(max(1, periodMonths), max(1, wholeMonths(from: start, to: end) / max(1, tranches)))
         var reports: [ReportSpec] = []
         var periodStart = start
         var index = 1

@@ -24,7 +24,9 @@ extension TrancheMachine: DescribedStateMachine {
         let staff = SampleFacts.staff
         let grant = GrantMachine(state: .active(GrantMachine.sampleTerms, signedOn: SampleFacts.today))
         let events: [SampleEvent<TrancheMachine>] = [
-            SampleEvent(name: "mark_ready") { _ = try $0.markReady(unmet: [], by: staff) },
+            SampleEvent(name: "evaluate") {
+                _ = try $0.evaluate(TrancheConditions(agreementSigned: true, previous: nil, trainingShortfalls: []), policy: .standard, by: staff)
+            },
             SampleEvent(name: "approve") { _ = try $0.approve(at: SampleFacts.now, by: staff) },
             SampleEvent(name: "release") {
                 _ = try $0.release(amount: SampleFacts.amount(5_000_000), idempotencyKey: "K-1", grant: grant, at: SampleFacts.now, by: SampleFacts.otherStaff)

@@ -50,6 +50,8 @@ public struct TrancheMachine: Hashable, Sendable {
     public enum Action: Hashable, Sendable {
         /// Store readiness and notify the fund manager.
         case requestApproval
+        /// The tranche stays planned: store these unmet conditions on it.
+        case recordUnmet([UnmetCondition])
         /// Store the approval and notify the finance officers.
         case requestRelease(Signature)
         /// Store the release and post the ledger movement committed → released for `amount`.
@@ -68,23 +70,46 @@ public struct TrancheMachine: Hashable, Sendable {
         self.state = state
     }
 
-    /// Marks a planned tranche ready when no condition is unmet. Secretariat (or the daemon acting as it).
-    /// - Throws: `role_required`, `tranche_conditions_unmet` (listing every unmet condition), `invalid_transition`.
-    public mutating func markReady(unmet: [UnmetCondition], by actor: Actor) throws(WorkflowRejection) -> Action {
-        try actor.require(.secretariat, .fundManager, to: "mark a tranche ready")
+    /// Evaluates a planned tranche's conditions under the fund's policy: when none is unmet it becomes ready,
+    /// otherwise it stays planned with the unmet conditions to store. Secretariat or fund manager (or the daemon
+    /// acting as secretariat).
+    /// - Throws: `role_required`, `invalid_transition`.
+    public mutating func evaluate(
+        _ conditions: TrancheConditions, policy: TranchePolicy, by actor: Actor
+    ) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, .fundManager, to: "evaluate a tranche's conditions")
         switch state {
         case .planned(let sequence, let amount):
-            guard unmet.isEmpty else {
-                throw WorkflowRejection(
-                    code: "tranche_conditions_unmet",
-                    message: "Tranche \(sequence) is not ready: " + unmet.map(\.sentence).joined(separator: " ")
-                )
-            }
+            let unmet = conditions.unmet(spendThresholdPercent: policy.spendThresholdPercent)
+            guard unmet.isEmpty else { return .recordUnmet(unmet) }
             state = .ready(sequence: sequence, amount: amount)
             return .requestApproval
         case .ready, .approved, .released, .cancelled:
-            throw illegalTransition("tranche", event: "mark_ready", state: state.name)
+            throw illegalTransition("tranche", event: "evaluate", state: state.name)
         }
+    }
+
+    /// The tranche of a grant whose conditions are evaluated next: the first planned one whose predecessor is
+    /// released, while the grant is awaiting signature, active or suspended; nil when there is none.
+    public static func nextToEvaluate(grant: GrantMachine, tranches: [TrancheMachine]) -> Int? {
+        switch grant.state {
+        case .agreementPending, .active, .suspended:
+            break
+        case .closing, .closed, .terminated:
+            return nil
+        }
+        var previousReleased = true
+        for tranche in tranches {
+            switch tranche.state {
+            case .planned(let sequence, _):
+                return previousReleased ? sequence : nil
+            case .released:
+                previousReleased = true
+            case .ready, .approved, .cancelled:
+                previousReleased = false
+            }
+        }
+        return nil
     }
 
     /// Approves a ready tranche. Fund manager only.

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// `rrfctl fund policy`: the fund's tranche policy, versioned.
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Show, change and list the versions of the fund's tranche policy.",
+        discussion: """
+            The policy sets the tranche percentages per risk rating, the share of the money received that must be reported \\
+            spent before the next tranche, and the months each interim report covers. A grant keeps the version its \\
+            agreement was signed under; rrfctl and rrfd evaluate its tranches with that version, and nobody can waive it.
+            """,
+        subcommands: [Show.self, Set.self, History.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the tranche policy in force.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let current = try database.store().tranchePolicy()
+                if output.json { return try printJSON(current) }
+                printPolicies([current])
+            }
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the tranche policy with a new version (admin or fund manager).",
+            discussion: """
+                The file (YAML or JSON) holds:
+                  percentages:            per risk rating (low, medium, high) the tranche percentages, 1 to 12 positive numbers adding up to 100
+                  spendThresholdPercent:  0 to 100, the share of the money received reported spent before the next tranche
+                  interimReportMonths:    optional, per risk rating 1 to 12 months (default low 6, medium 3, high 2)
+                Example:
+                  percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}
+                  spendThresholdPercent: 70
+                  interimReportMonths: {low: 6, medium: 3, high: 2}
+                Grants signed from now on use it; signed grants keep theirs. The change is audited (stream fund:tranche-policy).
+                """
+        )
+        @Option(help: "The policy file (.yaml, .yml or .json; - reads JSON from standard input).") var file: String
+        @Option(parsing: .unconditional, help: "Why the policy changes, for the audit log.") var reason: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let policy = try decodeFile(file, as: TranchePolicy.self)
+                let stored = try database.store().changeTranchePolicy(policy, reason: reason, as: try actor.resolved())
+                if output.json { return try printJSON(stored) }
+                print("The tranche policy is now version \(stored.version).")
+                printPolicies([stored])
+            }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every version of the tranche policy, newest first.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let versions = try database.store().tranchePolicyHistory()
+                if output.json { return try printJSON(versions) }
+                printPolicies(versions)
+            }
+        }
+    }
+}
+
+/// Prints policy versions as a table: one row per version and risk rating.
+private func printPolicies(_ versions: [TranchePolicyVersion]) {
+    var table = TextTable("VERSION", "RISK", "TRANCHES %", "SPENT BEFORE NEXT", "REPORT EVERY", "BY", "AT", "REASON")
+    for stored in versions {
+        for risk in RiskRating.allCases {
+            table.add(
+                String(stored.version), risk.rawValue, (stored.policy.percentages[risk] ?? []).map(String.init).joined(separator: "/"),
+                "\(stored.policy.spendThresholdPercent) %", "\(stored.policy.interimReportMonths[risk] ?? 0) months",
+                stored.changedBy ?? "-", stored.changedAt.formatted(.iso8601), stored.reason
+            )
+        }
+    }
+    print(table.render())
+}
