@@ -15,7 +15,8 @@ public struct LedgerAccountBalance: Codable, Sendable, Equatable {
 /// A broken ledger invariant found by ``FundStore/verifyLedger()``.
 public struct LedgerViolation: Codable, Sendable, Equatable, CustomStringConvertible {
     /// `unbalanced_transaction`, `negative_balance`, `balance_mismatch`, `released_exceeds_committed`,
-    /// `envelope_commitment_mismatch`.
+    /// `envelope_commitment_mismatch`, `release_without_tranche`, `tranche_without_release`,
+    /// `approval_without_commitment`, `commitment_without_approval` (see `FundStore.verifyLedger`).
     public let code: String
     public let message: String
     public var description: String { message }
@@ -208,79 +209,6 @@ extension FundStore {
                     balance: Money(minorUnits: try row.decode("balance_minor"), currency: try Currency.stored(try row.decode("currency")))
                 )
             }
-        }
-    }
-
-    /// Checks the ledger's invariants; empty when they all hold: every transaction sums to zero per currency;
-    /// every balance is the sum of its entries; no envelope, commitment or partner balance is negative; per grant
-    /// the released money never exceeds the committed money; `call_envelopes.committed_minor` equals the ledger's
-    /// net commitments of the envelope.
-    public func verifyLedger() throws -> [LedgerViolation] {
-        try read("ledger.verify") { connection in
-            var violations: [LedgerViolation] = []
-            for row in try connection.query(
-                "SELECT transaction_id, currency, sum(amount_minor)::bigint AS total FROM ledger_entries GROUP BY transaction_id, currency HAVING sum(amount_minor) <> 0 ORDER BY 1"
-            ).rows {
-                violations.append(LedgerViolation(
-                    code: "unbalanced_transaction",
-                    message: "Ledger transaction \(try row.decode("transaction_id", as: Int64.self)) sums to \(try row.decode("total", as: Int64.self)) minor units of \(try row.decode("currency", as: String.self)), not zero."
-                ))
-            }
-            for row in try connection.query(
-                """
-                SELECT a.code, a.balance_minor, coalesce(sum(e.amount_minor), 0)::bigint AS total
-                FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
-                GROUP BY a.id HAVING a.balance_minor <> coalesce(sum(e.amount_minor), 0) ORDER BY a.code
-                """
-            ).rows {
-                violations.append(LedgerViolation(
-                    code: "balance_mismatch",
-                    message: "The balance of \(try row.decode("code", as: String.self)) is \(try row.decode("balance_minor", as: Int64.self)) but its entries sum to \(try row.decode("total", as: Int64.self))."
-                ))
-            }
-            for row in try connection.query(
-                "SELECT code, balance_minor FROM ledger_accounts WHERE kind <> 'donor' AND balance_minor < 0 ORDER BY code"
-            ).rows {
-                violations.append(LedgerViolation(
-                    code: "negative_balance",
-                    message: "The account \(try row.decode("code", as: String.self)) is negative (\(try row.decode("balance_minor", as: Int64.self)) minor units)."
-                ))
-            }
-            for row in try connection.query(
-                """
-                SELECT p.reference,
-                       coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'commit' AND a.kind = 'committed'), 0)::bigint AS committed,
-                       coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'release' AND a.kind = 'released'), 0)::bigint AS released
-                FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-                JOIN ledger_accounts a ON a.id = e.account_id JOIN proposals p ON p.id = a.proposal_id
-                GROUP BY p.reference
-                HAVING coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'release' AND a.kind = 'released'), 0)
-                     > coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'commit' AND a.kind = 'committed'), 0)
-                """
-            ).rows {
-                violations.append(LedgerViolation(
-                    code: "released_exceeds_committed",
-                    message: "Grant \(try row.decode("reference", as: String.self)) released \(try row.decode("released", as: Int64.self)) minor units but committed only \(try row.decode("committed", as: Int64.self))."
-                ))
-            }
-            for row in try connection.query(
-                """
-                SELECT c.code, ce.cluster, ce.committed_minor,
-                       coalesce((SELECT -sum(e.amount_minor) FROM ledger_entries e
-                                 JOIN ledger_transactions t ON t.id = e.transaction_id AND t.kind IN ('commit', 'decommit')
-                                 JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'envelope'
-                                 WHERE a.call_id = ce.call_id AND a.cluster = ce.cluster), 0)::bigint AS ledger
-                FROM call_envelopes ce JOIN calls c ON c.id = ce.call_id
-                ORDER BY c.code, ce.cluster
-                """
-            ).rows {
-                guard try row.decode("committed_minor", as: Int64.self) != row.decode("ledger", as: Int64.self) else { continue }
-                violations.append(LedgerViolation(
-                    code: "envelope_commitment_mismatch",
-                    message: "The \(try row.decode("cluster", as: String.self)) envelope of \(try row.decode("code", as: String.self)) records \(try row.decode("committed_minor", as: Int64.self)) minor units committed but the ledger \(try row.decode("ledger", as: Int64.self))."
-                ))
-            }
-            return violations
         }
     }
 }
