@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "JobQueue",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
         .target(

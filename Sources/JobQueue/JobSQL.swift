@@ -8,7 +8,8 @@ enum JobSQL {
     ///
     /// This statement's transaction commits without waiting for the WAL flush (`synchronous_commit` off for it
     /// alone): if the server crashes before the flush, the claim and these completions are lost together and
-    /// atomically, so the jobs run again — the at-least-once contract every handler already has. WAL is
+    /// atomically, and the jobs run again — the at-least-once contract every handler already has (the completed
+    /// ones come back as `running` on a pool that no longer holds them: `Maintenance.requeueLostJobs`). WAL is
     /// sequential, so any later durable commit (a handler's `completeInTransaction`, a failure record) flushes
     /// it first. Handlers' own transactions stay durable.
     static let claim = """

@@ -9,10 +9,10 @@ public enum Maintenance {
     /// that crashes its worker every time ends discarded — with an error entry. Returns the rescued job ids.
     @discardableResult
     public static func rescueOrphanedJobs(heartbeatTimeout: Duration, backoff: Backoff = Backoff(), on connection: Connection) throws -> [Int64] {
-        let rows = try connection.queryPrepared(
+        try requeue(
             """
-            WITH dead AS (
-                DELETE FROM workers WHERE heartbeat_at < now() - make_interval(secs => $1::float8) RETURNING id
+            dead AS (
+                DELETE FROM workers WHERE heartbeat_at < now() - make_interval(secs => $4::float8) RETURNING id
             ), orphaned AS (
                 SELECT j.id FROM jobs j
                 WHERE j.state = 'running'
@@ -20,22 +20,60 @@ public enum Maintenance {
                        OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = j.worker_id))
                 FOR UPDATE SKIP LOCKED
             )
+            """,
+            [heartbeatTimeout.seconds], error: "the worker stopped heartbeating while running the job (crashed or hung)",
+            backoff: backoff, on: connection
+        )
+    }
+
+    /// Puts back the jobs a live pool lost track of: those `running` on `workerID` that none of its threads holds
+    /// any more (not in `held`) — a worker whose connection broke before it could record the job's outcome (a
+    /// failure, or a success waiting for its batch's completion) lets go of the job, and this gives it back: to
+    /// pending with the attempt counted and backoff, discarded at max attempts, cancelled when cancellation was
+    /// requested. Only jobs claimed more than `grace` ago count, so that a claim whose jobs the worker has not
+    /// added to `held` yet is left alone. Each pool runs this for itself with every heartbeat. Returns the job ids.
+    @discardableResult
+    public static func requeueLostJobs(
+        workerID: UUID, held: [Int64], grace: Duration, backoff: Backoff = Backoff(), on connection: Connection
+    ) throws -> [Int64] {
+        try requeue(
+            """
+            orphaned AS (
+                SELECT id FROM jobs
+                WHERE state = 'running' AND worker_id = $4 AND id <> ALL($5::bigint[])
+                  AND locked_at < now() - make_interval(secs => $6::float8)
+                FOR UPDATE SKIP LOCKED
+            )
+            """,
+            [workerID, held, grace.seconds], error: "the worker lost the job: its database connection failed before the outcome was recorded",
+            backoff: backoff, on: connection
+        )
+    }
+
+    /// Gives the jobs that `candidates` (SQL defining the CTE `orphaned`, with parameters from `$4` on) selects back
+    /// to pending after the backoff, or ends them discarded at max attempts or cancelled when requested, with
+    /// `error` appended to their errors. Returns their ids.
+    private static func requeue(
+        _ candidates: String, _ parameters: [(any PostgresEncodable)?], error: String, backoff: Backoff, on connection: Connection
+    ) throws -> [Int64] {
+        let rows = try connection.queryPrepared(
+            """
+            WITH \(candidates)
             UPDATE jobs AS j SET
                 state = CASE WHEN j.cancel_requested THEN 'cancelled'::job_state
                              WHEN j.attempts >= j.max_attempts THEN 'discarded'::job_state
                              ELSE 'pending'::job_state END,
                 finished_at = CASE WHEN j.cancel_requested OR j.attempts >= j.max_attempts THEN now() END,
                 run_at = CASE WHEN j.cancel_requested OR j.attempts >= j.max_attempts THEN j.run_at
-                              ELSE now() + make_interval(secs => least($3::float8, $2::float8 * power(2, greatest(j.attempts - 1, 0)))) END,
+                              ELSE now() + make_interval(secs => least($2::float8, $1::float8 * power(2, greatest(j.attempts - 1, 0)))) END,
                 errors = j.errors || jsonb_build_array(jsonb_build_object(
-                    'attempt', j.attempts, 'at', now(), 'worker', j.worker_id::text,
-                    'error', 'the worker stopped heartbeating while running the job (crashed or hung)')),
+                    'attempt', j.attempts, 'at', now(), 'worker', j.worker_id::text, 'error', $3::text)),
                 worker_id = CASE WHEN j.cancel_requested OR j.attempts >= j.max_attempts THEN j.worker_id END,
                 locked_at = NULL
             FROM orphaned WHERE j.id = orphaned.id
             RETURNING j.id
             """,
-            [heartbeatTimeout.seconds, backoff.base, backoff.maximum]
+            [backoff.base, backoff.maximum, error] + parameters
         )
         return try rows.rows.map { try $0.decode("id", as: Int64.self) }
     }

@@ -2,101 +2,42 @@ import Foundation
 import Logging
 import Postgres
 
-/// Settings of a worker pool (one per process).
-public struct WorkerPoolConfiguration: Sendable {
-    public var database: PostgresConfiguration
-    /// Shown in `rrfctl daemon status`.
-    public var name: String
-    public var queues: [String]
-    /// Worker threads, each with its own connection.
-    public var workers: Int
-    /// Jobs claimed per statement by one worker.
-    public var batchSize: Int
-    /// How long an idle worker sleeps when no notification arrives (fallback polling; also picks up
-    /// jobs scheduled for later).
-    public var pollInterval: Duration
-    /// Whether one connection per process LISTENs on `rrf_jobs` to wake idle workers.
-    public var listen: Bool
-    /// Successful jobs are completed in one statement per batch, at the latest after this long.
-    public var completionFlushInterval: Duration
-    public var heartbeatInterval: Duration
-    /// A pool whose heartbeat is older than this is dead: its running jobs are rescued.
-    public var heartbeatTimeout: Duration
-    /// On shutdown, in-flight jobs get this long to finish; the rest go back to pending.
-    public var shutdownTimeout: Duration
-    public var backoff: Backoff
-    /// Whether this pool competes for leadership (rescue, cron, pruning).
-    public var maintenance: Bool
-    /// Finished jobs older than this are deleted by the leader.
-    public var retention: Duration
-    public var pruneInterval: Duration
-    public var cron: [CronSchedule]
-    /// Stop by itself once no job is runnable and every worker is idle (`rrfd --drain`).
-    public var stopWhenIdle: Bool
-
-    public init(
-        database: PostgresConfiguration, name: String = "rrfd", queues: [String] = ["default"], workers: Int = 4,
-        batchSize: Int = 10, pollInterval: Duration = .seconds(1), listen: Bool = true,
-        completionFlushInterval: Duration = .milliseconds(50), heartbeatInterval: Duration = .seconds(1),
-        heartbeatTimeout: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(25), backoff: Backoff = Backoff(),
-        maintenance: Bool = true, retention: Duration = .seconds(7 * 86_400), pruneInterval: Duration = .seconds(60),
-        cron: [CronSchedule] = [], stopWhenIdle: Bool = false
-    ) {
-        self.database = database
-        self.name = name
-        self.queues = queues
-        self.workers = workers
-        self.batchSize = batchSize
-        self.pollInterval = pollInterval
-        self.listen = listen
-        self.completionFlushInterval = completionFlushInterval
-        self.heartbeatInterval = heartbeatInterval
-        self.heartbeatTimeout = heartbeatTimeout
-        self.shutdownTimeout = shutdownTimeout
-        self.backoff = backoff
-        self.maintenance = maintenance
-        self.retention = retention
-        self.pruneInterval = pruneInterval
-        self.cron = cron
-        self.stopWhenIdle = stopWhenIdle
-    }
-
-    func validate() throws {
-        if workers < 1 { throw JobQueueError.invalidConfiguration("workers must be at least 1") }
-        if batchSize < 1 { throw JobQueueError.invalidConfiguration("batch size must be at least 1") }
-        if queues.isEmpty || queues.contains("") { throw JobQueueError.invalidConfiguration("queues must be non-empty names") }
-        if heartbeatTimeout <= heartbeatInterval {
-            throw JobQueueError.invalidConfiguration("the heartbeat timeout must be longer than the heartbeat interval")
-        }
-    }
-}
-
 /// A process's workers: `workers` threads that claim and run jobs, one listener thread (LISTEN `rrf_jobs`), one
 /// maintenance thread (heartbeat; leader election with a session advisory lock; rescue, cron, pruning) and a
 /// supervisor thread that carries out graceful shutdown. Every thread owns its connection; nothing here runs
 /// on Swift's cooperative pool.
+///
+/// No job is lost while the pool lives: the pool knows the jobs its threads hold (claimed, and neither finished nor
+/// given back). A worker whose statement fails (e.g. the server restarted under it) cannot know what became of
+/// the outcomes it was recording, so it lets go of all its jobs; with every heartbeat the maintenance thread gives
+/// back the jobs still `running` on this pool that no thread holds (`Maintenance.requeueLostJobs`) — a failure
+/// that could not be recorded, a success whose completion was lost with the server's unflushed WAL, a claim whose
+/// answer never arrived. Jobs of a pool that stopped heartbeating are rescued by the leader instead.
 public final class WorkerPool: @unchecked Sendable {
     public let id = UUID()
     public let configuration: WorkerPoolConfiguration
     public let registry: JobRegistry
     let logger: Logger
-    private let cron: CronScheduler
+    let cron: CronScheduler
 
     /// Arbitrary constant: the advisory lock whose holder is the maintenance leader.
     static let leaderLockKey: Int64 = 0x5252_465F_4A4F_4253
     static let channel = "rrf_jobs"
 
-    private let state = NSCondition()
+    // Internal (not private) where the helper threads in WorkerPool+Helpers.swift need them.
+    let state = NSCondition()
     // Guarded by `state`.
     private var started = false
-    private var stopping = false
-    private var stopped = false
+    var stopping = false
+    var stopped = false
     private var wakeTokens = 0
     private var idleWorkers = 0
-    private var liveWorkerThreads = 0
-    private var liveHelperThreads = 0
-    private var leader = false
-    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    var liveWorkerThreads = 0
+    var liveHelperThreads = 0
+    var leader = false
+    var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The jobs this pool's threads hold; any other job `running` on this pool is lost.
+    var heldJobs: Set<Int64> = []
 
     public init(configuration: WorkerPoolConfiguration, registry: JobRegistry, logger: Logger = Logger(label: "rrf.jobs")) {
         self.configuration = configuration
@@ -192,44 +133,49 @@ public final class WorkerPool: @unchecked Sendable {
     public func runBatch(on connection: Connection) throws -> Int {
         var carried: [Int64] = []
         var unfinished: [Int64] = []
+        // Jobs left when a statement failed are let go: a started pool's heartbeat gives them back.
+        defer { letGo(unfinished, from: &unfinished) }
         let claimed = try runBatch(on: connection, carried: &carried, unfinished: &unfinished)
         try JobSQL.markSucceeded(carried, workerID: id, on: connection)
+        letGo(carried, from: &unfinished)
         return claimed
     }
 
     /// `carried` holds successes of the previous batch on entry (completed by the claim statement) and of this
-    /// batch on exit (for the next claim, or `markSucceeded` when the worker stops). `unfinished` holds claimed
-    /// jobs not yet completed, for recovery when a statement of the queue itself fails (e.g. the connection broke).
+    /// batch on exit (for the next claim, or `markSucceeded` when the worker stops). `unfinished` holds the jobs
+    /// this worker holds: claimed, and neither finished nor given back (`carried` included).
     private func runBatch(on connection: Connection, carried: inout [Int64], unfinished: inout [Int64]) throws -> Int {
         // Queues are claimed one statement each, starting at a random one so that no queue starves.
         var jobs: [ClaimedJob] = []
         let queues = configuration.queues
         let first = queues.count > 1 ? Int.random(in: 0..<queues.count) : 0
         for offset in 0..<queues.count where jobs.count < configuration.batchSize {
-            jobs += try JobSQL.claim(queue: queues[(first + offset) % queues.count], limit: configuration.batchSize - jobs.count,
-                                     workerID: id, completing: carried, on: connection)
+            let claimed = try JobSQL.claim(queue: queues[(first + offset) % queues.count], limit: configuration.batchSize - jobs.count,
+                                           workerID: id, completing: carried, on: connection)
+            letGo(carried, from: &unfinished)
             carried.removeAll()
+            hold(claimed.map(\.id), in: &unfinished)
+            jobs += claimed
         }
         jobs.sort(by: JobSQL.runOrder)
-        unfinished = jobs.map(\.id)
         var succeeded: [Int64] = []
         var lastFlush = ContinuousClock.now
         for (index, job) in jobs.enumerated() {
             if isStopping {
                 let rest = jobs[index...].map(\.id)
                 try JobSQL.release(rest, workerID: id, on: connection)
-                unfinished.removeAll { rest.contains($0) }
+                letGo(rest, from: &unfinished)
                 break
             }
-            if !run(job, on: connection) {
-                unfinished.removeAll { $0 == job.id }
-            } else {
+            if run(job, on: connection) {
                 succeeded.append(job.id)
+            } else {
+                letGo([job.id], from: &unfinished)
             }
             // Slow batches complete what is done so far instead of waiting for the next claim.
             if !succeeded.isEmpty, lastFlush.duration(to: .now) >= configuration.completionFlushInterval {
                 try JobSQL.markSucceeded(succeeded, workerID: id, on: connection)
-                unfinished.removeAll { succeeded.contains($0) }
+                letGo(succeeded, from: &unfinished)
                 succeeded.removeAll()
                 lastFlush = .now
             }
@@ -238,8 +184,24 @@ public final class WorkerPool: @unchecked Sendable {
         return jobs.count
     }
 
-    /// Runs one job's handler; records a failure itself. Returns true when the job succeeded and still needs
-    /// completing (a handler that used `completeInTransaction` is already complete).
+    /// Adds freshly claimed jobs to the ones this pool holds and to a worker's `unfinished`.
+    private func hold(_ ids: [Int64], in unfinished: inout [Int64]) {
+        guard !ids.isEmpty else { return }
+        state.withLock { heldJobs.formUnion(ids) }
+        unfinished += ids
+    }
+
+    /// Removes jobs from the ones this pool holds and from a worker's `unfinished`: they were finished or given
+    /// back — or their outcome could not be recorded, and `Maintenance.requeueLostJobs` gives them back.
+    private func letGo(_ ids: [Int64], from unfinished: inout [Int64]) {
+        guard !ids.isEmpty else { return }
+        state.withLock { heldJobs.subtract(ids) }
+        unfinished.removeAll { ids.contains($0) }
+    }
+
+    /// Runs one job's handler; records a failure itself (when it cannot, the job is lost: see `letGo`). Returns
+    /// true when the job succeeded and still needs completing (a handler that used `completeInTransaction` is
+    /// already complete).
     private func run(_ job: ClaimedJob, on connection: Connection) -> Bool {
         var jobLogger = logger
         jobLogger[metadataKey: "job_id"] = "\(job.id)"
@@ -280,7 +242,7 @@ public final class WorkerPool: @unchecked Sendable {
         thread.start()
     }
 
-    private func connect(_ role: String) throws -> Connection {
+    func connect(_ role: String) throws -> Connection {
         var database = configuration.database
         database.applicationName = "\(configuration.name)-\(role)"
         return try Connection(database)
@@ -290,19 +252,10 @@ public final class WorkerPool: @unchecked Sendable {
         var connection: Connection?
         var unfinished: [Int64] = []
         var carried: [Int64] = []
-        var toRecover: [Int64] = []
         while !isStopping {
             do {
                 if connection == nil { connection = try connect("worker") }
                 guard let live = connection else { continue }
-                if !toRecover.isEmpty {
-                    // A statement of the previous batch failed: give its jobs back (an attempt is counted).
-                    for jobID in toRecover {
-                        try JobSQL.markFailed(jobID, workerID: id, error: "the worker's database connection failed during the batch",
-                                              retryDelay: configuration.backoff.delay(afterAttempt: 1), cancelled: false, on: live)
-                    }
-                    toRecover.removeAll()
-                }
                 let claimed = try runBatch(on: live, carried: &carried, unfinished: &unfinished)
                 if claimed >= configuration.batchSize {
                     wake(1)  // there may be more: let an idle colleague help
@@ -315,9 +268,9 @@ public final class WorkerPool: @unchecked Sendable {
                     waitForWork(timeout: configuration.pollInterval)
                 }
             } catch {
-                logger.error("worker error", metadata: ["worker": "\(index)", "error": "\(error)"])
-                toRecover += unfinished
-                unfinished.removeAll()
+                logger.error("worker error; its jobs go back with the next heartbeat", metadata: ["worker": "\(index)", "error": "\(error)"])
+                // What became of this batch's outcomes is unknown: the heartbeat gives back whatever is still running.
+                letGo(unfinished, from: &unfinished)
                 carried.removeAll()
                 if connection?.isUsable != true {
                     connection?.close()
@@ -376,143 +329,12 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Sleeps up to `duration`, returning early on shutdown.
-    private func sleep(_ duration: Duration) {
+    func sleep(_ duration: Duration) {
         let deadline = Date().addingTimeInterval(duration.seconds)
         state.lock()
         while !stopping {
             if !state.wait(until: deadline) { break }
         }
         state.unlock()
-    }
-
-    private func listenerLoop() {
-        var connection: Connection?
-        while !isStopping {
-            do {
-                if connection == nil {
-                    let fresh = try connect("listener")
-                    try fresh.listen(Self.channel)
-                    connection = fresh
-                    wake(configuration.workers)  // notifications may have been missed meanwhile
-                }
-                guard let live = connection else { continue }
-                let received = try live.waitForNotifications(timeout: .milliseconds(200))
-                if !received.isEmpty { wake(received.count) }
-            } catch {
-                logger.error("listener error; workers poll meanwhile", metadata: ["error": "\(error)"])
-                connection?.close()
-                connection = nil
-                sleep(.seconds(1))
-            }
-        }
-        connection?.close()
-        helperStopped()
-    }
-
-    private func maintenanceLoop() {
-        var connection: Connection?
-        var lastPrune = ContinuousClock.now
-        while !isStopping {
-            do {
-                if connection == nil { connection = try connect("maintenance") }
-                guard let live = connection else { continue }
-                let refreshed = try live.queryPrepared("UPDATE workers SET heartbeat_at = now() WHERE id = $1", [id]).affectedRows
-                if refreshed == 0 {
-                    logger.warning("this pool was presumed dead (missed heartbeats); registering again")
-                    try register(on: live)
-                }
-                if configuration.maintenance {
-                    if !isLeader {
-                        let acquired: Bool = try live.queryPrepared("SELECT pg_try_advisory_lock($1) AS acquired", [Self.leaderLockKey])
-                            .single().decode("acquired")
-                        if acquired {
-                            state.withLock { leader = true }
-                            logger.info("became maintenance leader")
-                        }
-                    }
-                    if isLeader {
-                        let rescued = try Maintenance.rescueOrphanedJobs(
-                            heartbeatTimeout: configuration.heartbeatTimeout, backoff: configuration.backoff, on: live)
-                        if !rescued.isEmpty {
-                            logger.warning("rescued jobs of dead workers", metadata: ["jobs": "\(rescued.map(String.init).joined(separator: ","))"])
-                            wake(rescued.count)
-                        }
-                        let enqueued = try cron.enqueueDue(on: live)
-                        if !enqueued.isEmpty { logger.info("enqueued cron jobs", metadata: ["jobs": "\(enqueued.count)"]) }
-                        if lastPrune.duration(to: .now) >= configuration.pruneInterval {
-                            let pruned = try Maintenance.pruneFinishedJobs(olderThan: configuration.retention, on: live)
-                            if pruned > 0 { logger.info("pruned finished jobs", metadata: ["jobs": "\(pruned)"]) }
-                            lastPrune = .now
-                        }
-                    }
-                }
-            } catch {
-                logger.error("maintenance error", metadata: ["error": "\(error)"])
-                if connection?.isUsable != true {
-                    connection?.close()
-                    connection = nil
-                    state.withLock { leader = false }  // a session lock dies with its connection
-                }
-            }
-            sleep(configuration.heartbeatInterval)
-        }
-        if isLeader { _ = try? connection?.queryPrepared("SELECT pg_advisory_unlock($1)", [Self.leaderLockKey]) }
-        state.withLock { leader = false }
-        connection?.close()
-        helperStopped()
-    }
-
-    private func helperStopped() {
-        state.withLock {
-            liveHelperThreads -= 1
-            state.broadcast()
-        }
-    }
-
-    /// Waits for shutdown, gives in-flight jobs `shutdownTimeout`, then puts jobs still running on this pool
-    /// back to pending and removes the registration.
-    private func supervise() {
-        state.lock()
-        while !stopping { state.wait() }
-        let deadline = Date().addingTimeInterval(configuration.shutdownTimeout.seconds)
-        while liveWorkerThreads > 0 {
-            if !state.wait(until: deadline) { break }
-        }
-        let abandoned = liveWorkerThreads
-        state.unlock()
-        if abandoned > 0 {
-            logger.warning("shutdown timeout: jobs still running go back to pending", metadata: ["busy_workers": "\(abandoned)"])
-        }
-        do {
-            let connection = try connect("shutdown")
-            defer { connection.close() }
-            let requeued = try connection.queryPrepared(
-                """
-                UPDATE jobs SET state = 'pending', worker_id = NULL, locked_at = NULL,
-                    errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(),
-                        'error', 'the worker shut down before the job finished'))
-                WHERE state = 'running' AND worker_id = $1
-                """,
-                [id]
-            ).affectedRows
-            if requeued > 0 { logger.warning("jobs put back to pending at shutdown", metadata: ["jobs": "\(requeued)"]) }
-            try connection.queryPrepared("DELETE FROM workers WHERE id = $1", [id])
-        } catch {
-            logger.error("could not clean up at shutdown; the leader rescues the jobs after the heartbeat timeout",
-                         metadata: ["error": "\(error)"])
-        }
-        // Helper threads notice `stopping` within a second.
-        state.lock()
-        let helperDeadline = Date().addingTimeInterval(3)
-        while liveHelperThreads > 0 {
-            if !state.wait(until: helperDeadline) { break }
-        }
-        stopped = true
-        let waiters = stopWaiters
-        stopWaiters.removeAll()
-        state.broadcast()
-        state.unlock()
-        logger.info("worker pool stopped")
-        waiters.forEach { $0.resume() }
     }
 }

@@ -30,12 +30,14 @@ struct DaemonConfiguration: Sendable, Equatable {
         var from: String?
         /// Development: the JSON-lines file for the `file` channel, and for e-mail when no sendmail is set.
         var file: String?
-        /// The only URLs webhooks may be sent to.
+        /// The only URLs webhooks may be sent to; each also receives a copy of every e-mail and file notification.
         var webhookURLs: [String]?
+        /// Signs every webhook body (`RRF-Signature`); required with `webhookURLs`. Redacted in any text.
+        var webhookSecret: WebhookSecret?
 
         enum CodingKeys: String, CodingKey {
             case sendmail, from, file
-            case webhookURLs = "webhook_urls"
+            case webhookURLs = "webhook_urls", webhookSecret = "webhook_secret"
         }
     }
 
@@ -124,6 +126,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         if let value = environment["RRFD_MAIL_FROM"], !value.isEmpty { notifications.from = value }
         if let value = environment["RRFD_NOTIFY_FILE"], !value.isEmpty { notifications.file = value }
         if let value = environment["RRFD_WEBHOOK_URLS"], !value.isEmpty { notifications.webhookURLs = Self.list(value) }
+        if let value = environment["RRFD_WEBHOOK_SECRET"].flatMap(WebhookSecret.init) { notifications.webhookSecret = value }
     }
 
     static func list(_ text: String) -> [String] {
@@ -142,12 +145,16 @@ struct DaemonConfiguration: Sendable, Equatable {
         let email: (any NotificationSink)? = notifications.sendmail.map {
             SendmailSink(command: $0.split(separator: " ").map(String.init), from: notifications.from ?? "rrf@localhost")
         } ?? file
-        let webhook = notifications.webhookURLs.map { WebhookSink(allowedURLs: $0) }
-        return NotificationSinks(email: email, webhook: webhook, file: file)
+        let urls = notifications.webhookURLs ?? []
+        let webhook = notifications.webhookSecret.map { WebhookSink(allowedURLs: urls, secret: $0) }
+        return NotificationSinks(email: email, webhook: webhook, file: file, webhookSubscribers: urls)
     }
 
     /// With `drain` (run until the queue is empty), cron schedules are validated but not run.
     func poolConfiguration(drain: Bool) throws -> WorkerPoolConfiguration {
+        if notifications.webhookURLs?.isEmpty == false, notifications.webhookSecret == nil {
+            throw Invalid(description: "webhook URLs are configured without a secret to sign the requests with (webhook_secret under notifications, or RRFD_WEBHOOK_SECRET)")
+        }
         let configured = Set(cron.map(\.name))
         let entries = DaemonJobKinds.builtInCron.filter { !configured.contains($0.name) } + cron
         let schedules = try entries.map { entry in

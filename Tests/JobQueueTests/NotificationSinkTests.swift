@@ -118,7 +118,8 @@ private struct FakeSendmail {
         defer { accepting.stop() }
         let failing = try LocalHTTPServer(status: 503)
         defer { failing.stop() }
-        let sink = WebhookSink(allowedURLs: [accepting.url("/hooks/rrf"), failing.url("/hooks/rrf")], timeout: .seconds(10))
+        let secret = try #require(WebhookSecret("whsec-test"))
+        let sink = WebhookSink(allowedURLs: [accepting.url("/hooks/rrf"), failing.url("/hooks/rrf")], secret: secret, timeout: .seconds(10))
         let message = OutboxMessage(
             idempotencyKey: "grant:RRF-2026-0001|report.overdue|1|nadia", recipient: accepting.url("/hooks/rrf"),
             subject: "[RRF] report.overdue", body: "The interim report 1 is late.", channel: .webhook
