@@ -9,7 +9,7 @@ extension FundStore {
     /// Writes `notification` to the outbox as the system, with an audit event of type `notification.event` on
     /// `notification.stream` (rrfd's escalations, e.g. a job the fund's rules refuse for good).
     public func notify(_ notification: NotifyPayload) throws {
-        try reviewSystemCommand("system.notify") { context in
+        try serviceCommand("system.notify") { context in
             try context.audit(notification.stream, notification.event, notification)
             try context.notify(notification)
         }
@@ -20,7 +20,7 @@ extension FundStore {
     /// Returns whether it escalated now.
     @discardableResult
     public func escalateDecisionSLA(proposalID: UUID, round: Int) throws -> Bool {
-        try reviewSystemCommand("proposal.decision_sla_watch") { context in
+        try serviceCommand("proposal.decision_sla_watch") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
             guard proposal.round == round, ["submitted", "in_review", "scored"].contains(proposal.state),
                   proposal.decisionDue <= context.now else { return false }
@@ -65,7 +65,7 @@ extension FundStore {
     /// expiry date. Returns whether it reminded now.
     @discardableResult
     public func remindDueDiligence(organisationID: UUID) throws -> Bool {
-        try reviewSystemCommand("organisation.due_diligence_reminder") { context in
+        try serviceCommand("organisation.due_diligence_reminder") { context in
             guard let row = try context.connection.queryPrepared(
                 "SELECT code, state, due_diligence_expires::text AS expires FROM organisations WHERE id = $1", [organisationID]
             ).first else { throw StoreError.notFound("No organisation has the id \(organisationID).") }
@@ -90,7 +90,7 @@ extension FundStore {
     @discardableResult
     public func remindExpiringCertificates(withinDays days: Int = 30) throws -> [CertificateRecord] {
         let expiring = try expiringCertificates(withinDays: days)
-        return try reviewSystemCommand("training.certificate_expiry_reminders") { context in
+        return try serviceCommand("training.certificate_expiry_reminders") { context in
             // One pass at a time: a second one waits here, then finds the first one's audit markers.
             try context.connection.queryPrepared("SELECT pg_advisory_xact_lock(hashtextextended('rrf:certificate_expiry_reminders', 0))")
             var organisationIDs: [String: UUID] = [:]
@@ -127,7 +127,7 @@ extension FundStore {
         guard (1...720).contains(hours) else {
             throw StoreError.rejected("hours_invalid", "The reminder window of \(hours) hours is not accepted; give 1 to 720 hours.")
         }
-        return try reviewSystemCommand("review.remind_due_soon") { context in
+        return try serviceCommand("review.remind_due_soon") { context in
             // SKIP LOCKED: a review being submitted right now is left to the next pass, and two passes never
             // remind about the same review.
             let dueSoon = try context.connection.queryPrepared(
@@ -158,7 +158,7 @@ extension FundStore {
     /// daemon's periodic `review.escalate_overdue` job). Returns the reviews escalated now.
     @discardableResult
     public func escalateOverdueReviews() throws -> [ReviewRecord] {
-        try reviewSystemCommand("review.escalate_overdue") { context in
+        try serviceCommand("review.escalate_overdue") { context in
             let overdue = try context.connection.queryPrepared(
                 // Only reviews still awaited: a proposal scored, withdrawn or decided in the meantime needs none.
                 ReviewRecord.select + """
@@ -192,7 +192,7 @@ extension FundStore {
     /// Returns the reports notified about now.
     @discardableResult
     public func notifyOverdueReports() throws -> [ReportRecord] {
-        try reviewSystemCommand("report.notify_overdue") { context in
+        try serviceCommand("report.notify_overdue") { context in
             // SKIP LOCKED: a report being submitted right now is left to the next pass, and two passes never
             // notify about the same report.
             let late = try context.connection.queryPrepared(

@@ -183,7 +183,7 @@ extension FundStore {
     /// The daemon's handler of `proposal.assign_reviewers`: ``assignReviewersAutomatically(_:as:)`` as the system.
     /// Does nothing (returns no assignments) when the proposal is no longer in review or its panel is full.
     public func assignReviewers(proposalID: UUID) throws -> [ReviewRecord] {
-        try reviewSystemCommand("review.assign_auto") { context in
+        try serviceCommand("review.assign_auto") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
             guard proposal.state == "in_review" else { return [] }
             return try autoAssign(proposal, context: context)
@@ -359,7 +359,7 @@ extension FundStore {
     /// while the panel is incomplete.
     @discardableResult
     public func aggregateReviews(proposalID: UUID) throws -> ReviewAggregateRecord? {
-        try reviewSystemCommand("review.aggregate") { context in
+        try serviceCommand("review.aggregate") { context in
             try aggregate(try loadProposal(id: proposalID, on: context.connection), context: context)
         }
     }
@@ -418,7 +418,7 @@ extension FundStore {
     /// proposal are recused with the reason "Proposal withdrawn". Returns the reviews recused by this call.
     @discardableResult
     public func cancelReviews(proposalID: UUID) throws -> [ReviewRecord] {
-        try reviewSystemCommand("review.cancel") { context in
+        try serviceCommand("review.cancel") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
             guard proposal.state == "withdrawn" else { return [] }
             return try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection).filter { $0.state == "assigned" }.map { review in
@@ -795,18 +795,6 @@ extension FundStore {
         )
     }
 
-    /// Runs a command as the system (the daemon), with the secretariat's authority; recorded as `system`.
-    func reviewSystemCommand<T>(_ name: String, _ body: (CommandContext) throws -> T) throws -> T {
-        try transaction(name, actorLogin: Self.systemActor) { connection, now in
-            try body(CommandContext(connection: connection, actor: Self.reviewSystem, login: Self.systemActor, now: now, store: self))
-        }
-    }
-
-    /// The system as an actor: the secretariat's role, no affiliation, the nil UUID (never written as a user).
-    static let reviewSystem: Actor = {
-        // Valid by construction: no ngo_user role, so no affiliation is required.
-        (try? Actor(userID: UserID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), displayName: "RRF system", roles: [.secretariat]))!
-    }()
 }
 
 extension Streams {

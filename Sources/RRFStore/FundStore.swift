@@ -12,26 +12,57 @@ import RRFWorkflow
 ///
 /// Every refusal is logged and thrown as a `StoreError` whose message is a sentence for people.
 public final class FundStore: Sendable {
-    public let pool: ConnectionPool
+    /// Where commands run: a pooled connection each, or one caller's connection (joining its transaction).
+    enum Executor: Sendable {
+        case pool(ConnectionPool)
+        case connection(Connection)
+    }
+
+    let executor: Executor
     /// The fund's working calendar (decision SLA, "today").
     public let calendar: BusinessCalendar
     /// The prefix of proposal references (`RRF` in `RRF-2026-0042`).
     public let referencePrefix: String
+    /// The login recorded for what the store does on its own behalf (reminders, aggregation, automatic
+    /// assignment): `system` unless the daemon names its service user (`RRFD_ACTOR`).
+    public let serviceLogin: String
     let logger: Logger
     let clock: @Sendable () -> Date
 
     /// Today in the fund's calendar, by the store's clock.
     var today: LocalDate { LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes) }
 
-    public init(
+    public convenience init(
         pool: ConnectionPool, calendar: BusinessCalendar = .mondayToFriday, referencePrefix: String = "RRF",
-        logger: Logger = Logger(label: "rrf.store"), clock: @escaping @Sendable () -> Date = { Date() }
+        serviceLogin: String = FundStore.systemActor, logger: Logger = Logger(label: "rrf.store"),
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.pool = pool
+        self.init(
+            executor: .pool(pool), calendar: calendar, referencePrefix: referencePrefix, serviceLogin: serviceLogin, logger: logger,
+            clock: clock
+        )
+    }
+
+    init(
+        executor: Executor, calendar: BusinessCalendar, referencePrefix: String, serviceLogin: String, logger: Logger,
+        clock: @escaping @Sendable () -> Date
+    ) {
+        self.executor = executor
         self.calendar = calendar
         self.referencePrefix = referencePrefix
+        self.serviceLogin = serviceLogin.trimmingCharacters(in: .whitespaces).lowercased()
         self.logger = logger
         self.clock = clock
+    }
+
+    /// The same store running every command on `connection`, inside the transaction open on it (if any): the
+    /// commands' writes commit or roll back with the caller's, e.g. a job handler's completion
+    /// (`JobContext.completeInTransaction`). Use it only on the thread that owns `connection`.
+    public func within(_ connection: Connection) -> FundStore {
+        FundStore(
+            executor: .connection(connection), calendar: calendar, referencePrefix: referencePrefix, serviceLogin: serviceLogin,
+            logger: logger, clock: clock
+        )
     }
 
     /// A store whose log messages below `logLevel` (trace, debug, info, notice, warning, error, critical) are dropped.
@@ -56,6 +87,21 @@ public final class FundStore: Sendable {
         }
     }
 
+    /// Runs a command the store does on its own behalf, recorded as ``serviceLogin``: as the built-in system actor
+    /// (the secretariat's authority, no user row) when that is `system`, otherwise as that user.
+    func serviceCommand<T>(_ name: String, _ body: (CommandContext) throws -> T) throws -> T {
+        guard serviceLogin == Self.systemActor else { return try command(name, as: serviceLogin, body) }
+        return try transaction(name, actorLogin: Self.systemActor) { connection, now in
+            try body(CommandContext(connection: connection, actor: Self.systemIdentity, login: Self.systemActor, now: now, store: self))
+        }
+    }
+
+    /// The system as an actor: the secretariat's role, no affiliation, the nil UUID (never written as a user).
+    static let systemIdentity: Actor = {
+        // Valid by construction: no ngo_user role, so no affiliation is required.
+        (try? Actor(userID: UserID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), displayName: "RRF system", roles: [.secretariat]))!
+    }()
+
     /// Runs a read on a pooled connection (no actor), mapping errors like a command.
     func read<T>(_ name: String, isolation: IsolationLevel = .readCommitted, _ body: (Connection) throws -> T) throws -> T {
         try transaction(name, actorLogin: nil, isolation: isolation) { connection, _ in try body(connection) }
@@ -67,7 +113,10 @@ public final class FundStore: Sendable {
     ) throws -> T {
         let now = clock()
         do {
-            return try pool.withTransaction(isolation) { connection in try body(connection, now) }
+            switch executor {
+            case .pool(let pool): return try pool.withTransaction(isolation) { connection in try body(connection, now) }
+            case .connection(let connection): return try connection.withTransaction(isolation) { connection in try body(connection, now) }
+            }
         } catch {
             let storeError = Self.storeError(from: error)
             switch storeError.kind {

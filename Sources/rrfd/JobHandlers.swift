@@ -18,7 +18,7 @@ enum JobHandlers {
                 configuration: PostgresConfiguration(connectionString: configuration.databaseURL, applicationName: "\(configuration.name)-store"),
                 maximumConnections: max(1, configuration.workers)
             ),
-            logger: Logger(label: "rrf.store")
+            serviceLogin: configuration.actor, logger: Logger(label: "rrf.store")
         )
         let services = RRFServices(store: store, actor: configuration.actor)
         let handlers: [any JobHandler] = [

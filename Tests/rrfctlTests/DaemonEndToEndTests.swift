@@ -60,6 +60,9 @@ import Testing
             #expect(daemon.stop(first) && first.terminationStatus == 0, "rrfd-a: \(daemon.logText("rrfd-a"))")
             #expect(daemon.stop(second) && second.terminationStatus == 0, "rrfd-b: \(daemon.logText("rrfd-b"))")
             #expect(try connection.query("SELECT count(*)::int AS n FROM jobs WHERE state = 'running'").single().decode("n", as: Int.self) == 0)
+            // What the daemons did is recorded as their configured user, not as an anonymous `system`.
+            #expect(try count("SELECT count(*)::int AS n FROM audit_events WHERE stream = 'proposal:' || $1 AND actor = 'system'") == 0)
+            #expect(try count("SELECT count(*)::int AS n FROM audit_events WHERE stream = 'proposal:' || $1 AND actor = 'rrfd'") >= 2)
             #expect(try connection.query("SELECT count(*)::int AS n FROM jobs WHERE state = 'discarded'").single().decode("n", as: Int.self) == 0)
         }
     }

@@ -8,7 +8,7 @@ struct AggregateReviewsHandler: StoreJobHandler {
     static let jobKind = JobKinds.proposalAggregateReviews
     let services: RRFServices
 
-    func perform(_ payload: ProposalJobPayload, context: JobContext) throws {
+    func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
         let aggregate = try store.aggregateReviews(proposalID: try uuid(payload.proposalID, of: "the proposal"))
         context.logger.info(aggregate == nil ? "panel not complete yet" : "proposal aggregated", metadata: ["proposal": "\(payload.reference)"])
     }

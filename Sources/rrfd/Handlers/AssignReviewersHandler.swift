@@ -8,7 +8,7 @@ struct AssignReviewersHandler: StoreJobHandler {
     static let jobKind = JobKinds.proposalAssignReviewers
     let services: RRFServices
 
-    func perform(_ payload: ProposalJobPayload, context: JobContext) throws {
+    func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
         let assigned = try store.assignReviewers(proposalID: try uuid(payload.proposalID, of: "the proposal"))
         context.logger.info("reviewers assigned", metadata: ["proposal": "\(payload.reference)", "assigned": "\(assigned.map(\.reviewer))"])
     }

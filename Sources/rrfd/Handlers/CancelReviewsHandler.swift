@@ -7,7 +7,7 @@ struct CancelReviewsHandler: StoreJobHandler {
     static let jobKind = JobKinds.proposalCancelReviews
     let services: RRFServices
 
-    func perform(_ payload: ProposalJobPayload, context: JobContext) throws {
+    func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
         let recused = try store.cancelReviews(proposalID: try uuid(payload.proposalID, of: "the proposal"))
         context.logger.info("reviews cancelled", metadata: ["proposal": "\(payload.reference)", "count": "\(recused.count)"])
     }

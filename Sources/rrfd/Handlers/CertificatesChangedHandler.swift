@@ -8,7 +8,7 @@ struct CertificatesChangedHandler: StoreJobHandler {
     static let jobKind = JobKinds.trainingCertificatesChanged
     let services: RRFServices
 
-    func perform(_ payload: OrganisationJobPayload, context: JobContext) throws {
+    func perform(_ payload: OrganisationJobPayload, store: FundStore, context: JobContext) throws {
         let grants = try store.openGrantReferences(organisationID: try uuid(payload.organisationID, of: "the organisation"))
         for reference in grants {
             try store.evaluateTranches(reference, as: services.actor)

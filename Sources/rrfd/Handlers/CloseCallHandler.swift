@@ -14,7 +14,7 @@ struct CloseCallHandler: StoreJobHandler {
         let description: String
     }
 
-    func perform(_ payload: CallJobPayload, context: JobContext) throws {
+    func perform(_ payload: CallJobPayload, store: FundStore, context: JobContext) throws {
         switch try store.closeCallAtDeadline(payload.code, as: services.actor) {
         case .closed:
             context.logger.info("call closed at its deadline", metadata: ["call": "\(payload.code)"])

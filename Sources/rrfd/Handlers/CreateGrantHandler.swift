@@ -8,7 +8,7 @@ struct CreateGrantHandler: StoreJobHandler {
     static let jobKind = JobKinds.proposalCreateGrant
     let services: RRFServices
 
-    func perform(_ payload: ProposalJobPayload, context: JobContext) throws {
+    func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
         let grant = try store.createGrant(payload.reference, as: services.actor)
         context.logger.info("grant created", metadata: ["proposal": "\(payload.reference)", "grant": "\(grant.reference)"])
     }

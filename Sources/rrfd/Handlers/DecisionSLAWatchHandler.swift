@@ -8,7 +8,7 @@ struct DecisionSLAWatchHandler: StoreJobHandler {
     static let jobKind = JobKinds.proposalDecisionSLAWatch
     let services: RRFServices
 
-    func perform(_ payload: ProposalJobPayload, context: JobContext) throws {
+    func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
         if try store.escalateDecisionSLA(proposalID: try uuid(payload.proposalID, of: "the proposal"), round: payload.round) {
             context.logger.warning("decision deadline passed; fund managers told", metadata: ["proposal": "\(payload.reference)"])
         }

@@ -9,7 +9,7 @@ struct DueDiligenceReminderHandler: StoreJobHandler {
     static let jobKind = JobKinds.organisationDueDiligenceReminder
     let services: RRFServices
 
-    func perform(_ payload: OrganisationJobPayload, context: JobContext) throws {
+    func perform(_ payload: OrganisationJobPayload, store: FundStore, context: JobContext) throws {
         if try store.remindDueDiligence(organisationID: try uuid(payload.organisationID, of: "the organisation")) {
             context.logger.info("due diligence reminder sent", metadata: ["organisation": "\(payload.code)"])
         }

@@ -8,7 +8,7 @@ struct EvaluateTranchesHandler: StoreJobHandler {
     static let jobKind = JobKinds.grantEvaluateTranches
     let services: RRFServices
 
-    func perform(_ payload: GrantJobPayload, context: JobContext) throws {
+    func perform(_ payload: GrantJobPayload, store: FundStore, context: JobContext) throws {
         try store.evaluateTranches(payload.reference, as: services.actor)
         context.logger.info("tranches evaluated", metadata: ["grant": "\(payload.reference)"])
     }

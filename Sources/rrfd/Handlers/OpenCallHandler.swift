@@ -9,7 +9,7 @@ struct OpenCallHandler: StoreJobHandler {
     static let jobKind = JobKinds.callOpen
     let services: RRFServices
 
-    func perform(_ payload: CallJobPayload, context: JobContext) throws {
+    func perform(_ payload: CallJobPayload, store: FundStore, context: JobContext) throws {
         switch try store.openScheduledCall(payload.code, as: services.actor) {
         case .opened:
             context.logger.info("call opened at its scheduled time", metadata: ["call": "\(payload.code)"])

@@ -12,6 +12,11 @@ struct RRFServices: Sendable {
 
 /// A job handler that decodes its payload and calls the store.
 ///
+/// Exactly once for database effects: `perform` gets the store bound to the worker's connection inside
+/// `JobContext.completeInTransaction`, so everything the commands write (state, audit events, outbox messages,
+/// follow-up jobs) commits in the same transaction as the job's completion, or not at all; a daemon killed
+/// at any moment leaves either both or neither, and the job's rerun starts from a clean slate.
+///
 /// Failures: a refusal that can never succeed (`StoreError` of kind `.rejected` or `.notFound`, or a payload that
 /// does not decode) completes the job — it is not retried — and is logged at error level and written to the
 /// notification outbox for the secretariat (event `job.refused`). A missing or unknown actor, a conflict, or a
@@ -20,12 +25,12 @@ protocol StoreJobHandler: JobHandler {
     associatedtype Payload: Decodable
     static var jobKind: String { get }
     var services: RRFServices { get }
-    func perform(_ payload: Payload, context: JobContext) throws
+    /// Runs the job with `store` bound to the job's completing transaction.
+    func perform(_ payload: Payload, store: FundStore, context: JobContext) throws
 }
 
 extension StoreJobHandler {
     var kind: String { Self.jobKind }
-    var store: FundStore { services.store }
 
     func run(_ job: ClaimedJob, context: JobContext) throws {
         let payload: Payload
@@ -35,7 +40,9 @@ extension StoreJobHandler {
             return try refusedForGood(job, context: context, code: "payload_invalid", reason: "its payload \(job.payload) cannot be read: \(error)")
         }
         do {
-            try perform(payload, context: context)
+            try context.completeInTransaction { connection in
+                try perform(payload, store: services.store.within(connection), context: context)
+            }
         } catch let error as StoreError {
             switch error.kind {
             case .rejected, .notFound:
@@ -60,15 +67,18 @@ extension StoreJobHandler {
         return id
     }
 
-    /// Completes a job the fund's rules refuse for good: logs it and tells the secretariat through the outbox.
+    /// Completes a job the fund's rules refuse for good (its own writes rolled back): logs it and tells the
+    /// secretariat through the outbox, in the transaction that completes the job.
     private func refusedForGood(_ job: ClaimedJob, context: JobContext, code: String, reason: String) throws {
         context.logger.error("job refused for good; completing it without retry and telling the secretariat", metadata: [
             "kind": "\(job.kind)", "job": "\(job.id)", "code": "\(code)", "reason": "\(reason)",
         ])
-        try store.notify(NotifyPayload(
-            event: "job.refused", stream: "job:\(job.kind)", organisationID: nil, roles: ["secretariat"],
-            message: "The background job \(job.kind) #\(job.id) (\(job.payload)) was refused and will not be retried: \(reason) [\(code)]"
-        ))
+        try context.completeInTransaction { connection in
+            try services.store.within(connection).notify(NotifyPayload(
+                event: "job.refused", stream: "job:\(job.kind)", organisationID: nil, roles: ["secretariat"],
+                message: "The background job \(job.kind) #\(job.id) (\(job.payload)) was refused and will not be retried: \(reason) [\(code)]"
+            ))
+        }
     }
 }
 
