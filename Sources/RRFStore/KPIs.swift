@@ -18,7 +18,8 @@ public struct FundKPIs: Codable, Sendable, Equatable {
     public var envelopeUse: [EnvelopeUse]
     /// Submission → first released tranche, per call kind and `all` (the SLA: the decision deadline plus 10 business days).
     public var timeToFirstDisbursement: [String: DurationStatistics]
-    /// Released / committed over all grants, per currency.
+    /// Released / committed over all signed grants, per currency, from the ledger: what a termination or closure
+    /// de-committed is no longer committed.
     public var disbursement: [Disbursement]
     /// Reports not yet in (scheduled, due or returned) whose due date has passed, of grants still running (active,
     /// suspended or closing); the same rule as a report's overdue flag.
@@ -183,9 +184,13 @@ extension FundStore {
             }
             let disbursement = try connection.query(
                 """
-                SELECT g.currency, sum(g.amount_minor)::bigint AS committed,
-                       coalesce(sum((SELECT sum(t.amount_minor) FROM tranches t WHERE t.grant_id = g.id AND t.state = 'released')), 0)::bigint AS released
-                FROM grants g WHERE g.signed_on IS NOT NULL GROUP BY g.currency ORDER BY g.currency
+                SELECT a.currency,
+                       coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0)::bigint AS committed,
+                       coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)::bigint AS released
+                FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
+                JOIN grants g ON g.proposal_id = a.proposal_id AND g.signed_on IS NOT NULL
+                WHERE a.kind IN ('committed', 'released')
+                GROUP BY a.currency ORDER BY a.currency
                 """
             ).rows.map { row in
                 let currency = try Currency.stored(try row.decode("currency"))

@@ -120,12 +120,23 @@ enum IATISchema {
             #expect(!activities.isEmpty)
             let xml = IATIXML.document(activities, generated: Date())
             #expect(try IATISchema.problems(in: xml) == nil)
-            // Disbursements are the released tranches, and at least one grant reports expenditure.
+            // Disbursements are the released tranches less the refunds, and at least one grant reports expenditure.
             let connection = try db.connect()
             defer { connection.close() }
             let released = try connection.query("SELECT coalesce(sum(amount_minor), 0)::bigint AS n FROM tranches WHERE state = 'released'").single().decode("n", as: Int64.self)
+            let refunded = try connection.query("SELECT coalesce(sum(refund_minor), 0)::bigint AS n FROM grants").single().decode("n", as: Int64.self)
+            #expect(refunded > 0, "the demo closes grants with refunds")
             let disbursed = activities.flatMap(\.transactions).filter { $0.type == .disbursement }.reduce(Int64(0)) { $0 + $1.value.minorUnits }
-            #expect(disbursed == released)
+            #expect(disbursed == released - refunded)
+            for activity in activities {
+                func total(_ type: IATIActivity.TransactionType) -> Int64 {
+                    activity.transactions.filter { $0.type == type }.reduce(0) { $0 + $1.value.minorUnits }
+                }
+                #expect(total(.expenditure) <= total(.disbursement), "\(activity.identifier) spends more than it received")
+                #expect(total(.disbursement) <= total(.commitment), "\(activity.identifier) disburses more than it committed")
+                #expect((activity.status == .closed || activity.status == .cancelled) == (activity.actualEnd != nil), "\(activity.identifier)")
+                if activity.status == .closed { #expect(total(.disbursement) == total(.expenditure), "a closed grant refunded what it did not spend") }
+            }
             #expect(activities.flatMap(\.transactions).contains { $0.type == .expenditure })
             #expect(activities.allSatisfy { $0.sectors.reduce(0) { $0 + $1.percentage } == 100 })
             #expect(activities.allSatisfy { !$0.funders.isEmpty })

@@ -155,3 +155,47 @@ import Testing
         }
     }
 }
+
+/// Issue 13 item 6: the KPIs and the IATI export read the same ledger truth as `ledger verify`.
+@Suite struct LedgerTruthInReportsTests {
+    @Test func aTerminatedGrantsCommitmentShrinksToWhatWasReleasedInTheKPIsAndIATI() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            let store = fund.store
+            let grant = try fund.grantWithReleasedFirstTranche(requested: "12500.50 USD")  // 6,250.25 of 12,500.50 released
+            _ = try store.terminateGrant(grant.reference, reason: "Partner's registration revoked.", as: "fm")
+            let kpis = try store.kpis()
+            #expect(kpis.disbursement.map(\.committed) == [Fund.usd(625_025)])
+            #expect(kpis.disbursement.map(\.released) == [Fund.usd(625_025)])
+            let activity = try #require(try store.iatiActivities(reportingOrg: IATIOrganisation(ref: "XM-RRF", type: "40", name: "RRF")).first)
+            #expect(activity.status == .cancelled)
+            #expect(activity.actualEnd == fund.today)
+            let commitments = activity.transactions.filter { $0.type == .commitment }.map(\.value.minorUnits)
+            #expect(commitments == [1_250_050, -625_025])
+            #expect(activity.transactions.filter { $0.type == .disbursement }.map(\.value.minorUnits) == [625_025])
+            let xml = IATIXML.document([activity], generated: Date())
+            #expect(xml.contains("<activity-date type=\"4\" iso-date=\"\(fund.today)\"/>"))
+            #expect(xml.contains(">-6250.25</value>"))
+        }
+    }
+
+    @Test func aClosedGrantsRefundIsANegativeDisbursementAndItsExpenditureNeverExceedsWhatWasReceived() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            let store = fund.store
+            let grant = try fund.grantWithReleasedFirstTranche(requested: "12500.50 USD")
+            let end = fund.later(days: 300)
+            _ = try end.markReportsDue(as: "sec")
+            _ = try end.submitReport(grant.reference, sequence: 3, narrative: "Done.", spending: [SpendingLine(line: "Everything", amount: "6000.00 USD")], as: "ngo")
+            _ = try end.acceptReport(grant.reference, sequence: 3, as: "fm")
+            #expect(try store.grant(grant.reference).state == "closed")
+            let activity = try #require(try end.iatiActivities(reportingOrg: IATIOrganisation(ref: "XM-RRF", type: "40", name: "RRF")).first)
+            #expect(activity.status == .closed)
+            #expect(activity.actualEnd != nil)
+            #expect(activity.transactions.filter { $0.type == .disbursement }.map(\.value.minorUnits) == [625_025, -25_025])
+            #expect(activity.transactions.filter { $0.type == .expenditure }.map(\.value.minorUnits) == [600_000])
+            #expect(activity.transactions.filter { $0.type == .commitment }.map(\.value.minorUnits) == [1_250_050, -625_025])
+            #expect(try end.kpis().disbursement.map(\.committed) == [Fund.usd(625_025)])
+        }
+    }
+}

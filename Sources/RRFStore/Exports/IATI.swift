@@ -74,6 +74,8 @@ public struct IATIActivity: Sendable, Equatable {
     public var start: LocalDate
     /// Planned end (activity-date type 3).
     public var plannedEnd: LocalDate?
+    /// Actual end (activity-date type 4): the day a grant was closed or terminated.
+    public var actualEnd: LocalDate?
     /// ISO 3166-1 alpha-2.
     public var recipientCountry: String
     /// Percentages summing to 100.
@@ -85,7 +87,7 @@ public struct IATIActivity: Sendable, Equatable {
     public init(
         identifier: String, reportingOrg: IATIOrganisation, title: String, description: String, funders: [IATIOrganisation],
         extending: IATIOrganisation, implementing: IATIOrganisation, status: Status, start: LocalDate, plannedEnd: LocalDate?,
-        recipientCountry: String, sectors: [Sector], currency: Currency, transactions: [Transaction],
+        actualEnd: LocalDate? = nil, recipientCountry: String, sectors: [Sector], currency: Currency, transactions: [Transaction],
         lastUpdated: Date
     ) {
         self.identifier = identifier
@@ -98,6 +100,7 @@ public struct IATIActivity: Sendable, Equatable {
         self.status = status
         self.start = start
         self.plannedEnd = plannedEnd
+        self.actualEnd = actualEnd
         self.recipientCountry = recipientCountry
         self.sectors = sectors
         self.currency = currency
@@ -167,6 +170,7 @@ public enum IATIXML {
         xml += "  <activity-status code=\"\(activity.status.rawValue)\"/>\n"
         xml += "  <activity-date type=\"2\" iso-date=\"\(activity.start)\"/>\n"
         if let end = activity.plannedEnd { xml += "  <activity-date type=\"3\" iso-date=\"\(end)\"/>\n" }
+        if let end = activity.actualEnd { xml += "  <activity-date type=\"4\" iso-date=\"\(end)\"/>\n" }
         xml += "  <recipient-country code=\"\(escaped(activity.recipientCountry))\" percentage=\"100\"/>\n"
         for sector in activity.sectors {
             xml += "  <sector vocabulary=\"10\" code=\"\(sector.cluster.iatiCode)\" percentage=\"\(sector.percentage)\">\(narrative(sector.cluster.displayName))</sector>\n"
