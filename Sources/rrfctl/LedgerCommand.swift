@@ -29,7 +29,14 @@ struct LedgerCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check that every transaction sums to zero, no envelope is negative and released ≤ committed per grant (exit code 3 when broken)."
+            abstract: "Check the ledger against itself and against the grants it pays (exit code 3 when broken).",
+            discussion: """
+                Every transaction sums to zero; balances are the sums of their entries; no envelope, commitment or partner \
+                balance is negative; released ≤ committed per grant; each envelope's committed mirror matches the ledger; \
+                each release moves exactly one released tranche's amount within its own grant, and each released tranche \
+                has exactly one such release; each approved proposal has exactly one commitment of its amount from its \
+                envelope, and no other proposal has one.
+                """
         )
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions

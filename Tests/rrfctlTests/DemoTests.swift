@@ -79,6 +79,11 @@ import Testing
                 "SELECT count(DISTINCT stream)::int AS n FROM audit_events WHERE stream LIKE 'proposal:%'"
             ).single().decode("n", as: Int.self)
             #expect(audited == states.values.reduce(0, +))
+            // The demo's fund is clean by both verifications (issue 13: after the demo and after the suite).
+            for command in [["ledger", "verify"], ["audit", "verify"]] {
+                let verified = try Offline.run(command + ["--database-url", url], environment: ["RRF_SQL_DIR": TestServer.schemaDirectory.path])
+                #expect(verified.status == 0, "\(command.joined(separator: " ")): \(verified.stdout) \(verified.stderr)")
+            }
 
             let again = try Offline.run(
                 ["demo", "--database-url", url, "--i-understand-this-writes-demo-data"],

@@ -62,3 +62,41 @@ import Testing
         }
     }
 }
+
+/// Issue 13 item 1 at the door people use: no per-run override of the tranche policy; the policy is shown,
+/// changed by a fund manager with a reason and audited; `report reopen` is there for fund managers.
+@Suite(.serialized) struct TranchePolicyCommandTests {
+    @Test func thePolicyIsShownChangedByAFundManagerAndNeverWaivedForOneRun() throws {
+        try withTestDatabase { db in
+            let cli = CLI(db)
+            try cli.setUpFund()
+            let waived = try cli.run("tranche", "evaluate", "RRF-2026-0001", "--spend-threshold", "0", as: "sec")
+            #expect(waived.status == 64, "no per-run override: \(waived.stderr)")
+            let shown = try cli.ok("fund", "policy", "show")
+            #expect(shown.stdout.contains("50/30/20"))
+            #expect(shown.stdout.contains("70 %"))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).yaml")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try """
+                percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}
+                spendThresholdPercent: 80
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let refused = try cli.run("fund", "policy", "set", "--file", file.path, "--reason", "Stricter", as: "sec")
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("fund manager"), "\(refused.stderr)")
+            let changed = try cli.ok("fund", "policy", "set", "--file", file.path, "--reason", "Board decision", as: "fm")
+            #expect(changed.stdout.contains("version 2"))
+            let history = try cli.ok("fund", "policy", "history", "--json")
+            let versions = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+            #expect(versions.map { $0["version"] as? Int } == [2, 1])
+            try """
+                percentages: {low: [70, 20], medium: [100], high: [100]}
+                spendThresholdPercent: 80
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let invalid = try cli.run("fund", "policy", "set", "--file", file.path, "--reason", "Typo", as: "fm")
+            #expect(invalid.status != 0)
+            #expect(invalid.stderr.contains("add up to 100"), "\(invalid.stderr)")
+            #expect(try cli.ok("report", "reopen", "--help").stdout.contains("Reopen an accepted report"))
+        }
+    }
+}

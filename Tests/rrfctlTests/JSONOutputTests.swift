@@ -19,6 +19,7 @@ import Testing
         ["tranche", "list", "{grant}"],
         ["report", "list", "{grant}"], ["report", "kpis"],
         ["ledger", "balance"], ["ledger", "verify"],
+        ["fund", "policy", "show"], ["fund", "policy", "history"],
         ["training", "course", "list"],
         ["training", "session", "list"], ["training", "session", "show", "{session}"],
         ["training", "certificate", "list", "--all"], ["training", "certificate", "expiring", "--days", "3650"],
