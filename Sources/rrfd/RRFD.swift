@@ -14,10 +14,13 @@ struct RRFD: AsyncParsableCommand {
         discussion: """
             Settings come from defaults, then the YAML file (--config or RRFD_CONFIG), then the environment \
             (DATABASE_URL, RRFD_ACTOR, RRFD_WORKERS, RRFD_QUEUES, RRFD_BATCH_SIZE, RRFD_LOG_LEVEL, RRFD_NAME, RRFD_NOTIFY_FILE, \
-            RRFD_SENDMAIL, RRFD_MAIL_FROM, RRFD_WEBHOOK_URLS), then flags. Several rrfd processes may run against \
-            one database; one of them (the leader) rescues jobs of dead workers, enqueues cron jobs and prunes.
-            The RRF jobs that need a user run as the login given by --actor / RRFD_ACTOR / actor: (default rrfd): \
-            create that user with the secretariat role (rrfctl user add rrfd --name "RRF daemon" --role secretariat). \
+            RRFD_SENDMAIL, RRFD_MAIL_FROM, RRFD_WEBHOOK_URLS, RRFD_WEBHOOK_SECRET), then flags. Several rrfd processes may \
+            run against one database; one of them (the leader) rescues jobs of dead workers, enqueues cron jobs and prunes.
+            Every notification is also posted to each webhook URL, signed with the secret (header RRF-Signature: \
+            t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">); webhook URLs need a secret.
+            The RRF jobs run as the login given by --actor / RRFD_ACTOR / actor: (default rrfd), and what they do is \
+            recorded as that user: create it with the secretariat role (rrfctl user add rrfd --name "RRF daemon" \
+            --role secretariat). Each job's database effects commit in the transaction that completes it. \
             Built-in periodic jobs (cron names, UTC): rrf.reports_due (hourly: reports due, then overdue reports \
             notified), rrf.certificate_expiry (daily: certificates expiring within 30 days), rrf.overdue_reviews \
             (every 15 minutes: reviews due within 24 hours reminded, overdue reviews escalated); a cron: entry of the \
