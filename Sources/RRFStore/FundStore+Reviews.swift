@@ -195,7 +195,7 @@ extension FundStore {
     public func recuseReview(_ reference: String, reviewer: String? = nil, reason: String, as login: String) throws -> ReviewRecord {
         try command("review.recuse", as: login) { context in
             let proposal = try loadProposal(reference, lock: .update, on: context.connection)
-            let reviewerActor = try resolveActor(reviewer ?? login, on: context.connection)
+            let reviewerActor = try resolveActor(reviewer ?? login, includingDeactivated: true, on: context.connection)
             let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, on: context.connection)
             return try recuse(loaded, proposal: proposal, reason: reason, by: context.actor, context: context)
         }
@@ -218,7 +218,7 @@ extension FundStore {
                 userID: context.actor.userID, displayName: context.actor.displayName, roles: context.actor.roles.union([.secretariat]),
                 organisationIDs: context.actor.organisationIDs
             )
-            let previous = try resolveActor(from, on: context.connection)
+            let previous = try resolveActor(from, includingDeactivated: true, on: context.connection)
             let loaded = try loadReview(proposal, reviewerID: previous.userID.uuid, on: context.connection)
             if loaded.counts {
                 throw StoreError.rejected(
@@ -615,7 +615,7 @@ extension FundStore {
             SELECT u.login,
                    (SELECT count(*) FROM reviews r WHERE r.reviewer_id = u.id AND r.state = 'assigned' AND r.conflicted_at IS NULL) AS open
             FROM committee_members cm JOIN users u ON u.id = cm.user_id
-            WHERE cm.committee_id = $1
+            WHERE cm.committee_id = $1 AND u.deactivated_at IS NULL
               AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = 'reviewer')
               AND NOT EXISTS (SELECT 1 FROM user_organisations uo WHERE uo.user_id = u.id AND uo.organisation_id = $2)
               AND NOT EXISTS (SELECT 1 FROM conflict_declarations d WHERE d.user_id = u.id AND d.organisation_id = $2)
