@@ -28,7 +28,7 @@ extension FundStore {
                     [call.id, course.id, minimumStaff]
                 )
             }
-            let records = try requirementRecords(call: call.code, on: context.connection)
+            let records = try requirementRecords(.call(call.code), on: context.connection)
             try context.audit(Streams.call(call.code), "training.call_requirement_set", TrainingRequirementRecord(
                 scope: "call", target: call.code, courseCode: course.code, courseTitle: course.title, minimumStaff: minimumStaff
             ))
@@ -58,15 +58,16 @@ extension FundStore {
             try context.audit(Streams.trainingPolicy, "training.tranche_requirement_set", TrainingRequirementRecord(
                 scope: "tranche", target: scope, courseCode: course.code, courseTitle: course.title, minimumStaff: minimumStaff
             ))
-            return try requirementRecords(call: nil, on: context.connection)
+            return try requirementRecords(.tranchePolicy, on: context.connection)
         }
     }
 
-    /// The requirements of a call (`call` its code) or, with nil, of the tranche policy.
+    /// The requirements of a call (`call` its code) or, with nil, every requirement: the tranche policy's, then
+    /// each call's by call code.
     public func trainingRequirements(call: String? = nil) throws -> [TrainingRequirementRecord] {
         try read("training.requirements") { connection in
-            if let call { _ = try loadCall(call, lock: .unlocked, on: connection) }
-            return try requirementRecords(call: call, on: connection)
+            guard let call else { return try requirementRecords(.all, on: connection) }
+            return try requirementRecords(.call(loadCall(call, lock: .unlocked, on: connection).code), on: connection)
         }
     }
 
@@ -158,24 +159,31 @@ extension FundStore {
         return TrainingRequirement.shortfalls(requirements, certificates: certificates, organisationID: organisationID, on: date)
     }
 
-    private func requirementRecords(call: String?, on connection: Connection) throws -> [TrainingRequirementRecord] {
-        let rows = if let call {
-            try connection.query(
-                """
-                SELECT 'call' AS scope, k.code AS target, c.code AS course_code, c.title AS course_title, r.minimum_staff
-                FROM call_training_requirements r JOIN calls k ON k.id = r.call_id JOIN training_courses c ON c.id = r.course_id
-                WHERE k.code = upper(btrim($1)) ORDER BY c.code
-                """,
-                [call]
-            ).rows
-        } else {
-            try connection.query(
-                """
-                SELECT 'tranche' AS scope, r.risk AS target, c.code AS course_code, c.title AS course_title, r.minimum_staff
-                FROM tranche_training_requirements r JOIN training_courses c ON c.id = r.course_id
-                ORDER BY array_position(ARRAY['all', 'low', 'medium', 'high'], r.risk), c.code
-                """
-            ).rows
+    /// Which training requirements to list.
+    private enum RequirementScope {
+        /// Those of the tranche policy.
+        case tranchePolicy
+        /// Those of one call (its code).
+        case call(String)
+        /// The tranche policy's, then every call's by call code.
+        case all
+    }
+
+    private func requirementRecords(_ scope: RequirementScope, on connection: Connection) throws -> [TrainingRequirementRecord] {
+        let callSQL = """
+            SELECT 'call' AS scope, k.code AS target, c.code AS course_code, c.title AS course_title, r.minimum_staff
+            FROM call_training_requirements r JOIN calls k ON k.id = r.call_id JOIN training_courses c ON c.id = r.course_id
+            WHERE $1::text IS NULL OR k.code = upper(btrim($1)) ORDER BY k.code, c.code
+            """
+        let trancheSQL = """
+            SELECT 'tranche' AS scope, r.risk AS target, c.code AS course_code, c.title AS course_title, r.minimum_staff
+            FROM tranche_training_requirements r JOIN training_courses c ON c.id = r.course_id
+            ORDER BY array_position(ARRAY['all', 'low', 'medium', 'high'], r.risk), c.code
+            """
+        let rows = switch scope {
+        case .call(let code): try connection.query(callSQL, [code]).rows
+        case .tranchePolicy: try connection.query(trancheSQL).rows
+        case .all: try connection.query(trancheSQL).rows + connection.query(callSQL, [nil]).rows
         }
         return try rows.map {
             TrainingRequirementRecord(

@@ -46,7 +46,9 @@ extension FundStore {
     public func recordAttendance(session: String, _ participant: ParticipantInput, as login: String) throws -> AttendanceRecord {
         try trainingCommand("training.attend", as: login) { context in
             let session = try loadSession(session, lock: .update, on: context.connection)
-            try requireAttendanceOpen(session, context: context)
+            try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection)).admitAttendance(
+                [AttendanceMark(attended: participant.attended, passed: participant.passed)], on: context.today, by: context.actor
+            )
             let rows = try insertAttendance(session, [(0, participant)], context: context)
             try context.audit(Streams.trainingSession(session.reference), "training.attendance_recorded", rows)
             return rows[0]
@@ -59,9 +61,12 @@ extension FundStore {
     public func importAttendance(session: String, csv: String, as login: String) throws -> [AttendanceRecord] {
         try trainingCommand("training.import", as: login) { context in
             let session = try loadSession(session, lock: .update, on: context.connection)
-            try requireAttendanceOpen(session, context: context)
+            let machine = try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection))
+            try machine.admitAttendance([], on: context.today, by: context.actor)
             let (participants, problems) = TrainingSheet.read(csv)
             guard problems.isEmpty else { throw Self.sheetRefusal(problems) }
+            let marks = participants.map { AttendanceMark(line: $0.line, attended: $0.participant.attended, passed: $0.participant.passed) }
+            try machine.admitAttendance(marks, on: context.today, by: context.actor)
             let rows = try insertAttendance(session, participants, context: context)
             try context.audit(Streams.trainingSession(session.reference), "training.attendance_imported", rows)
             return rows
@@ -178,17 +183,22 @@ extension FundStore {
             let loaded = try loadSession(reference, lock: .update, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The training session \(loaded.reference)")
             let attendance = try attendanceRows(sessionID: loaded.id, on: context.connection)
-            let plan = try loaded.plan()
-            let attended = attendance.filter(\.attended).map(Self.workflowAttendance)
-            let state: TrainingSessionMachine.State = switch loaded.state {
-            case "held": .held(plan, attended)
-            case "closed": .closed(plan, attended)
-            case "cancelled": .cancelled(plan, reason: loaded.cancelReason ?? "")
-            default: .scheduled(plan)
-            }
-            var machine = TrainingSessionMachine(state: state)
+            var machine = try sessionMachine(loaded, attendance: attendance)
             return try body(&machine, loaded, attendance, context)
         }
+    }
+
+    /// The session's state machine rebuilt from the record and its attendance rows.
+    private func sessionMachine(_ loaded: TrainingSessionRecord, attendance: [AttendanceRecord]) throws -> TrainingSessionMachine {
+        let plan = try loaded.plan()
+        let attended = attendance.filter(\.attended).map(Self.workflowAttendance)
+        let state: TrainingSessionMachine.State = switch loaded.state {
+        case "held": .held(plan, attended)
+        case "closed": .closed(plan, attended)
+        case "cancelled": .cancelled(plan, reason: loaded.cancelReason ?? "")
+        default: .scheduled(plan)
+        }
+        return TrainingSessionMachine(state: state)
     }
 
     private func updateSession(_ loaded: TrainingSessionRecord, state: String, cancelReason: String? = nil, context: CommandContext) throws {
@@ -204,17 +214,6 @@ extension FundStore {
 
     private static func unexpected(_ action: TrainingSessionMachine.Action) -> StoreError {
         StoreError(.internal, code: "unexpected_action", "The training session machine answered with \(action); this is a defect, please report it.")
-    }
-
-    /// Attendance may be recorded while the session is scheduled or held, by its trainer or the secretariat.
-    private func requireAttendanceOpen(_ session: TrainingSessionRecord, context: CommandContext) throws {
-        try context.actor.require(.trainer, .secretariat, to: "record training attendance")
-        guard context.actor.has(.secretariat) || context.actor.userID.uuid == session.trainerID else {
-            throw StoreError(.forbidden, code: "not_session_trainer", "\(context.actor.displayName) is not the trainer of \(session.reference); its trainer or the secretariat must record the attendance.")
-        }
-        guard session.state == "scheduled" || session.state == "held" else {
-            throw StoreError.rejected("session_attendance_closed", "The session \(session.reference) is \(session.state); attendance can be recorded only while it is scheduled or held.")
-        }
     }
 
     /// Inserts the participants (with the line each came from, 0 for a single one), refusing all of them with a
