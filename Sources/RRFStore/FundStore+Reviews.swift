@@ -33,6 +33,8 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
     /// When the reviewer declared a conflict with the organisation after the assignment (the review never counts).
     public let conflictedAt: Date?
     public let version: Int
+    /// Whether the review is overdue at the time it was read (``ReviewMachine/isOverdue(at:conflictDeclared:proposalReviewRound:)``).
+    public private(set) var overdue = false
 
     /// Whether the review counts in the aggregate: submitted, without a conflict declared since.
     public var counts: Bool { state == "submitted" && conflictedAt == nil }
@@ -43,7 +45,7 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         SELECT r.id, r.proposal_id, p.reference, r.round, r.reviewer_id, u.login AS reviewer, u.display_name AS reviewer_name,
                m.code AS committee, r.state, r.due_at, a.login AS assigned_by, r.assigned_at, r.scores::text AS scores,
                r.comments::text AS comments, r.general_comments, r.submitted_at, e.login AS entered_by, r.total_hundredths,
-               r.recusal_reason, r.recused_at, r.conflicted_at, r.version
+               r.recusal_reason, r.recused_at, r.conflicted_at, r.version, p.state AS proposal_state, p.round AS proposal_round
         FROM reviews r
         JOIN proposals p ON p.id = r.proposal_id
         JOIN users u ON u.id = r.reviewer_id
@@ -52,7 +54,8 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         LEFT JOIN users e ON e.id = r.entered_by
         """
 
-    init(row: Row) throws {
+    /// The review of `row` (from ``select``), its overdue flag computed at `now`.
+    init(row: Row, at now: Date) throws {
         id = try row.decode("id")
         proposalID = try row.decode("proposal_id")
         reference = try row.decode("reference")
@@ -75,6 +78,8 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         recusedAt = try row.decode("recused_at")
         conflictedAt = try row.decode("conflicted_at")
         version = try row.decode("version")
+        let reviewRound: Int? = try row.decode("proposal_state", as: String.self) == "in_review" ? row.decode("proposal_round") : nil
+        overdue = machine.isOverdue(at: now, conflictDeclared: conflictedAt != nil, proposalReviewRound: reviewRound)
     }
 
     /// The review's state machine rebuilt from the record.
@@ -121,10 +126,13 @@ public struct ReviewFilter: Sendable, Equatable {
     public var reference: String?
     /// Reviewer login.
     public var reviewer: String?
-    /// assigned | submitted | recused
+    /// One of ``states``: assigned | submitted | recused, or overdue (assigned and past due, see ``ReviewRecord/overdue``).
     public var state: String?
     public var limit: Int
     public var offset: Int
+
+    /// The states a list can be filtered by.
+    public static let states = ["assigned", "submitted", "recused", "overdue"]
 
     public init(reference: String? = nil, reviewer: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) {
         self.reference = reference
@@ -196,7 +204,7 @@ extension FundStore {
         try command("review.recuse", as: login) { context in
             let proposal = try loadProposal(reference, lock: .update, on: context.connection)
             let reviewerActor = try resolveActor(reviewer ?? login, includingDeactivated: true, on: context.connection)
-            let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, on: context.connection)
+            let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, at: context.now, on: context.connection)
             return try recuse(loaded, proposal: proposal, reason: reason, by: context.actor, context: context)
         }
     }
@@ -219,7 +227,7 @@ extension FundStore {
                 organisationIDs: context.actor.organisationIDs
             )
             let previous = try resolveActor(from, includingDeactivated: true, on: context.connection)
-            let loaded = try loadReview(proposal, reviewerID: previous.userID.uuid, on: context.connection)
+            let loaded = try loadReview(proposal, reviewerID: previous.userID.uuid, at: context.now, on: context.connection)
             if loaded.counts {
                 throw StoreError.rejected(
                     "review_already_submitted", "\(loaded.reviewerName) already submitted this review; a submitted review cannot be reassigned."
@@ -377,7 +385,7 @@ extension FundStore {
         switch proposal.state {
         case "in_review":
             let panel = try loadPanel(proposal, on: context.connection)
-            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
             let progress = Self.progress(reviews, panel: panel)
             guard progress.isScored(at: context.now) else { return nil }
             let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
@@ -395,7 +403,7 @@ extension FundStore {
             return aggregate
         case "scored":
             let panel = try loadPanel(proposal, on: context.connection)
-            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
             let stored = try loadAggregate(proposal, on: context.connection)
             let counted = reviews.filter(\.counts).map(\.id)
             if let stored, stored.reviewIDs.sorted(by: { $0.uuidString < $1.uuidString }) == counted.sorted(by: { $0.uuidString < $1.uuidString }) {
@@ -421,7 +429,7 @@ extension FundStore {
         try reviewSystemCommand("review.cancel") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
             guard proposal.state == "withdrawn" else { return [] }
-            return try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection).filter { $0.state == "assigned" }.map { review in
+            return try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection).filter { $0.state == "assigned" }.map { review in
                 try recuse(review, proposal: proposal, reason: "Proposal withdrawn", by: context.actor, context: context, replace: false)
             }
         }
@@ -429,29 +437,43 @@ extension FundStore {
 
     // MARK: Reading
 
-    /// Reviews matching the filter, by reference, round and reviewer.
+    /// Reviews matching the filter, by reference, round and reviewer, each flagged overdue or not now; the state
+    /// `overdue` selects the assigned reviews whose flag is set.
+    /// - Throws: `review_state_unknown` for a state not in ``ReviewFilter/states``.
     public func reviews(_ filter: ReviewFilter = ReviewFilter()) throws -> [ReviewRecord] {
-        try read("review.list") { connection in
-            try connection.query(
+        if let state = filter.state, !ReviewFilter.states.contains(state) {
+            throw StoreError.rejected(
+                "review_state_unknown", "\"\(state)\" is not a review state; use one of \(ReviewFilter.states.joined(separator: ", "))."
+            )
+        }
+        let now = clock()
+        let overdueOnly = filter.state == "overdue"
+        return try read("review.list") { connection in
+            let limit = try Validate.limit(filter.limit)
+            let offset = try Validate.offset(filter.offset)
+            // The overdue flag is the machine's: read the assigned reviews, flag them, then page.
+            let records = try connection.query(
                 ReviewRecord.select + """
                  WHERE ($1::text IS NULL OR p.reference = upper($1)) AND ($2::text IS NULL OR u.login = lower($2))
                    AND ($3::text IS NULL OR r.state = $3)
                 ORDER BY p.reference, r.round, u.login LIMIT $4 OFFSET $5
                 """,
-                [filter.reference, filter.reviewer, filter.state, Validate.limit(filter.limit), Validate.offset(filter.offset)]
-            ).rows.map(ReviewRecord.init(row:))
+                [filter.reference, filter.reviewer, overdueOnly ? "assigned" : filter.state, overdueOnly ? nil : limit, overdueOnly ? 0 : offset]
+            ).rows.map { try ReviewRecord(row: $0, at: now) }
+            return overdueOnly ? Array(records.filter(\.overdue).dropFirst(offset).prefix(limit)) : records
         }
     }
 
     /// The review of a proposal's current round.
     public func proposalReviews(_ reference: String) throws -> ProposalReviewsRecord {
-        try read("review.show") { connection in
+        let now = clock()
+        return try read("review.show") { connection in
             let proposal = try loadProposal(reference, lock: .unlocked, on: connection)
             let panel = try? loadPanel(proposal, on: connection)
             let call = try loadCall(id: proposal.callID, lock: .unlocked, on: connection)
             let quorum = panel?.quorum ?? call.configuration.quorum
             let deadline = panel?.deadline ?? call.configuration.reviewDeadline
-            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: now, on: connection)
             let progress = panel.map { Self.progress(reviews, panel: $0) }
                 ?? ReviewProgress(submitted: 0, recused: 0, pending: 0, quorum: quorum, reviewDeadline: deadline)
             return ProposalReviewsRecord(
@@ -498,14 +520,14 @@ extension FundStore {
         return try ProposalRecord(row: row)
     }
 
-    private func loadReviews(proposalID: UUID, round: Int, on connection: Connection) throws -> [ReviewRecord] {
+    private func loadReviews(proposalID: UUID, round: Int, at now: Date, on connection: Connection) throws -> [ReviewRecord] {
         try connection.query(
             ReviewRecord.select + " WHERE r.proposal_id = $1 AND r.round = $2 ORDER BY r.submitted_at NULLS LAST, u.login FOR UPDATE OF r",
             [proposalID, round]
-        ).rows.map(ReviewRecord.init(row:))
+        ).rows.map { try ReviewRecord(row: $0, at: now) }
     }
 
-    private func loadReview(_ proposal: ProposalRecord, reviewerID: UUID, on connection: Connection) throws -> ReviewRecord {
+    private func loadReview(_ proposal: ProposalRecord, reviewerID: UUID, at now: Date, on connection: Connection) throws -> ReviewRecord {
         guard let row = try connection.query(
             ReviewRecord.select + " WHERE r.proposal_id = $1 AND r.round = $2 AND r.reviewer_id = $3 FOR UPDATE OF r",
             [proposal.id, proposal.round, reviewerID]
@@ -514,7 +536,7 @@ extension FundStore {
                 "not_assigned_reviewer", "Nobody with this login is assigned to review \(proposal.reference) (round \(proposal.round)); list its reviews with `rrfctl review show \(proposal.reference)`."
             )
         }
-        return try ReviewRecord(row: row)
+        return try ReviewRecord(row: row, at: now)
     }
 
     private func loadAggregate(_ proposal: ProposalRecord, on connection: Connection) throws -> ReviewAggregateRecord? {
@@ -587,7 +609,7 @@ extension FundStore {
             """,
             [id, proposal.id, assignment.round, assignment.reviewerID.uuid, panel.committee.id, machine.state.name, assignment.dueAt, assignedBy, context.now]
         )
-        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [id]).single())
+        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [id]).single(), at: context.now)
         try context.audit(Streams.proposal(proposal.reference), "review.assigned", record)
         let payload = Self.jobPayload(proposal, round: proposal.round)
         try context.enqueue(try NewJobs.make(
@@ -606,7 +628,7 @@ extension FundStore {
         let panel = try loadPanel(proposal, on: context.connection)
         // One automatic assignment per committee at a time, so that loads are counted consistently.
         try context.connection.query("SELECT pg_advisory_xact_lock(hashtextextended('rrf:committee:' || $1::text, 0))", [panel.committee.id])
-        let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
+        let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
         let active = reviews.filter { $0.conflictedAt == nil && $0.state != "recused" }.count
         let needed = panel.quorum - active
         guard needed > 0 else { return [] }
@@ -647,7 +669,7 @@ extension FundStore {
             "UPDATE reviews SET state = $3, recusal_reason = $4, recused_at = $5, version = version + 1 WHERE id = $1 AND version = $2",
             [loaded.id, loaded.version, machine.state.name, reason, context.now], what: "The review of \(loaded.reference) by \(loaded.reviewerName)"
         )
-        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single())
+        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single(), at: context.now)
         try context.audit(Streams.proposal(proposal.reference), "review.recused", record)
         if proposal.state == "in_review" {
             let payload = Self.jobPayload(proposal, round: proposal.round)
@@ -672,7 +694,7 @@ extension FundStore {
             try context.actor.require(.secretariat, to: "enter scores on a reviewer's behalf")
         }
         try requireInReview(proposal)
-        let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, on: context.connection)
+        let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, at: context.now, on: context.connection)
         let organisationID = OrganisationID(proposal.organisationID)
         let conflicts = try declaredConflicts(of: reviewerActor.userID.uuid, on: context.connection)
         if loaded.conflictedAt != nil || reviewerActor.isAffiliated(with: organisationID) || conflicts.contains(organisationID) {
@@ -715,7 +737,7 @@ extension FundStore {
                 what: "The review of \(loaded.reference) by \(loaded.reviewerName)"
             )
         }
-        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single())
+        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single(), at: context.now)
         try context.audit(Streams.proposal(proposal.reference), "review.submitted", record)
         try enqueueAggregationIfComplete(proposal, context: context)
         return record
@@ -723,7 +745,7 @@ extension FundStore {
 
     private func enqueueAggregationIfComplete(_ proposal: ProposalRecord, context: CommandContext) throws {
         let panel = try loadPanel(proposal, on: context.connection)
-        let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, on: context.connection)
+        let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
         guard Self.progress(reviews, panel: panel).isScored(at: context.now) else { return }
         try context.enqueue(NewJobs.make(
             JobKinds.proposalAggregateReviews, Self.jobPayload(proposal, round: proposal.round),
