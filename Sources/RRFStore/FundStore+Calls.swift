@@ -64,7 +64,6 @@ extension FundStore {
             var machine = CallMachine(state: .draft(configuration))
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
-            try Self.requireCallCurrencies(configuration)
             _ = try machine.configure(configuration, at: context.now, by: context.actor)
             let id = UUID()
             let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
@@ -92,7 +91,6 @@ extension FundStore {
         try callCommand("call.set_envelopes", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
             var configuration = loaded.configuration
             configuration.envelopes = envelopes
-            try Self.requireCallCurrencies(configuration)
             let action = try machine.configure(configuration, at: context.now, by: context.actor)
             try requireFundingKept(loaded, configuration, on: context.connection)
             try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
@@ -201,22 +199,6 @@ extension FundStore {
             """,
             [callID, sorted.map(\.key.rawValue), sorted.map(\.value.minorUnits)]
         )
-    }
-
-    /// Every amount of a call must be in the call's currency (refused with a sentence before the machine's checks).
-    static func requireCallCurrencies(_ configuration: CallConfiguration) throws {
-        if configuration.perProposalCeiling.currency != configuration.currency {
-            throw StoreError.rejected(
-                "ceiling_currency_mismatch",
-                "The per-proposal ceiling is in \(configuration.perProposalCeiling.currency.code) but the call is in \(configuration.currency.code); use \(configuration.currency.code)."
-            )
-        }
-        for (cluster, envelope) in configuration.envelopes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where envelope.currency != configuration.currency {
-            throw StoreError.rejected(
-                "envelope_currency_mismatch",
-                "The \(cluster.displayName) envelope is in \(envelope.currency.code) but the call is in \(configuration.currency.code); use \(configuration.currency.code)."
-            )
-        }
     }
 
     static func slaColumns(_ sla: DecisionSLA) -> (String, Int) {

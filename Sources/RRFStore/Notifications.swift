@@ -54,11 +54,13 @@ extension CommandContext {
             """,
             []
         )
-        let event = notification.event.replacingOccurrences(of: "_", with: " ")
+        // In words ("report overdue"), and ':' in the key, so that this notice never reads as one of the event's own.
+        let event = notification.event.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: ".", with: " ")
+        let kind = notification.event.replacingOccurrences(of: ".", with: ":")
         for row in secretariat.rows {
             try Outbox.enqueue(
                 OutboxMessage(
-                    idempotencyKey: "missing-email|\(login)|\(notification.event)|\(try row.decode("login", as: String.self))",
+                    idempotencyKey: "missing-email|\(login)|\(kind)|\(try row.decode("login", as: String.self))",
                     recipient: try row.decode("email"),
                     subject: "[RRF] \(name) has no e-mail address",
                     body: "\(name) (\(login)) has no e-mail address and missed a notification of \(event) (\(notification.stream)). "

@@ -60,7 +60,7 @@ import Testing
             _ = try store.addUser(login: "sec2", displayName: "Sara Second", roles: [.secretariat], as: "admin")
             _ = try store.submitProposal(Fund.submission(), as: "ngo")
             _ = try store.submitProposal(Fund.submission(title: "Shelter kits"), as: "ngo")
-            let told = "SELECT count(*) FROM notifications WHERE recipient = 'sec@fund.example' AND body LIKE '%Sara Second (sec2) has no e-mail address and missed a notification of proposal.submitted%'"
+            let told = "SELECT count(*) FROM notifications WHERE recipient = 'sec@fund.example' AND body LIKE '%Sara Second (sec2) has no e-mail address and missed a notification of proposal submitted%'"
             #expect(try fund.count(told) == 1)
             // A deactivated user is neither notified nor reported.
             _ = try store.deactivateUser("sec2", as: "admin")
