@@ -62,10 +62,9 @@ extension FundStore {
     public func createCall(code: String, configuration: CallConfiguration, as login: String) throws -> CallRecord {
         try command("call.create", as: login) { context in
             var machine = CallMachine(state: .draft(configuration))
-            _ = try machine.configure(configuration, by: context.actor)
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
-            try Self.requireCallCurrencies(configuration)
+            _ = try machine.configure(configuration, at: context.now, by: context.actor)
             let id = UUID()
             let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
             try context.connection.query(
@@ -92,22 +91,8 @@ extension FundStore {
         try callCommand("call.set_envelopes", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
             var configuration = loaded.configuration
             configuration.envelopes = envelopes
-            try Self.requireCallCurrencies(configuration)
-            let action = try machine.configure(configuration, by: context.actor)
-            // Donor money already deposited for a cluster must keep its envelope.
-            for removed in loaded.envelopes where envelopes[removed.cluster] == nil {
-                let account = LedgerAccountKey.envelope(
-                    callID: loaded.id, callCode: loaded.code, cluster: removed.cluster.rawValue, currency: loaded.configuration.currency.code
-                )
-                let funded = try Ledger.balance(account, lock: true, on: context.connection)
-                guard funded == 0 else {
-                    throw StoreError.rejected(
-                        "envelope_funded",
-                        "The \(removed.cluster.displayName) envelope of \(loaded.code) holds \(Money(minorUnits: funded, currency: loaded.configuration.currency).grouped) "
-                            + "of donor funding and cannot be removed; keep it in the envelopes."
-                    )
-                }
-            }
+            let action = try machine.configure(configuration, at: context.now, by: context.actor)
+            try requireFundingKept(loaded, configuration, on: context.connection)
             try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
             return (action, "call.envelopes_set")
         }
@@ -145,7 +130,30 @@ extension FundStore {
 
     // MARK: Internals
 
-    private func callCommand(
+    /// Refuses a new configuration of a draft call that would lose donor money already deposited: a funded
+    /// cluster must keep its envelope, and a call holding funding keeps its currency.
+    func requireFundingKept(_ loaded: CallRecord, _ configuration: CallConfiguration, on connection: Connection) throws {
+        for envelope in loaded.envelopes where configuration.envelopes[envelope.cluster] == nil || configuration.currency != loaded.configuration.currency {
+            let account = LedgerAccountKey.envelope(
+                callID: loaded.id, callCode: loaded.code, cluster: envelope.cluster.rawValue, currency: loaded.configuration.currency.code
+            )
+            let funded = try Ledger.balance(account, lock: true, on: connection)
+            guard funded == 0 else {
+                let amount = Money(minorUnits: funded, currency: loaded.configuration.currency).grouped
+                throw configuration.envelopes[envelope.cluster] == nil
+                    ? StoreError.rejected(
+                        "envelope_funded",
+                        "The \(envelope.cluster.displayName) envelope of \(loaded.code) holds \(amount) of donor funding and cannot be removed; keep it in the envelopes."
+                    )
+                    : StoreError.rejected(
+                        "call_currency_funded",
+                        "The \(envelope.cluster.displayName) envelope of \(loaded.code) holds \(amount) of donor funding; keep the currency \(loaded.configuration.currency.code)."
+                    )
+            }
+        }
+    }
+
+    func callCommand(
         _ name: String, _ code: String, expectedVersion: Int?, as login: String,
         _ event: (inout CallMachine, CallRecord, CommandContext) throws -> (CallMachine.Action, String)
     ) throws -> CallRecord {
@@ -168,12 +176,14 @@ extension FundStore {
                 ))
             case .storeConfiguration, .recordClosing, .recordDecided, .recordArchived:
                 break
+            case .deleteDraft:
+                throw StoreError(.internal, code: "unexpected_action", "The call machine asked to delete \(record.code) in \(name); this is a defect, please report it.")
             }
             return record
         }
     }
 
-    private func writeEnvelopes(callID: UUID, _ envelopes: [Cluster: Money], on connection: Connection) throws {
+    func writeEnvelopes(callID: UUID, _ envelopes: [Cluster: Money], on connection: Connection) throws {
         let sorted = envelopes.sorted { $0.key.rawValue < $1.key.rawValue }
         for (cluster, amount) in sorted where amount.minorUnits < 0 {
             throw StoreError.rejected("envelope_negative", "The \(cluster.displayName) envelope is \(amount); an envelope cannot be negative.")
@@ -189,22 +199,6 @@ extension FundStore {
             """,
             [callID, sorted.map(\.key.rawValue), sorted.map(\.value.minorUnits)]
         )
-    }
-
-    /// Every amount of a call must be in the call's currency (refused with a sentence before the machine's checks).
-    static func requireCallCurrencies(_ configuration: CallConfiguration) throws {
-        if configuration.perProposalCeiling.currency != configuration.currency {
-            throw StoreError.rejected(
-                "ceiling_currency_mismatch",
-                "The per-proposal ceiling is in \(configuration.perProposalCeiling.currency.code) but the call is in \(configuration.currency.code); use \(configuration.currency.code)."
-            )
-        }
-        for (cluster, envelope) in configuration.envelopes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where envelope.currency != configuration.currency {
-            throw StoreError.rejected(
-                "envelope_currency_mismatch",
-                "The \(cluster.displayName) envelope is in \(envelope.currency.code) but the call is in \(configuration.currency.code); use \(configuration.currency.code)."
-            )
-        }
     }
 
     static func slaColumns(_ sla: DecisionSLA) -> (String, Int) {

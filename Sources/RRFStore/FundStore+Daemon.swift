@@ -136,7 +136,7 @@ extension FundStore {
                 ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
                 """,
                 [context.now, context.now.addingTimeInterval(Double(hours) * 3600)]
-            ).rows.map(ReviewRecord.init(row:))
+            ).rows.map { try ReviewRecord(row: $0, at: context.now) }
             var reminded: [ReviewRecord] = []
             for review in dueSoon {
                 let stream = Streams.proposal(review.reference)
@@ -166,7 +166,7 @@ extension FundStore {
                 ORDER BY r.due_at, p.reference FOR UPDATE OF r SKIP LOCKED
                 """,
                 [context.now]
-            ).rows.map(ReviewRecord.init(row:))
+            ).rows.map { try ReviewRecord(row: $0, at: context.now) }
             var escalated: [ReviewRecord] = []
             for review in overdue {
                 let stream = Streams.proposal(review.reference)

@@ -11,9 +11,15 @@ public struct UserRecord: Codable, Sendable, Equatable {
     public let roles: [Role]
     /// Codes of the organisations the user belongs to.
     public let organisations: [String]
+    /// When the user was deactivated; nil while active.
+    public let deactivatedAt: Date?
+    public let version: Int
+
+    /// Whether the user can act.
+    public var active: Bool { deactivatedAt == nil }
 
     static let select = """
-        SELECT u.id, u.login, u.display_name, u.email,
+        SELECT u.id, u.login, u.display_name, u.email, u.deactivated_at, u.version,
                coalesce((SELECT json_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
                coalesce((SELECT json_agg(o.code ORDER BY o.code) FROM user_organisations uo JOIN organisations o ON o.id = uo.organisation_id
                          WHERE uo.user_id = u.id), '[]') AS organisations
@@ -27,6 +33,16 @@ public struct UserRecord: Codable, Sendable, Equatable {
         email = try row.decode("email")
         roles = try row.decode("roles", as: JSONValue<[Role]>.self).value
         organisations = try row.decode("organisations", as: JSONValue<[String]>.self).value
+        deactivatedAt = try row.decode("deactivated_at")
+        version = try row.decode("version")
+    }
+
+    /// The account's state machine rebuilt from the record.
+    var machine: UserAccountMachine {
+        let profile = UserProfile(
+            userID: UserID(id), displayName: displayName, email: email, roles: Set(roles), organisationCount: organisations.count
+        )
+        return UserAccountMachine(state: deactivatedAt.map { .deactivated(profile, since: $0) } ?? .active(profile))
     }
 }
 

@@ -148,15 +148,18 @@ public final class FundStore: Sendable {
     }
 
     /// The acting user with roles and affiliations.
-    /// - Throws: `StoreError(.forbidden, code: "unknown_actor")` when no user has this login.
-    func resolveActor(_ login: String, on connection: Connection) throws -> Actor {
+    /// - Throws: `StoreError(.forbidden, code: "unknown_actor")` when no user has this login, `user_deactivated`
+    ///   (forbidden) when the user was deactivated.
+    /// `includingDeactivated` resolves a deactivated user too, for commands that act on them rather than as them
+    /// (e.g. recusing the pending reviews of a reviewer who left).
+    func resolveActor(_ login: String, includingDeactivated: Bool = false, on connection: Connection) throws -> Actor {
         let normalised = login.trimmingCharacters(in: .whitespaces).lowercased()
         guard !normalised.isEmpty else {
             throw StoreError(.forbidden, code: "actor_missing", "Say who you are: give your login with --as or RRF_ACTOR.")
         }
         guard let row = try connection.queryPrepared(
             """
-            SELECT u.id, u.display_name,
+            SELECT u.id, u.login, u.display_name, u.deactivated_at,
                    coalesce((SELECT json_agg(role ORDER BY role) FROM user_roles r WHERE r.user_id = u.id), '[]') AS roles,
                    coalesce((SELECT json_agg(organisation_id) FROM user_organisations o WHERE o.user_id = u.id), '[]') AS organisations
             FROM users u WHERE u.login = $1
@@ -164,6 +167,9 @@ public final class FundStore: Sendable {
             [normalised]
         ).first else {
             throw StoreError(.forbidden, code: "unknown_actor", "No user has the login \"\(login)\"; check the login given with --as or RRF_ACTOR.")
+        }
+        if !includingDeactivated {
+            try UserAccountMachine.requireActive(try row.decode("login"), deactivatedAt: try row.decode("deactivated_at"))
         }
         let roles = try row.decode("roles", as: JSONValue<[Role]>.self).value
         let organisations = try row.decode("organisations", as: JSONValue<[OrganisationID]>.self).value
@@ -214,7 +220,9 @@ extension StoreError {
     /// A refusal of the fund's rules. Permission refusals (`role_required`, `conflict_of_interest`,
     /// `actor_not_in_organisation`) are `.forbidden`, the others `.rejected`.
     public init(_ rejection: WorkflowRejection) {
-        let forbidden: Set<String> = ["role_required", "conflict_of_interest", "actor_not_in_organisation", "ngo_user_needs_one_organisation"]
+        let forbidden: Set<String> = [
+            "role_required", "conflict_of_interest", "actor_not_in_organisation", "ngo_user_needs_one_organisation", "user_deactivated",
+        ]
         self.init(forbidden.contains(rejection.code) ? .forbidden : .rejected, code: rejection.code, rejection.message)
     }
 

@@ -7,8 +7,11 @@ import RRFWorkflow
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
-        abstract: "Create, fund, open, close and list calls (allocations).",
-        subcommands: [Create.self, Envelopes.self, Open.self, ScheduleOpen.self, Close.self, List.self, Show.self, Ranking.self]
+        abstract: "Create, edit, open, close, decide, archive and list calls (allocations).",
+        subcommands: [
+            Create.self, Edit.self, Delete.self, Envelopes.self, Open.self, ScheduleOpen.self, Close.self, Decide.self, Archive.self,
+            List.self, Show.self, Ranking.self,
+        ]
     )
 
     /// A call as written in a JSON or YAML file (`call create --file`).
@@ -72,24 +75,15 @@ struct CallCommand: ParsableCommand {
                     )
                 }
                 let record = try options.store().createCall(code: definition.code, configuration: try configuration(definition), as: try options.login())
-                try show(record, options.output)
+                try showCall(record, options.output)
             }
         }
 
         private func configuration(_ file: File) throws -> CallConfiguration {
-            guard let kind = CallKind(rawValue: (file.kind ?? "standard").lowercased()) else {
-                throw StoreError(.rejected, code: "call_kind_invalid", "\"\(file.kind ?? "")\" is not a kind of call; use standard or reserve.")
-            }
-            let currency = try parsed { () throws(WorkflowRejection) in try Currency(code: file.currency) }
-            let sla: DecisionSLA = if let hours = file.decisionSLAHours {
-                .businessHours(hours)
-            } else if let days = file.decisionSLADays {
-                .businessDays(days)
-            } else {
-                kind == .reserve ? .reserveCall : .businessDays(10)
-            }
+            let kind = try callKind(file.kind ?? "standard")
+            let sla = decisionSLA(hours: file.decisionSLAHours, days: file.decisionSLADays) ?? (kind == .reserve ? .reserveCall : .businessDays(10))
             return CallConfiguration(
-                title: file.title, kind: kind, currency: currency, envelopes: try envelopeAmounts(file.envelopes),
+                title: file.title, kind: kind, currency: try callCurrency(file.currency), envelopes: try envelopeAmounts(file.envelopes),
                 perProposalCeiling: try money(file.ceiling),
                 submissionDeadline: try instant(file.submissionDeadline, option: "The submission deadline", bareDate: .endOfDay),
                 reviewDeadline: try instant(file.reviewDeadline, option: "The review deadline", bareDate: .endOfDay),
@@ -112,7 +106,7 @@ struct CallCommand: ParsableCommand {
                 let record = try options.store().setCallEnvelopes(
                     code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: try options.login()
                 )
-                try show(record, options.output)
+                try showCall(record, options.output)
             }
         }
     }
@@ -125,7 +119,7 @@ struct CallCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                try show(try options.store().openCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+                try showCall(try options.store().openCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }
@@ -143,7 +137,7 @@ struct CallCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let time = try instant(at, option: "The opening time")
-                try show(try options.store().scheduleCallOpening(code, at: time, as: try options.login()), options.output)
+                try showCall(try options.store().scheduleCallOpening(code, at: time, as: try options.login()), options.output)
                 if !options.output.json { print("\nThe daemon (rrfd) opens it at \(ISO8601DateFormatter().string(from: time)).") }
             }
         }
@@ -157,7 +151,7 @@ struct CallCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                try show(try options.store().closeCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+                try showCall(try options.store().closeCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
             }
         }
     }
@@ -196,13 +190,31 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try reportingFailures { try show(try database.store().call(code), output) }
+            try reportingFailures { try showCall(try database.store().call(code), output) }
         }
     }
 }
 
+/// `standard` or `reserve`, as typed.
+func callKind(_ text: String) throws -> CallKind {
+    guard let kind = CallKind(rawValue: text.lowercased()) else {
+        throw StoreError(.rejected, code: "call_kind_invalid", "\"\(text)\" is not a kind of call; use standard or reserve.")
+    }
+    return kind
+}
+
+/// An ISO 4217 code, as typed.
+func callCurrency(_ code: String) throws -> Currency {
+    try parsed { () throws(WorkflowRejection) in try Currency(code: code) }
+}
+
+/// The decision SLA given in business hours or days (hours win), or nil when neither is given.
+func decisionSLA(hours: Int?, days: Int?) -> DecisionSLA? {
+    if let hours { .businessHours(hours) } else if let days { .businessDays(days) } else { nil }
+}
+
 /// `--envelope cluster=amount` options split into cluster → amount text.
-private func envelopePairs(_ options: [String]) throws -> [String: String] {
+func envelopePairs(_ options: [String]) throws -> [String: String] {
     var pairs: [String: String] = [:]
     for option in options {
         let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
@@ -215,7 +227,7 @@ private func envelopePairs(_ options: [String]) throws -> [String: String] {
 }
 
 /// `cluster → "amount CUR"` parsed into money per cluster.
-private func envelopeAmounts(_ pairs: [String: String]) throws -> [Cluster: Money] {
+func envelopeAmounts(_ pairs: [String: String]) throws -> [Cluster: Money] {
     var result: [Cluster: Money] = [:]
     for (cluster, amount) in pairs {
         let key = try parsed { () throws(WorkflowRejection) in try Cluster(code: cluster.trimmingCharacters(in: .whitespaces).lowercased()) }
@@ -224,7 +236,8 @@ private func envelopeAmounts(_ pairs: [String: String]) throws -> [Cluster: Mone
     return result
 }
 
-private func show(_ record: CallRecord, _ output: OutputOptions) throws {
+/// A call as JSON, or as fields and an envelope table.
+func showCall(_ record: CallRecord, _ output: OutputOptions) throws {
     if output.json { return try printJSON(record) }
     let configuration = record.configuration
     let sla = switch configuration.decisionSLA {

@@ -164,10 +164,16 @@ struct ReviewCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List reviews, with filters.")
         @Option(help: "Only the reviews of this proposal.") var reference: String?
         @Option(help: "Only this reviewer's reviews.") var reviewer: String?
-        @Option(help: "Only reviews in this state (assigned, submitted, recused).") var state: String?
+        @Option(help: "Only reviews in this state (assigned, submitted, recused), or overdue ones (assigned, past due).") var state: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let state, !ReviewFilter.states.contains(state) {
+                throw ValidationError("\"\(state)\" is not a review state; use one of \(ReviewFilter.states.joined(separator: ", ")).")
+            }
+        }
 
         func run() throws {
             try reportingFailures {
@@ -216,12 +222,12 @@ private func showReview(_ record: ReviewRecord, _ output: OutputOptions) throws 
 private func printReviews(_ records: [ReviewRecord]) {
     guard !records.isEmpty else { return }
     let formatter = ISO8601DateFormatter()
-    var table = TextTable("REFERENCE", "ROUND", "REVIEWER", "STATE", "DUE", "TOTAL", "ENTERED BY", "NOTE")
+    var table = TextTable("REFERENCE", "ROUND", "REVIEWER", "STATE", "DUE", "OVERDUE", "TOTAL", "ENTERED BY", "NOTE")
     for record in records {
         let note = record.conflictedAt != nil ? "conflict declared, does not count" : (record.recusalReason ?? "")
         let scores = record.scores.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
         table.add(
-            record.reference, "\(record.round)", record.reviewer, record.state, formatter.string(from: record.dueAt),
+            record.reference, "\(record.round)", record.reviewer, record.state, formatter.string(from: record.dueAt), record.overdue ? "yes" : "",
             record.total.map(\.description) ?? scores, record.enteredBy.map { $0 == record.reviewer ? "reviewer" : $0 } ?? "", note
         )
     }

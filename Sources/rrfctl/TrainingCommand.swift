@@ -399,8 +399,8 @@ struct TrainingCommand: ParsableCommand {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "The requirements of a call (--call) or of the tranche policy.")
-            @Option(help: "The call's code.") var call: String?
+            static let configuration = CommandConfiguration(abstract: "Every training requirement (the tranche policy's and each call's), or only a call's with --call.")
+            @Option(help: "Only the requirements of this call (its code).") var call: String?
             @OptionGroup var database: DatabaseOptions
             @OptionGroup var output: OutputOptions
 

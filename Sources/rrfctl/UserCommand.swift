@@ -7,8 +7,8 @@ import RRFWorkflow
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Add and list users with their roles and organisations.",
-        subcommands: [Add.self, List.self, Show.self]
+        abstract: "Add, edit, deactivate and list users with their roles and organisations.",
+        subcommands: [Add.self, Edit.self, Deactivate.self, Reactivate.self, List.self, Show.self]
     )
 
     struct Add: ParsableCommand {
@@ -36,6 +36,55 @@ struct UserCommand: ParsableCommand {
         }
     }
 
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a user's name, e-mail address or roles (administrator); what is not given stays.",
+            discussion: "Example: rrfctl user edit amina.k --email amina@fund.example --role secretariat --role trainer --as admin"
+        )
+        @Argument(help: "The user's login.") var login: String
+        @Option(help: "The user's full name.") var name: String?
+        @Option(help: "E-mail address.") var email: String?
+        @Option(name: .customLong("role"), help: "A role (repeat; replaces every role): admin, secretariat, reviewer, fund_manager, finance_officer, trainer, ngo_user.")
+        var roles: [String] = []
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                let changes = UserChanges(displayName: name, email: email, roles: roles.isEmpty ? nil : Set(try roles.map(parsedRole)))
+                try show(try options.store().editUser(login, changes, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
+    struct Deactivate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deactivate a user (administrator): they keep their history but can no longer act or receive notifications."
+        )
+        @Argument(help: "The user's login.") var login: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try show(try options.store().deactivateUser(login, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
+    struct Reactivate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated user (administrator).")
+        @Argument(help: "The user's login.") var login: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try show(try options.store().reactivateUser(login, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List users.")
         @Option(help: "Only users with this role.") var role: String?
@@ -48,9 +97,12 @@ struct UserCommand: ParsableCommand {
                 let filter = try role.map(parsedRole)
                 let records = try database.store().users(role: filter, limit: page.limit, offset: page.offset)
                 if output.json { return try printJSON(records) }
-                var table = TextTable("LOGIN", "NAME", "ROLES", "ORGANISATIONS")
+                var table = TextTable("LOGIN", "NAME", "STATUS", "ROLES", "ORGANISATIONS")
                 for record in records {
-                    table.add(record.login, record.displayName, record.roles.map(\.rawValue).joined(separator: ","), record.organisations.joined(separator: ","))
+                    table.add(
+                        record.login, record.displayName, status(record), record.roles.map(\.rawValue).joined(separator: ","),
+                        record.organisations.joined(separator: ",")
+                    )
                 }
                 print(table.render())
             }
@@ -80,8 +132,14 @@ private func parsedRole(_ text: String) throws -> Role {
 private func show(_ record: UserRecord, _ output: OutputOptions) throws {
     if output.json { return try printJSON(record) }
     printFields([
-        ("Login", record.login), ("Name", record.displayName), ("E-mail", record.email),
+        ("Login", record.login), ("Name", record.displayName), ("Status", status(record)), ("E-mail", record.email),
         ("Roles", record.roles.map(\.rawValue).joined(separator: ", ")),
         ("Organisations", record.organisations.isEmpty ? nil : record.organisations.joined(separator: ", ")),
+        ("Version", "\(record.version)"),
     ])
+}
+
+/// `active`, or `deactivated since <day>`.
+private func status(_ record: UserRecord) -> String {
+    record.deactivatedAt.map { "deactivated since \(ISO8601DateFormatter().string(from: $0).prefix(10))" } ?? "active"
 }

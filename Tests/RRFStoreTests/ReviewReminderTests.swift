@@ -59,4 +59,32 @@ import Testing
             #expect(try Fund(db, clock: { dueAt.addingTimeInterval(3600) }).store.escalateOverdueReviews().isEmpty)
         }
     }
+
+    /// Issue 13: reviews past their due time are flagged overdue in lists, `state: overdue` selects them, and an
+    /// unknown state is refused instead of listing nothing.
+    @Test func overdueReviewsAreFlaggedAndFiltered() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let store = fund.store
+            for login in ["rev-a", "rev-b"] {
+                _ = try store.addUser(login: login, displayName: "Reviewer \(login)", email: "\(login)@fund.example", roles: [.reviewer], as: "admin")
+            }
+            try fund.reviewPanel(["rev-a", "rev-b"])
+            let ref = try fund.proposalInReview().reference
+            for login in ["rev-a", "rev-b"] { _ = try store.assignReviewer(ref, reviewer: login, as: "sec") }
+            _ = try store.submitReview(ref, fund.scores(4), as: "rev-b")
+            let dueAt = try #require(try store.proposalReviews(ref).reviews.first?.dueAt)
+            #expect(try store.reviews().filter(\.overdue).isEmpty)
+            #expect(try store.reviews(ReviewFilter(state: "overdue")).isEmpty)
+            let later = Fund(db, clock: { dueAt.addingTimeInterval(3600) }).store
+            let listed = try later.reviews()
+            #expect(listed.filter(\.overdue).map(\.reviewer) == ["rev-a"])
+            #expect(try later.reviews(ReviewFilter(state: "overdue")).map(\.reviewer) == ["rev-a"])
+            #expect(try later.reviews(ReviewFilter(state: "overdue", offset: 1)).isEmpty)
+            #expect(try later.proposalReviews(ref).reviews.first { $0.reviewer == "rev-a" }?.overdue == true)
+            let unknown = refusal { _ = try later.reviews(ReviewFilter(state: "late")) }
+            #expect(unknown?.code == "review_state_unknown")
+            #expect(unknown?.message.contains("assigned, submitted, recused, overdue") == true)
+        }
+    }
 }

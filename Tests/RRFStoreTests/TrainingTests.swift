@@ -82,7 +82,14 @@ func closedSession(_ fund: Fund, on day: LocalDate, _ participants: [Participant
             #expect(refusal { _ = try store.scheduleTrainingSession(course: "PSEA", startDate: future, endDate: future, place: "Garissa", trainer: "trainer", capacity: 10, as: "trainer2") }?.code == "not_session_trainer")
             #expect(refusal { _ = try store.scheduleTrainingSession(course: "NOPE", startDate: future, endDate: future, place: "Garissa", trainer: "trainer", capacity: 10, as: "sec") }?.kind == .notFound)
             let session = try store.scheduleTrainingSession(course: "PSEA", startDate: future, endDate: future.adding(days: 1), place: "Garissa", trainer: "trainer", capacity: 10, as: "trainer")
-            _ = try store.recordAttendance(session: session.reference, ParticipantInput(name: "Amina", organisation: "NGO-ALPHA", passed: true), as: "trainer")
+            // Issue 13: a pass (or attendance) before the session has taken place is refused; registering is fine.
+            let early = refusal { _ = try store.recordAttendance(session: session.reference, ParticipantInput(name: "Amina", organisation: "NGO-ALPHA", passed: true), as: "trainer") }
+            #expect(early?.code == "session_not_started")
+            #expect(early?.message.contains("a pass cannot be recorded") == true)
+            let sheet = "name,organisation,attended,passed\nBrian,NGO-ALPHA,no,no\nChloe,NGO-ALPHA,yes,yes\n"
+            #expect(refusal { _ = try store.importAttendance(session: session.reference, csv: sheet, as: "trainer") }?.message.contains("(line 3)") == true)
+            #expect(try fund.count("SELECT count(*) FROM training_attendance") == 0)
+            _ = try store.recordAttendance(session: session.reference, ParticipantInput(name: "Amina", organisation: "NGO-ALPHA", attended: false), as: "trainer")
             #expect(refusal { _ = try store.recordTrainingSessionHeld(session.reference, as: "trainer") }?.code == "session_not_started")
             #expect(refusal { _ = try store.recordTrainingSessionHeld(session.reference, as: "trainer2") }?.code == "not_session_trainer")
             #expect(refusal { _ = try store.cancelTrainingSession(session.reference, reason: " ", as: "trainer") }?.code == "reason_required")
@@ -175,6 +182,20 @@ func closedSession(_ fund: Fund, on day: LocalDate, _ participants: [Participant
             // Removing the requirement; a closed call cannot change.
             #expect(try store.setCallTrainingRequirement(call: "SA-1", course: "PSEA", minimumStaff: 0, as: "sec").isEmpty)
             #expect(try store.trainingRequirements(call: "SA-1").isEmpty)
+        }
+    }
+
+    /// Issue 13: the requirements list shows the tranche policy's and every call's unless one call is asked for.
+    @Test func everyRequirementIsListedByDefault() throws {
+        try withTestDatabase { db in
+            let fund = try trainingFund(db)
+            let store = fund.store
+            _ = try store.setCallTrainingRequirement(call: "SA-1", course: "PSEA", minimumStaff: 2, as: "sec")
+            _ = try store.setTrancheTrainingRequirement(risk: .high, course: "PSEA", minimumStaff: 1, as: "sec")
+            let all = try store.trainingRequirements()
+            #expect(all.map { "\($0.scope):\($0.target)" }.contains("call:SA-1"))
+            #expect(all.map { "\($0.scope):\($0.target)" }.contains("tranche:high"))
+            #expect(try store.trainingRequirements(call: "sa-1").map(\.scope) == ["call"])
         }
     }
 

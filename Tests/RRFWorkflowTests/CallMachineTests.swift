@@ -5,7 +5,7 @@ import Testing
 @Suite struct CallMachineTests {
     @Test func transitionTableCoversEveryStateAndEvent() {
         let expected = table([
-            ("draft", "configure", "draft"), ("draft", "open", "open"), ("open", "close", "closed"),
+            ("draft", "configure", "draft"), ("draft", "delete", "draft"), ("draft", "open", "open"), ("open", "close", "closed"),
             ("closed", "mark_decided", "decided"), ("decided", "archive", "archived"),
         ])
         #expect(verifyTable(CallMachine.self, expected: expected) == [])
@@ -17,8 +17,12 @@ import Testing
         #expect(try machine.open(at: Fixture.now, by: Fixture.secretariat) == .scheduleClosing(at: Fixture.configuration.submissionDeadline))
         #expect(machine.state.name == "open")
         #expect(try machine.close(at: Fixture.now, by: Fixture.secretariat) == .recordClosing(early: true))
-        #expect(rejectionCode { try machine.markDecided(undecidedProposals: 2, by: Fixture.manager) } == "proposals_undecided")
-        #expect(try machine.markDecided(undecidedProposals: 0, by: Fixture.manager) == .recordDecided)
+        let settled: [ProposalMachine.State] = [.withdrawn(reason: "Duplicate"), .ineligible(reason: "Not registered")]
+        #expect(rejectionCode { try machine.markDecided(proposals: settled + [.scored(round: 1), .revisionRequested(round: 1, reason: "Budget")], by: Fixture.manager) } == "proposals_undecided")
+        #expect(rejectionCode { try machine.markDecided(proposals: settled, by: Fixture.secretariat) } == "role_required")
+        #expect(machine.state.name == "closed")
+        #expect(try machine.markDecided(proposals: settled, by: Fixture.manager) == .recordDecided)
+        #expect(rejectionCode { try machine.markDecided(proposals: [], by: Fixture.manager) } == "invalid_transition")
         #expect(try machine.archive(by: Fixture.secretariat) == .recordArchived)
         #expect(machine.state.configuration == Fixture.configuration)
     }
@@ -62,8 +66,47 @@ import Testing
         var machine = CallMachine(state: .draft(Fixture.configuration))
         var changed = Fixture.configuration
         changed.title = "Floods 2026 (revised)"
-        #expect(try machine.configure(changed, by: Fixture.secretariat) == .storeConfiguration(changed))
-        #expect(rejectionCode { try machine.configure(changed, by: Fixture.manager) } == "role_required")
+        #expect(try machine.configure(changed, at: Fixture.now, by: Fixture.secretariat) == .storeConfiguration(changed))
+        #expect(rejectionCode { try machine.configure(changed, at: Fixture.now, by: Fixture.manager) } == "role_required")
+        var open = CallMachine(state: .open(Fixture.configuration))
+        #expect(rejectionCode { try open.configure(changed, at: Fixture.now, by: Fixture.secretariat) } == "invalid_transition")
+    }
+
+    /// Issue 13: a configuration that could not open is refused when it is written, with the opening's own refusal.
+    @Test(arguments: 0..<11)
+    func configureRefusesWhatOpenRefuses(index: Int) {
+        let (code, change) = Self.invalidConfigurations[index]
+        var configuration = Fixture.configuration
+        change(&configuration)
+        var machine = CallMachine(state: .draft(Fixture.configuration))
+        #expect(rejectionCode { try machine.configure(configuration, at: Fixture.now, by: Fixture.secretariat) } == code)
+        #expect(machine.state == .draft(Fixture.configuration))
+    }
+
+    @Test func scorecardWeightsNotSummingTo100AreRefusedAtConfigure() throws {
+        var configuration = Fixture.configuration
+        // As read from a file: decoding does not check the weights.
+        let json = #"{"criteria": [{"id": "a", "title": "A", "weight": 60, "maxScore": 5}, {"id": "b", "title": "B", "weight": 30, "maxScore": 5}], "passThreshold": 60, "commentFloorPercent": 40}"#
+        configuration.scorecard = try JSONDecoder().decode(Scorecard.self, from: Data(json.utf8))
+        var machine = CallMachine(state: .draft(Fixture.configuration))
+        #expect(rejectionCode { try machine.configure(configuration, at: Fixture.now, by: Fixture.secretariat) } == "scorecard_weights_not_100")
+    }
+
+    @Test func onlyADraftCanBeDeleted() throws {
+        let draft = CallMachine(state: .draft(Fixture.configuration))
+        #expect(try draft.delete(by: Fixture.secretariat) == .deleteDraft)
+        #expect(rejectionCode { try draft.delete(by: Fixture.manager) } == "role_required")
+        for state: CallMachine.State in [.open(Fixture.configuration), .closed(Fixture.configuration), .decided(Fixture.configuration), .archived(Fixture.configuration)] {
+            #expect(rejectionCode { try CallMachine(state: state).delete(by: Fixture.secretariat) } == "invalid_transition")
+        }
+    }
+
+    @Test func proposalsAwaitingADecision() {
+        #expect(CallMachine.awaitsDecision(.submitted(round: 1)))
+        #expect(CallMachine.awaitsDecision(.inReview(round: 1)))
+        #expect(CallMachine.awaitsDecision(.resubmitted(round: 2)))
+        #expect(!CallMachine.awaitsDecision(.withdrawn(reason: "Duplicate")))
+        #expect(!CallMachine.awaitsDecision(.draft))
     }
 }
 

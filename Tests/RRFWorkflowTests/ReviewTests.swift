@@ -56,6 +56,18 @@ import Testing
         #expect(sheet.reviewerID == reviewer.userID && sheet.submittedAt == Fixture.now)
     }
 
+    /// Issue 13: the overdue flag shown in lists counts only a review the committee still waits for.
+    @Test func overdueFlagOnlyWhileTheCommitteeWaits() throws {
+        let machine = try assigned()
+        let round = machine.state.assignment.round
+        let late = due.addingTimeInterval(1)
+        #expect(machine.isOverdue(at: late, conflictDeclared: false, proposalReviewRound: round))
+        #expect(!machine.isOverdue(at: due, conflictDeclared: false, proposalReviewRound: round))
+        #expect(!machine.isOverdue(at: late, conflictDeclared: true, proposalReviewRound: round))
+        #expect(!machine.isOverdue(at: late, conflictDeclared: false, proposalReviewRound: nil))
+        #expect(!machine.isOverdue(at: late, conflictDeclared: false, proposalReviewRound: round + 1))
+    }
+
     @Test func recusalAndOverdue() throws {
         var machine = try assigned()
         #expect(!machine.isOverdue(at: due))

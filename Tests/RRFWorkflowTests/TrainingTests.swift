@@ -31,6 +31,28 @@ enum TrainingFixture {
         #expect(verifyTable(TrainingSessionMachine.self, expected: expected) == [])
     }
 
+    /// Issue 13: nobody attends, let alone passes, a session that has not taken place; registering is fine.
+    @Test func attendanceAndPassesWaitForTheSessionToStart() {
+        let session = TrainingSessionMachine(state: .scheduled(TrainingFixture.plan))
+        let trainer = TrainingFixture.trainer
+        let before = day("2026-11-23")
+        #expect(rejectionCode { try session.admitAttendance([AttendanceMark(attended: true, passed: true)], on: before, by: trainer) } == "session_not_started")
+        #expect(rejectionCode { try session.admitAttendance([AttendanceMark(attended: true, passed: false)], on: before, by: trainer) } == "session_not_started")
+        #expect(rejectionCode { try session.admitAttendance([AttendanceMark(attended: false, passed: false)], on: before, by: trainer) } == nil)
+        #expect(rejectionCode { try session.admitAttendance([AttendanceMark(attended: true, passed: true)], on: day("2026-11-24"), by: trainer) } == nil)
+        #expect(rejectionCode { try session.admitAttendance([], on: before, by: actor("Other", [.trainer])) } == "not_session_trainer")
+        let sheet = [AttendanceMark(line: 2, attended: false, passed: false), AttendanceMark(line: 3, attended: true, passed: true)]
+        do {
+            try session.admitAttendance(sheet, on: before, by: Fixture.secretariat)
+            Issue.record("a pass before the session was admitted")
+        } catch {
+            #expect(error.message.contains("starts on 2026-11-24"))
+            #expect(error.message.contains("a pass cannot be recorded (line 3)"))
+        }
+        let cancelled = TrainingSessionMachine(state: .cancelled(TrainingFixture.plan, reason: "Flooded road"))
+        #expect(rejectionCode { try cancelled.admitAttendance([], on: before, by: trainer) } == "session_attendance_closed")
+    }
+
     @Test func heldThenClosedIssuesCertificatesToThoseWhoPassed() throws {
         var session = TrainingSessionMachine(state: .scheduled(TrainingFixture.plan))
         let trainer = TrainingFixture.trainer

@@ -16,10 +16,11 @@ extension CallMachine: DescribedStateMachine {
         let staff = SampleFacts.staff
         let now = SampleFacts.now
         let events: [SampleEvent<CallMachine>] = [
-            SampleEvent(name: "configure") { _ = try $0.configure(SampleFacts.callConfiguration, by: staff) },
+            SampleEvent(name: "configure") { _ = try $0.configure(SampleFacts.callConfiguration, at: now, by: staff) },
             SampleEvent(name: "open") { _ = try $0.open(at: now, by: staff) },
             SampleEvent(name: "close") { _ = try $0.close(at: now, by: staff) },
-            SampleEvent(name: "mark_decided") { _ = try $0.markDecided(undecidedProposals: 0, by: staff) },
+            SampleEvent(name: "mark_decided") { _ = try $0.markDecided(proposals: [], by: staff) },
+            SampleEvent(name: "delete") { _ = try $0.delete(by: staff) },
             SampleEvent(name: "archive") { _ = try $0.archive(by: staff) },
         ]
         return exploreOutcomes(samples: sampleStates.map(CallMachine.init(state:)), events: events) { $0.state.name }

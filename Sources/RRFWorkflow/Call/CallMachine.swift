@@ -44,6 +44,8 @@ public struct CallMachine: Hashable, Sendable {
         case scheduleClosing(at: Date)
         /// Store the closing; `early` when closed before the submission deadline.
         case recordClosing(early: Bool)
+        /// Delete the draft call and everything that belongs to it (it never opened: nothing refers to it yet).
+        case deleteDraft
         /// Store that every proposal is decided.
         case recordDecided
         /// Store the archiving.
@@ -58,12 +60,14 @@ public struct CallMachine: Hashable, Sendable {
         self.state = state
     }
 
-    /// Replaces the configuration of a draft call. Secretariat only.
-    /// - Throws: `role_required`, `invalid_transition`.
-    public mutating func configure(_ configuration: CallConfiguration, by actor: Actor) throws(WorkflowRejection) -> Action {
+    /// Replaces the configuration of a draft call after checking it as the opening does (see
+    /// ``CallConfiguration/validate(at:)``), so that a call that cannot open is refused when it is written. Secretariat only.
+    /// - Throws: `role_required`, `invalid_transition`, or a refusal of ``CallConfiguration/validate(at:)``.
+    public mutating func configure(_ configuration: CallConfiguration, at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.secretariat, to: "configure a call")
         switch state {
         case .draft:
+            try configuration.validate(at: now)
             state = .draft(configuration)
             return .storeConfiguration(configuration)
         case .open, .closed, .decided, .archived:
@@ -98,12 +102,38 @@ public struct CallMachine: Hashable, Sendable {
         }
     }
 
-    /// Marks a closed call decided once no proposal awaits a decision. Fund manager only.
+    /// Deletes a draft call (one that never opened). Secretariat only; the machine stays as it was, the record goes.
+    /// - Throws: `role_required`, `invalid_transition` (an open or later call stays on the record: close or archive it).
+    public func delete(by actor: Actor) throws(WorkflowRejection) -> Action {
+        try actor.require(.secretariat, to: "delete a call")
+        switch state {
+        case .draft:
+            return .deleteDraft
+        case .open, .closed, .decided, .archived:
+            throw WorkflowRejection(
+                code: "invalid_transition",
+                message: "The call is \(state.name); only a draft call can be deleted. Close it, or archive it once decided."
+            )
+        }
+    }
+
+    /// Whether a proposal in `state` still awaits the fund's decision. Approved, rejected, ineligible and withdrawn
+    /// proposals are settled; a draft of a call that has closed can no longer be submitted, so it awaits nothing.
+    public static func awaitsDecision(_ state: ProposalMachine.State) -> Bool {
+        switch state {
+        case .submitted, .inReview, .scored, .revisionRequested, .resubmitted: true
+        case .draft, .approved, .rejected, .ineligible, .withdrawn: false
+        }
+    }
+
+    /// Marks a closed call decided once none of its proposals (their states given) awaits a decision
+    /// (see ``awaitsDecision(_:)``). Fund manager only.
     /// - Throws: `role_required`, `proposals_undecided`, `invalid_transition`.
-    public mutating func markDecided(undecidedProposals: Int, by actor: Actor) throws(WorkflowRejection) -> Action {
+    public mutating func markDecided(proposals: [ProposalMachine.State], by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "mark a call as decided")
         switch state {
         case .closed(let configuration):
+            let undecidedProposals = proposals.filter(Self.awaitsDecision).count
             guard undecidedProposals == 0 else {
                 throw WorkflowRejection(
                     code: "proposals_undecided",

@@ -100,6 +100,13 @@ public struct ReviewMachine: Hashable, Sendable {
         }
     }
 
+    /// Whether the review is overdue at `now` as the fund shows it: still assigned after its due time while the
+    /// committee still waits for it — no conflict declared since (a conflicted review never counts and is replaced)
+    /// and its proposal in review on the review's round (`proposalReviewRound`, nil when the proposal is not in review).
+    public func isOverdue(at now: Date, conflictDeclared: Bool, proposalReviewRound: Int?) -> Bool {
+        !conflictDeclared && proposalReviewRound == state.assignment.round && isOverdue(at: now)
+    }
+
     /// Submits the reviewer's scores, checked against the scorecard. Only the assigned reviewer.
     /// - Throws: `not_assigned_reviewer`, a ``ScoreSheet/validate(against:)`` refusal, `invalid_transition`.
     public mutating func submit(

@@ -44,6 +44,24 @@ public struct Attendance: Hashable, Sendable, Codable {
     }
 }
 
+/// One participant as the trainer records them: whether they attended and passed, and the line of the sign-in sheet
+/// they come from (0 for a participant recorded alone).
+public struct AttendanceMark: Hashable, Sendable {
+    /// The sheet line (0 when recorded alone).
+    public let line: Int
+    /// Whether they attended.
+    public let attended: Bool
+    /// Whether they passed.
+    public let passed: Bool
+
+    /// Creates a mark.
+    public init(line: Int = 0, attended: Bool, passed: Bool) {
+        self.line = line
+        self.attended = attended
+        self.passed = passed
+    }
+}
+
 /// A certificate to issue: the store gives it an id and stores it.
 public struct CertificateGrant: Hashable, Sendable, Codable {
     /// The participant's name.
@@ -114,6 +132,33 @@ public struct TrainingSessionMachine: Hashable, Sendable {
             return .recordAttendance(attendance)
         case .held, .closed, .cancelled:
             throw illegalTransition("training session", event: "record_held", state: state.name)
+        }
+    }
+
+    /// Checks that participants can be recorded on `today`: only while the session is scheduled or held, by its
+    /// trainer or the secretariat, and before its first day only as registrations — nobody has attended, let alone
+    /// passed, a session that has not taken place yet.
+    /// - Throws: `role_required`, `not_session_trainer`, `session_attendance_closed`, `session_not_started`.
+    public func admitAttendance(_ marks: [AttendanceMark], on today: LocalDate, by actor: Actor) throws(WorkflowRejection) {
+        switch state {
+        case .scheduled(let plan), .held(let plan, _):
+            try requireTrainer(actor, plan)
+            let early = marks.filter { $0.attended || $0.passed }
+            guard today >= plan.startDate || early.isEmpty else {
+                let which = early.contains(where: \.passed) ? "a pass" : "attendance"
+                let lines = early.map(\.line).filter { $0 > 0 }
+                let place = lines.isEmpty ? "" : " (line\(lines.count == 1 ? "" : "s") \(lines.map(String.init).joined(separator: ", ")))"
+                throw WorkflowRejection(
+                    code: "session_not_started",
+                    message: "The session starts on \(plan.startDate) and has not taken place yet, so \(which) cannot be recorded\(place); "
+                        + "register participants as not attended and not passed now, or record the result once the session has taken place."
+                )
+            }
+        case .closed, .cancelled:
+            throw WorkflowRejection(
+                code: "session_attendance_closed",
+                message: "The session is \(state.name); attendance can be recorded only while it is scheduled or held."
+            )
         }
     }
 

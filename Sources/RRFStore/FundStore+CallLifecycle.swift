@@ -1,0 +1,99 @@
+import Foundation
+import Postgres
+import RRFWorkflow
+
+// The rest of a call's lifecycle beside creation, opening and closing (FundStore+Calls.swift): editing and
+// deleting a draft, marking a closed call decided, archiving it.
+
+extension FundStore {
+    /// Changes fields of a draft call (secretariat), checked as the opening checks them; audited `call.edited`.
+    public func editCall(_ code: String, _ changes: CallChanges, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try callCommand("call.edit", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
+            guard !changes.isEmpty else {
+                throw StoreError.rejected(
+                    "call_changes_missing",
+                    "Nothing to change in \(loaded.code); give at least one field, e.g. --title or --submission-deadline."
+                )
+            }
+            let configuration = changes.applied(to: loaded.configuration)
+            let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
+            let action = try machine.configure(configuration, at: context.now, by: context.actor)
+            try requireFundingKept(loaded, configuration, on: context.connection)
+            let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
+            try context.connection.query(
+                """
+                UPDATE calls SET title = $2, kind = $3, currency = $4, ceiling_minor = $5, submission_deadline = $6, review_deadline = $7,
+                                 decision_sla_unit = $8, decision_sla_amount = $9, scorecard = $10::jsonb, quorum = $11, divergence_spread = $12
+                WHERE id = $1
+                """,
+                [
+                    loaded.id, title, configuration.kind.rawValue, configuration.currency.code, configuration.perProposalCeiling.minorUnits,
+                    configuration.submissionDeadline, configuration.reviewDeadline, unit, amount, JSONValue(configuration.scorecard),
+                    configuration.quorum, configuration.divergenceSpread,
+                ]
+            )
+            try writeEnvelopes(callID: loaded.id, configuration.envelopes, on: context.connection)
+            return (action, "call.edited")
+        }
+    }
+
+    /// Deletes a draft call with its envelopes and training requirements (secretariat); audited `call.deleted`
+    /// with the call as it was. Refused once a committee, donor funding or anything else refers to it.
+    public func deleteCall(_ code: String, expectedVersion: Int? = nil, as login: String) throws {
+        try command("call.delete", as: login) { context in
+            let loaded = try loadCallForUpdate(code, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
+            let action = try loaded.machine.delete(by: context.actor)
+            switch action {
+            case .deleteDraft:
+                break
+            case .storeConfiguration, .scheduleClosing, .recordClosing, .recordDecided, .recordArchived:
+                throw StoreError(.internal, code: "unexpected_action", "The call machine answered \(action) to a deletion; this is a defect, please report it.")
+            }
+            do {
+                try context.updateVersioned(
+                    "DELETE FROM calls WHERE id = $1 AND version = $2", [loaded.id, loaded.version], what: "The call \(loaded.code)"
+                )
+            } catch let error as PostgresError where error.sqlState == "23503" {
+                throw StoreError(.rejected, code: "call_in_use", Self.callInUseSentence(loaded.code, constraint: error.constraint), underlying: error)
+            }
+            try context.audit(Streams.call(loaded.code), "call.deleted", loaded)
+        }
+    }
+
+    /// Marks a closed call decided once none of its proposals awaits a decision (fund manager); audited `call.decided`.
+    public func markCallDecided(_ code: String, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try callCommand("call.decide", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
+            let proposals = try context.connection.query(
+                ProposalRecord.select + " WHERE p.call_id = $1 ORDER BY p.reference FOR SHARE OF p", [loaded.id]
+            ).rows.map { try ProposalRecord(row: $0) }
+            do {
+                return (try machine.markDecided(proposals: proposals.map(\.machine.state), by: context.actor), "call.decided")
+            } catch let rejection as WorkflowRejection where rejection.code == "proposals_undecided" {
+                let waiting = proposals.filter { CallMachine.awaitsDecision($0.machine.state) }.map { "\($0.reference) (\($0.state))" }
+                throw StoreError.rejected(
+                    rejection.code,
+                    "\(waiting.count) proposal(s) of \(loaded.code) still await a decision: \(waiting.joined(separator: ", ")); "
+                        + "decide or withdraw them first, then mark the call decided."
+                )
+            }
+        }
+    }
+
+    /// Archives a decided call (secretariat or administrator); audited `call.archived`.
+    public func archiveCall(_ code: String, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try callCommand("call.archive", code, expectedVersion: expectedVersion, as: login) { machine, _, context in
+            (try machine.archive(by: context.actor), "call.archived")
+        }
+    }
+
+    /// Why a draft call cannot be deleted, from the foreign key that refers to it.
+    private static func callInUseSentence(_ code: String, constraint: String?) -> String {
+        let reason = switch constraint {
+        case "committees_call_id_fkey": "a peer review committee is set up for it"
+        case "ledger_accounts_call_id_fkey": "donor funding has been recorded in its envelopes"
+        default: "other records refer to it"
+        }
+        return "The call \(code) cannot be deleted: \(reason). Edit it with `rrfctl call edit` instead."
+    }
+}

@@ -1,0 +1,286 @@
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+extension FundStore {
+    // MARK: Aggregation
+
+    /// The daemon's handler of `proposal.aggregate_reviews` (idempotent). When the panel of the proposal's
+    /// current round is complete (quorum submitted, and every assignee done or the deadline passed), stores the
+    /// aggregate and moves the proposal from `in_review` to `scored`; for a proposal already scored, recomputes
+    /// the stored aggregate (a conflict declared since removes a review). Returns the stored aggregate, or nil
+    /// while the panel is incomplete.
+    @discardableResult
+    public func aggregateReviews(proposalID: UUID) throws -> ReviewAggregateRecord? {
+        try serviceCommand("review.aggregate") { context in
+            try aggregate(try loadProposal(id: proposalID, on: context.connection), context: context)
+        }
+    }
+
+    /// ``aggregateReviews(proposalID:)`` run by the secretariat (without waiting for the daemon).
+    @discardableResult
+    public func aggregateReviews(_ reference: String, as login: String) throws -> ReviewAggregateRecord? {
+        try command("review.aggregate", as: login) { context in
+            try context.actor.require(.secretariat, to: "close the review of a proposal")
+            return try aggregate(try loadProposal(reference, lock: .update, on: context.connection), context: context)
+        }
+    }
+
+    func aggregate(_ proposal: ProposalRecord, context: CommandContext) throws -> ReviewAggregateRecord? {
+        switch proposal.state {
+        case "in_review":
+            let panel = try loadPanel(proposal, on: context.connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
+            let progress = Self.progress(reviews, panel: panel)
+            guard progress.isScored(at: context.now) else { return nil }
+            let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
+            var machine = proposal.machine
+            let action = try machine.markScored(progress: progress, at: context.now, by: context.actor)
+            guard case .requestDecision = action else { throw Self.unexpected(action, answering: "the end of review") }
+            try saveReviewState(proposal, machine, context: context)
+            let record = try loadProposal(proposal.reference, lock: .update, on: context.connection)
+            try context.audit(Streams.proposal(record.reference), "proposal.scored", aggregate)
+            try context.notify(NotifyPayload(
+                event: "proposal.scored", stream: Streams.proposal(record.reference), organisationID: nil,
+                roles: [Role.fundManager.rawValue],
+                message: "Proposal \(record.reference) is scored (mean \(aggregate.aggregation.mean), \(aggregate.aggregation.passes ? "passes" : "fails")\(aggregate.aggregation.isDivergent ? ", divergent reviews" : "")) and awaits a decision."
+            ))
+            return aggregate
+        case "scored":
+            let panel = try loadPanel(proposal, on: context.connection)
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
+            let stored = try loadAggregate(proposal, on: context.connection)
+            let counted = reviews.filter(\.counts).map(\.id)
+            if let stored, stored.reviewIDs.sorted(by: { $0.uuidString < $1.uuidString }) == counted.sorted(by: { $0.uuidString < $1.uuidString }) {
+                return stored
+            }
+            let progress = Self.progress(reviews, panel: panel)
+            if progress.submitted < progress.quorum {
+                try reopenReview(proposal, progress: progress, context: context)
+                return nil
+            }
+            let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
+            try context.audit(Streams.proposal(proposal.reference), "proposal.reaggregated", aggregate)
+            return aggregate
+        default:
+            return try loadAggregate(proposal, on: context.connection)
+        }
+    }
+
+    /// The daemon's handler of `proposal.cancel_reviews` (idempotent): the open assignments of a withdrawn
+    /// proposal are recused with the reason "Proposal withdrawn". Returns the reviews recused by this call.
+    @discardableResult
+    public func cancelReviews(proposalID: UUID) throws -> [ReviewRecord] {
+        try serviceCommand("review.cancel") { context in
+            let proposal = try loadProposal(id: proposalID, on: context.connection)
+            guard proposal.state == "withdrawn" else { return [] }
+            return try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection).filter { $0.state == "assigned" }.map { review in
+                try recuse(review, proposal: proposal, reason: "Proposal withdrawn", by: context.actor, context: context, replace: false)
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reviews matching the filter, by reference, round and reviewer, each flagged overdue or not now; the state
+    /// `overdue` selects the assigned reviews whose flag is set.
+    /// - Throws: `review_state_unknown` for a state not in ``ReviewFilter/states``.
+    public func reviews(_ filter: ReviewFilter = ReviewFilter()) throws -> [ReviewRecord] {
+        if let state = filter.state, !ReviewFilter.states.contains(state) {
+            throw StoreError.rejected(
+                "review_state_unknown", "\"\(state)\" is not a review state; use one of \(ReviewFilter.states.joined(separator: ", "))."
+            )
+        }
+        let now = clock()
+        let overdueOnly = filter.state == "overdue"
+        return try read("review.list") { connection in
+            let limit = try Validate.limit(filter.limit)
+            let offset = try Validate.offset(filter.offset)
+            // The overdue flag is the machine's: read the assigned reviews, flag them, then page.
+            let records = try connection.query(
+                ReviewRecord.select + """
+                 WHERE ($1::text IS NULL OR p.reference = upper($1)) AND ($2::text IS NULL OR u.login = lower($2))
+                   AND ($3::text IS NULL OR r.state = $3)
+                ORDER BY p.reference, r.round, u.login LIMIT $4 OFFSET $5
+                """,
+                [filter.reference, filter.reviewer, overdueOnly ? "assigned" : filter.state, overdueOnly ? nil : limit, overdueOnly ? 0 : offset]
+            ).rows.map { try ReviewRecord(row: $0, at: now) }
+            return overdueOnly ? Array(records.filter(\.overdue).dropFirst(offset).prefix(limit)) : records
+        }
+    }
+
+    /// The review of a proposal's current round.
+    public func proposalReviews(_ reference: String) throws -> ProposalReviewsRecord {
+        let now = clock()
+        return try read("review.show") { connection in
+            let proposal = try loadProposal(reference, lock: .unlocked, on: connection)
+            let panel = try? loadPanel(proposal, on: connection)
+            let call = try loadCall(id: proposal.callID, lock: .unlocked, on: connection)
+            let quorum = panel?.quorum ?? call.configuration.quorum
+            let deadline = panel?.deadline ?? call.configuration.reviewDeadline
+            let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: now, on: connection)
+            let progress = panel.map { Self.progress(reviews, panel: $0) }
+                ?? ReviewProgress(submitted: 0, recused: 0, pending: 0, quorum: quorum, reviewDeadline: deadline)
+            return ProposalReviewsRecord(
+                reference: proposal.reference, state: proposal.state, round: proposal.round, committee: panel?.committee.code,
+                quorum: quorum, reviewDeadline: deadline, progress: progress, reviews: reviews,
+                aggregate: try loadAggregate(proposal, on: connection)
+            )
+        }
+    }
+
+    // MARK: Internals
+
+    /// The committee reviewing a proposal, with the quorum and deadline that apply.
+    struct Panel {
+        let proposal: ProposalRecord
+        let committee: CommitteeRecord
+        let call: CallRecord
+        let quorum: Int
+        let deadline: Date
+    }
+
+    func loadPanel(_ proposal: ProposalRecord, on connection: Connection) throws -> Panel {
+        guard let row = try connection.query(
+            "SELECT code FROM committees WHERE cluster = $2 AND (call_id = $1 OR call_id IS NULL) ORDER BY call_id IS NULL LIMIT 1",
+            [proposal.callID, proposal.cluster.rawValue]
+        ).first else {
+            throw StoreError.rejected(
+                "committee_missing",
+                "No review committee serves the \(proposal.cluster.displayName) cluster of call \(proposal.call); create one with `rrfctl committee create`."
+            )
+        }
+        let committee = try loadCommittee(try row.decode("code"), on: connection)
+        let call = try loadCall(id: proposal.callID, lock: .unlocked, on: connection)
+        return Panel(
+            proposal: proposal, committee: committee, call: call, quorum: committee.quorum ?? call.configuration.quorum,
+            deadline: committee.reviewDeadline ?? call.configuration.reviewDeadline
+        )
+    }
+
+    func loadProposal(id: UUID, on connection: Connection) throws -> ProposalRecord {
+        guard let row = try connection.query(ProposalRecord.select + " WHERE p.id = $1 FOR UPDATE OF p", [id]).first else {
+            throw StoreError.notFound("No proposal has the id \(id.uuidString.lowercased()).")
+        }
+        return try ProposalRecord(row: row)
+    }
+
+    func loadReviews(proposalID: UUID, round: Int, at now: Date, on connection: Connection) throws -> [ReviewRecord] {
+        try connection.query(
+            ReviewRecord.select + " WHERE r.proposal_id = $1 AND r.round = $2 ORDER BY r.submitted_at NULLS LAST, u.login FOR UPDATE OF r",
+            [proposalID, round]
+        ).rows.map { try ReviewRecord(row: $0, at: now) }
+    }
+
+    func loadReview(_ proposal: ProposalRecord, reviewerID: UUID, at now: Date, on connection: Connection) throws -> ReviewRecord {
+        guard let row = try connection.query(
+            ReviewRecord.select + " WHERE r.proposal_id = $1 AND r.round = $2 AND r.reviewer_id = $3 FOR UPDATE OF r",
+            [proposal.id, proposal.round, reviewerID]
+        ).first else {
+            throw StoreError.rejected(
+                "not_assigned_reviewer", "Nobody with this login is assigned to review \(proposal.reference) (round \(proposal.round)); list its reviews with `rrfctl review show \(proposal.reference)`."
+            )
+        }
+        return try ReviewRecord(row: row, at: now)
+    }
+
+    func loadAggregate(_ proposal: ProposalRecord, on connection: Connection) throws -> ReviewAggregateRecord? {
+        try connection.query(
+            "SELECT aggregation::text AS aggregation, to_json(review_ids)::text AS review_ids, computed_at FROM review_aggregates WHERE proposal_id = $1 AND round = $2",
+            [proposal.id, proposal.round]
+        ).first.map { row in
+            ReviewAggregateRecord(
+                reference: proposal.reference, round: proposal.round,
+                aggregation: try row.decode("aggregation", as: JSONValue<ReviewAggregation>.self).value,
+                reviewIDs: try row.decode("review_ids", as: JSONValue<[UUID]>.self).value, computedAt: try row.decode("computed_at")
+            )
+        }
+    }
+
+    /// Refuses unless the proposal passed screening and is in review.
+    func requireInReview(_ proposal: ProposalRecord) throws {
+        guard proposal.state == "in_review" else {
+            let hint = ["submitted", "resubmitted"].contains(proposal.state)
+                ? "screen it first with `rrfctl proposal screen \(proposal.reference) pass`."
+                : "only proposals in review are reviewed."
+            throw StoreError.rejected(
+                "proposal_not_in_review", "Proposal \(proposal.reference) is \(proposal.state.replacingOccurrences(of: "_", with: " ")); \(hint)"
+            )
+        }
+    }
+
+    func enqueueAggregationIfComplete(_ proposal: ProposalRecord, context: CommandContext) throws {
+        let panel = try loadPanel(proposal, on: context.connection)
+        let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
+        guard Self.progress(reviews, panel: panel).isScored(at: context.now) else { return }
+        try context.enqueue(NewJobs.make(
+            JobKinds.proposalAggregateReviews, Self.jobPayload(proposal, round: proposal.round),
+            uniqueKey: "aggregate:\(proposal.reference):\(proposal.round)"
+        ))
+    }
+
+    /// Conflicted reviews are done and never count; recused reviews are done.
+    /// Stores the proposal's new review state (in review ↔ scored), refusing when it changed since it was loaded.
+    func saveReviewState(_ proposal: ProposalRecord, _ machine: ProposalMachine, context: CommandContext) throws {
+        try context.updateVersioned(
+            "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
+            [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
+        )
+    }
+
+    /// A conflict declared after scoring left fewer counting reviews than the quorum: back to review, with
+    /// replacements assigned by rrfd and the secretariat told.
+    func reopenReview(_ proposal: ProposalRecord, progress: ReviewProgress, context: CommandContext) throws {
+        var machine = proposal.machine
+        let action = try machine.reopenReview(progress: progress, by: context.actor)
+        guard case .assignReviewers(let round) = action else { throw Self.unexpected(action, answering: "reopening the review") }
+        try saveReviewState(proposal, machine, context: context)
+        try context.audit(Streams.proposal(proposal.reference), "proposal.review_reopened", ReviewReopening(round: round, counted: progress.submitted, quorum: progress.quorum))
+        let payload = Self.jobPayload(proposal, round: round)
+        try context.enqueue(try NewJobs.make(JobKinds.proposalAssignReviewers, payload, uniqueKey: "assign:\(proposal.reference):\(round)"))
+        try context.notify(NotifyPayload(
+            event: "proposal.review_reopened", stream: Streams.proposal(proposal.reference), organisationID: nil, roles: [Role.secretariat.rawValue],
+            message: "Proposal \(proposal.reference) is back in review: after a conflict of interest only \(progress.submitted) of the \(progress.quorum) reviews needed count; replacements are being assigned."
+        ))
+    }
+
+    static func progress(_ reviews: [ReviewRecord], panel: Panel) -> ReviewProgress {
+        let submitted = reviews.filter(\.counts).count
+        let pending = reviews.filter(\.isPending).count
+        return ReviewProgress(
+            submitted: submitted, recused: reviews.count - submitted - pending, pending: pending, quorum: panel.quorum, reviewDeadline: panel.deadline
+        )
+    }
+
+    func storeAggregate(_ proposal: ProposalRecord, reviews: [ReviewRecord], panel: Panel, context: CommandContext) throws -> ReviewAggregateRecord {
+        let counted = reviews.filter(\.counts)
+        let scorecard = panel.call.configuration.scorecard
+        let sheets = counted.map { review in
+            ScoreSheet(reviewerID: UserID(review.reviewerID), scores: review.scores ?? [:], comments: review.comments ?? [:], submittedAt: review.submittedAt ?? review.assignedAt)
+        }
+        let aggregation = try ReviewAggregation(sheets: sheets, scorecard: scorecard, divergenceSpread: panel.call.configuration.divergenceSpread)
+        try context.connection.query(
+            "UPDATE reviews SET total_hundredths = t.total FROM unnest($1::uuid[], $2::integer[]) AS t(id, total) WHERE reviews.id = t.id",
+            [counted.map(\.id), aggregation.totals.map(\.hundredths)]
+        )
+        try context.connection.query(
+            """
+            INSERT INTO review_aggregates (proposal_id, round, reviews_counted, mean_hundredths, std_dev_hundredths, spread_hundredths,
+                divergent, passes, aggregation, review_ids, computed_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::uuid[], $11)
+            ON CONFLICT (proposal_id, round) DO UPDATE SET reviews_counted = excluded.reviews_counted,
+                mean_hundredths = excluded.mean_hundredths, std_dev_hundredths = excluded.std_dev_hundredths,
+                spread_hundredths = excluded.spread_hundredths, divergent = excluded.divergent, passes = excluded.passes,
+                aggregation = excluded.aggregation, review_ids = excluded.review_ids, computed_at = excluded.computed_at
+            """,
+            [
+                proposal.id, proposal.round, counted.count, aggregation.mean.hundredths, aggregation.standardDeviation.hundredths,
+                aggregation.spread.hundredths, aggregation.isDivergent, aggregation.passes, JSONValue(aggregation), counted.map(\.id), context.now,
+            ]
+        )
+        return ReviewAggregateRecord(
+            reference: proposal.reference, round: proposal.round, aggregation: aggregation, reviewIDs: counted.map(\.id), computedAt: context.now
+        )
+    }
+}

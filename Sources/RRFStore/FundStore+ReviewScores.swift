@@ -1,0 +1,187 @@
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+extension FundStore {
+    // MARK: Scores
+
+    /// Submits a review: by the assigned reviewer, or by the secretariat on the reviewer's behalf (`reviewer`
+    /// names them; recorded as entered by the secretariat). May complete the panel: then the aggregation job is
+    /// enqueued in the same transaction.
+    public func submitReview(_ reference: String, reviewer: String? = nil, _ input: ReviewScoresInput, as login: String) throws -> ReviewRecord {
+        try command("review.submit", as: login) { context in
+            let proposal = try loadProposal(reference, lock: .update, on: context.connection)
+            return try recordScores(proposal, reviewer: reviewer ?? login, input, context: context)
+        }
+    }
+
+    /// Imports reviews entered by the secretariat from CSV: a header `reference,reviewer,<criterion id>…,comments`
+    /// then one row per review. Every row is applied or none: a refusal lists every invalid row by line number.
+    public func importReviews(csv: String, as login: String) throws -> ReviewImportReport {
+        try command("review.import", as: login) { context in
+            try context.actor.require(.secretariat, to: "import reviews")
+            let records = try ReviewCSV.parse(csv)
+            guard let header = records.first else {
+                throw StoreError.rejected("import_empty", "The file is empty; give a header line and one line per review.")
+            }
+            let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let referenceColumn = columns.firstIndex(of: "reference")
+            let reviewerColumn = columns.firstIndex { ["reviewer", "reviewer login", "reviewer_login", "login"].contains($0) }
+            let commentsColumn = columns.firstIndex(of: "comments")
+            guard let referenceColumn, let reviewerColumn else {
+                throw StoreError.rejected(
+                    "import_header_invalid",
+                    "Line \(header.line): the header must name the columns reference, reviewer, one per criterion id, and comments."
+                )
+            }
+            let criterionColumns = columns.indices.filter { ![referenceColumn, reviewerColumn, commentsColumn].contains($0) }
+            let rows = records.dropFirst()
+            guard !rows.isEmpty else {
+                throw StoreError.rejected("import_empty", "The file has a header but no reviews; add one line per review.")
+            }
+            var errors: [String] = []
+            var imported: [ReviewRecord] = []
+            var seen: [String: Int] = [:]
+            for row in rows {
+                do {
+                    guard row.fields.count == columns.count else {
+                        throw StoreError.rejected("import_row_invalid", "it has \(row.fields.count) fields, the header has \(columns.count).")
+                    }
+                    let reference = row.fields[referenceColumn].trimmingCharacters(in: .whitespaces).uppercased()
+                    let reviewer = row.fields[reviewerColumn].trimmingCharacters(in: .whitespaces).lowercased()
+                    if let first = seen["\(reference) \(reviewer)"] {
+                        throw StoreError.rejected("import_row_duplicate", "it repeats the review of \(reference) by \(reviewer) on line \(first).")
+                    }
+                    seen["\(reference) \(reviewer)"] = row.line
+                    var scores: [String: Int] = [:]
+                    for column in criterionColumns {
+                        let cell = row.fields[column].trimmingCharacters(in: .whitespaces)
+                        if cell.isEmpty { continue }
+                        guard let value = Int(cell) else {
+                            throw StoreError.rejected("score_not_a_number", "the score \"\(cell)\" for \(columns[column]) is not a whole number.")
+                        }
+                        scores[columns[column]] = value
+                    }
+                    let comments = commentsColumn.map { row.fields[$0] }
+                    try context.connection.execute("SAVEPOINT review_import_row")
+                    do {
+                        let proposal = try loadProposal(reference, lock: .update, on: context.connection)
+                        imported.append(try recordScores(proposal, reviewer: reviewer, ReviewScoresInput(scores: scores, comments: comments), context: context))
+                        try context.connection.execute("RELEASE SAVEPOINT review_import_row")
+                    } catch {
+                        try context.connection.execute("ROLLBACK TO SAVEPOINT review_import_row")
+                        throw error
+                    }
+                } catch {
+                    let message = Self.storeError(from: error).message
+                    errors.append("line \(row.line): \(message.prefix(1).lowercased())\(message.dropFirst())")
+                }
+            }
+            guard errors.isEmpty else {
+                throw StoreError.rejected(
+                    "import_invalid",
+                    "Nothing was imported: \(errors.count) of \(rows.count) rows are invalid.\n" + errors.joined(separator: "\n")
+                )
+            }
+            try context.audit(Streams.reviewImports, "review.imported", ["rows": imported.count])
+            return ReviewImportReport(reviews: imported)
+        }
+    }
+
+    /// Replaces the scorecard of a call (secretariat) while no proposal of the call has a review; refused after
+    /// (also by a trigger).
+    public func setCallScorecard(_ code: String, _ scorecard: Scorecard, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
+        try command("call.set_scorecard", as: login) { context in
+            try context.actor.require(.secretariat, to: "change a call's scorecard")
+            try scorecard.validate()
+            let loaded = try loadCallForUpdate(code, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
+            guard ["draft", "open", "closed"].contains(loaded.state) else {
+                throw StoreError.rejected("invalid_transition", "The call \(loaded.code) is \(loaded.state); its scorecard can no longer change.")
+            }
+            let reviewed = try context.connection.query(
+                "SELECT count(*) AS n FROM reviews r JOIN proposals p ON p.id = r.proposal_id WHERE p.call_id = $1", [loaded.id]
+            ).single().decode("n", as: Int.self)
+            guard reviewed == 0 else {
+                throw StoreError.rejected(
+                    "scorecard_fixed",
+                    "The scorecard of \(loaded.code) is fixed: \(reviewed) review(s) of its proposals exist; it must stay the same for every reviewer."
+                )
+            }
+            try mappingReviewConstraints {
+                try context.updateVersioned(
+                    "UPDATE calls SET scorecard = $3::jsonb, version = version + 1 WHERE id = $1 AND version = $2",
+                    [loaded.id, loaded.version, JSONValue(scorecard)], what: "The call \(loaded.code)"
+                )
+            }
+            let record = try loadCallForUpdate(loaded.code, on: context.connection)
+            try context.audit(Streams.call(record.code), "call.scorecard_set", record)
+            return record
+        }
+    }
+
+    // MARK: Score internals
+
+    /// Records a reviewer's scores (entered by the reviewer or the secretariat) and enqueues the aggregation
+    /// when this completes the panel.
+    func recordScores(_ proposal: ProposalRecord, reviewer: String, _ input: ReviewScoresInput, context: CommandContext) throws -> ReviewRecord {
+        let reviewerActor: Actor
+        do {
+            reviewerActor = try resolveActor(reviewer, on: context.connection)
+        } catch let error as StoreError where error.code == "unknown_actor" {
+            throw StoreError.notFound("No user has the login \"\(reviewer)\"; list them with `rrfctl user list`.")
+        }
+        if reviewerActor.userID != context.actor.userID {
+            try context.actor.require(.secretariat, to: "enter scores on a reviewer's behalf")
+        }
+        try requireInReview(proposal)
+        let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, at: context.now, on: context.connection)
+        let organisationID = OrganisationID(proposal.organisationID)
+        let conflicts = try declaredConflicts(of: reviewerActor.userID.uuid, on: context.connection)
+        if loaded.conflictedAt != nil || reviewerActor.isAffiliated(with: organisationID) || conflicts.contains(organisationID) {
+            throw StoreError(
+                .forbidden, code: "reviewer_conflict_declared",
+                "\(reviewerActor.displayName) declared a conflict of interest with \(proposal.organisation) (or belongs to it) and cannot score \(proposal.reference)."
+            )
+        }
+        let call = try loadCall(id: proposal.callID, lock: .share, on: context.connection)
+        let scorecard = call.configuration.scorecard
+        let general = input.comments?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        var comments: [String: String] = [:]
+        for criterion in scorecard.criteria {
+            let own = input.criterionComments[criterion.id]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if !own.isEmpty {
+                comments[criterion.id] = own
+            } else if !general.isEmpty, let score = input.scores[criterion.id], scorecard.needsComment(score: score, on: criterion) {
+                comments[criterion.id] = general
+            }
+        }
+        for (key, text) in input.criterionComments where !scorecard.criteria.contains(where: { $0.id == key }) && !text.isEmpty {
+            throw StoreError.rejected("score_unknown_criterion", "\"\(key)\" is not a criterion of this scorecard; comment only on its criteria.")
+        }
+        var machine = loaded.machine
+        let action = try machine.submit(scores: input.scores, comments: comments, scorecard: scorecard, at: context.now, by: reviewerActor)
+        guard case .aggregate(let sheet) = action else {
+            throw StoreError(.internal, code: "unexpected_action", "The review machine answered a submission with \(action); this is a defect, please report it.")
+        }
+        try mappingReviewConstraints {
+            try context.updateVersioned(
+                """
+                UPDATE reviews SET state = $3, scores = $4::jsonb, comments = $5::jsonb, general_comments = $6, submitted_at = $7,
+                    entered_by = $8, version = version + 1
+                WHERE id = $1 AND version = $2
+                """,
+                [
+                    loaded.id, loaded.version, machine.state.name, JSONValue(sheet.scores), JSONValue(sheet.comments),
+                    general.isEmpty ? String?.none : general, sheet.submittedAt, context.actor.userID.uuid,
+                ],
+                what: "The review of \(loaded.reference) by \(loaded.reviewerName)"
+            )
+        }
+        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single(), at: context.now)
+        try context.audit(Streams.proposal(proposal.reference), "review.submitted", record)
+        try enqueueAggregationIfComplete(proposal, context: context)
+        return record
+    }
+}

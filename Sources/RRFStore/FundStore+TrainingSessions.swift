@@ -1,0 +1,318 @@
+import Foundation
+import JobQueue
+import Postgres
+import RRFWorkflow
+
+extension FundStore {
+    // MARK: Sessions
+
+    /// Schedules a session of a course (secretariat, or a trainer scheduling their own session). `trainer` is the
+    /// login of a user with the trainer role.
+    public func scheduleTrainingSession(
+        course: String, startDate: LocalDate, endDate: LocalDate, place: String, trainer: String, capacity: Int, as login: String
+    ) throws -> TrainingSessionRecord {
+        try trainingCommand("training.session_schedule", as: login) { context in
+            try context.actor.require(.secretariat, .trainer, to: "schedule a training session")
+            let course = try loadCourse(course, on: context.connection)
+            let trainerActor = try resolveActor(trainer, on: context.connection)
+            guard trainerActor.has(.trainer) else {
+                throw StoreError.rejected("trainer_role_required", "\(trainerActor.displayName) is not a trainer; give the login of a user with the trainer role.")
+            }
+            guard context.actor.has(.secretariat) || context.actor.userID == trainerActor.userID else {
+                throw StoreError(.forbidden, code: "not_session_trainer", "A trainer schedules only their own sessions; the secretariat schedules sessions for others.")
+            }
+            guard endDate >= startDate else {
+                throw StoreError.rejected("session_dates_invalid", "The session ends (\(endDate)) before it starts (\(startDate)); check the dates.")
+            }
+            guard (1...1000).contains(capacity) else {
+                throw StoreError.rejected("capacity_invalid", "The capacity \(capacity) is not accepted; give 1 to 1000 participants.")
+            }
+            let place = try Validate.text(place, field: "place", maximum: 300)
+            let id = UUID()
+            try context.connection.query(
+                """
+                INSERT INTO training_sessions (id, course_id, start_date, end_date, place, trainer_id, capacity)
+                VALUES ($1, $2, $3::date, $4::date, $5, $6, $7)
+                """,
+                [id, course.id, startDate.description, endDate.description, place, trainerActor.userID.uuid, capacity]
+            )
+            let record = try loadSession(id: id, lock: .unlocked, on: context.connection)
+            try context.audit(Streams.trainingSession(record.reference), "training.session_scheduled", record)
+            return record
+        }
+    }
+
+    /// Records one participant of a scheduled or held session (the session's trainer or the secretariat).
+    public func recordAttendance(session: String, _ participant: ParticipantInput, as login: String) throws -> AttendanceRecord {
+        try trainingCommand("training.attend", as: login) { context in
+            let session = try loadSession(session, lock: .update, on: context.connection)
+            try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection)).admitAttendance(
+                [AttendanceMark(attended: participant.attended, passed: participant.passed)], on: context.today, by: context.actor
+            )
+            let rows = try insertAttendance(session, [(0, participant)], context: context)
+            try context.audit(Streams.trainingSession(session.reference), "training.attendance_recorded", rows)
+            return rows[0]
+        }
+    }
+
+    /// Imports the attendance of a sign-in sheet (CSV, see ``TrainingSheet``) into a scheduled or held session, all or
+    /// nothing: any problem refuses the whole sheet with `attendance_sheet_invalid` and a line-numbered report.
+    /// The same person (normalised name + organisation) twice in the sheet, or already recorded, is a problem.
+    public func importAttendance(session: String, csv: String, as login: String) throws -> [AttendanceRecord] {
+        try trainingCommand("training.import", as: login) { context in
+            let session = try loadSession(session, lock: .update, on: context.connection)
+            let machine = try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection))
+            try machine.admitAttendance([], on: context.today, by: context.actor)
+            let (participants, problems) = TrainingSheet.read(csv)
+            guard problems.isEmpty else { throw Self.sheetRefusal(problems) }
+            let marks = participants.map { AttendanceMark(line: $0.line, attended: $0.participant.attended, passed: $0.participant.passed) }
+            try machine.admitAttendance(marks, on: context.today, by: context.actor)
+            let rows = try insertAttendance(session, participants, context: context)
+            try context.audit(Streams.trainingSession(session.reference), "training.attendance_imported", rows)
+            return rows
+        }
+    }
+
+    /// Marks the session held once it has started, with the attendance recorded so far (its trainer or the secretariat).
+    public func recordTrainingSessionHeld(_ session: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
+        try sessionCommand("training.session_held", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
+            let attendedOnly = attendance.filter(\.attended).map(Self.workflowAttendance)
+            let action = try machine.recordHeld(attendance: attendedOnly, on: context.today, by: context.actor)
+            guard case .recordAttendance = action else { throw Self.unexpected(action) }
+            try updateSession(loaded, state: machine.state.name, context: context)
+            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
+            try context.audit(Streams.trainingSession(record.reference), "training.session_held", record)
+            return record
+        }
+    }
+
+    /// Closes a held session (its trainer or the secretariat): a certificate for each participant who passed, issued
+    /// on the session's last day and valid for the course's validity; enqueues
+    /// ``JobKinds/trainingCertificatesChanged`` for each organisation concerned, now and when the certificates lapse.
+    public func closeTrainingSession(_ session: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
+        try sessionCommand("training.session_close", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
+            // The machine's held state carries the attendance rows as they are now (more may have been recorded since).
+            let attendedRows = attendance.filter(\.attended)
+            let action = try machine.close(by: context.actor)
+            guard case .issueCertificates(let grants) = action else { throw Self.unexpected(action) }
+            let passedRows = attendedRows.filter(\.passed)
+            guard passedRows.count == grants.count else {
+                throw StoreError(.internal, code: "unexpected_action", "The session machine issued \(grants.count) certificates for \(passedRows.count) passes; this is a defect, please report it.")
+            }
+            try updateSession(loaded, state: machine.state.name, context: context)
+            for (row, grant) in zip(passedRows, grants) {
+                try context.connection.query(
+                    """
+                    INSERT INTO training_certificates (id, attendance_id, session_id, course_id, organisation_id, holder_name, holder_key,
+                        issued_on, valid_through)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::date)
+                    """,
+                    [UUID(), row.id, loaded.id, loaded.course.id, grant.organisationID.uuid, grant.holderName,
+                     TrainingSheet.personKey(grant.holderName), grant.issuedOn.description, grant.validThrough.description]
+                )
+            }
+            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
+            try context.audit(Streams.trainingSession(record.reference), "training.session_closed", record)
+            var seen = Set<UUID>()
+            for row in passedRows where seen.insert(row.organisationID).inserted {
+                try enqueueCertificatesChanged(organisationID: row.organisationID, code: row.organisation, context: context)
+                if let lapse = grants.first(where: { $0.organisationID.uuid == row.organisationID })?.validThrough.adding(days: 1) {
+                    try enqueueCertificatesChanged(organisationID: row.organisationID, code: row.organisation, lapsingOn: lapse, context: context)
+                }
+            }
+            return record
+        }
+    }
+
+    /// Cancels a scheduled session with a reason (its trainer or the secretariat); the secretariat and the
+    /// organisations of registered participants are notified.
+    public func cancelTrainingSession(_ session: String, reason: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
+        try sessionCommand("training.session_cancel", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
+            let action = try machine.cancel(reason: reason, by: context.actor)
+            guard case .notifyCancellation(let reason) = action else { throw Self.unexpected(action) }
+            try updateSession(loaded, state: machine.state.name, cancelReason: reason, context: context)
+            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
+            let stream = Streams.trainingSession(record.reference)
+            try context.audit(stream, "training.session_cancelled", record)
+            let message = "Training session \(record.reference) (\(record.course.code), \(record.startDate), \(record.place)) is cancelled: \(reason)"
+            try context.notify(NotifyPayload(
+                event: "training.session_cancelled", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
+            ))
+            for organisationID in Set(attendance.map(\.organisationID)).sorted(by: { $0.uuidString < $1.uuidString }) {
+                try context.notify(NotifyPayload(
+                    event: "training.session_cancelled", stream: stream, organisationID: organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: message
+                ))
+            }
+            return record
+        }
+    }
+
+    /// One session by reference (`TS-12` or `12`).
+    public func trainingSession(_ reference: String) throws -> TrainingSessionRecord {
+        try read("training.session_show") { connection in try loadSession(reference, lock: .unlocked, on: connection) }
+    }
+
+    /// The attendance of a session, by name.
+    public func trainingAttendance(session reference: String) throws -> [AttendanceRecord] {
+        try read("training.session_show") { connection in
+            let session = try loadSession(reference, lock: .unlocked, on: connection)
+            return try attendanceRows(sessionID: session.id, on: connection)
+        }
+    }
+
+    /// Sessions, latest first, optionally of one course and/or in one state.
+    public func trainingSessions(course: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [TrainingSessionRecord] {
+        try read("training.session_list") { connection in
+            try connection.query(
+                TrainingSessionRecord.select + """
+                 WHERE ($1::text IS NULL OR c.code = upper(btrim($1))) AND ($2::text IS NULL OR s.state = $2)
+                ORDER BY s.start_date DESC, s.number DESC LIMIT $3 OFFSET $4
+                """,
+                [course, state, Validate.limit(limit), Validate.offset(offset)]
+            ).rows.map(TrainingSessionRecord.init(row:))
+        }
+    }
+    // MARK: Session internals
+
+    private func sessionCommand(
+        _ name: String, _ reference: String, expectedVersion: Int?, as login: String,
+        _ body: (inout TrainingSessionMachine, TrainingSessionRecord, [AttendanceRecord], CommandContext) throws -> TrainingSessionRecord
+    ) throws -> TrainingSessionRecord {
+        try trainingCommand(name, as: login) { context in
+            let loaded = try loadSession(reference, lock: .update, on: context.connection)
+            try context.requireVersion(loaded.version, expected: expectedVersion, of: "The training session \(loaded.reference)")
+            let attendance = try attendanceRows(sessionID: loaded.id, on: context.connection)
+            var machine = try sessionMachine(loaded, attendance: attendance)
+            return try body(&machine, loaded, attendance, context)
+        }
+    }
+
+    /// The session's state machine rebuilt from the record and its attendance rows.
+    private func sessionMachine(_ loaded: TrainingSessionRecord, attendance: [AttendanceRecord]) throws -> TrainingSessionMachine {
+        let plan = try loaded.plan()
+        let attended = attendance.filter(\.attended).map(Self.workflowAttendance)
+        let state: TrainingSessionMachine.State = switch loaded.state {
+        case "held": .held(plan, attended)
+        case "closed": .closed(plan, attended)
+        case "cancelled": .cancelled(plan, reason: loaded.cancelReason ?? "")
+        default: .scheduled(plan)
+        }
+        return TrainingSessionMachine(state: state)
+    }
+
+    private func updateSession(_ loaded: TrainingSessionRecord, state: String, cancelReason: String? = nil, context: CommandContext) throws {
+        try context.updateVersioned(
+            "UPDATE training_sessions SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
+            [loaded.id, loaded.version, state, cancelReason], what: "The training session \(loaded.reference)"
+        )
+    }
+
+    private static func workflowAttendance(_ row: AttendanceRecord) -> Attendance {
+        Attendance(name: row.name, organisationID: OrganisationID(row.organisationID), role: row.role, gender: row.gender, passed: row.attended && row.passed)
+    }
+
+    private static func unexpected(_ action: TrainingSessionMachine.Action) -> StoreError {
+        StoreError(.internal, code: "unexpected_action", "The training session machine answered with \(action); this is a defect, please report it.")
+    }
+
+    /// Inserts the participants (with the line each came from, 0 for a single one), refusing all of them with a
+    /// line-numbered report when any is unknown, duplicated or beyond the capacity.
+    private func insertAttendance(
+        _ session: TrainingSessionRecord, _ participants: [(line: Int, participant: ParticipantInput)], context: CommandContext
+    ) throws -> [AttendanceRecord] {
+        let codes = Array(Set(participants.map { $0.participant.organisation.trimmingCharacters(in: .whitespaces).uppercased() }))
+        var organisations: [String: UUID] = [:]
+        for row in try context.connection.query("SELECT id, code FROM organisations WHERE code = ANY($1::text[])", [codes]).rows {
+            organisations[try row.decode("code")] = try row.decode("id")
+        }
+        var recorded: [String: Bool] = [:]
+        for row in try context.connection.query(
+            "SELECT organisation_id::text || ':' || name_key AS person FROM training_attendance WHERE session_id = $1", [session.id]
+        ).rows {
+            recorded[try row.decode("person")] = true
+        }
+        var problems: [SheetProblem] = []
+        var firstLine: [String: Int] = [:]
+        var rows: [(id: UUID, name: String, key: String, organisationID: UUID, participant: ParticipantInput)] = []
+        for (line, participant) in participants {
+            let name = TrainingSheet.displayName(participant.name)
+            let code = participant.organisation.trimmingCharacters(in: .whitespaces).uppercased()
+            var lineProblems: [String] = []
+            if name.isEmpty { lineProblems.append("the name is empty") }
+            if name.count > 200 || name.contains("\u{0}") { lineProblems.append("the name must have at most 200 characters and no NUL character") }
+            if participant.role.count > 200 || participant.role.contains("\u{0}") { lineProblems.append("the role must have at most 200 characters") }
+            if participant.gender.count > 50 || participant.gender.contains("\u{0}") { lineProblems.append("the gender must have at most 50 characters") }
+            if let score = participant.score, !(score.isFinite && (0...100).contains(score)) { lineProblems.append("the score must be from 0 to 100") }
+            if participant.passed && !participant.attended { lineProblems.append("a participant who did not attend cannot pass") }
+            guard let organisationID = organisations[code] else {
+                lineProblems.append("no organisation has the code \"\(participant.organisation)\"")
+                problems.append(SheetProblem(line: line, message: lineProblems.joined(separator: "; ") + "."))
+                continue
+            }
+            let key = TrainingSheet.personKey(name)
+            let person = organisationID.uuidString.lowercased() + ":" + key
+            if recorded[person] != nil {
+                lineProblems.append("\(name) of \(code) is already recorded in \(session.reference)")
+            } else if let first = firstLine[person] {
+                lineProblems.append("\(name) of \(code) is already on line \(first)")
+            } else {
+                firstLine[person] = line
+            }
+            if lineProblems.isEmpty {
+                rows.append((UUID(), name, key, organisationID, participant))
+            } else {
+                problems.append(SheetProblem(line: line, message: lineProblems.joined(separator: "; ") + "."))
+            }
+        }
+        if problems.isEmpty, session.participants + rows.count > session.capacity {
+            problems.append(SheetProblem(line: 0, message: "\(session.reference) has room for \(session.capacity) participants and \(session.participants) are recorded; \(rows.count) more do not fit."))
+        }
+        guard problems.isEmpty else {
+            if participants.count == 1, participants[0].line == 0 {
+                throw StoreError.rejected("participant_invalid", problems[0].message.prefix(1).uppercased() + problems[0].message.dropFirst())
+            }
+            throw Self.sheetRefusal(problems)
+        }
+        for row in rows {
+            try context.connection.query(
+                """
+                INSERT INTO training_attendance (id, session_id, name, name_key, organisation_id, role, gender, attended, passed, score,
+                    recorded_by, recorded_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                """,
+                [row.id, session.id, row.name, row.key, row.organisationID, row.participant.role.trimmingCharacters(in: .whitespacesAndNewlines),
+                 row.participant.gender.trimmingCharacters(in: .whitespacesAndNewlines), row.participant.attended, row.participant.passed,
+                 row.participant.score, context.actor.userID.uuid, context.now]
+            )
+        }
+        return try context.connection.query(AttendanceRecord.select + " WHERE a.id = ANY($1::uuid[])", [rows.map(\.id)]).rows
+            .map(AttendanceRecord.init(row:))
+            .sorted { lhs, rhs in rows.firstIndex { $0.id == lhs.id }! < rows.firstIndex { $0.id == rhs.id }! }
+    }
+
+    static func sheetRefusal(_ problems: [SheetProblem]) -> StoreError {
+        StoreError.rejected(
+            "attendance_sheet_invalid",
+            "The attendance sheet was not imported (nothing was recorded); fix \(problems.count == 1 ? "this problem" : "these \(problems.count) problems") and import it again:\n"
+                + problems.map { "  \($0)" }.joined(separator: "\n")
+        )
+    }
+
+    private func attendanceRows(sessionID: UUID, on connection: Connection) throws -> [AttendanceRecord] {
+        try connection.query(AttendanceRecord.select + " WHERE a.session_id = $1 ORDER BY a.name_key, o.code, a.id", [sessionID]).rows
+            .map(AttendanceRecord.init(row:))
+    }
+
+    private func loadSession(_ reference: String, lock: RowLock, on connection: Connection) throws -> TrainingSessionRecord {
+        let number = try Self.referenceNumber(reference, prefix: "TS", what: "training session")
+        guard let id = try connection.query("SELECT id FROM training_sessions WHERE number = $1" + lock.rawValue, [number]).first else {
+            throw StoreError.notFound("No training session has the reference \(reference); list them with `rrfctl training session list`.")
+        }
+        return try loadSession(id: try id.decode("id"), lock: .unlocked, on: connection)
+    }
+
+    private func loadSession(id: UUID, lock: RowLock, on connection: Connection) throws -> TrainingSessionRecord {
+        try TrainingSessionRecord(row: connection.query(TrainingSessionRecord.select + " WHERE s.id = $1" + lock.rawValue + (lock == .unlocked ? "" : " OF s"), [id]).single())
+    }
+}

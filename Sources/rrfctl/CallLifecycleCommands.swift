@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+extension CallCommand {
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change fields of a draft call (secretariat); the fields not given keep their value.",
+            discussion: "Example: rrfctl call edit SA-2026-1 --review-deadline 2027-01-10 --envelope \"health=250000 USD\" --as sec"
+        )
+        @Argument(help: "The call's code.") var code: String
+        @Option(help: "Title.") var title: String?
+        @Option(help: "standard or reserve.") var kind: String?
+        @Option(help: "ISO 4217 currency code of the call (give the ceiling and envelopes in it too).") var currency: String?
+        @Option(help: "Most a proposal may request, e.g. \"50000 USD\".") var ceiling: String?
+        @Option(help: "Proposals are accepted until this time (a bare date: the end of that day, UTC).") var submissionDeadline: String?
+        @Option(help: "Reviews are due by this time (a bare date: the end of that day, UTC).") var reviewDeadline: String?
+        @Option(help: "Decision SLA in business hours.") var decisionSlaHours: Int?
+        @Option(help: "Decision SLA in business days.") var decisionSlaDays: Int?
+        @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"health=200000 USD\" (repeat; replaces every envelope).")
+        var envelopes: [String] = []
+        @Option(help: "Scorecard JSON file (criteria with weights summing to 100, pass threshold).") var scorecard: String?
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                let changes = CallChanges(
+                    title: title, kind: try kind.map(callKind), currency: try currency.map(callCurrency),
+                    envelopes: envelopes.isEmpty ? nil : try envelopeAmounts(envelopePairs(envelopes)),
+                    perProposalCeiling: try ceiling.map(money),
+                    submissionDeadline: try submissionDeadline.map { try instant($0, option: "The submission deadline", bareDate: .endOfDay) },
+                    reviewDeadline: try reviewDeadline.map { try instant($0, option: "The review deadline", bareDate: .endOfDay) },
+                    decisionSLA: decisionSLA(hours: decisionSlaHours, days: decisionSlaDays),
+                    scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }
+                )
+                let record = try options.store().editCall(code, changes, expectedVersion: version.expectedVersion, as: try options.login())
+                try showCall(record, options.output)
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a draft call that never opened (secretariat).")
+        @Argument(help: "The call's code.") var code: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try options.store().deleteCall(code, expectedVersion: version.expectedVersion, as: try options.login())
+                if options.output.json { return try printJSON(["deleted": code.uppercased()]) }
+                print("Deleted the draft call \(code.uppercased()).")
+            }
+        }
+    }
+
+    struct Decide: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark a closed call decided once every proposal is approved, rejected, ineligible or withdrawn (fund manager)."
+        )
+        @Argument(help: "The call's code.") var code: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try showCall(try options.store().markCallDecided(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+
+    struct Archive: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Archive a decided call (secretariat or administrator).")
+        @Argument(help: "The call's code.") var code: String
+        @OptionGroup var version: VersionOptions
+        @OptionGroup var options: ChangeOptions
+
+        func run() throws {
+            try reportingFailures {
+                try showCall(try options.store().archiveCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
+            }
+        }
+    }
+}
