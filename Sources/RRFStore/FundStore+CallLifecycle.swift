@@ -17,7 +17,7 @@ extension FundStore {
             }
             let configuration = changes.applied(to: loaded.configuration)
             let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
-            let action = try machine.configure(configuration, at: context.now, by: context.actor)
+            let action = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
             try requireFundingKept(loaded, configuration, on: context.connection)
             let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
             try context.connection.query(

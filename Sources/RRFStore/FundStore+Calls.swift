@@ -64,7 +64,7 @@ extension FundStore {
             var machine = CallMachine(state: .draft(configuration))
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
-            _ = try machine.configure(configuration, at: context.now, by: context.actor)
+            _ = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
             let id = UUID()
             let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
             try context.connection.query(
@@ -91,7 +91,7 @@ extension FundStore {
         try callCommand("call.set_envelopes", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
             var configuration = loaded.configuration
             configuration.envelopes = envelopes
-            let action = try machine.configure(configuration, at: context.now, by: context.actor)
+            let action = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
             try requireFundingKept(loaded, configuration, on: context.connection)
             try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
             return (action, "call.envelopes_set")
@@ -101,7 +101,7 @@ extension FundStore {
     /// Opens a draft call after checking its configuration, and schedules its closing (secretariat).
     public func openCall(_ code: String, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
         try callCommand("call.open", code, expectedVersion: expectedVersion, as: login) { machine, _, context in
-            (try machine.open(at: context.now, by: context.actor), "call.opened")
+            (try machine.open(at: context.now, calendar: calendar, by: context.actor), "call.opened")
         }
     }
 

@@ -21,6 +21,9 @@ import Testing
             var order = Fund.configuration()
             order.reviewDeadline = order.submissionDeadline.addingTimeInterval(-60)
             #expect(refusal { _ = try fund.store.createCall(code: "SA-2", configuration: order, as: "sec") }?.code == "deadlines_out_of_order")
+            var late = Fund.configuration()
+            late.reviewDeadline = late.submissionDeadline.addingTimeInterval(30 * 86_400)
+            #expect(refusal { _ = try fund.store.createCall(code: "SA-2", configuration: late, as: "sec") }?.code == "review_after_decision_deadline")
             #expect(try fund.count("SELECT count(*) FROM calls WHERE code = 'SA-2'") == 0)
         }
     }
@@ -32,12 +35,12 @@ import Testing
             let draft = try store.createCall(code: "SA-2", configuration: Fund.configuration(), as: "sec")
             let later = draft.configuration.reviewDeadline.addingTimeInterval(86_400)
             let edited = try store.editCall(
-                "SA-2", CallChanges(title: "Drought 2026", reviewDeadline: later, decisionSLA: .businessDays(5)),
+                "SA-2", CallChanges(title: "Drought 2026", reviewDeadline: later, decisionSLA: .businessDays(15)),
                 expectedVersion: draft.version, as: "sec"
             )
             #expect(edited.configuration.title == "Drought 2026")
             #expect(edited.configuration.reviewDeadline == later)
-            #expect(edited.configuration.decisionSLA == .businessDays(5))
+            #expect(edited.configuration.decisionSLA == .businessDays(15))
             #expect(edited.configuration.envelopes == draft.configuration.envelopes)
             #expect(edited.version == draft.version + 1)
             // Refused, naming what to do, and nothing changed.

@@ -45,7 +45,7 @@ struct Fund {
             title: "Standard allocation 2026", kind: kind, currency: usd,
             envelopes: envelopes.mapValues { Money(minorUnits: $0, currency: usd) },
             perProposalCeiling: Money(minorUnits: 5_000_000, currency: usd),
-            submissionDeadline: Date().addingTimeInterval(30 * 86_400), reviewDeadline: Date().addingTimeInterval(45 * 86_400),
+            submissionDeadline: Date().addingTimeInterval(30 * 86_400), reviewDeadline: Date().addingTimeInterval(38 * 86_400),
             decisionSLA: kind == .reserve ? .reserveCall : .businessDays(10), scorecard: CallDefaults.scorecard
         )
     }

@@ -13,8 +13,8 @@ import Testing
 
     @Test func opensWithValidConfiguration() throws {
         var machine = CallMachine(state: .draft(Fixture.configuration))
-        #expect(rejectionCode { try machine.open(at: Fixture.now, by: Fixture.manager) } == "role_required")
-        #expect(try machine.open(at: Fixture.now, by: Fixture.secretariat) == .scheduleClosing(at: Fixture.configuration.submissionDeadline))
+        #expect(rejectionCode { try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.manager) } == "role_required")
+        #expect(try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) == .scheduleClosing(at: Fixture.configuration.submissionDeadline))
         #expect(machine.state.name == "open")
         #expect(try machine.close(at: Fixture.now, by: Fixture.secretariat) == .recordClosing(early: true))
         let settled: [ProposalMachine.State] = [.withdrawn(reason: "Duplicate"), .ineligible(reason: "Not registered")]
@@ -42,17 +42,19 @@ import Testing
         ("submission_deadline_in_past", { $0.submissionDeadline = Fixture.now }),
         ("deadlines_out_of_order", { $0.reviewDeadline = $0.submissionDeadline }),
         ("decision_sla_invalid", { $0.decisionSLA = .businessHours(0) }),
+        // Ten business days after the submission deadline the last proposals must be decided: reviews cannot end later.
+        ("review_after_decision_deadline", { $0.reviewDeadline = $0.submissionDeadline.addingTimeInterval(20 * 86_400) }),
         ("quorum_invalid", { $0.quorum = 0 }),
         ("divergence_spread_invalid", { $0.divergenceSpread = 101 }),
     ] }
 
-    @Test(arguments: 0..<11)
+    @Test(arguments: 0..<12)
     func refusesInvalidConfiguration(index: Int) {
         let (code, change) = Self.invalidConfigurations[index]
         var configuration = Fixture.configuration
         change(&configuration)
         var machine = CallMachine(state: .draft(configuration))
-        #expect(rejectionCode { try machine.open(at: Fixture.now, by: Fixture.secretariat) } == code)
+        #expect(rejectionCode { try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) } == code)
         #expect(machine.state.name == "draft")
     }
 
@@ -66,10 +68,10 @@ import Testing
         var machine = CallMachine(state: .draft(Fixture.configuration))
         var changed = Fixture.configuration
         changed.title = "Floods 2026 (revised)"
-        #expect(try machine.configure(changed, at: Fixture.now, by: Fixture.secretariat) == .storeConfiguration(changed))
-        #expect(rejectionCode { try machine.configure(changed, at: Fixture.now, by: Fixture.manager) } == "role_required")
+        #expect(try machine.configure(changed, at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) == .storeConfiguration(changed))
+        #expect(rejectionCode { try machine.configure(changed, at: Fixture.now, calendar: .mondayToFriday, by: Fixture.manager) } == "role_required")
         var open = CallMachine(state: .open(Fixture.configuration))
-        #expect(rejectionCode { try open.configure(changed, at: Fixture.now, by: Fixture.secretariat) } == "invalid_transition")
+        #expect(rejectionCode { try open.configure(changed, at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) } == "invalid_transition")
     }
 
     /// Issue 13: a configuration that could not open is refused when it is written, with the opening's own refusal.
@@ -79,7 +81,7 @@ import Testing
         var configuration = Fixture.configuration
         change(&configuration)
         var machine = CallMachine(state: .draft(Fixture.configuration))
-        #expect(rejectionCode { try machine.configure(configuration, at: Fixture.now, by: Fixture.secretariat) } == code)
+        #expect(rejectionCode { try machine.configure(configuration, at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) } == code)
         #expect(machine.state == .draft(Fixture.configuration))
     }
 
@@ -89,7 +91,7 @@ import Testing
         let json = #"{"criteria": [{"id": "a", "title": "A", "weight": 60, "maxScore": 5}, {"id": "b", "title": "B", "weight": 30, "maxScore": 5}], "passThreshold": 60, "commentFloorPercent": 40}"#
         configuration.scorecard = try JSONDecoder().decode(Scorecard.self, from: Data(json.utf8))
         var machine = CallMachine(state: .draft(Fixture.configuration))
-        #expect(rejectionCode { try machine.configure(configuration, at: Fixture.now, by: Fixture.secretariat) } == "scorecard_weights_not_100")
+        #expect(rejectionCode { try machine.configure(configuration, at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) } == "scorecard_weights_not_100")
     }
 
     @Test func onlyADraftCanBeDeleted() throws {

@@ -32,7 +32,7 @@ enum Fixture {
         CallConfiguration(
             title: "Floods 2026", kind: .standard, currency: usd,
             envelopes: [.health: money("500000 USD"), .wash: money("300000 USD")], perProposalCeiling: money("100000 USD"),
-            submissionDeadline: now.addingTimeInterval(14 * 86_400), reviewDeadline: now.addingTimeInterval(28 * 86_400),
+            submissionDeadline: now.addingTimeInterval(14 * 86_400), reviewDeadline: now.addingTimeInterval(21 * 86_400),
             decisionSLA: .businessDays(10), scorecard: scorecard
         )
     }

@@ -98,7 +98,7 @@ import Testing
             try cli.ok(
                 "call", "create", "SA-2", "--title", "Displacement 2026", "--currency", "USD", "--ceiling", "40000 USD",
                 "--submission-deadline", formatter.string(from: Date().addingTimeInterval(20 * 86_400)),
-                "--review-deadline", formatter.string(from: Date().addingTimeInterval(40 * 86_400)),
+                "--review-deadline", formatter.string(from: Date().addingTimeInterval(30 * 86_400)),
                 "--envelope", "shelter=80000 USD", as: "sec"
             )
             let soon = formatter.string(from: Date().addingTimeInterval(3600))

@@ -16,7 +16,7 @@ import Testing
             try cli.ok("org", "assess", "NGO-ALPHA", "--risk", "low", "--expires", String(expires), as: "sec")
             try cli.ok("user", "add", "ngo", "--name", "Nadia", "--role", "ngo_user", "--organisation", "NGO-ALPHA", as: "admin")
             let deadline = ISO8601DateFormatter().string(from: Date().addingTimeInterval(20 * 86_400))
-            let review = ISO8601DateFormatter().string(from: Date().addingTimeInterval(40 * 86_400))
+            let review = ISO8601DateFormatter().string(from: Date().addingTimeInterval(30 * 86_400))
             try cli.ok(
                 "call", "create", "SA-1", "--title", "Floods 2026", "--currency", "USD", "--ceiling", "50000 USD",
                 "--submission-deadline", deadline, "--review-deadline", review, "--envelope", "health=100000 USD", as: "sec"

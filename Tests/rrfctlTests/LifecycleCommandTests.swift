@@ -12,7 +12,7 @@ import Testing
             try cli.setUpFund()
             let formatter = ISO8601DateFormatter()
             let past = formatter.string(from: Date().addingTimeInterval(-86_400))
-            let review = formatter.string(from: Date().addingTimeInterval(40 * 86_400))
+            let review = formatter.string(from: Date().addingTimeInterval(30 * 86_400))
             let refused = try cli.run(
                 "call", "create", "SA-2", "--title", "Drought", "--currency", "USD", "--ceiling", "40000 USD",
                 "--submission-deadline", past, "--review-deadline", review, "--envelope", "wash=80000 USD", as: "sec"

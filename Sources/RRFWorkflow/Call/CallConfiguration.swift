@@ -63,7 +63,7 @@ public struct CallConfiguration: Hashable, Sendable, Codable {
     /// Reviews are flagged divergent when their totals spread more than this many points (0…100).
     public var divergenceSpread: Int
 
-    /// Creates a configuration (checked by ``validate(at:)`` when the call opens).
+    /// Creates a configuration (checked by ``validate(at:calendar:)`` when the call opens).
     public init(
         title: String, kind: CallKind, currency: Currency, envelopes: [Cluster: Money], perProposalCeiling: Money,
         submissionDeadline: Date, reviewDeadline: Date, decisionSLA: DecisionSLA, scorecard: Scorecard,
@@ -82,11 +82,18 @@ public struct CallConfiguration: Hashable, Sendable, Codable {
         self.divergenceSpread = divergenceSpread
     }
 
-    /// Checks that the call can open at `now`.
+    /// The call's decision deadline: the decision SLA counted from the submission deadline, when the last
+    /// proposal submitted in time must be decided.
+    public func decisionDeadline(calendar: BusinessCalendar) -> Date {
+        decisionSLA.deadline(from: submissionDeadline, calendar: calendar)
+    }
+
+    /// Checks that the call can open at `now`; deadlines are judged on the fund's working `calendar`.
     /// - Throws: `call_title_missing`, `envelopes_missing`, `envelope_currency_mismatch`, `envelope_not_positive`,
     ///   `ceiling_currency_mismatch`, `ceiling_not_positive`, `submission_deadline_in_past`, `deadlines_out_of_order`,
-    ///   `decision_sla_invalid`, `quorum_invalid`, `divergence_spread_invalid`, or a scorecard refusal.
-    public func validate(at now: Date) throws(WorkflowRejection) {
+    ///   `decision_sla_invalid`, `review_after_decision_deadline`, `quorum_invalid`, `divergence_spread_invalid`,
+    ///   or a scorecard refusal.
+    public func validate(at now: Date, calendar: BusinessCalendar) throws(WorkflowRejection) {
         _ = try requireText(title, code: "call_title_missing", "The call has no title; give it a title.")
         guard !envelopes.isEmpty else {
             throw invalid("envelopes_missing", "The call funds no cluster; add an envelope for at least one cluster.")
@@ -113,6 +120,13 @@ public struct CallConfiguration: Hashable, Sendable, Codable {
         }
         guard decisionSLA.isPositive else {
             throw invalid("decision_sla_invalid", "The decision SLA must be at least one business hour or day.")
+        }
+        let decisionDeadline = decisionDeadline(calendar: calendar)
+        guard reviewDeadline <= decisionDeadline else {
+            throw invalid(
+                "review_after_decision_deadline",
+                "The review deadline comes after the decision deadline (the decision SLA counted from the submission deadline, \(decisionDeadline.formatted(.iso8601))); move the review deadline earlier or lengthen the SLA."
+            )
         }
         guard quorum >= 1 else {
             throw invalid("quorum_invalid", "The review quorum must be at least 1 reviewer.")

@@ -16,8 +16,8 @@ extension CallMachine: DescribedStateMachine {
         let staff = SampleFacts.staff
         let now = SampleFacts.now
         let events: [SampleEvent<CallMachine>] = [
-            SampleEvent(name: "configure") { _ = try $0.configure(SampleFacts.callConfiguration, at: now, by: staff) },
-            SampleEvent(name: "open") { _ = try $0.open(at: now, by: staff) },
+            SampleEvent(name: "configure") { _ = try $0.configure(SampleFacts.callConfiguration, at: now, calendar: .mondayToFriday, by: staff) },
+            SampleEvent(name: "open") { _ = try $0.open(at: now, calendar: .mondayToFriday, by: staff) },
             SampleEvent(name: "close") { _ = try $0.close(at: now, by: staff) },
             SampleEvent(name: "mark_decided") { _ = try $0.markDecided(proposals: [], by: staff) },
             SampleEvent(name: "delete") { _ = try $0.delete(by: staff) },

@@ -61,13 +61,15 @@ public struct CallMachine: Hashable, Sendable {
     }
 
     /// Replaces the configuration of a draft call after checking it as the opening does (see
-    /// ``CallConfiguration/validate(at:)``), so that a call that cannot open is refused when it is written. Secretariat only.
-    /// - Throws: `role_required`, `invalid_transition`, or a refusal of ``CallConfiguration/validate(at:)``.
-    public mutating func configure(_ configuration: CallConfiguration, at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
+    /// ``CallConfiguration/validate(at:calendar:)``), so that a call that cannot open is refused when it is written. Secretariat only.
+    /// - Throws: `role_required`, `invalid_transition`, or a refusal of ``CallConfiguration/validate(at:calendar:)``.
+    public mutating func configure(
+        _ configuration: CallConfiguration, at now: Date, calendar: BusinessCalendar, by actor: Actor
+    ) throws(WorkflowRejection) -> Action {
         try actor.require(.secretariat, to: "configure a call")
         switch state {
         case .draft:
-            try configuration.validate(at: now)
+            try configuration.validate(at: now, calendar: calendar)
             state = .draft(configuration)
             return .storeConfiguration(configuration)
         case .open, .closed, .decided, .archived:
@@ -76,12 +78,12 @@ public struct CallMachine: Hashable, Sendable {
     }
 
     /// Opens a draft call after checking its configuration. Secretariat only.
-    /// - Throws: `role_required`, `invalid_transition`, or a refusal of ``CallConfiguration/validate(at:)``.
-    public mutating func open(at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
+    /// - Throws: `role_required`, `invalid_transition`, or a refusal of ``CallConfiguration/validate(at:calendar:)``.
+    public mutating func open(at now: Date, calendar: BusinessCalendar, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.secretariat, to: "open a call")
         switch state {
         case .draft(let configuration):
-            try configuration.validate(at: now)
+            try configuration.validate(at: now, calendar: calendar)
             state = .open(configuration)
             return .scheduleClosing(at: configuration.submissionDeadline)
         case .open, .closed, .decided, .archived:

@@ -34,7 +34,7 @@ enum SampleFacts {
     static let callConfiguration = CallConfiguration(
         title: "Floods 2026", kind: .standard, currency: currency,
         envelopes: [.health: amount(50_000_000), .wash: amount(30_000_000)], perProposalCeiling: amount(10_000_000),
-        submissionDeadline: now.addingTimeInterval(14 * 86_400), reviewDeadline: now.addingTimeInterval(28 * 86_400),
+        submissionDeadline: now.addingTimeInterval(14 * 86_400), reviewDeadline: now.addingTimeInterval(21 * 86_400),
         decisionSLA: .businessDays(10), scorecard: scorecard
     )
 
