@@ -9,16 +9,12 @@ extension FundStore {
     /// Changes fields of a draft call (secretariat), checked as the opening checks them; audited `call.edited`.
     public func editCall(_ code: String, _ changes: CallChanges, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
         try callCommand("call.edit", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
-            guard !changes.isEmpty else {
-                throw StoreError.rejected(
-                    "call_changes_missing",
-                    "Nothing to change in \(loaded.code); give at least one field, e.g. --title or --submission-deadline."
-                )
-            }
-            let configuration = changes.applied(to: loaded.configuration)
+            let configuration = try changes.applied(to: loaded.configuration, of: loaded.code)
             let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
             let action = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
-            try requireFundingKept(loaded, configuration, on: context.connection)
+            try Funding.changeEnvelopes(
+                to: configuration.envelopes, currency: configuration.currency, funded: try fundedEnvelopes(loaded, on: context.connection), call: loaded.code
+            )
             let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
             try context.connection.query(
                 """
@@ -67,16 +63,8 @@ extension FundStore {
             let proposals = try context.connection.query(
                 ProposalRecord.select + " WHERE p.call_id = $1 ORDER BY p.reference FOR SHARE OF p", [loaded.id]
             ).rows.map { try ProposalRecord(row: $0) }
-            do {
-                return (try machine.markDecided(proposals: proposals.map(\.machine.state), by: context.actor), "call.decided")
-            } catch let rejection as WorkflowRejection where rejection.code == "proposals_undecided" {
-                let waiting = proposals.filter { CallMachine.awaitsDecision($0.machine.state) }.map { "\($0.reference) (\($0.state))" }
-                throw StoreError.rejected(
-                    rejection.code,
-                    "\(waiting.count) proposal(s) of \(loaded.code) still await a decision: \(waiting.joined(separator: ", ")); "
-                        + "decide or withdraw them first, then mark the call decided."
-                )
-            }
+            let states = Dictionary(uniqueKeysWithValues: proposals.map { ($0.reference, $0.machine.state) })
+            return (try machine.markDecided(proposals: states, by: context.actor), "call.decided")
         }
     }
 

@@ -13,17 +13,8 @@ extension FundStore {
     @discardableResult
     public func scheduleCallOpening(_ code: String, at time: Date, as login: String) throws -> CallRecord {
         try command("call.schedule_open", as: login) { context in
-            try context.actor.require(.secretariat, to: "schedule the opening of a call")
             let call = try loadCall(code, lock: .update, on: context.connection)
-            guard call.state == "draft" else {
-                throw StoreError.rejected("call_not_draft", "Call \(call.code) is \(call.state); only a draft call can be scheduled to open.")
-            }
-            guard time < call.configuration.submissionDeadline else {
-                throw StoreError.rejected(
-                    "opening_after_deadline",
-                    "Call \(call.code) would open after its submission deadline; choose an earlier opening time."
-                )
-            }
+            try call.machine.scheduleOpening(at: time, code: call.code, by: context.actor)
             struct Scheduled: Encodable { let opensAt: Date }
             try context.audit(Streams.call(call.code), "call.opening_scheduled", Scheduled(opensAt: time))
             try context.enqueue(try NewJobs.make(

@@ -92,7 +92,9 @@ extension FundStore {
             var configuration = loaded.configuration
             configuration.envelopes = envelopes
             let action = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
-            try requireFundingKept(loaded, configuration, on: context.connection)
+            try Funding.changeEnvelopes(
+                to: configuration.envelopes, currency: configuration.currency, funded: try fundedEnvelopes(loaded, on: context.connection), call: loaded.code
+            )
             try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
             return (action, "call.envelopes_set")
         }
@@ -132,25 +134,16 @@ extension FundStore {
 
     /// Refuses a new configuration of a draft call that would lose donor money already deposited: a funded
     /// cluster must keep its envelope, and a call holding funding keeps its currency.
-    func requireFundingKept(_ loaded: CallRecord, _ configuration: CallConfiguration, on connection: Connection) throws {
-        for envelope in loaded.envelopes where configuration.envelopes[envelope.cluster] == nil || configuration.currency != loaded.configuration.currency {
+    /// The donor funding each envelope of the call holds, in its current currency.
+    func fundedEnvelopes(_ loaded: CallRecord, on connection: Connection) throws -> [Cluster: Money] {
+        var funded: [Cluster: Money] = [:]
+        for envelope in loaded.envelopes {
             let account = LedgerAccountKey.envelope(
                 callID: loaded.id, callCode: loaded.code, cluster: envelope.cluster.rawValue, currency: loaded.configuration.currency.code
             )
-            let funded = try Ledger.balance(account, lock: true, on: connection)
-            guard funded == 0 else {
-                let amount = Money(minorUnits: funded, currency: loaded.configuration.currency).grouped
-                throw configuration.envelopes[envelope.cluster] == nil
-                    ? StoreError.rejected(
-                        "envelope_funded",
-                        "The \(envelope.cluster.displayName) envelope of \(loaded.code) holds \(amount) of donor funding and cannot be removed; keep it in the envelopes."
-                    )
-                    : StoreError.rejected(
-                        "call_currency_funded",
-                        "The \(envelope.cluster.displayName) envelope of \(loaded.code) holds \(amount) of donor funding; keep the currency \(loaded.configuration.currency.code)."
-                    )
-            }
+            funded[envelope.cluster] = Money(minorUnits: try Ledger.balance(account, lock: true, on: connection), currency: loaded.configuration.currency)
         }
+        return funded
     }
 
     func callCommand(
@@ -185,9 +178,6 @@ extension FundStore {
 
     func writeEnvelopes(callID: UUID, _ envelopes: [Cluster: Money], on connection: Connection) throws {
         let sorted = envelopes.sorted { $0.key.rawValue < $1.key.rawValue }
-        for (cluster, amount) in sorted where amount.minorUnits < 0 {
-            throw StoreError.rejected("envelope_negative", "The \(cluster.displayName) envelope is \(amount); an envelope cannot be negative.")
-        }
         try connection.query(
             "DELETE FROM call_envelopes WHERE call_id = $1 AND NOT (cluster = ANY($2::text[]))", [callID, sorted.map(\.key.rawValue)]
         )

@@ -124,10 +124,8 @@ extension FundStore {
     /// - Throws: `hours_invalid` unless `hours` is 1 to 720.
     @discardableResult
     public func remindReviewsDueSoon(withinHours hours: Int = 24) throws -> [ReviewRecord] {
-        guard (1...720).contains(hours) else {
-            throw StoreError.rejected("hours_invalid", "The reminder window of \(hours) hours is not accepted; give 1 to 720 hours.")
-        }
-        return try serviceCommand("review.remind_due_soon") { context in
+        try serviceCommand("review.remind_due_soon") { context in
+            _ = try Validate.number(hours, in: 1...720, code: "hours_invalid", "The reminder window of \(hours) hours is not accepted; give 1 to 720 hours.")
             // SKIP LOCKED: a review being submitted right now is left to the next pass, and two passes never
             // remind about the same review.
             let dueSoon = try context.connection.queryPrepared(

@@ -273,15 +273,12 @@ extension FundStore {
         if let row = try context.connection.query(GrantRecord.select + " WHERE g.proposal_id = $1" + RowLock.update.clause(of: "g"), [proposal.id]).first {
             return try GrantRecord(row: row)
         }
-        guard proposal.state == "approved", let amount = proposal.approved else {
-            throw StoreError.rejected("proposal_not_approved", "Proposal \(proposal.reference) is \(proposal.state.replacingOccurrences(of: "_", with: " ")); only an approved proposal becomes a grant.")
-        }
         let organisation = try loadOrganisation(proposal.organisation, lock: .share, on: context.connection)
-        guard let risk = organisation.risk else {
-            throw StoreError.rejected("risk_unknown", "\(organisation.code) has no risk rating; assess it before its grant is signed.")
-        }
-        let start = startDate ?? context.today
-        let end = start.adding(months: proposal.durationMonths).adding(days: -1)
+        let terms = try GrantMachine.terms(
+            proposal: proposal.reference, state: proposal.state, approved: proposal.approved, organisation: organisation.code, risk: organisation.risk,
+            start: startDate ?? context.today, durationMonths: proposal.durationMonths
+        )
+        let (amount, risk, start, end) = (terms.amount, terms.risk, terms.startDate, terms.endDate)
         try context.connection.queryPrepared(
             """
             INSERT INTO grants (id, proposal_id, reference, organisation_id, call_id, cluster, amount_minor, currency, risk,

@@ -149,22 +149,11 @@ extension FundStore {
     public func deposit(call code: String, cluster: Cluster, amount: Money, donor: String, as login: String) throws -> LedgerAccountBalance {
         try grantsCommand("fund.deposit", as: login) { context in
             try context.actor.require(.financeOfficer, .fundManager, to: "record donor funding")
-            let donor = try Validate.text(donor, field: "donor", maximum: 100).uppercased()
-            guard donor.allSatisfy({ $0 != ":" }) else {
-                throw StoreError.rejected("donor_invalid", "A donor name cannot contain ':'.")
-            }
-            guard amount.isPositive else {
-                throw StoreError.rejected("amount_not_positive", "A deposit must be above zero.")
-            }
             let call = try loadCall(code, lock: .share, on: context.connection)
-            guard amount.currency == call.configuration.currency else {
-                throw StoreError.rejected(
-                    "currency_differs_from_call", "The call \(call.code) is in \(call.configuration.currency.code); deposit in that currency."
-                )
-            }
-            guard call.envelopes.contains(where: { $0.cluster == cluster }) else {
-                throw StoreError.rejected("cluster_not_funded", "The call \(call.code) has no \(cluster.rawValue) envelope; choose one of its clusters.")
-            }
+            let donor = try Funding.deposit(
+                donor: donor, amount: amount, call: call.code, callCurrency: call.configuration.currency,
+                fundedClusters: Set(call.envelopes.map(\.cluster)), cluster: cluster
+            )
             let envelope = LedgerAccountKey.envelope(callID: call.id, callCode: call.code, cluster: cluster.rawValue, currency: amount.currency.code)
             try Ledger.post(
                 "deposit",
@@ -185,13 +174,8 @@ extension FundStore {
     func commitApproval(_ proposal: ProposalRecord, amount: Money, context: CommandContext) throws {
         let currency = amount.currency.code
         let envelope = LedgerAccountKey.envelope(callID: proposal.callID, callCode: proposal.call, cluster: proposal.cluster.rawValue, currency: currency)
-        let available = try Ledger.balance(envelope, lock: true, on: context.connection)
-        guard available >= amount.minorUnits else {
-            throw StoreError.rejected(
-                "insufficient_funds",
-                "The \(proposal.cluster.rawValue) envelope of \(proposal.call) holds \(Money(minorUnits: available, currency: amount.currency).grouped) of donor funding, less than \(amount.grouped); deposit funding first or approve less."
-            )
-        }
+        let available = Money(minorUnits: try Ledger.balance(envelope, lock: true, on: context.connection), currency: amount.currency)
+        try Funding.commit(amount, available: available, cluster: proposal.cluster, call: proposal.call)
         try Ledger.post(
             "commit",
             legs: [LedgerLeg(account: envelope, amount: -amount.minorUnits),

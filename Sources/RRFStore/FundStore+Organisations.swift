@@ -73,10 +73,7 @@ extension FundStore {
             try context.actor.require(.secretariat, to: "register an organisation")
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             let name = try Validate.text(name, field: "organisation name", maximum: 300)
-            let country = country.trimmingCharacters(in: .whitespaces).uppercased()
-            guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-                throw StoreError.rejected("country_invalid", "\"\(country)\" is not a country code; give the ISO 3166 two-letter code, e.g. KE.")
-            }
+            let country = try Validate.countryCode(country)
             let record = try OrganisationRecord(row: context.connection.query(
                 """
                 INSERT INTO organisations (id, code, name, country) VALUES ($1, $2, $3, $4)

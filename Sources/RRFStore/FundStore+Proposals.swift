@@ -52,10 +52,7 @@ public struct ProposalSubmission: Codable, Sendable, Equatable {
 
     /// The draft for the workflow's ``SubmissionCheck``, parsing cluster and amounts.
     func draft() throws -> ProposalDraft {
-        // libpq passes text as C strings: a NUL would silently cut the value short, so refuse it.
-        for (field, text) in [("title", title), ("summary", summary ?? "")] where text.contains("\u{0}") {
-            throw StoreError.rejected("\(field)_invalid", "The \(field) contains a NUL character; remove it.")
-        }
+        for (field, text) in [("title", title), ("summary", summary ?? "")] { try Validate.noNUL(text, field: field) }
         let cluster = try Cluster(code: cluster.trimmingCharacters(in: .whitespaces))
         let requested = try Money(parsing: requested)
         var lines: [BudgetLine] = []
@@ -259,10 +256,9 @@ extension FundStore {
         try proposalCommand("proposal.resubmit", reference, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
             let organisation = try loadOrganisation(loaded.organisation, lock: .share, on: context.connection)
             let call = try loadCall(id: loaded.callID, lock: .share, on: context.connection)
-            if let revised, revised.organisation.uppercased() != loaded.organisation || revised.call.uppercased() != loaded.call {
-                throw StoreError.rejected(
-                    "resubmission_moved",
-                    "A revised proposal stays with organisation \(loaded.organisation) and call \(loaded.call); submit a new proposal for another call."
+            if let revised {
+                try ProposalDraft.requireRevisionInPlace(
+                    organisation: revised.organisation, call: revised.call, originalOrganisation: loaded.organisation, originalCall: loaded.call
                 )
             }
             let draft = try revised?.draft() ?? loaded.draft
@@ -538,10 +534,6 @@ extension FundStore {
     }
 
     static func summary(_ text: String?) throws -> String {
-        let summary = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard summary.count <= maximumSummaryLength else {
-            throw StoreError.rejected("summary_too_long", "The summary has \(summary.count) characters; shorten it to \(maximumSummaryLength) or fewer.")
-        }
-        return summary
+        try Validate.optionalText(text, field: "summary", maximum: maximumSummaryLength)
     }
 }

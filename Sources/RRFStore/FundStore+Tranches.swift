@@ -126,7 +126,7 @@ extension FundStore {
             switch action {
             case .requestApproval: unmet = []
             case .recordUnmet(let conditions): unmet = conditions
-            case .requestRelease, .postRelease, .alreadyReleased, .recordCancellation: throw Self.unexpectedTrancheAction(action)
+            case .requestRelease, .postRelease, .recordCancellation: throw Self.unexpectedTrancheAction(action)
             }
             try context.connection.queryPrepared(
                 "UPDATE tranches SET state = $2, unmet = $3::jsonb, evaluated_at = $4, version = version + 1 WHERE id = $1",
@@ -184,10 +184,8 @@ extension FundStore {
     ) throws -> TrancheRelease {
         try grantsCommand("tranche.release", as: login) { context in
             try context.actor.require(.financeOfficer, to: "release a tranche")
-            let key = idempotencyKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !key.isEmpty, key.count <= 200 else {
-                throw StoreError.rejected("idempotency_key_missing", "Give an idempotency key (1 to 200 characters) so that a retried release is not paid twice.")
-            }
+            let idempotency = try IdempotencyKey(idempotencyKey)
+            let key = idempotency.text
             let grant = try loadGrant(reference, lock: .update, on: context.connection)
             // Lock the tranche first: the key row below references it (FOR KEY SHARE), so locking it afterwards
             // would deadlock concurrent requests with different keys.
@@ -205,18 +203,13 @@ extension FundStore {
                 let earlier = try context.connection.queryPrepared(
                     "SELECT request_hash, result::text AS result FROM release_requests WHERE idempotency_key = $1", [key]
                 ).single()
-                guard try earlier.decode("request_hash", as: String.self) == requestHash else {
-                    throw StoreError.rejected(
-                        "idempotency_key_reused",
-                        "The idempotency key \"\(key)\" was already used for a different release; use a new key for a different request."
-                    )
-                }
+                try idempotency.replay(requestHash: requestHash, earlierHash: try earlier.decode("request_hash"))
                 var first = try earlier.decode("result", as: JSONValue<TrancheRelease>.self).value
                 first.replayed = true
                 return first
             }
             var machine = try loaded.machine
-            let action = try machine.release(amount: amount, idempotencyKey: key, grant: try grant.machine, at: context.now, by: context.actor)
+            let action = try machine.release(amount: amount, idempotencyKey: idempotency, grant: try grant.machine, at: context.now, by: context.actor)
             guard case .postRelease(let paid, let release) = action else { throw Self.unexpectedTrancheAction(action) }
             guard let transactionID = try Ledger.post(
                 "release", legs: [LedgerLeg(account: grant.committedAccount, amount: -paid.minorUnits),

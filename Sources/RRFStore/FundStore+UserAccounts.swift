@@ -5,33 +5,11 @@ import RRFWorkflow
 // Changing users after creation (issue 13): edit the name, e-mail and roles; deactivate and reactivate.
 // The rules are UserAccountMachine's; a deactivated user is refused by resolveActor.
 
-/// The fields of a user to change; `nil` keeps the current value (`rrfctl user edit`).
-public struct UserChanges: Sendable, Equatable {
-    /// A new full name.
-    public var displayName: String?
-    /// A new e-mail address.
-    public var email: String?
-    /// New roles, replacing all of them.
-    public var roles: Set<Role>?
-
-    public init(displayName: String? = nil, email: String? = nil, roles: Set<Role>? = nil) {
-        self.displayName = displayName
-        self.email = email
-        self.roles = roles
-    }
-}
-
 extension FundStore {
     /// Changes a user's name, e-mail address and/or roles (administrator); audited `user.edited`.
     public func editUser(_ login: String, _ changes: UserChanges, expectedVersion: Int? = nil, as actorLogin: String) throws -> UserRecord {
         try userCommand("user.edit", login, expectedVersion: expectedVersion, as: actorLogin) { machine, loaded, context in
-            guard changes != UserChanges() else {
-                throw StoreError.rejected("user_changes_missing", "Nothing to change for \(loaded.login); give --name, --email or --role.")
-            }
-            var profile = machine.state.profile
-            if let name = changes.displayName { profile.displayName = try Validate.text(name, field: "user's name", maximum: 200) }
-            if let email = changes.email { profile.email = try Validate.text(email, field: "e-mail address", maximum: 254) }
-            if let roles = changes.roles { profile.roles = roles }
+            let profile = try changes.applied(to: machine.state.profile, of: loaded.login)
             let action = try machine.edit(profile, otherActiveAdministrators: try otherActiveAdministrators(loaded, context), by: context.actor)
             guard case .storeProfile(let stored) = action else { throw Self.unexpected(action) }
             try context.connection.query("UPDATE users SET display_name = $2, email = $3 WHERE id = $1", [loaded.id, stored.displayName, stored.email])

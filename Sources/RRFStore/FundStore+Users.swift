@@ -58,35 +58,16 @@ extension FundStore {
             // Serialise user creation so that two "first users" cannot both skip the administrator check.
             try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('rrf:users', 0))")
             let hasUsers = try connection.query("SELECT EXISTS (SELECT 1 FROM users) AS any").single().decode("any", as: Bool.self)
-            let recordedActor: String
-            if let actorLogin {
-                let actor = try resolveActor(actorLogin, on: connection)
-                try actor.require(.admin, to: "add users")
-                recordedActor = actorLogin.trimmingCharacters(in: .whitespaces).lowercased()
-            } else if hasUsers {
-                throw StoreError(.forbidden, code: "actor_missing", "Only an administrator can add users; say who you are with --as or RRF_ACTOR.")
-            } else {
-                guard roles.contains(.admin) else {
-                    throw StoreError.rejected("first_user_not_admin", "The first user must be an administrator; add the admin role.")
-                }
-                recordedActor = Self.systemActor
-            }
+            let actor = try actorLogin.map { try resolveActor($0, on: connection) }
+            let recordedActor = actorLogin?.trimmingCharacters(in: .whitespaces).lowercased() ?? Self.systemActor
             let login = newLogin.trimmingCharacters(in: .whitespaces).lowercased()
             let name = try Validate.text(displayName, field: "user's name", maximum: 200)
             let email = try email.map { try Validate.text($0, field: "e-mail address", maximum: 254) }
-            guard !roles.isEmpty else {
-                throw StoreError.rejected("roles_missing", "Give the user at least one role.")
-            }
             var organisationIDs: [UUID] = []
             for code in organisations {
                 organisationIDs.append(try loadOrganisationForUpdate(code, on: connection).id)
             }
-            if roles.contains(.ngoUser), Set(organisationIDs).count != 1 {
-                throw StoreError.rejected(
-                    "ngo_user_needs_one_organisation",
-                    "An NGO user must belong to exactly one organisation; give one organisation with --organisation."
-                )
-            }
+            try UserAccountMachine.register(roles: Set(roles), organisationCount: Set(organisationIDs).count, isFirstUser: !hasUsers, by: actor)
             let id = UUID()
             try connection.query("INSERT INTO users (id, login, display_name, email) VALUES ($1, $2, $3, $4)", [id, login, name, email])
             try connection.query(

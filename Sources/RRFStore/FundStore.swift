@@ -222,6 +222,7 @@ extension StoreError {
     public init(_ rejection: WorkflowRejection) {
         let forbidden: Set<String> = [
             "role_required", "conflict_of_interest", "actor_not_in_organisation", "ngo_user_needs_one_organisation", "user_deactivated",
+            "actor_missing", "not_session_trainer",
         ]
         self.init(forbidden.contains(rejection.code) ? .forbidden : .rejected, code: rejection.code, rejection.message)
     }

@@ -17,12 +17,13 @@ import Testing
         #expect(try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) == .scheduleClosing(at: Fixture.configuration.submissionDeadline))
         #expect(machine.state.name == "open")
         #expect(try machine.close(at: Fixture.now, by: Fixture.secretariat) == .recordClosing(early: true))
-        let settled: [ProposalMachine.State] = [.withdrawn(reason: "Duplicate"), .ineligible(reason: "Not registered")]
-        #expect(rejectionCode { try machine.markDecided(proposals: settled + [.scored(round: 1), .revisionRequested(round: 1, reason: "Budget")], by: Fixture.manager) } == "proposals_undecided")
+        let settled: [String: ProposalMachine.State] = ["RRF-2026-0001": .withdrawn(reason: "Duplicate"), "RRF-2026-0002": .ineligible(reason: "Not registered")]
+        let waiting = settled.merging(["RRF-2026-0003": .scored(round: 1), "RRF-2026-0004": .revisionRequested(round: 1, reason: "Budget")]) { $1 }
+        #expect(rejectionCode { try machine.markDecided(proposals: waiting, by: Fixture.manager) } == "proposals_undecided")
         #expect(rejectionCode { try machine.markDecided(proposals: settled, by: Fixture.secretariat) } == "role_required")
         #expect(machine.state.name == "closed")
         #expect(try machine.markDecided(proposals: settled, by: Fixture.manager) == .recordDecided)
-        #expect(rejectionCode { try machine.markDecided(proposals: [], by: Fixture.manager) } == "invalid_transition")
+        #expect(rejectionCode { try machine.markDecided(proposals: [:], by: Fixture.manager) } == "invalid_transition")
         #expect(try machine.archive(by: Fixture.secretariat) == .recordArchived)
         #expect(machine.state.configuration == Fixture.configuration)
     }

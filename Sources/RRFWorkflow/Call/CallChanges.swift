@@ -47,8 +47,15 @@ public struct CallChanges: Hashable, Sendable {
     /// Whether no field is changed.
     public var isEmpty: Bool { self == CallChanges() }
 
-    /// `configuration` with these changes; check the result with ``CallMachine/configure(_:at:by:)``.
-    public func applied(to configuration: CallConfiguration) -> CallConfiguration {
+    /// `configuration` (of the call `code`) with these changes; check the result with
+    /// ``CallMachine/configure(_:at:calendar:by:)``.
+    /// - Throws: `call_changes_missing` when nothing would change.
+    public func applied(to configuration: CallConfiguration, of code: String) throws(WorkflowRejection) -> CallConfiguration {
+        guard !isEmpty else {
+            throw WorkflowRejection(
+                code: "call_changes_missing", message: "Nothing to change in \(code); give at least one field, e.g. --title or --submission-deadline."
+            )
+        }
         var result = configuration
         if let title { result.title = title }
         if let kind { result.kind = kind }

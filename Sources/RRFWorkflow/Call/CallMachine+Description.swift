@@ -19,7 +19,7 @@ extension CallMachine: DescribedStateMachine {
             SampleEvent(name: "configure") { _ = try $0.configure(SampleFacts.callConfiguration, at: now, calendar: .mondayToFriday, by: staff) },
             SampleEvent(name: "open") { _ = try $0.open(at: now, calendar: .mondayToFriday, by: staff) },
             SampleEvent(name: "close") { _ = try $0.close(at: now, by: staff) },
-            SampleEvent(name: "mark_decided") { _ = try $0.markDecided(proposals: [], by: staff) },
+            SampleEvent(name: "mark_decided") { _ = try $0.markDecided(proposals: [:], by: staff) },
             SampleEvent(name: "delete") { _ = try $0.delete(by: staff) },
             SampleEvent(name: "archive") { _ = try $0.archive(by: staff) },
         ]

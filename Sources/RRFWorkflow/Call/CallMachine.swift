@@ -128,24 +128,41 @@ public struct CallMachine: Hashable, Sendable {
         }
     }
 
-    /// Marks a closed call decided once none of its proposals (their states given) awaits a decision
+    /// Marks a closed call decided once none of its proposals (their states by reference) awaits a decision
     /// (see ``awaitsDecision(_:)``). Fund manager only.
-    /// - Throws: `role_required`, `proposals_undecided`, `invalid_transition`.
-    public mutating func markDecided(proposals: [ProposalMachine.State], by actor: Actor) throws(WorkflowRejection) -> Action {
+    /// - Throws: `role_required`, `proposals_undecided` (naming them), `invalid_transition`.
+    public mutating func markDecided(proposals: [String: ProposalMachine.State], by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "mark a call as decided")
         switch state {
         case .closed(let configuration):
-            let undecidedProposals = proposals.filter(Self.awaitsDecision).count
-            guard undecidedProposals == 0 else {
+            let waiting = proposals.filter { Self.awaitsDecision($0.value) }.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.name))" }
+            guard waiting.isEmpty else {
                 throw WorkflowRejection(
                     code: "proposals_undecided",
-                    message: "\(undecidedProposals) proposal(s) of the call still await a decision; decide or withdraw them first."
+                    message: "\(waiting.count) proposal(s) of the call still await a decision: \(waiting.joined(separator: ", ")); "
+                        + "decide or withdraw them first, then mark the call decided."
                 )
             }
             state = .decided(configuration)
             return .recordDecided
         case .draft, .open, .decided, .archived:
             throw illegalTransition("call", event: "mark_decided", state: state.name)
+        }
+    }
+
+    /// Checks that a draft call can be scheduled to open at `time` (before its submission deadline). Secretariat.
+    /// - Throws: `role_required`, `call_not_draft`, `opening_after_deadline`.
+    public func scheduleOpening(at time: Date, code: String, by actor: Actor) throws(WorkflowRejection) {
+        try actor.require(.secretariat, to: "schedule the opening of a call")
+        switch state {
+        case .draft(let configuration):
+            guard time < configuration.submissionDeadline else {
+                throw WorkflowRejection(
+                    code: "opening_after_deadline", message: "Call \(code) would open after its submission deadline; choose an earlier opening time."
+                )
+            }
+        case .open, .closed, .decided, .archived:
+            throw WorkflowRejection(code: "call_not_draft", message: "Call \(code) is \(state.name); only a draft call can be scheduled to open.")
         }
     }
 

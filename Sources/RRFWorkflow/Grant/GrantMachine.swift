@@ -1,3 +1,5 @@
+import Foundation
+
 /// The terms of a grant, fixed at approval.
 public struct GrantTerms: Hashable, Sendable, Codable {
     /// The approved amount.
@@ -84,6 +86,24 @@ public struct GrantMachine: Hashable, Sendable {
     /// Rebuilds a machine from persisted state.
     public init(state: State) {
         self.state = state
+    }
+
+    /// The terms of the grant an approved proposal becomes: its approved amount, its organisation's risk rating,
+    /// from `start` for `durationMonths` months.
+    /// - Throws: `proposal_not_approved`, `risk_unknown`.
+    public static func terms(
+        proposal reference: String, state: String, approved: Money?, organisation: String, risk: RiskRating?, start: LocalDate, durationMonths: Int
+    ) throws(WorkflowRejection) -> GrantTerms {
+        guard state == "approved", let amount = approved else {
+            throw WorkflowRejection(
+                code: "proposal_not_approved",
+                message: "Proposal \(reference) is \(state.replacingOccurrences(of: "_", with: " ")); only an approved proposal becomes a grant."
+            )
+        }
+        guard let risk else {
+            throw WorkflowRejection(code: "risk_unknown", message: "\(organisation) has no risk rating; assess it before its grant is signed.")
+        }
+        return GrantTerms(amount: amount, risk: risk, startDate: start, endDate: start.adding(months: durationMonths).adding(days: -1))
     }
 
     /// Whether tranches may be released now (the grant is active).

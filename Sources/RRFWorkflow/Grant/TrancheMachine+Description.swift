@@ -29,7 +29,7 @@ extension TrancheMachine: DescribedStateMachine {
             },
             SampleEvent(name: "approve") { _ = try $0.approve(at: SampleFacts.now, by: staff) },
             SampleEvent(name: "release") {
-                _ = try $0.release(amount: SampleFacts.amount(5_000_000), idempotencyKey: "K-1", grant: grant, at: SampleFacts.now, by: SampleFacts.otherStaff)
+                _ = try $0.release(amount: SampleFacts.amount(5_000_000), idempotencyKey: try IdempotencyKey("K-1"), grant: grant, at: SampleFacts.now, by: SampleFacts.otherStaff)
             },
             SampleEvent(name: "cancel") { _ = try $0.cancel(reason: "Grant terminated", by: staff) },
         ]

@@ -56,8 +56,6 @@ public struct TrancheMachine: Hashable, Sendable {
         case requestRelease(Signature)
         /// Store the release and post the ledger movement committed → released for `amount`.
         case postRelease(amount: Money, Release)
-        /// The same release was asked again with the same key and payload: nothing to do, answer with the first result.
-        case alreadyReleased(Release)
         /// Store the cancellation.
         case recordCancellation(reason: String)
     }
@@ -127,15 +125,13 @@ public struct TrancheMachine: Hashable, Sendable {
     }
 
     /// Releases an approved tranche. A finance officer who is not the approver; the grant must be active;
-    /// `amount` must be the tranche's. Asking again with the same key and amount returns the first result; the
-    /// same key with another amount is refused.
-    /// - Throws: `role_required`, `same_person_release`, `grant_not_active`, `release_amount_mismatch`,
-    ///   `idempotency_key_reused`, `idempotency_key_missing`, `invalid_transition`.
+    /// `amount` must be the tranche's. A request repeated with a key already used never reaches this event:
+    /// ``IdempotencyKey/replay(requestHash:earlierHash:)`` answers it with the first result or refuses it.
+    /// - Throws: `role_required`, `same_person_release`, `grant_not_active`, `release_amount_mismatch`, `invalid_transition`.
     public mutating func release(
-        amount requested: Money, idempotencyKey: String, grant: GrantMachine, at now: Date, by actor: Actor
+        amount requested: Money, idempotencyKey key: IdempotencyKey, grant: GrantMachine, at now: Date, by actor: Actor
     ) throws(WorkflowRejection) -> Action {
         try actor.require(.financeOfficer, to: "release a tranche")
-        let key = try requireText(idempotencyKey, code: "idempotency_key_missing", "Give an idempotency key so that a retried release is not paid twice.")
         switch state {
         case .approved(let sequence, let amount, let approval):
             guard actor.userID != approval.userID else {
@@ -156,17 +152,9 @@ public struct TrancheMachine: Hashable, Sendable {
                     message: "Tranche \(sequence) is \(amount.grouped), not \(requested.grouped); release the approved amount."
                 )
             }
-            let release = Release(signature: Signature(userID: actor.userID, name: actor.displayName, at: now), idempotencyKey: key)
+            let release = Release(signature: Signature(userID: actor.userID, name: actor.displayName, at: now), idempotencyKey: key.text)
             state = .released(sequence: sequence, amount: amount, approval: approval, release: release)
             return .postRelease(amount: amount, release)
-        case .released(_, let amount, _, let release) where release.idempotencyKey == key:
-            guard requested == amount else {
-                throw WorkflowRejection(
-                    code: "idempotency_key_reused",
-                    message: "The idempotency key \"\(key)\" was already used for a release of \(amount.grouped); use a new key for a different request."
-                )
-            }
-            return .alreadyReleased(release)
         case .planned, .ready, .released, .cancelled:
             throw illegalTransition("tranche", event: "release", state: state.name)
         }

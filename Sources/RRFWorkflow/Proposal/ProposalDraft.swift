@@ -48,3 +48,18 @@ public struct ProposalDraft: Hashable, Sendable, Codable {
         self.budgetLines = budgetLines
     }
 }
+
+extension ProposalDraft {
+    /// A revised proposal stays with the organisation and call of the original (codes compared in upper case).
+    /// - Throws: `resubmission_moved`.
+    public static func requireRevisionInPlace(
+        organisation: String, call: String, originalOrganisation: String, originalCall: String
+    ) throws(WorkflowRejection) {
+        guard organisation.uppercased() == originalOrganisation.uppercased(), call.uppercased() == originalCall.uppercased() else {
+            throw WorkflowRejection(
+                code: "resubmission_moved",
+                message: "A revised proposal stays with organisation \(originalOrganisation) and call \(originalCall); submit a new proposal for another call."
+            )
+        }
+    }
+}

@@ -78,6 +78,28 @@ public struct UserAccountMachine: Hashable, Sendable {
         }
     }
 
+    /// Checks a new user: added by an administrator (`actor`), or — only while the fund has no user at all — by
+    /// nobody, and then as an administrator; at least one role; an NGO user belongs to exactly one organisation.
+    /// - Throws: `actor_missing`, `role_required`, `first_user_not_admin`, `roles_missing`, `ngo_user_needs_one_organisation`.
+    public static func register(roles: Set<Role>, organisationCount: Int, isFirstUser: Bool, by actor: Actor?) throws(WorkflowRejection) {
+        if let actor {
+            try actor.require(.admin, to: "add users")
+        } else if !isFirstUser {
+            throw WorkflowRejection(code: "actor_missing", message: "Only an administrator can add users; say who you are with --as or RRF_ACTOR.")
+        } else if !roles.contains(.admin) {
+            throw WorkflowRejection(code: "first_user_not_admin", message: "The first user must be an administrator; add the admin role.")
+        }
+        guard !roles.isEmpty else {
+            throw WorkflowRejection(code: "roles_missing", message: "Give the user at least one role.")
+        }
+        guard !roles.contains(.ngoUser) || organisationCount == 1 else {
+            throw WorkflowRejection(
+                code: "ngo_user_needs_one_organisation",
+                message: "An NGO user must belong to exactly one organisation; give one organisation with --organisation."
+            )
+        }
+    }
+
     /// Replaces the name, e-mail address and roles. Administrator only. At least one role; an NGO user belongs to
     /// exactly one organisation; the last active administrator keeps the admin role (`otherActiveAdministrators`
     /// counts the active administrators besides this user).

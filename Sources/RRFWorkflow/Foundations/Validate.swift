@@ -1,0 +1,63 @@
+import Foundation
+
+/// The input rules every command applies before anything is written, each refusing with a sentence that
+/// names the field: texts, page sizes and offsets, whole numbers in a range.
+public enum Validate {
+    /// The text without surrounding whitespace; refuses empty text, text longer than `maximum` characters and
+    /// a NUL character. Codes: `<field>_missing`, `<field>_too_long`, `<field>_invalid` (spaces as `_`).
+    public static func text(_ text: String, field: String, maximum: Int) throws(WorkflowRejection) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = field.replacingOccurrences(of: " ", with: "_")
+        guard !trimmed.isEmpty else {
+            throw WorkflowRejection(code: "\(code)_missing", message: "The \(field) is empty; fill it in.")
+        }
+        guard trimmed.count <= maximum else {
+            throw WorkflowRejection(code: "\(code)_too_long", message: "The \(field) has \(trimmed.count) characters; shorten it to \(maximum) or fewer.")
+        }
+        guard !trimmed.contains("\u{0}") else {
+            throw WorkflowRejection(code: "\(code)_invalid", message: "The \(field) contains a NUL character; remove it.")
+        }
+        return trimmed
+    }
+
+    /// An ISO 3166-1 alpha-2 country code, upper case.
+    /// - Throws: `country_invalid`.
+    public static func countryCode(_ text: String) throws(WorkflowRejection) -> String {
+        let country = text.trimmingCharacters(in: .whitespaces).uppercased()
+        guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw WorkflowRejection(code: "country_invalid", message: "\"\(country)\" is not a country code; give the ISO 3166 two-letter code, e.g. KE.")
+        }
+        return country
+    }
+
+    /// Text that may be empty (nil is empty), without surrounding whitespace, at most `maximum` characters and
+    /// without a NUL character. Codes: `<field>_too_long`, `<field>_invalid`.
+    public static func optionalText(_ text: String?, field: String, maximum: Int) throws(WorkflowRejection) -> String {
+        let trimmed = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "" : try Validate.text(trimmed, field: field, maximum: maximum)
+    }
+
+    /// Refuses a NUL character in `text` (libpq passes text as C strings: a NUL would silently cut it short).
+    /// - Throws: `<field>_invalid`.
+    public static func noNUL(_ text: String, field: String) throws(WorkflowRejection) {
+        guard !text.contains("\u{0}") else {
+            throw WorkflowRejection(code: "\(field.replacingOccurrences(of: " ", with: "_"))_invalid", message: "The \(field) contains a NUL character; remove it.")
+        }
+    }
+
+    /// A page size: 1…1000.
+    public static func limit(_ limit: Int) throws(WorkflowRejection) -> Int {
+        try number(limit, in: 1...1000, code: "limit_invalid", "The limit \(limit) is not accepted; give 1 to 1000.")
+    }
+
+    /// A page offset: 0 or more.
+    public static func offset(_ offset: Int) throws(WorkflowRejection) -> Int {
+        try number(offset, in: 0...Int.max, code: "offset_invalid", "The offset \(offset) is negative; give 0 or more.")
+    }
+
+    /// `value` when it lies in `range`; otherwise refused with `code` and `message`.
+    public static func number(_ value: Int, in range: ClosedRange<Int>, code: String, _ message: String) throws(WorkflowRejection) -> Int {
+        guard range.contains(value) else { throw WorkflowRejection(code: code, message: message) }
+        return value
+    }
+}
