@@ -77,15 +77,10 @@ extension FundStore {
             var callID: UUID?
             if let call {
                 let record = try loadCall(call, lock: .share, on: context.connection)
-                guard record.envelopes.contains(where: { $0.cluster == cluster }) else {
-                    throw StoreError.rejected(
-                        "cluster_not_funded", "The call \(record.code) does not fund the \(cluster.displayName) cluster; choose one of its clusters."
-                    )
-                }
+                try ReviewPanel.requireCommittee(cluster: cluster, call: record.code, fundedClusters: Set(record.envelopes.map(\.cluster)), quorum: quorum)
                 callID = record.id
-            }
-            if let quorum, quorum < 1 {
-                throw StoreError.rejected("quorum_invalid", "The review quorum must be at least 1 reviewer.")
+            } else {
+                try ReviewPanel.requireCommittee(cluster: cluster, call: nil, fundedClusters: [], quorum: quorum)
             }
             let id = UUID()
             try mappingReviewConstraints {
@@ -136,9 +131,7 @@ extension FundStore {
     ) throws -> ConflictRecord {
         try command("committee.declare_conflict", as: login) { context in
             let member = try resolveActor(reviewer, on: context.connection)
-            guard context.actor.userID == member.userID || context.actor.has(.secretariat) else {
-                throw StoreError(.forbidden, code: "role_required", "Only the reviewer or the secretariat can declare the reviewer's conflict of interest.")
-            }
+            try ReviewPanel.requireMayDeclareConflict(of: member, by: context.actor)
             let reason = try Validate.text(reason, field: "reason", maximum: 2000)
             let organisationRecord = try loadOrganisation(organisation, lock: .share, on: context.connection)
             let day = declaredOn ?? context.today
@@ -243,9 +236,7 @@ extension FundStore {
         } catch let error as StoreError where error.code == "unknown_actor" {
             throw StoreError.notFound("No user has the login \"\(login)\"; list them with `rrfctl user list`.")
         }
-        guard user.has(.reviewer) else {
-            throw StoreError.rejected("reviewer_role_missing", "\(user.displayName) is not a reviewer; give them the reviewer role first.")
-        }
+        try ReviewPanel.requireReviewer(user)
         return user
     }
 

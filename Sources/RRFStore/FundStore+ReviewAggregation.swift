@@ -87,14 +87,12 @@ extension FundStore {
     /// `overdue` selects the assigned reviews whose flag is set.
     /// - Throws: `review_state_unknown` for a state not in ``ReviewFilter/states``.
     public func reviews(_ filter: ReviewFilter = ReviewFilter()) throws -> [ReviewRecord] {
-        if let state = filter.state, !ReviewFilter.states.contains(state) {
-            throw StoreError.rejected(
-                "review_state_unknown", "\"\(state)\" is not a review state; use one of \(ReviewFilter.states.joined(separator: ", "))."
-            )
-        }
         let now = clock()
         let overdueOnly = filter.state == "overdue"
         return try read("review.list") { connection in
+            if let state = filter.state {
+                try Validate.oneOf(state, ReviewFilter.states, code: "review_state_unknown", what: "review state")
+            }
             let limit = try Validate.limit(filter.limit)
             let offset = try Validate.offset(filter.offset)
             // The overdue flag is the machine's: read the assigned reviews, flag them, then page.
@@ -142,16 +140,11 @@ extension FundStore {
     }
 
     func loadPanel(_ proposal: ProposalRecord, on connection: Connection) throws -> Panel {
-        guard let row = try connection.query(
+        let serving = try connection.query(
             "SELECT code FROM committees WHERE cluster = $2 AND (call_id = $1 OR call_id IS NULL) ORDER BY call_id IS NULL LIMIT 1",
             [proposal.callID, proposal.cluster.rawValue]
-        ).first else {
-            throw StoreError.rejected(
-                "committee_missing",
-                "No review committee serves the \(proposal.cluster.displayName) cluster of call \(proposal.call); create one with `rrfctl committee create`."
-            )
-        }
-        let committee = try loadCommittee(try row.decode("code"), on: connection)
+        ).first.map { try $0.decode("code", as: String.self) }
+        let committee = try loadCommittee(try ReviewPanel.requireCommittee(serving, cluster: proposal.cluster, call: proposal.call), on: connection)
         let call = try loadCall(id: proposal.callID, lock: .unlocked, on: connection)
         return Panel(
             proposal: proposal, committee: committee, call: call, quorum: committee.quorum ?? call.configuration.quorum,
@@ -174,15 +167,12 @@ extension FundStore {
     }
 
     func loadReview(_ proposal: ProposalRecord, reviewerID: UUID, at now: Date, on connection: Connection) throws -> ReviewRecord {
-        guard let row = try connection.query(
+        let row = try connection.query(
             ReviewRecord.select + " WHERE r.proposal_id = $1 AND r.round = $2 AND r.reviewer_id = $3 FOR UPDATE OF r",
             [proposal.id, proposal.round, reviewerID]
-        ).first else {
-            throw StoreError.rejected(
-                "not_assigned_reviewer", "Nobody with this login is assigned to review \(proposal.reference) (round \(proposal.round)); list its reviews with `rrfctl review show \(proposal.reference)`."
-            )
-        }
-        return try ReviewRecord(row: row, at: now)
+        ).first
+        try ReviewPanel.requireAssigned(row != nil, reference: proposal.reference, round: proposal.round)
+        return try ReviewRecord(row: row!, at: now)
     }
 
     func loadAggregate(_ proposal: ProposalRecord, on connection: Connection) throws -> ReviewAggregateRecord? {
@@ -198,16 +188,9 @@ extension FundStore {
         }
     }
 
-    /// Refuses unless the proposal passed screening and is in review.
+    /// Refuses unless the proposal passed screening and is in review (``ReviewPanel/requireInReview(reference:state:)``).
     func requireInReview(_ proposal: ProposalRecord) throws {
-        guard proposal.state == "in_review" else {
-            let hint = ["submitted", "resubmitted"].contains(proposal.state)
-                ? "screen it first with `rrfctl proposal screen \(proposal.reference) pass`."
-                : "only proposals in review are reviewed."
-            throw StoreError.rejected(
-                "proposal_not_in_review", "Proposal \(proposal.reference) is \(proposal.state.replacingOccurrences(of: "_", with: " ")); \(hint)"
-            )
-        }
+        try ReviewPanel.requireInReview(reference: proposal.reference, state: proposal.state)
     }
 
     func enqueueAggregationIfComplete(_ proposal: ProposalRecord, context: CommandContext) throws {

@@ -60,21 +60,11 @@ extension FundStore {
             let isChair = try context.connection.query(
                 "SELECT EXISTS (SELECT 1 FROM committees WHERE id = $1 AND chair_id = $2) AS chair", [panel.committee.id, context.actor.userID.uuid]
             ).single().decode("chair", as: Bool.self)
-            guard isChair || context.actor.has(.secretariat) else {
-                throw StoreError(.forbidden, code: "role_required", "Only the chair of \(panel.committee.code) or the secretariat can reassign a review.")
-            }
-            // The chair acts with the secretariat's authority over the committee's assignments.
-            let delegate = try Actor(
-                userID: context.actor.userID, displayName: context.actor.displayName, roles: context.actor.roles.union([.secretariat]),
-                organisationIDs: context.actor.organisationIDs
-            )
             let previous = try resolveActor(from, includingDeactivated: true, on: context.connection)
             let loaded = try loadReview(proposal, reviewerID: previous.userID.uuid, at: context.now, on: context.connection)
-            if loaded.counts {
-                throw StoreError.rejected(
-                    "review_already_submitted", "\(loaded.reviewerName) already submitted this review; a submitted review cannot be reassigned."
-                )
-            }
+            let delegate = try ReviewPanel.reassign(
+                by: context.actor, isChair: isChair, committee: panel.committee.code, reviewer: loaded.reviewerName, submitted: loaded.counts
+            )
             if loaded.state == "assigned" {
                 _ = try recuse(loaded, proposal: proposal, reason: reason, by: delegate, context: context, replace: false)
             }
@@ -99,21 +89,13 @@ extension FundStore {
             "SELECT EXISTS (SELECT 1 FROM committee_members WHERE committee_id = $1 AND user_id = $2) AS member",
             [panel.committee.id, reviewer.userID.uuid]
         ).single().decode("member", as: Bool.self)
-        guard isMember else {
-            throw StoreError.rejected(
-                "reviewer_not_member", "\(reviewer.displayName) is not a member of committee \(panel.committee.code); add them with `rrfctl committee add-member` first."
-            )
-        }
         let existing = try context.connection.query(
             "SELECT state FROM reviews WHERE proposal_id = $1 AND round = $2 AND reviewer_id = $3", [proposal.id, proposal.round, reviewer.userID.uuid]
-        ).first
-        if let existing {
-            let state = try existing.decode("state", as: String.self)
-            throw StoreError.rejected(
-                "reviewer_already_assigned",
-                "\(reviewer.displayName) is already on the panel of \(proposal.reference) (round \(proposal.round), \(state)); choose another member."
-            )
-        }
+        ).first.map { try $0.decode("state", as: String.self) }
+        try ReviewPanel.requireAssignable(
+            reviewer: reviewer.displayName, isMember: isMember, existing: existing, committee: panel.committee.code,
+            reference: proposal.reference, round: proposal.round
+        )
         let (machine, action) = try ReviewMachine.assign(
             reviewer: reviewer, declaredConflicts: try declaredConflicts(of: reviewer.userID.uuid, on: context.connection),
             organisationID: OrganisationID(proposal.organisationID), round: proposal.round, dueAt: panel.deadline, by: actor ?? context.actor
@@ -167,13 +149,11 @@ extension FundStore {
             """,
             [panel.committee.id, proposal.organisationID, proposal.id, proposal.round]
         ).rows.map { try $0.decode("login", as: String.self) }
-        guard candidates.count >= needed else {
-            throw StoreError.rejected(
-                "too_few_eligible_reviewers",
-                "Committee \(panel.committee.code) has \(candidates.count) eligible member(s) left for the \(needed) review(s) \(proposal.reference) still needs to reach its quorum of \(panel.quorum) (members affiliated or in conflict with \(proposal.organisation), or already on its panel, are excluded); add members to the committee."
-            )
-        }
-        return try candidates.prefix(needed).map { login in
+        let picked = try ReviewPanel.pick(
+            needed, from: candidates, committee: panel.committee.code, reference: proposal.reference, organisation: proposal.organisation,
+            quorum: panel.quorum
+        )
+        return try picked.map { login in
             try assign(try resolveActor(login, on: context.connection), panel: panel, context: context)
         }
     }

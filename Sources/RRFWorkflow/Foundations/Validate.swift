@@ -45,6 +45,14 @@ public enum Validate {
         }
     }
 
+    /// Refuses `value` unless it is one of `values` (e.g. a state filter), naming them.
+    /// - Throws: `code`.
+    public static func oneOf(_ value: String, _ values: [String], code: String, what: String) throws(WorkflowRejection) {
+        guard values.contains(value) else {
+            throw WorkflowRejection(code: code, message: "\"\(value)\" is not a \(what); use one of \(values.joined(separator: ", ")).")
+        }
+    }
+
     /// A page size: 1…1000.
     public static func limit(_ limit: Int) throws(WorkflowRejection) -> Int {
         try number(limit, in: 1...1000, code: "limit_invalid", "The limit \(limit) is not accepted; give 1 to 1000.")
