@@ -46,27 +46,25 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Accept a submitted report (secretariat or fund manager); the final one closes the grant when a fund manager accepts it."
         )
-        @Argument(help: "The grant's reference.") var grant: String
-        @Argument(help: "The report's number.") var sequence: Int
+        @OptionGroup var report: ReportTarget
         @Option(parsing: .unconditional, help: "A comment for the organisation.") var comment: String?
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ReportRecord {
-            try store.acceptReport(grant, sequence: sequence, comment: comment, expectedVersion: version.expectedVersion, as: login)
+            try store.acceptReport(report.grant, sequence: report.sequence, comment: comment, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
     struct Return: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Return a submitted report for changes (secretariat or fund manager).")
-        @Argument(help: "The grant's reference.") var grant: String
-        @Argument(help: "The report's number.") var sequence: Int
+        @OptionGroup var report: ReportTarget
         @Option(parsing: .unconditional, help: "What must change.") var comment: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ReportRecord {
-            try store.returnReport(grant, sequence: sequence, comment: comment, expectedVersion: version.expectedVersion, as: login)
+            try store.returnReport(report.grant, sequence: report.sequence, comment: comment, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
@@ -78,14 +76,13 @@ struct ReportCommand: ParsableCommand {
                 (the grant becomes active again); an interim report while no tranche was made ready, approved or released on it.
                 """
         )
-        @Argument(help: "The grant's reference.") var grant: String
-        @Argument(help: "The report's number.") var sequence: Int
+        @OptionGroup var report: ReportTarget
         @Option(parsing: .unconditional, help: "Why it is reopened, for the organisation and the audit log.") var reason: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ReportRecord {
-            try store.reopenReport(grant, sequence: sequence, reason: reason, expectedVersion: version.expectedVersion, as: login)
+            try store.reopenReport(report.grant, sequence: report.sequence, reason: reason, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
@@ -102,6 +99,12 @@ struct ReportCommand: ParsableCommand {
             ReportRecord.printTable(reports)
         }
     }
+}
+
+/// The report a review command acts on: its grant and number.
+struct ReportTarget: ParsableArguments {
+    @Argument(help: "The grant's reference.") var grant: String
+    @Argument(help: "The report's number.") var sequence: Int
 }
 
 extension ReportRecord: HumanReadable, TablePrintable {

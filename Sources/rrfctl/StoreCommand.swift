@@ -37,21 +37,26 @@ extension PrintingCommand {
     }
 }
 
-/// A read of the fund's store.
-protocol StoreQuery: PrintingCommand {
-    /// What `perform` returns and the command prints (stated again here so that `perform` determines it).
-    associatedtype Result
-
+/// A command that reads: `--database-url` and `--json`, nothing else of its own.
+protocol ReadingCommand: PrintingCommand {
     /// `--database-url`, `--json`.
     var options: ReadOptions { get }
+}
+
+extension ReadingCommand {
+    var output: OutputOptions { options.output }
+}
+
+/// A read of the fund's store.
+protocol StoreQuery: ReadingCommand {
+    /// What `perform` returns and the command prints (stated again here so that `perform` determines it).
+    associatedtype Result
 
     /// Runs the read on `store`.
     func perform(_ store: FundStore) throws -> Result
 }
 
 extension StoreQuery {
-    var output: OutputOptions { options.output }
-
     func result() throws -> Result { try perform(options.database.store()) }
 }
 
@@ -77,20 +82,15 @@ extension StoreChange {
 }
 
 /// A command on one plain connection, for what is not the fund's store: the schema and the job queue.
-protocol ConnectionCommand: PrintingCommand {
+protocol ConnectionCommand: ReadingCommand {
     /// What `perform` returns and the command prints (stated again here so that `perform` determines it).
     associatedtype Result
-
-    /// `--database-url`, `--json`.
-    var options: ReadOptions { get }
 
     /// Runs the command on `connection`.
     func perform(on connection: Connection) throws -> Result
 }
 
 extension ConnectionCommand {
-    var output: OutputOptions { options.output }
-
     func result() throws -> Result {
         let connection = try Connection(options.database.configuration)
         defer { connection.close() }
