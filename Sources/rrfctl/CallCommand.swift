@@ -40,7 +40,7 @@ struct CallCommand: ParsableCommand {
         }
     }
 
-    struct Create: ParsableCommand {
+    struct Create: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Create a draft call from options or from a JSON/YAML file (secretariat).",
             discussion: "Example: rrfctl call create SA-2026-1 --title \"Floods\" --currency USD --ceiling \"50000 USD\" --submission-deadline 2026-12-15 --review-deadline 2026-12-30 --envelope \"health=200000 USD\" --as sec"
@@ -59,24 +59,21 @@ struct CallCommand: ParsableCommand {
         @Option(help: "Scorecard JSON file (criteria with weights summing to 100, pass threshold).") var scorecard: String?
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let definition: File
-                if let file {
-                    definition = try decodeFile(file, as: File.self)
-                } else {
-                    guard let code, let title, let currency, let ceiling, let submissionDeadline, let reviewDeadline else {
-                        throw StoreError(.rejected, code: "call_options_missing", "Give the call's code, --title, --currency, --ceiling, --submission-deadline and --review-deadline, or --file.")
-                    }
-                    definition = File(
-                        code: code, title: title, kind: kind, currency: currency, ceiling: ceiling, submissionDeadline: submissionDeadline,
-                        reviewDeadline: reviewDeadline, decisionSLAHours: decisionSlaHours, decisionSLADays: decisionSlaDays,
-                        envelopes: try envelopePairs(envelopes), scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
-                    )
-                }
-                let record = try options.store().createCall(code: definition.code, configuration: try configuration(definition), as: try options.login())
-                try showCall(record, options.output)
+        func validate() throws {
+            if file == nil, [code, title, currency, ceiling, submissionDeadline, reviewDeadline].contains(nil) {
+                throw ValidationError("Give the call's code, --title, --currency, --ceiling, --submission-deadline and --review-deadline, or --file.")
             }
+        }
+
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            // validate() made sure that without --file every option the call needs is given.
+            let definition = try file.map { try decodeFile($0, as: File.self) } ?? File(
+                code: code ?? "", title: title ?? "", kind: kind, currency: currency ?? "", ceiling: ceiling ?? "",
+                submissionDeadline: submissionDeadline ?? "", reviewDeadline: reviewDeadline ?? "", decisionSLAHours: decisionSlaHours,
+                decisionSLADays: decisionSlaDays, envelopes: try envelopePairs(envelopes),
+                scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
+            )
+            return try store.createCall(code: definition.code, configuration: try configuration(definition), as: login)
         }
 
         private func configuration(_ file: File) throws -> CallConfiguration {
@@ -93,7 +90,7 @@ struct CallCommand: ParsableCommand {
         }
     }
 
-    struct Envelopes: ParsableCommand {
+    struct Envelopes: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Set the envelope of each funded cluster of a draft call (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"wash=150000 USD\" (repeat; clusters not named are removed).")
@@ -101,30 +98,23 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try options.store().setCallEnvelopes(
-                    code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: try options.login()
-                )
-                try showCall(record, options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            try store.setCallEnvelopes(code, try envelopeAmounts(envelopePairs(envelopes)), expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Open: ParsableCommand {
+    struct Open: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Open a draft call for submissions (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try showCall(try options.store().openCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            try store.openCall(code, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct ScheduleOpen: ParsableCommand {
+    struct ScheduleOpen: StoreChange {
         static let configuration = CommandConfiguration(
             commandName: "schedule-open",
             abstract: "Have the daemon open a draft call at a given time (secretariat).",
@@ -134,64 +124,59 @@ struct CallCommand: ParsableCommand {
         @Option(help: ArgumentHelp("When to open it: 2026-12-01T06:00:00Z, or a date (midnight UTC).", valueName: "time")) var at: String
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let time = try instant(at, option: "The opening time")
-                try showCall(try options.store().scheduleCallOpening(code, at: time, as: try options.login()), options.output)
-                if !options.output.json { print("\nThe daemon (rrfd) opens it at \(ISO8601DateFormatter().string(from: time)).") }
-            }
+        /// The call, with when the daemon opens it.
+        func perform(_ store: FundStore, as login: String) throws -> Annotated<CallRecord, Date> {
+            let time = try instant(at, option: "The opening time")
+            return Annotated(value: try store.scheduleCallOpening(code, at: time, as: login), note: time)
+        }
+
+        func show(_ scheduled: Annotated<CallRecord, Date>) {
+            scheduled.value.printForPeople()
+            print("\nThe daemon (rrfd) opens it at \(ISO8601DateFormatter().string(from: scheduled.note)).")
         }
     }
 
-    struct Close: ParsableCommand {
+    struct Close: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Close an open call (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try showCall(try options.store().closeCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            try store.closeCall(code, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List calls.")
         @Option(help: "Only calls in this state (draft, open, closed, decided, archived).") var state: String?
         @OptionGroup var page: PageOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let records = try database.store().calls(state: state, limit: page.limit, offset: page.offset)
-                if output.json { return try printJSON(records) }
-                var table = TextTable("CODE", "TITLE", "KIND", "STATE", "SUBMISSION DEADLINE", "ENVELOPE", "COMMITTED")
-                for record in records {
-                    let currency = record.configuration.currency
-                    let total = record.envelopes.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
-                    let committed = record.envelopes.reduce(Int64(0)) { $0 + $1.committed.minorUnits }
-                    table.add(
-                        record.code, record.configuration.title, record.configuration.kind.rawValue, record.state,
-                        ISO8601DateFormatter().string(from: record.configuration.submissionDeadline),
-                        Money(minorUnits: total, currency: currency).grouped, Money(minorUnits: committed, currency: currency).grouped
-                    )
-                }
-                print(table.render())
+        func perform(_ store: FundStore) throws -> [CallRecord] { try store.calls(state: state, limit: page.limit, offset: page.offset) }
+
+        func show(_ records: [CallRecord]) {
+            var table = TextTable("CODE", "TITLE", "KIND", "STATE", "SUBMISSION DEADLINE", "ENVELOPE", "COMMITTED")
+            for record in records {
+                let currency = record.configuration.currency
+                let total = record.envelopes.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+                let committed = record.envelopes.reduce(Int64(0)) { $0 + $1.committed.minorUnits }
+                table.add(
+                    record.code, record.configuration.title, record.configuration.kind.rawValue, record.state,
+                    ISO8601DateFormatter().string(from: record.configuration.submissionDeadline),
+                    Money(minorUnits: total, currency: currency).grouped, Money(minorUnits: committed, currency: currency).grouped
+                )
             }
+            print(table.render())
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Show one call with its envelopes.")
         @Argument(help: "The call's code.") var code: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures { try showCall(try database.store().call(code), output) }
-        }
+        func perform(_ store: FundStore) throws -> CallRecord { try store.call(code) }
     }
 }
 
@@ -236,26 +221,26 @@ func envelopeAmounts(_ pairs: [String: String]) throws -> [Cluster: Money] {
     return result
 }
 
-/// A call as JSON, or as fields and an envelope table.
-func showCall(_ record: CallRecord, _ output: OutputOptions) throws {
-    if output.json { return try printJSON(record) }
-    let configuration = record.configuration
-    let sla = switch configuration.decisionSLA {
-    case .businessHours(let hours): "\(hours) business hours"
-    case .businessDays(let days): "\(days) business days"
+extension CallRecord: HumanReadable {
+    /// The call's fields and its envelope table.
+    func printForPeople() {
+        let sla = switch configuration.decisionSLA {
+        case .businessHours(let hours): "\(hours) business hours"
+        case .businessDays(let days): "\(days) business days"
+        }
+        let formatter = ISO8601DateFormatter()
+        printFields([
+            ("Code", code), ("Title", configuration.title), ("Kind", configuration.kind.rawValue), ("State", state),
+            ("Currency", configuration.currency.code), ("Ceiling", configuration.perProposalCeiling.grouped),
+            ("Submission deadline", formatter.string(from: configuration.submissionDeadline)),
+            ("Review deadline", formatter.string(from: configuration.reviewDeadline)), ("Decision SLA", sla),
+            ("Version", "\(version)"),
+        ])
+        var table = TextTable("CLUSTER", "ENVELOPE", "COMMITTED", "UNCOMMITTED")
+        for envelope in envelopes {
+            table.add(envelope.cluster.rawValue, envelope.amount.grouped, envelope.committed.grouped, envelope.uncommitted.grouped)
+        }
+        print("")
+        print(table.render())
     }
-    let formatter = ISO8601DateFormatter()
-    printFields([
-        ("Code", record.code), ("Title", configuration.title), ("Kind", configuration.kind.rawValue), ("State", record.state),
-        ("Currency", configuration.currency.code), ("Ceiling", configuration.perProposalCeiling.grouped),
-        ("Submission deadline", formatter.string(from: configuration.submissionDeadline)),
-        ("Review deadline", formatter.string(from: configuration.reviewDeadline)), ("Decision SLA", sla),
-        ("Version", "\(record.version)"),
-    ])
-    var table = TextTable("CLUSTER", "ENVELOPE", "COMMITTED", "UNCOMMITTED")
-    for envelope in record.envelopes {
-        table.add(envelope.cluster.rawValue, envelope.amount.grouped, envelope.committed.grouped, envelope.uncommitted.grouped)
-    }
-    print("")
-    print(table.render())
 }

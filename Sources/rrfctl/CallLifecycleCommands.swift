@@ -4,7 +4,7 @@ import RRFStore
 import RRFWorkflow
 
 extension CallCommand {
-    struct Edit: ParsableCommand {
+    struct Edit: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Change fields of a draft call (secretariat); the fields not given keep their value.",
             discussion: "Example: rrfctl call edit SA-2026-1 --review-deadline 2027-01-10 --envelope \"health=250000 USD\" --as sec"
@@ -24,39 +24,38 @@ extension CallCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let changes = CallChanges(
-                    title: title, kind: try kind.map(callKind), currency: try currency.map(callCurrency),
-                    envelopes: envelopes.isEmpty ? nil : try envelopeAmounts(envelopePairs(envelopes)),
-                    perProposalCeiling: try ceiling.map(money),
-                    submissionDeadline: try submissionDeadline.map { try instant($0, option: "The submission deadline", bareDate: .endOfDay) },
-                    reviewDeadline: try reviewDeadline.map { try instant($0, option: "The review deadline", bareDate: .endOfDay) },
-                    decisionSLA: decisionSLA(hours: decisionSlaHours, days: decisionSlaDays),
-                    scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }
-                )
-                let record = try options.store().editCall(code, changes, expectedVersion: version.expectedVersion, as: try options.login())
-                try showCall(record, options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            let changes = CallChanges(
+                title: title, kind: try kind.map(callKind), currency: try currency.map(callCurrency),
+                envelopes: envelopes.isEmpty ? nil : try envelopeAmounts(envelopePairs(envelopes)),
+                perProposalCeiling: try ceiling.map(money),
+                submissionDeadline: try submissionDeadline.map { try instant($0, option: "The submission deadline", bareDate: .endOfDay) },
+                reviewDeadline: try reviewDeadline.map { try instant($0, option: "The review deadline", bareDate: .endOfDay) },
+                decisionSLA: decisionSLA(hours: decisionSlaHours, days: decisionSlaDays),
+                scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }
+            )
+            return try store.editCall(code, changes, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Delete a draft call that never opened (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try options.store().deleteCall(code, expectedVersion: version.expectedVersion, as: try options.login())
-                if options.output.json { return try printJSON(["deleted": code.uppercased()]) }
-                print("Deleted the draft call \(code.uppercased()).")
-            }
+        /// The code of the deleted call.
+        struct Deleted: Encodable { let deleted: String }
+
+        func perform(_ store: FundStore, as login: String) throws -> Deleted {
+            try store.deleteCall(code, expectedVersion: version.expectedVersion, as: login)
+            return Deleted(deleted: code.uppercased())
         }
+
+        func show(_ result: Deleted) { print("Deleted the draft call \(result.deleted).") }
     }
 
-    struct Decide: ParsableCommand {
+    struct Decide: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Mark a closed call decided once every proposal is approved, rejected, ineligible or withdrawn (fund manager)."
         )
@@ -64,23 +63,19 @@ extension CallCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try showCall(try options.store().markCallDecided(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            try store.markCallDecided(code, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Archive: ParsableCommand {
+    struct Archive: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Archive a decided call (secretariat or administrator).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try showCall(try options.store().archiveCall(code, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> CallRecord {
+            try store.archiveCall(code, expectedVersion: version.expectedVersion, as: login)
         }
     }
 }

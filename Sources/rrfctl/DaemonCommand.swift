@@ -11,33 +11,37 @@ struct DaemonCommand: ParsableCommand {
         subcommands: [Status.self]
     )
 
-    struct Status: ParsableCommand {
+    struct Status: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "Live worker pools with their heartbeat age, and queue depths.")
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try database.withConnection { connection in
-                let workers = try JobAdmin.workers(on: connection)
-                let depths = try JobAdmin.depths(on: connection).filter { $0.state == "pending" || $0.state == "running" }
-                if output.json {
-                    struct Status: Encodable { let workers: [JobAdmin.WorkerStatus]; let queues: [JobAdmin.QueueDepth] }
-                    return try printJSON(Status(workers: workers, queues: depths))
+        /// The live worker pools, and the depths of pending and running jobs.
+        struct Report: Encodable {
+            let workers: [JobAdmin.WorkerStatus]
+            let queues: [JobAdmin.QueueDepth]
+        }
+
+        func perform(on connection: Connection) throws -> Report {
+            Report(
+                workers: try JobAdmin.workers(on: connection),
+                queues: try JobAdmin.depths(on: connection).filter { $0.state == "pending" || $0.state == "running" }
+            )
+        }
+
+        func show(_ report: Report) {
+            if report.workers.isEmpty {
+                print("No rrfd is running (no worker pool is registered).")
+            } else {
+                var table = TextTable("NAME", "HOST", "PID", "QUEUES", "THREADS", "RUNNING", "HEARTBEAT", "STARTED")
+                for worker in report.workers {
+                    table.add(worker.name, worker.host, "\(worker.pid)", worker.queues.joined(separator: ","), "\(worker.threads)",
+                              "\(worker.runningJobs)", String(format: "%.1fs ago", worker.heartbeatAge), JobsCommand.format(worker.startedAt))
                 }
-                if workers.isEmpty {
-                    print("No rrfd is running (no worker pool is registered).")
-                } else {
-                    var table = TextTable("NAME", "HOST", "PID", "QUEUES", "THREADS", "RUNNING", "HEARTBEAT", "STARTED")
-                    for worker in workers {
-                        table.add(worker.name, worker.host, "\(worker.pid)", worker.queues.joined(separator: ","), "\(worker.threads)",
-                                  "\(worker.runningJobs)", String(format: "%.1fs ago", worker.heartbeatAge), JobsCommand.format(worker.startedAt))
-                    }
-                    print(table.render())
-                }
-                print("")
-                print(depths.isEmpty ? "No pending or running jobs." : JobsCommand.depthTable(depths))
+                print(table.render())
             }
+            print("")
+            print(report.queues.isEmpty ? "No pending or running jobs." : JobsCommand.depthTable(report.queues))
         }
     }
 }

@@ -11,55 +11,69 @@ struct DatabaseCommand: ParsableCommand {
         subcommands: [Migrate.self, Status.self]
     )
 
-    struct Migrate: ParsableCommand {
+    struct Migrate: ConnectionCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply the pending schema migrations (safe to run again, and from several machines at once)."
         )
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
-                let applied = try SchemaFiles.migrator().migrate(on: connection)
-                if output.json {
-                    try printJSON(applied.map { ["version": "\($0.version)", "name": $0.name] })
-                } else if applied.isEmpty {
-                    print("The schema is up to date.")
-                } else {
-                    applied.forEach { print("applied \(String(format: "%04d", $0.version)) \($0.name)") }
-                    print("\(applied.count) migration\(applied.count == 1 ? "" : "s") applied.")
-                }
+        /// A migration this run applied; as JSON its version is a string, as rrfctl has always printed it.
+        struct Applied: Encodable {
+            let version: Int
+            let name: String
+
+            enum CodingKeys: CodingKey { case version, name }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode("\(version)", forKey: .version)
+                try container.encode(name, forKey: .name)
             }
+        }
+
+        func perform(on connection: Connection) throws -> [Applied] {
+            try SchemaFiles.migrator().migrate(on: connection).map { Applied(version: $0.version, name: $0.name) }
+        }
+
+        func show(_ applied: [Applied]) {
+            if applied.isEmpty { return print("The schema is up to date.") }
+            applied.forEach { print("applied \(String(format: "%04d", $0.version)) \($0.name)") }
+            print("\(applied.count) migration\(applied.count == 1 ? "" : "s") applied.")
         }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "Show which schema migrations are applied or pending.")
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let connection = try Connection(database.configuration)
-                defer { connection.close() }
-                let states = try SchemaFiles.migrator().status(on: connection)
-                if output.json {
-                    struct Entry: Encodable { let version: Int; let name: String; let state: String; let appliedAt: Date? }
-                    try printJSON(states.map { Entry(version: $0.version, name: $0.name, state: $0.state.rawValue, appliedAt: $0.appliedAt) })
-                } else {
-                    var table = TextTable("VERSION", "NAME", "STATE", "APPLIED AT")
-                    for state in states {
-                        table.add(String(format: "%04d", state.version), state.name, state.state.rawValue, JobsCommand.format(state.appliedAt))
-                    }
-                    print(table.render())
-                }
-                if states.contains(where: { $0.state == .changed }) {
-                    throw StoreError(.configuration, code: "migration_changed", "An applied migration file was changed; restore it and add a new migration instead.")
-                }
+        /// One migration file and whether it is applied, pending, or changed since it was applied.
+        struct Entry: Encodable {
+            let version: Int
+            let name: String
+            let state: String
+            let appliedAt: Date?
+        }
+
+        func perform(on connection: Connection) throws -> [Entry] {
+            try SchemaFiles.migrator().status(on: connection).map {
+                Entry(version: $0.version, name: $0.name, state: $0.state.rawValue, appliedAt: $0.appliedAt)
+            }
+        }
+
+        func show(_ states: [Entry]) {
+            var table = TextTable("VERSION", "NAME", "STATE", "APPLIED AT")
+            for state in states {
+                table.add(String(format: "%04d", state.version), state.name, state.state, JobsCommand.format(state.appliedAt))
+            }
+            print(table.render())
+        }
+
+        /// Refuses (exit code 7) when an applied migration file was changed.
+        func conclude(_ states: [Entry]) throws {
+            if states.contains(where: { $0.state == MigrationStatus.State.changed.rawValue }) {
+                throw StoreError(.configuration, code: "migration_changed", "An applied migration file was changed; restore it and add a new migration instead.")
             }
         }
     }

@@ -14,7 +14,7 @@ struct ExportCommand: ParsableCommand {
         subcommands: [CSVExport.self, HXLExportCommand.self, IATIExportCommand.self]
     )
 
-    struct CSVExport: ParsableCommand {
+    struct CSVExport: StoreExport {
         static let configuration = CommandConfiguration(
             commandName: "csv",
             abstract: "Export one aggregate as CSV (RFC 4180, safe to open in a spreadsheet).",
@@ -38,24 +38,20 @@ struct ExportCommand: ParsableCommand {
         @OptionGroup var destination: ExportDestination
         @OptionGroup var database: DatabaseOptions
 
-        func run() throws {
-            try reportingFailures {
-                guard let aggregate = ExportAggregate(rawValue: aggregate.lowercased()) else {
-                    throw StoreError(.rejected, code: "aggregate_unknown",
-                                     "\"\(aggregate)\" cannot be exported; choose one of \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
-                }
-                try destination.write { sink, progress in
-                    try database.store().export(
-                        aggregate, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update
-                    )
-                }
+        func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+            guard let aggregate = ExportAggregate(rawValue: aggregate.lowercased()) else {
+                throw StoreError(.rejected, code: "aggregate_unknown",
+                                 "\"\(aggregate)\" cannot be exported; choose one of \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return { sink, progress in
+                try store.export(aggregate, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update)
             }
         }
     }
 }
 
 /// `rrfctl export hxl`.
-struct HXLExportCommand: ParsableCommand {
+struct HXLExportCommand: StoreExport {
     static let configuration = CommandConfiguration(
         commandName: "hxl",
         abstract: "Export who does what where as HXL-tagged CSV (Humanitarian Exchange Language).",
@@ -74,18 +70,16 @@ struct HXLExportCommand: ParsableCommand {
     @OptionGroup var destination: ExportDestination
     @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
-        try reportingFailures {
-            let funder = funder ?? ProcessInfo.processInfo.environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
-            try destination.write { sink, progress in
-                try database.store().exportHXL(funder: funder, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update)
-            }
+    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+        let funder = funder ?? ProcessInfo.processInfo.environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
+        return { sink, progress in
+            try store.exportHXL(funder: funder, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update)
         }
     }
 }
 
 /// `rrfctl export iati`.
-struct IATIExportCommand: ParsableCommand {
+struct IATIExportCommand: StoreExport {
     static let configuration = CommandConfiguration(
         commandName: "iati",
         abstract: "Export every signed grant as an IATI 2.03 activity (XML for IATI and OCHA's FTS).",
@@ -109,18 +103,41 @@ struct IATIExportCommand: ParsableCommand {
     @OptionGroup var destination: ExportDestination
     @OptionGroup var database: DatabaseOptions
 
+    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+        let environment = ProcessInfo.processInfo.environment
+        let organisation = IATIOrganisation(
+            ref: reportingOrgRef ?? environment["RRF_IATI_ORG_REF"] ?? "XM-RRF", type: reportingOrgType,
+            name: reportingOrgName ?? environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
+        )
+        let activities = try store.iatiActivities(reportingOrg: organisation)
+        return { sink, progress in
+            sink(IATIXML.document(activities, generated: Date()))
+            progress.update(activities.count, activities.count)
+        }
+    }
+}
+
+/// An export: reads the fund's store and writes text to `--output` or standard output instead of printing a
+/// result. Its `run()` is given, like `PrintingCommand`'s: what can be refused is refused by `export(from:)`
+/// before anything is written; the writer it returns streams the rows.
+protocol StoreExport: ParsableCommand {
+    /// Receives the export's text, in order.
+    typealias Sink = (String) -> Void
+
+    /// `--output`.
+    var destination: ExportDestination { get }
+    /// `--database-url`.
+    var database: DatabaseOptions { get }
+
+    /// Checks the request and loads what must be loaded before writing; returns the writer of the rows.
+    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void
+}
+
+extension StoreExport {
     func run() throws {
         try reportingFailures {
-            let environment = ProcessInfo.processInfo.environment
-            let organisation = IATIOrganisation(
-                ref: reportingOrgRef ?? environment["RRF_IATI_ORG_REF"] ?? "XM-RRF", type: reportingOrgType,
-                name: reportingOrgName ?? environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
-            )
-            let activities = try database.store().iatiActivities(reportingOrg: organisation)
-            try destination.write { sink, progress in
-                sink(IATIXML.document(activities, generated: Date()))
-                progress.update(activities.count, activities.count)
-            }
+            let write = try export(from: database.store())
+            try destination.write(write)
         }
     }
 }

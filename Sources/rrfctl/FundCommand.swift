@@ -11,7 +11,7 @@ struct FundCommand: ParsableCommand {
         subcommands: [Deposit.self, PolicyCommand.self]
     )
 
-    struct Deposit: ParsableCommand {
+    struct Deposit: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Deposit donor funding straight into a call's envelope for one cluster (finance officer or fund manager).",
             discussion: "Approvals commit money from the envelope's deposited funding; the amount is in the call's currency."
@@ -20,19 +20,18 @@ struct FundCommand: ParsableCommand {
         @Option(help: "The cluster, e.g. health.") var cluster: String
         @Option(parsing: .unconditional, help: "The amount with its currency, e.g. \"100000.00 USD\".") var amount: String
         @Option(parsing: .unconditional, help: "The donor, e.g. ECHO.") var donor: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let code = cluster
-                let funded = try parsed { () throws(WorkflowRejection) in try Cluster(code: code) }
-                let deposited = try money(amount)
-                let balance = try database.store().deposit(call: call, cluster: funded, amount: deposited, donor: donor, as: try actor.resolved())
-                if output.json { return try printJSON(balance) }
-                print("Deposited \(deposited.grouped) from \(donor.uppercased()); \(balance.code) now holds \(balance.balance.grouped).")
-            }
+        /// The envelope's new balance, with the amount deposited.
+        func perform(_ store: FundStore, as login: String) throws -> Annotated<LedgerAccountBalance, Money> {
+            let code = cluster
+            let funded = try parsed { () throws(WorkflowRejection) in try Cluster(code: code) }
+            let deposited = try money(amount)
+            return Annotated(value: try store.deposit(call: call, cluster: funded, amount: deposited, donor: donor, as: login), note: deposited)
+        }
+
+        func show(_ result: Annotated<LedgerAccountBalance, Money>) {
+            print("Deposited \(result.note.grouped) from \(donor.uppercased()); \(result.value.code) now holds \(result.value.balance.grouped).")
         }
     }
 }

@@ -19,7 +19,7 @@ struct JobsCommand: ParsableCommand {
         return ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
     }
 
-    struct List: ParsableCommand {
+    struct List: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
 
         @Option(help: ArgumentHelp("Only jobs in this state (pending, running, succeeded, discarded, cancelled).", valueName: "state"))
@@ -27,111 +27,106 @@ struct JobsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Only jobs of this kind.", valueName: "kind")) var kind: String?
         @Option(help: ArgumentHelp("Only jobs of this queue.", valueName: "queue")) var queue: String?
         @OptionGroup var page: PageOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
         func validate() throws {
             if let state, !JobsCommand.states.contains(state) {
                 throw ValidationError("unknown state '\(state)'; use one of \(JobsCommand.states.joined(separator: ", "))")
             }
-            if !(1...1000).contains(page.limit) { throw ValidationError("--limit must be between 1 and 1000") }
-            if page.offset < 0 { throw ValidationError("--offset cannot be negative") }
         }
 
-        func run() throws {
-            try database.withConnection { connection in
-                let jobs = try JobAdmin.list(state: state, kind: kind, queue: queue, limit: page.limit, offset: page.offset, on: connection)
-                if output.json { return try printJSON(jobs) }
-                var table = TextTable("ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "RUN AT", "FINISHED AT")
-                for job in jobs {
-                    table.add("\(job.id)", job.queue, job.kind, job.state + (job.cancelRequested && job.state == "running" ? " (cancel requested)" : ""),
-                              "\(job.attempts)/\(job.maxAttempts)", JobsCommand.format(job.runAt), JobsCommand.format(job.finishedAt))
-                }
-                print(table.render())
+        func perform(on connection: Connection) throws -> [JobAdmin.JobSummary] {
+            try JobAdmin.list(state: state, kind: kind, queue: queue, limit: page.limit, offset: page.offset, on: connection)
+        }
+
+        func show(_ jobs: [JobAdmin.JobSummary]) {
+            var table = TextTable("ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "RUN AT", "FINISHED AT")
+            for job in jobs {
+                table.add("\(job.id)", job.queue, job.kind, job.state + (job.cancelRequested && job.state == "running" ? " (cancel requested)" : ""),
+                          "\(job.attempts)/\(job.maxAttempts)", JobsCommand.format(job.runAt), JobsCommand.format(job.finishedAt))
             }
+            print(table.render())
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "Show one job with its payload and error history.")
 
-        @OptionGroup var target: JobTarget
+        @Argument(help: "The job id.") var id: Int64
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try target.database.withConnection { connection in
-                guard let detail = try JobAdmin.show(target.id, on: connection) else { throw JobsCommand.notFound(target.id) }
-                if target.output.json { return try printJSON(detail) }
-                let job = detail.job
-                print("""
-                    job        \(job.id)
-                    kind       \(job.kind)
-                    queue      \(job.queue)
-                    state      \(job.state)\(job.cancelRequested ? " (cancel requested)" : "")
-                    attempts   \(job.attempts) of \(job.maxAttempts)
-                    priority   \(job.priority)
-                    run at     \(JobsCommand.format(job.runAt))
-                    created    \(JobsCommand.format(job.createdAt))
-                    finished   \(JobsCommand.format(job.finishedAt))
-                    unique key \(detail.uniqueKey ?? "")
-                    worker     \(job.workerID?.uuidString.lowercased() ?? "")
-                    payload    \(detail.payload)
-                    """)
-                if !detail.errors.isEmpty {
-                    var table = TextTable("ATTEMPT", "AT", "ERROR")
-                    for error in detail.errors { table.add(error.attempt.map(String.init) ?? "", error.at ?? "", error.error ?? "") }
-                    print("\n" + table.render())
-                }
+        func perform(on connection: Connection) throws -> JobAdmin.JobDetail {
+            guard let detail = try JobAdmin.show(id, on: connection) else { throw JobsCommand.notFound(id) }
+            return detail
+        }
+
+        func show(_ detail: JobAdmin.JobDetail) {
+            let job = detail.job
+            print("""
+                job        \(job.id)
+                kind       \(job.kind)
+                queue      \(job.queue)
+                state      \(job.state)\(job.cancelRequested ? " (cancel requested)" : "")
+                attempts   \(job.attempts) of \(job.maxAttempts)
+                priority   \(job.priority)
+                run at     \(JobsCommand.format(job.runAt))
+                created    \(JobsCommand.format(job.createdAt))
+                finished   \(JobsCommand.format(job.finishedAt))
+                unique key \(detail.uniqueKey ?? "")
+                worker     \(job.workerID?.uuidString.lowercased() ?? "")
+                payload    \(detail.payload)
+                """)
+            if !detail.errors.isEmpty {
+                var table = TextTable("ATTEMPT", "AT", "ERROR")
+                for error in detail.errors { table.add(error.attempt.map(String.init) ?? "", error.at ?? "", error.error ?? "") }
+                print("\n" + table.render())
             }
         }
     }
 
-    struct Retry: ParsableCommand {
+    struct Retry: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "Run a discarded, cancelled or waiting job again now.")
 
-        @OptionGroup var target: JobTarget
+        @Argument(help: "The job id.") var id: Int64
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try target.database.withConnection { connection in
-                let outcome: JobAdmin.CommandOutcome
-                do {
-                    outcome = try JobAdmin.retry(target.id, on: connection)
-                } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation {
-                    throw StoreError(.conflict, code: "job_unique_key_taken", "Job \(target.id) cannot run again: another job with the same unique key is pending or running; let it finish, or cancel it with `rrfctl jobs cancel`.", underlying: error)
-                }
-                try JobsCommand.report(outcome, id: target.id, done: "Job \(target.id) will run again now.",
-                                       notApplicable: "Job \(target.id) is running or has succeeded; only discarded, cancelled or waiting jobs can be retried.", json: target.output.json)
+        func perform(on connection: Connection) throws -> Outcome {
+            do {
+                return try Outcome(id, try JobAdmin.retry(id, on: connection),
+                                   notApplicable: "Job \(id) is running or has succeeded; only discarded, cancelled or waiting jobs can be retried.")
+            } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation {
+                throw StoreError(.conflict, code: "job_unique_key_taken", "Job \(id) cannot run again: another job with the same unique key is pending or running; let it finish, or cancel it with `rrfctl jobs cancel`.", underlying: error)
             }
         }
+
+        func show(_ result: Outcome) { print("Job \(id) will run again now.") }
     }
 
-    struct Cancel: ParsableCommand {
+    struct Cancel: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a pending job, or ask a running one to stop.")
 
-        @OptionGroup var target: JobTarget
+        @Argument(help: "The job id.") var id: Int64
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try target.database.withConnection { connection in
-                let outcome = try JobAdmin.cancel(target.id, on: connection)
-                try JobsCommand.report(outcome, id: target.id, done: "Job \(target.id) is cancelled.",
-                                       notApplicable: "Job \(target.id) has already finished; there is nothing to cancel.", json: target.output.json,
-                                       requested: "Job \(target.id) is running; it was asked to stop and ends cancelled when its handler notices.")
-            }
+        func perform(on connection: Connection) throws -> Outcome {
+            try Outcome(id, try JobAdmin.cancel(id, on: connection), notApplicable: "Job \(id) has already finished; there is nothing to cancel.")
+        }
+
+        func show(_ result: Outcome) {
+            print(result.outcome == .requested
+                ? "Job \(id) is running; it was asked to stop and ends cancelled when its handler notices."
+                : "Job \(id) is cancelled.")
         }
     }
 
-    struct Stats: ParsableCommand {
+    struct Stats: ConnectionCommand {
         static let configuration = CommandConfiguration(abstract: "Queue depths by queue, kind and state.")
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try database.withConnection { connection in
-                let depths = try JobAdmin.depths(on: connection)
-                if output.json { return try printJSON(depths) }
-                print(JobsCommand.depthTable(depths))
-            }
-        }
+        func perform(on connection: Connection) throws -> [JobAdmin.QueueDepth] { try JobAdmin.depths(on: connection) }
+
+        func show(_ depths: [JobAdmin.QueueDepth]) { print(JobsCommand.depthTable(depths)) }
     }
 
     static func depthTable(_ depths: [JobAdmin.QueueDepth]) -> String {
@@ -142,38 +137,22 @@ struct JobsCommand: ParsableCommand {
         return depths.isEmpty ? "No jobs." : table.render()
     }
 
-    /// The arguments of commands about one job.
-    struct JobTarget: ParsableArguments {
-        @Argument(help: "The job id.") var id: Int64
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
-    }
-
     static func notFound(_ id: Int64) -> StoreError {
         StoreError(.notFound, code: "job_not_found", "There is no job \(id); list them with `rrfctl jobs list`.")
     }
 
-    static func report(_ outcome: JobAdmin.CommandOutcome, id: Int64, done: String, notApplicable: String, json: Bool, requested: String? = nil) throws {
-        switch outcome {
-        case .notFound: throw notFound(id)
-        case .notApplicable: throw StoreError(.rejected, code: "job_state", notApplicable)
-        case .done, .requested:
-            if json {
-                try printJSON(["job": "\(id)", "outcome": outcome.rawValue])
-            } else {
-                print(outcome == .requested ? (requested ?? done) : done)
-            }
-        }
-    }
-}
+    /// What `jobs retry` and `jobs cancel` did to a job: done, or (cancel) asked to stop.
+    struct Outcome: Encodable {
+        let job: String
+        let outcome: JobAdmin.CommandOutcome
 
-extension DatabaseOptions {
-    /// Runs `body` with a connection to the configured database, reporting failures like every command.
-    func withConnection(_ body: (Connection) throws -> Void) throws {
-        try reportingFailures {
-            let connection = try Connection(configuration)
-            defer { connection.close() }
-            try body(connection)
+        /// The outcome of a command on job `id`, or the refusal when there is no such job or the command does not apply.
+        init(_ id: Int64, _ outcome: JobAdmin.CommandOutcome, notApplicable: String) throws {
+            switch outcome {
+            case .notFound: throw JobsCommand.notFound(id)
+            case .notApplicable: throw StoreError(.rejected, code: "job_state", notApplicable)
+            case .done, .requested: (job, self.outcome) = ("\(id)", outcome)
+            }
         }
     }
 }

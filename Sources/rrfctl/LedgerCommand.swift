@@ -11,23 +11,20 @@ struct LedgerCommand: ParsableCommand {
         subcommands: [Balance.self, Verify.self]
     )
 
-    struct Balance: ParsableCommand {
+    struct Balance: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Balance per account (donor, envelope, committed, released, refunds).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let balances = try database.store().ledgerBalances()
-                if output.json { return try printJSON(balances) }
-                var table = TextTable("ACCOUNT", "KIND", "BALANCE")
-                for account in balances { table.add(account.code, account.kind, account.balance.grouped) }
-                print(table.render())
-            }
+        func perform(_ store: FundStore) throws -> [LedgerAccountBalance] { try store.ledgerBalances() }
+
+        func show(_ balances: [LedgerAccountBalance]) {
+            var table = TextTable("ACCOUNT", "KIND", "BALANCE")
+            for account in balances { table.add(account.code, account.kind, account.balance.grouped) }
+            print(table.render())
         }
     }
 
-    struct Verify: ParsableCommand {
+    struct Verify: StoreQuery {
         static let configuration = CommandConfiguration(
             abstract: "Check the ledger against itself and against the grants it pays (exit code 3 when broken).",
             discussion: """
@@ -38,28 +35,23 @@ struct LedgerCommand: ParsableCommand {
                 envelope, and no other proposal has one.
                 """
         )
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let violations = try database.store().verifyLedger()
-                try reportLedger(violations, json: output.json)
+        func perform(_ store: FundStore) throws -> [LedgerViolation] { try store.verifyLedger() }
+
+        func show(_ violations: [LedgerViolation]) {
+            if violations.isEmpty {
+                print("The ledger is consistent: every transaction sums to zero, no envelope is negative, released ≤ committed per grant.")
+            } else {
+                violations.forEach { print($0.description) }
             }
         }
-    }
-}
 
-/// Prints the ledger's violations and refuses (exit code 3) when there are any.
-func reportLedger(_ violations: [LedgerViolation], json: Bool) throws {
-    if json {
-        try printJSON(violations)
-    } else if violations.isEmpty {
-        print("The ledger is consistent: every transaction sums to zero, no envelope is negative, released ≤ committed per grant.")
-    } else {
-        violations.forEach { print($0.description) }
-    }
-    if let first = violations.first {
-        throw StoreError(.rejected, code: "ledger_inconsistent", "The ledger is inconsistent: \(first.message)\(violations.count > 1 ? " (\(violations.count) problems.)" : "")")
+        /// Refuses (exit code 3) when the ledger is broken.
+        func conclude(_ violations: [LedgerViolation]) throws {
+            if let first = violations.first {
+                throw StoreError(.rejected, code: "ledger_inconsistent", "The ledger is inconsistent: \(first.message)\(violations.count > 1 ? " (\(violations.count) problems.)" : "")")
+            }
+        }
     }
 }

@@ -11,22 +11,19 @@ struct OrganisationCommand: ParsableCommand {
         subcommands: [Register.self, Assess.self, Ineligible.self, Suspend.self, Reinstate.self, List.self, Show.self]
     )
 
-    struct Register: ParsableCommand {
+    struct Register: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Register a partner organisation (secretariat).")
         @Argument(help: "Short unique code, e.g. NGO-ALPHA.") var code: String
         @Option(help: "The organisation's name.") var name: String
         @Option(help: "ISO 3166 two-letter country code, e.g. KE.") var country: String
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try options.store().registerOrganisation(code: code, name: name, country: country, as: try options.login())
-                try show(record, options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> OrganisationRecord {
+            try store.registerOrganisation(code: code, name: name, country: country, as: login)
         }
     }
 
-    struct Assess: ParsableCommand {
+    struct Assess: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Record a due diligence assessment: risk rating and expiry (secretariat).")
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Risk rating: low, medium or high.") var risk: String
@@ -34,20 +31,15 @@ struct OrganisationCommand: ParsableCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                guard let rating = RiskRating(rawValue: risk.lowercased()) else {
-                    throw StoreError(.rejected, code: "risk_invalid", "\"\(risk)\" is not a risk rating; use low, medium or high.")
-                }
-                let record = try options.store().assessOrganisation(
-                    code, risk: rating, dueDiligenceExpires: try date(expires), expectedVersion: version.expectedVersion, as: try options.login()
-                )
-                try show(record, options.output)
+        func perform(_ store: FundStore, as login: String) throws -> OrganisationRecord {
+            guard let rating = RiskRating(rawValue: risk.lowercased()) else {
+                throw StoreError(.rejected, code: "risk_invalid", "\"\(risk)\" is not a risk rating; use low, medium or high.")
             }
+            return try store.assessOrganisation(code, risk: rating, dueDiligenceExpires: try date(expires), expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Ineligible: ParsableCommand {
+    struct Ineligible: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Declare an organisation ineligible until a date (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Last day of the ineligibility (YYYY-MM-DD).") var until: String
@@ -55,86 +47,73 @@ struct OrganisationCommand: ParsableCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try options.store().declareOrganisationIneligible(
-                    code, until: try date(until), reason: reason, expectedVersion: version.expectedVersion, as: try options.login()
-                )
-                try show(record, options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> OrganisationRecord {
+            try store.declareOrganisationIneligible(code, until: try date(until), reason: reason, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Suspend: ParsableCommand {
+    struct Suspend: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Suspend an assessed organisation (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try options.store().suspendOrganisation(code, reason: reason, expectedVersion: version.expectedVersion, as: try options.login())
-                try show(record, options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> OrganisationRecord {
+            try store.suspendOrganisation(code, reason: reason, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Reinstate: ParsableCommand {
+    struct Reinstate: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Lift a suspension (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try options.store().reinstateOrganisation(code, expectedVersion: version.expectedVersion, as: try options.login())
-                try show(record, options.output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> OrganisationRecord {
+            try store.reinstateOrganisation(code, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List organisations.")
         @Option(help: "Only organisations in this state (registered, assessed, reassessed, ineligible, suspended).") var state: String?
         @OptionGroup var page: PageOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let records = try database.store().organisations(state: state, limit: page.limit, offset: page.offset)
-                if output.json { return try printJSON(records) }
-                var table = TextTable("CODE", "NAME", "COUNTRY", "STATE", "RISK", "DD EXPIRES", "VERSION")
-                for record in records {
-                    table.add(record.code, record.name, record.country, record.state, record.risk?.rawValue ?? "",
-                              record.dueDiligenceExpires?.description ?? "", "\(record.version)")
-                }
-                print(table.render())
+        func perform(_ store: FundStore) throws -> [OrganisationRecord] {
+            try store.organisations(state: state, limit: page.limit, offset: page.offset)
+        }
+
+        func show(_ records: [OrganisationRecord]) {
+            var table = TextTable("CODE", "NAME", "COUNTRY", "STATE", "RISK", "DD EXPIRES", "VERSION")
+            for record in records {
+                table.add(record.code, record.name, record.country, record.state, record.risk?.rawValue ?? "",
+                          record.dueDiligenceExpires?.description ?? "", "\(record.version)")
             }
+            print(table.render())
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Show one organisation.")
         @Argument(help: "The organisation's code.") var code: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures { try show(try database.store().organisation(code), output) }
-        }
+        func perform(_ store: FundStore) throws -> OrganisationRecord { try store.organisation(code) }
     }
 }
 
-private func show(_ record: OrganisationRecord, _ output: OutputOptions) throws {
-    if output.json { return try printJSON(record) }
-    printFields([
-        ("Code", record.code), ("Name", record.name), ("Country", record.country), ("State", record.state),
-        ("Risk", record.risk?.rawValue), ("Assessed on", record.assessedOn?.description),
-        ("Due diligence expires", record.dueDiligenceExpires?.description), ("Ineligible until", record.ineligibleUntil?.description),
-        ("Reason", record.reason), ("Version", "\(record.version)"),
-    ])
+extension OrganisationRecord: HumanReadable {
+    /// The organisation's fields.
+    func printForPeople() {
+        printFields([
+            ("Code", code), ("Name", name), ("Country", country), ("State", state),
+            ("Risk", risk?.rawValue), ("Assessed on", assessedOn?.description),
+            ("Due diligence expires", dueDiligenceExpires?.description), ("Ineligible until", ineligibleUntil?.description),
+            ("Reason", reason), ("Version", "\(version)"),
+        ])
+    }
 }
 
 /// Prints `label: value` lines, aligned, skipping absent values.

@@ -16,21 +16,14 @@ struct PolicyCommand: ParsableCommand {
         subcommands: [Show.self, Set.self, History.self]
     )
 
-    struct Show: ParsableCommand {
+    struct Show: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Show the tranche policy in force.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let current = try database.store().tranchePolicy()
-                if output.json { return try printJSON(current) }
-                printPolicies([current])
-            }
-        }
+        func perform(_ store: FundStore) throws -> TranchePolicyVersion { try store.tranchePolicy() }
     }
 
-    struct Set: ParsableCommand {
+    struct Set: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Replace the tranche policy with a new version (admin or fund manager).",
             discussion: """
@@ -47,47 +40,39 @@ struct PolicyCommand: ParsableCommand {
         )
         @Option(help: "The policy file (.yaml, .yml or .json; - reads JSON from standard input).") var file: String
         @Option(parsing: .unconditional, help: "Why the policy changes, for the audit log.") var reason: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let policy = try decodeFile(file, as: TranchePolicy.self)
-                let stored = try database.store().changeTranchePolicy(policy, reason: reason, as: try actor.resolved())
-                if output.json { return try printJSON(stored) }
-                print("The tranche policy is now version \(stored.version).")
-                printPolicies([stored])
-            }
+        func perform(_ store: FundStore, as login: String) throws -> TranchePolicyVersion {
+            try store.changeTranchePolicy(try decodeFile(file, as: TranchePolicy.self), reason: reason, as: login)
+        }
+
+        func show(_ stored: TranchePolicyVersion) {
+            print("The tranche policy is now version \(stored.version).")
+            stored.printForPeople()
         }
     }
 
-    struct History: ParsableCommand {
+    struct History: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List every version of the tranche policy, newest first.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let versions = try database.store().tranchePolicyHistory()
-                if output.json { return try printJSON(versions) }
-                printPolicies(versions)
-            }
-        }
+        func perform(_ store: FundStore) throws -> [TranchePolicyVersion] { try store.tranchePolicyHistory() }
     }
 }
 
-/// Prints policy versions as a table: one row per version and risk rating.
-private func printPolicies(_ versions: [TranchePolicyVersion]) {
-    var table = TextTable("VERSION", "RISK", "TRANCHES %", "SPENT BEFORE NEXT", "REPORT EVERY", "BY", "AT", "REASON")
-    for stored in versions {
-        for risk in RiskRating.allCases {
-            table.add(
-                String(stored.version), risk.rawValue, (stored.policy.percentages[risk] ?? []).map(String.init).joined(separator: "/"),
-                "\(stored.policy.spendThresholdPercent) %", "\(stored.policy.interimReportMonths[risk] ?? 0) months",
-                stored.changedBy ?? "-", stored.changedAt.formatted(.iso8601), stored.reason
-            )
+extension TranchePolicyVersion: HumanReadable, TablePrintable {
+    /// Policy versions as a table: one row per version and risk rating.
+    static func printTable(_ versions: [TranchePolicyVersion]) {
+        var table = TextTable("VERSION", "RISK", "TRANCHES %", "SPENT BEFORE NEXT", "REPORT EVERY", "BY", "AT", "REASON")
+        for stored in versions {
+            for risk in RiskRating.allCases {
+                table.add(
+                    String(stored.version), risk.rawValue, (stored.policy.percentages[risk] ?? []).map(String.init).joined(separator: "/"),
+                    "\(stored.policy.spendThresholdPercent) %", "\(stored.policy.interimReportMonths[risk] ?? 0) months",
+                    stored.changedBy ?? "-", stored.changedAt.formatted(.iso8601), stored.reason
+                )
+            }
         }
+        print(table.render())
     }
-    print(table.render())
 }

@@ -3,7 +3,7 @@ import Foundation
 import RRFStore
 
 /// `rrfctl kpis`: the fund's key performance indicators from the current data.
-struct KPIsCommand: ParsableCommand {
+struct KPIsCommand: StoreQuery {
     static let configuration = CommandConfiguration(
         commandName: "kpis",
         abstract: "Show the fund's KPIs: time to decision against the SLA, approval rates, envelope use.",
@@ -14,17 +14,9 @@ struct KPIsCommand: ParsableCommand {
             Envelope use = committed / envelope per call and cluster.
             """
     )
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var options: ReadOptions
 
-    func run() throws {
-        try reportingFailures {
-            let kpis = try database.store().kpis()
-            if output.json {
-                try printJSON(kpis)
-            } else {
-                print(KPIText.render(kpis))
-            }
-        }
-    }
+    func perform(_ store: FundStore) throws -> FundKPIs { try store.kpis() }
+
+    func show(_ kpis: FundKPIs) { print(KPIText.render(kpis)) }
 }

@@ -11,7 +11,7 @@ struct ReviewCommand: ParsableCommand {
         subcommands: [Assign.self, Recuse.self, Reassign.self, Submit.self, Import.self, Aggregate.self, List.self, Show.self]
     )
 
-    struct Assign: ParsableCommand {
+    struct Assign: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Assign a committee member to a proposal in review, or --auto up to the quorum (secretariat).",
             discussion: "--auto picks the members with the fewest open assignments first (then by login), never one affiliated or in conflict with the organisation."
@@ -19,64 +19,49 @@ struct ReviewCommand: ParsableCommand {
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "The reviewer's login.") var reviewer: String?
         @Flag(help: "Assign committee members automatically until the quorum is reached.") var auto = false
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let store = database.store()
-                let login = try actor.resolved()
-                let records: [ReviewRecord]
-                switch (reviewer, auto) {
-                case (let reviewer?, false): records = [try store.assignReviewer(reference, reviewer: reviewer, as: login)]
-                case (nil, true): records = try store.assignReviewersAutomatically(reference, as: login)
-                case (_?, true), (nil, false):
-                    throw StoreError(.rejected, code: "assign_mode", "Give either --reviewer <login> or --auto.")
-                }
-                if output.json { return try printJSON(records) }
-                if records.isEmpty { print("The panel of \(reference.uppercased()) already has enough reviewers; nobody was assigned.") }
-                printReviews(records)
-            }
+        func validate() throws {
+            if (reviewer == nil) == !auto { throw ValidationError("Give either --reviewer <login> or --auto.") }
+        }
+
+        func perform(_ store: FundStore, as login: String) throws -> [ReviewRecord] {
+            if let reviewer { return [try store.assignReviewer(reference, reviewer: reviewer, as: login)] }
+            return try store.assignReviewersAutomatically(reference, as: login)
+        }
+
+        func show(_ records: [ReviewRecord]) {
+            if records.isEmpty { print("The panel of \(reference.uppercased()) already has enough reviewers; nobody was assigned.") }
+            ReviewRecord.printTable(records)
         }
     }
 
-    struct Recuse: ParsableCommand {
+    struct Recuse: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Step aside from a review, with a reason (the reviewer, or the secretariat for them).")
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "The reviewer's login (default: you).") var reviewer: String?
         @Option(parsing: .unconditional, help: "Why.") var reason: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try database.store().recuseReview(reference, reviewer: reviewer, reason: reason, as: try actor.resolved())
-                try showReview(record, output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> ReviewRecord {
+            try store.recuseReview(reference, reviewer: reviewer, reason: reason, as: login)
         }
     }
 
-    struct Reassign: ParsableCommand {
+    struct Reassign: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Hand a review over from one member to another (the committee's chair or the secretariat).")
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "The current reviewer's login.") var from: String
         @Option(help: "The new reviewer's login.") var to: String
         @Option(parsing: .unconditional, help: "Why.") var reason: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try database.store().reassignReview(reference, from: from, to: to, reason: reason, as: try actor.resolved())
-                try showReview(record, output)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> ReviewRecord {
+            try store.reassignReview(reference, from: from, to: to, reason: reason, as: login)
         }
     }
 
-    struct Submit: ParsableCommand {
+    struct Submit: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Submit a review's scores (the reviewer, or the secretariat with --reviewer on their behalf).",
             discussion: "Example: rrfctl review submit RRF-2026-0042 --score relevance=4 --score feasibility=3 --score value_for_money=4 --score capacity=2 --comments \"Thin staffing plan.\" --as rita"
@@ -86,88 +71,67 @@ struct ReviewCommand: ParsableCommand {
         @Option(name: .customLong("comment"), parsing: .unconditionalSingleValue, help: "criterion=text, a comment on one criterion (repeat).") var criterionComments: [String] = []
         @Option(parsing: .unconditional, help: "General comments (required for low scores without their own comment).") var comments: String?
         @Option(help: "The reviewer's login when the secretariat enters the scores for them.") var reviewer: String?
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                var values: [String: Int] = [:]
-                for (key, text) in try pairs(scores, option: "--score", example: "relevance=4") {
-                    guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                        throw StoreError(.rejected, code: "score_not_a_number", "The score \"\(text)\" for \(key) is not a whole number; write it like --score \(key)=4.")
-                    }
-                    values[key] = value
+        func perform(_ store: FundStore, as login: String) throws -> ReviewRecord {
+            var values: [String: Int] = [:]
+            for (key, text) in try pairs(scores, option: "--score", example: "relevance=4") {
+                guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw StoreError(.rejected, code: "score_not_a_number", "The score \"\(text)\" for \(key) is not a whole number; write it like --score \(key)=4.")
                 }
-                let input = ReviewScoresInput(
-                    scores: values, comments: comments,
-                    criterionComments: try pairs(criterionComments, option: "--comment", example: "capacity=Thin staffing plan")
-                )
-                let record = try database.store().submitReview(reference, reviewer: reviewer, input, as: try actor.resolved())
-                try showReview(record, output)
+                values[key] = value
             }
+            let input = ReviewScoresInput(
+                scores: values, comments: comments,
+                criterionComments: try pairs(criterionComments, option: "--comment", example: "capacity=Thin staffing plan")
+            )
+            return try store.submitReview(reference, reviewer: reviewer, input, as: login)
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Import reviews entered by the secretariat from a CSV file: all rows or none.",
             discussion: "Header: reference,reviewer,<one column per criterion id>,comments. Every invalid row is reported with its line number."
         )
         @Argument(help: "The CSV file (- reads standard input).") var file: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let data: Data
-                do {
-                    data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
-                } catch {
-                    throw FileProblem(message: "The file \(file) cannot be read; check its path and permissions.")
-                }
-                guard let text = String(data: data, encoding: .utf8) else {
-                    throw StoreError(.rejected, code: "file_invalid", "The file \(file) is not UTF-8 text; save it as UTF-8 CSV.")
-                }
-                let report = try database.store().importReviews(csv: text, as: try actor.resolved())
-                if output.json { return try printJSON(report) }
-                print("Imported \(report.reviews.count) review(s).")
-                printReviews(report.reviews)
-            }
+        func perform(_ store: FundStore, as login: String) throws -> ReviewImportReport {
+            try store.importReviews(csv: try readText(file, saveAs: "save it as UTF-8 CSV"), as: login)
+        }
+
+        func show(_ report: ReviewImportReport) {
+            print("Imported \(report.reviews.count) review(s).")
+            ReviewRecord.printTable(report.reviews)
         }
     }
 
-    struct Aggregate: ParsableCommand {
+    struct Aggregate: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Aggregate a proposal's reviews and mark it scored if its panel is complete (secretariat; the daemon does it too)."
         )
         @Argument(help: "The proposal's reference.") var reference: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let aggregate = try database.store().aggregateReviews(reference, as: try actor.resolved())
-                if output.json { return try printJSON(aggregate) }
-                guard let aggregate else {
-                    return print("The panel of \(reference.uppercased()) is not complete yet (quorum not reached, or reviews pending before the deadline).")
-                }
-                let result = aggregate.aggregation
-                print("\(aggregate.reference) round \(aggregate.round): mean \(result.mean), std deviation \(result.standardDeviation), \(result.passes ? "passes" : "fails")\(result.isDivergent ? ", divergent (spread \(result.spread))" : "").")
+        func perform(_ store: FundStore, as login: String) throws -> ReviewAggregateRecord? { try store.aggregateReviews(reference, as: login) }
+
+        func show(_ aggregate: ReviewAggregateRecord?) {
+            guard let aggregate else {
+                return print("The panel of \(reference.uppercased()) is not complete yet (quorum not reached, or reviews pending before the deadline).")
             }
+            let result = aggregate.aggregation
+            print("\(aggregate.reference) round \(aggregate.round): mean \(result.mean), std deviation \(result.standardDeviation), \(result.passes ? "passes" : "fails")\(result.isDivergent ? ", divergent (spread \(result.spread))" : "").")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List reviews, with filters.")
         @Option(help: "Only the reviews of this proposal.") var reference: String?
         @Option(help: "Only this reviewer's reviews.") var reviewer: String?
         @Option(help: "Only reviews in this state (assigned, submitted, recused), or overdue ones (assigned, past due).") var state: String?
         @OptionGroup var page: PageOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
         func validate() throws {
             if let state, !ReviewFilter.states.contains(state) {
@@ -175,63 +139,51 @@ struct ReviewCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
-            try reportingFailures {
-                let records = try database.store().reviews(ReviewFilter(
-                    reference: reference, reviewer: reviewer, state: state, limit: page.limit, offset: page.offset
-                ))
-                if output.json { return try printJSON(records) }
-                printReviews(records)
-            }
+        func perform(_ store: FundStore) throws -> [ReviewRecord] {
+            try store.reviews(ReviewFilter(reference: reference, reviewer: reviewer, state: state, limit: page.limit, offset: page.offset))
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Show the peer review of a proposal's current round: panel, progress, aggregate.")
         @Argument(help: "The proposal's reference.") var reference: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try database.store().proposalReviews(reference)
-                if output.json { return try printJSON(record) }
-                let progress = record.progress
-                printFields([
-                    ("Proposal", record.reference), ("State", record.state), ("Round", "\(record.round)"), ("Committee", record.committee ?? "none"),
-                    ("Quorum", "\(record.quorum)"), ("Review deadline", ISO8601DateFormatter().string(from: record.reviewDeadline)),
-                    ("Progress", "\(progress.submitted) submitted, \(progress.pending) pending, \(progress.recused) recused or conflicted"),
-                    ("Mean", record.aggregate.map { "\($0.aggregation.mean)" }),
-                    ("Std deviation", record.aggregate.map { "\($0.aggregation.standardDeviation)" }),
-                    ("Divergent", record.aggregate.map { $0.aggregation.isDivergent ? "yes (spread \($0.aggregation.spread))" : "no" }),
-                    ("Passes", record.aggregate.map { $0.aggregation.passes ? "yes" : "no" }),
-                ])
-                print("")
-                printReviews(record.reviews)
-            }
+        func perform(_ store: FundStore) throws -> ProposalReviewsRecord { try store.proposalReviews(reference) }
+
+        func show(_ record: ProposalReviewsRecord) {
+            let progress = record.progress
+            printFields([
+                ("Proposal", record.reference), ("State", record.state), ("Round", "\(record.round)"), ("Committee", record.committee ?? "none"),
+                ("Quorum", "\(record.quorum)"), ("Review deadline", ISO8601DateFormatter().string(from: record.reviewDeadline)),
+                ("Progress", "\(progress.submitted) submitted, \(progress.pending) pending, \(progress.recused) recused or conflicted"),
+                ("Mean", record.aggregate.map { "\($0.aggregation.mean)" }),
+                ("Std deviation", record.aggregate.map { "\($0.aggregation.standardDeviation)" }),
+                ("Divergent", record.aggregate.map { $0.aggregation.isDivergent ? "yes (spread \($0.aggregation.spread))" : "no" }),
+                ("Passes", record.aggregate.map { $0.aggregation.passes ? "yes" : "no" }),
+            ])
+            print("")
+            ReviewRecord.printTable(record.reviews)
         }
     }
 }
 
-/// One review as JSON, or as a one-line table.
-private func showReview(_ record: ReviewRecord, _ output: OutputOptions) throws {
-    if output.json { return try printJSON(record) }
-    printReviews([record])
-}
-
-private func printReviews(_ records: [ReviewRecord]) {
-    guard !records.isEmpty else { return }
-    let formatter = ISO8601DateFormatter()
-    var table = TextTable("REFERENCE", "ROUND", "REVIEWER", "STATE", "DUE", "OVERDUE", "TOTAL", "ENTERED BY", "NOTE")
-    for record in records {
-        let note = record.conflictedAt != nil ? "conflict declared, does not count" : (record.recusalReason ?? "")
-        let scores = record.scores.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
-        table.add(
-            record.reference, "\(record.round)", record.reviewer, record.state, formatter.string(from: record.dueAt), record.overdue ? "yes" : "",
-            record.total.map(\.description) ?? scores, record.enteredBy.map { $0 == record.reviewer ? "reviewer" : $0 } ?? "", note
-        )
+extension ReviewRecord: HumanReadable, TablePrintable {
+    /// Reviews as a table; nothing when there are none.
+    static func printTable(_ records: [ReviewRecord]) {
+        guard !records.isEmpty else { return }
+        let formatter = ISO8601DateFormatter()
+        var table = TextTable("REFERENCE", "ROUND", "REVIEWER", "STATE", "DUE", "OVERDUE", "TOTAL", "ENTERED BY", "NOTE")
+        for record in records {
+            let note = record.conflictedAt != nil ? "conflict declared, does not count" : (record.recusalReason ?? "")
+            let scores = record.scores.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
+            table.add(
+                record.reference, "\(record.round)", record.reviewer, record.state, formatter.string(from: record.dueAt), record.overdue ? "yes" : "",
+                record.total.map(\.description) ?? scores, record.enteredBy.map { $0 == record.reviewer ? "reviewer" : $0 } ?? "", note
+            )
+        }
+        print(table.render())
     }
-    print(table.render())
 }
 
 /// `key=value` options split into key → value.

@@ -27,6 +27,12 @@ struct ChangeOptions: ParsableArguments {
     func login() throws -> String { try actor.resolved() }
 }
 
+/// The options of a command that reads: on which database, how to print the result.
+struct ReadOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+}
+
 /// `--expected-version`: refuse when the record changed since the version you saw.
 struct VersionOptions: ParsableArguments {
     @Option(name: .customLong("expected-version"), help: ArgumentHelp("Refuse if the record's version is no longer this one.", valueName: "n"))
@@ -39,6 +45,11 @@ struct PageOptions: ParsableArguments {
     var limit = 50
     @Option(help: "Skip this many rows first.")
     var offset = 0
+
+    func validate() throws {
+        if !(1...1000).contains(limit) { throw ValidationError("--limit must be between 1 and 1000.") }
+        if offset < 0 { throw ValidationError("--offset cannot be negative.") }
+    }
 }
 
 extension DatabaseOptions {
@@ -87,14 +98,26 @@ func instant(_ text: String, option: String, bareDate: BareDate = .startOfDay) t
     throw StoreError(.rejected, code: "time_invalid", "\(option) \"\(text)\" is not a time; write it like 2026-12-01T17:00:00Z or 2026-12-01.")
 }
 
-/// Reads a JSON or YAML file (by extension; `-` reads JSON from stdin) into `T`, with a sentence on failure.
-func decodeFile<T: Decodable>(_ path: String, as type: T.Type) throws -> T {
-    let data: Data
+/// The bytes of a file (`-` reads standard input), with a sentence when it cannot be read (exit code 74).
+private func readFile(_ path: String) throws -> Data {
     do {
-        data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+        return path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
         throw FileProblem(message: "The file \(path) cannot be read; check its path and permissions.")
     }
+}
+
+/// A UTF-8 text file (`-` reads standard input); `advice` says how to save it when it is not UTF-8.
+func readText(_ path: String, saveAs advice: String) throws -> String {
+    guard let text = String(data: try readFile(path), encoding: .utf8) else {
+        throw StoreError(.rejected, code: "file_invalid", "The file \(path) is not UTF-8 text; \(advice).")
+    }
+    return text
+}
+
+/// Reads a JSON or YAML file (by extension; `-` reads JSON from stdin) into `T`, with a sentence on failure.
+func decodeFile<T: Decodable>(_ path: String, as type: T.Type) throws -> T {
+    let data = try readFile(path)
     let isYAML = path.hasSuffix(".yaml") || path.hasSuffix(".yml")
     do {
         if isYAML {

@@ -11,7 +11,7 @@ struct TrancheCommand: ParsableCommand {
         subcommands: [Evaluate.self, Approve.self, Release.self, List.self]
     )
 
-    struct Evaluate: ParsableCommand {
+    struct Evaluate: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Evaluate the next tranche's conditions; it becomes ready when all are met (secretariat or fund manager).",
             discussion: """
@@ -21,38 +21,24 @@ struct TrancheCommand: ParsableCommand {
                 """
         )
         @Argument(help: "The grant's reference.") var grant: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let tranches = try database.store().evaluateTranches(grant, as: try actor.resolved())
-                if output.json { return try printJSON(tranches) }
-                printTranches(tranches)
-            }
-        }
+        func perform(_ store: FundStore, as login: String) throws -> [TrancheRecord] { try store.evaluateTranches(grant, as: login) }
     }
 
-    struct Approve: ParsableCommand {
+    struct Approve: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Approve a ready tranche (fund manager).")
         @Argument(help: "The grant's reference.") var grant: String
         @Argument(help: "The tranche's number (1, 2 …).") var sequence: Int
         @OptionGroup var version: VersionOptions
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let record = try database.store().approveTranche(grant, sequence: sequence, expectedVersion: version.expectedVersion, as: try actor.resolved())
-                if output.json { return try printJSON(record) }
-                printTranches([record])
-            }
+        func perform(_ store: FundStore, as login: String) throws -> TrancheRecord {
+            try store.approveTranche(grant, sequence: sequence, expectedVersion: version.expectedVersion, as: login)
         }
     }
 
-    struct Release: ParsableCommand {
+    struct Release: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Release an approved tranche (a finance officer other than the approver).",
             discussion: "Retrying with the same --idempotency-key and amount returns the first result and pays nothing more; the same key with another request is refused."
@@ -61,45 +47,36 @@ struct TrancheCommand: ParsableCommand {
         @Argument(help: "The tranche's number.") var sequence: Int
         @Option(parsing: .unconditional, help: "The tranche's amount with its currency, e.g. \"6250.25 USD\".") var amount: String
         @Option(help: "A key unique to this release request (e.g. a payment order number).") var idempotencyKey: String
-        @OptionGroup var actor: ActorOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let result = try database.store().releaseTranche(
-                    grant, sequence: sequence, amount: try money(amount), idempotencyKey: idempotencyKey, as: try actor.resolved()
-                )
-                if output.json { return try printJSON(result) }
-                print("Tranche \(result.sequence) of \(result.grant): \(result.amount.grouped) released by \(result.releasedBy) (ledger transaction \(result.ledgerTransactionID))\(result.replayed ? "; this key was already used, nothing more was paid" : "").")
-            }
+        func perform(_ store: FundStore, as login: String) throws -> TrancheRelease {
+            try store.releaseTranche(grant, sequence: sequence, amount: try money(amount), idempotencyKey: idempotencyKey, as: login)
+        }
+
+        func show(_ result: TrancheRelease) {
+            print("Tranche \(result.sequence) of \(result.grant): \(result.amount.grouped) released by \(result.releasedBy) (ledger transaction \(result.ledgerTransactionID))\(result.replayed ? "; this key was already used, nothing more was paid" : "").")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List a grant's tranches with their unmet conditions.")
         @Argument(help: "The grant's reference.") var grant: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let tranches = try database.store().tranches(grant)
-                if output.json { return try printJSON(tranches) }
-                printTranches(tranches)
-            }
-        }
+        func perform(_ store: FundStore) throws -> [TrancheRecord] { try store.tranches(grant) }
     }
 }
 
-/// Prints tranches as a table, followed by their unmet conditions.
-func printTranches(_ tranches: [TrancheRecord]) {
-    var table = TextTable("GRANT", "#", "AMOUNT", "STATE", "APPROVED BY", "RELEASED BY")
-    for tranche in tranches {
-        table.add(tranche.grant, "\(tranche.sequence)", tranche.amount.grouped, tranche.state, tranche.approvedBy ?? "-", tranche.releasedBy ?? "-")
-    }
-    print(table.render())
-    for tranche in tranches where !tranche.unmet.isEmpty && tranche.state == "planned" {
-        print("Tranche \(tranche.sequence) is not ready: " + tranche.unmet.joined(separator: " "))
+extension TrancheRecord: HumanReadable, TablePrintable {
+    /// Tranches as a table, followed by their unmet conditions.
+    static func printTable(_ tranches: [TrancheRecord]) {
+        var table = TextTable("GRANT", "#", "AMOUNT", "STATE", "APPROVED BY", "RELEASED BY")
+        for tranche in tranches {
+            table.add(tranche.grant, "\(tranche.sequence)", tranche.amount.grouped, tranche.state, tranche.approvedBy ?? "-", tranche.releasedBy ?? "-")
+        }
+        print(table.render())
+        for tranche in tranches where !tranche.unmet.isEmpty && tranche.state == "planned" {
+            print("Tranche \(tranche.sequence) is not ready: " + tranche.unmet.joined(separator: " "))
+        }
     }
 }

@@ -11,7 +11,7 @@ struct UserCommand: ParsableCommand {
         subcommands: [Add.self, Edit.self, Deactivate.self, Reactivate.self, List.self, Show.self]
     )
 
-    struct Add: ParsableCommand {
+    struct Add: PrintingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user (administrator). The very first user needs no --as and must have the admin role."
         )
@@ -24,19 +24,19 @@ struct UserCommand: ParsableCommand {
         var organisations: [String] = []
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let parsedRoles = Set(try roles.map(parsedRole))
-                let actorLogin = options.actor.login ?? ProcessInfo.processInfo.environment["RRF_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
-                let record = try options.store().addUser(
-                    login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: actorLogin
-                )
-                try show(record, options.output)
-            }
+        var output: OutputOptions { options.output }
+
+        func result() throws -> UserRecord {
+            let parsedRoles = Set(try roles.map(parsedRole))
+            // The very first user is added by nobody: the actor is optional here, not resolved.
+            let actorLogin = options.actor.login ?? ProcessInfo.processInfo.environment["RRF_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
+            return try options.store().addUser(
+                login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: actorLogin
+            )
         }
     }
 
-    struct Edit: ParsableCommand {
+    struct Edit: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Change a user's name, e-mail address or roles (administrator); what is not given stays.",
             discussion: "Example: rrfctl user edit amina.k --email amina@fund.example --role secretariat --role trainer --as admin"
@@ -49,15 +49,13 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                let changes = UserChanges(displayName: name, email: email, roles: roles.isEmpty ? nil : Set(try roles.map(parsedRole)))
-                try show(try options.store().editUser(login, changes, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as actor: String) throws -> UserRecord {
+            let changes = UserChanges(displayName: name, email: email, roles: roles.isEmpty ? nil : Set(try roles.map(parsedRole)))
+            return try store.editUser(login, changes, expectedVersion: version.expectedVersion, as: actor)
         }
     }
 
-    struct Deactivate: ParsableCommand {
+    struct Deactivate: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Deactivate a user (administrator): they keep their history but can no longer act or receive notifications."
         )
@@ -65,59 +63,50 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try show(try options.store().deactivateUser(login, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as actor: String) throws -> UserRecord {
+            try store.deactivateUser(login, expectedVersion: version.expectedVersion, as: actor)
         }
     }
 
-    struct Reactivate: ParsableCommand {
+    struct Reactivate: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated user (administrator).")
         @Argument(help: "The user's login.") var login: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
-        func run() throws {
-            try reportingFailures {
-                try show(try options.store().reactivateUser(login, expectedVersion: version.expectedVersion, as: try options.login()), options.output)
-            }
+        func perform(_ store: FundStore, as actor: String) throws -> UserRecord {
+            try store.reactivateUser(login, expectedVersion: version.expectedVersion, as: actor)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List users.")
         @Option(help: "Only users with this role.") var role: String?
         @OptionGroup var page: PageOptions
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures {
-                let filter = try role.map(parsedRole)
-                let records = try database.store().users(role: filter, limit: page.limit, offset: page.offset)
-                if output.json { return try printJSON(records) }
-                var table = TextTable("LOGIN", "NAME", "STATUS", "ROLES", "ORGANISATIONS")
-                for record in records {
-                    table.add(
-                        record.login, record.displayName, status(record), record.roles.map(\.rawValue).joined(separator: ","),
-                        record.organisations.joined(separator: ",")
-                    )
-                }
-                print(table.render())
+        func perform(_ store: FundStore) throws -> [UserRecord] {
+            try store.users(role: try role.map(parsedRole), limit: page.limit, offset: page.offset)
+        }
+
+        func show(_ records: [UserRecord]) {
+            var table = TextTable("LOGIN", "NAME", "STATUS", "ROLES", "ORGANISATIONS")
+            for record in records {
+                table.add(
+                    record.login, record.displayName, status(record), record.roles.map(\.rawValue).joined(separator: ","),
+                    record.organisations.joined(separator: ",")
+                )
             }
+            print(table.render())
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Show one user.")
         @Argument(help: "The user's login.") var login: String
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReadOptions
 
-        func run() throws {
-            try reportingFailures { try show(try database.store().user(login), output) }
-        }
+        func perform(_ store: FundStore) throws -> UserRecord { try store.user(login) }
     }
 }
 
@@ -129,14 +118,16 @@ private func parsedRole(_ text: String) throws -> Role {
     return role
 }
 
-private func show(_ record: UserRecord, _ output: OutputOptions) throws {
-    if output.json { return try printJSON(record) }
-    printFields([
-        ("Login", record.login), ("Name", record.displayName), ("Status", status(record)), ("E-mail", record.email),
-        ("Roles", record.roles.map(\.rawValue).joined(separator: ", ")),
-        ("Organisations", record.organisations.isEmpty ? nil : record.organisations.joined(separator: ", ")),
-        ("Version", "\(record.version)"),
-    ])
+extension UserRecord: HumanReadable {
+    /// The user's fields.
+    func printForPeople() {
+        printFields([
+            ("Login", login), ("Name", displayName), ("Status", status(self)), ("E-mail", email),
+            ("Roles", roles.map(\.rawValue).joined(separator: ", ")),
+            ("Organisations", organisations.isEmpty ? nil : organisations.joined(separator: ", ")),
+            ("Version", "\(version)"),
+        ])
+    }
 }
 
 /// `active`, or `deactivated since <day>`.
