@@ -21,53 +21,18 @@ extension FundStore {
     public func importReviews(csv: String, as login: String) throws -> ReviewImportReport {
         try command("review.import", as: login) { context in
             try context.actor.require(.secretariat, to: "import reviews")
-            let records = try ReviewCSV.parse(csv)
-            guard let header = records.first else {
-                throw StoreError.rejected("import_empty", "The file is empty; give a header line and one line per review.")
-            }
-            let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            let referenceColumn = columns.firstIndex(of: "reference")
-            let reviewerColumn = columns.firstIndex { ["reviewer", "reviewer login", "reviewer_login", "login"].contains($0) }
-            let commentsColumn = columns.firstIndex(of: "comments")
-            guard let referenceColumn, let reviewerColumn else {
-                throw StoreError.rejected(
-                    "import_header_invalid",
-                    "Line \(header.line): the header must name the columns reference, reviewer, one per criterion id, and comments."
-                )
-            }
-            let criterionColumns = columns.indices.filter { ![referenceColumn, reviewerColumn, commentsColumn].contains($0) }
-            let rows = records.dropFirst()
-            guard !rows.isEmpty else {
-                throw StoreError.rejected("import_empty", "The file has a header but no reviews; add one line per review.")
-            }
+            let rows = try ReviewImportSheet.read(csv)
             var errors: [String] = []
             var imported: [ReviewRecord] = []
-            var seen: [String: Int] = [:]
             for row in rows {
                 do {
-                    guard row.fields.count == columns.count else {
-                        throw StoreError.rejected("import_row_invalid", "it has \(row.fields.count) fields, the header has \(columns.count).")
-                    }
-                    let reference = row.fields[referenceColumn].trimmingCharacters(in: .whitespaces).uppercased()
-                    let reviewer = row.fields[reviewerColumn].trimmingCharacters(in: .whitespaces).lowercased()
-                    if let first = seen["\(reference) \(reviewer)"] {
-                        throw StoreError.rejected("import_row_duplicate", "it repeats the review of \(reference) by \(reviewer) on line \(first).")
-                    }
-                    seen["\(reference) \(reviewer)"] = row.line
-                    var scores: [String: Int] = [:]
-                    for column in criterionColumns {
-                        let cell = row.fields[column].trimmingCharacters(in: .whitespaces)
-                        if cell.isEmpty { continue }
-                        guard let value = Int(cell) else {
-                            throw StoreError.rejected("score_not_a_number", "the score \"\(cell)\" for \(columns[column]) is not a whole number.")
-                        }
-                        scores[columns[column]] = value
-                    }
-                    let comments = commentsColumn.map { row.fields[$0] }
+                    let entry = try row.entry.get()
                     try context.connection.execute("SAVEPOINT review_import_row")
                     do {
-                        let proposal = try loadProposal(reference, lock: .update, on: context.connection)
-                        imported.append(try recordScores(proposal, reviewer: reviewer, ReviewScoresInput(scores: scores, comments: comments), context: context))
+                        let proposal = try loadProposal(entry.reference, lock: .update, on: context.connection)
+                        imported.append(try recordScores(
+                            proposal, reviewer: entry.reviewer, ReviewScoresInput(scores: entry.scores, comments: entry.comments), context: context
+                        ))
                         try context.connection.execute("RELEASE SAVEPOINT review_import_row")
                     } catch {
                         try context.connection.execute("ROLLBACK TO SAVEPOINT review_import_row")
@@ -78,12 +43,7 @@ extension FundStore {
                     errors.append("line \(row.line): \(message.prefix(1).lowercased())\(message.dropFirst())")
                 }
             }
-            guard errors.isEmpty else {
-                throw StoreError.rejected(
-                    "import_invalid",
-                    "Nothing was imported: \(errors.count) of \(rows.count) rows are invalid.\n" + errors.joined(separator: "\n")
-                )
-            }
+            try ReviewImportSheet.requireAllValid(errors, rows: rows.count)
             try context.audit(Streams.reviewImports, "review.imported", ["rows": imported.count])
             return ReviewImportReport(reviews: imported)
         }
@@ -97,18 +57,10 @@ extension FundStore {
             try scorecard.validate()
             let loaded = try loadCallForUpdate(code, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
-            guard ["draft", "open", "closed"].contains(loaded.state) else {
-                throw StoreError.rejected("invalid_transition", "The call \(loaded.code) is \(loaded.state); its scorecard can no longer change.")
-            }
             let reviewed = try context.connection.query(
                 "SELECT count(*) AS n FROM reviews r JOIN proposals p ON p.id = r.proposal_id WHERE p.call_id = $1", [loaded.id]
             ).single().decode("n", as: Int.self)
-            guard reviewed == 0 else {
-                throw StoreError.rejected(
-                    "scorecard_fixed",
-                    "The scorecard of \(loaded.code) is fixed: \(reviewed) review(s) of its proposals exist; it must stay the same for every reviewer."
-                )
-            }
+            try loaded.machine.requireScorecardChangeable(code: loaded.code, reviews: reviewed)
             try mappingReviewConstraints {
                 try context.updateVersioned(
                     "UPDATE calls SET scorecard = $3::jsonb, version = version + 1 WHERE id = $1 AND version = $2",
@@ -139,27 +91,14 @@ extension FundStore {
         let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, at: context.now, on: context.connection)
         let organisationID = OrganisationID(proposal.organisationID)
         let conflicts = try declaredConflicts(of: reviewerActor.userID.uuid, on: context.connection)
-        if loaded.conflictedAt != nil || reviewerActor.isAffiliated(with: organisationID) || conflicts.contains(organisationID) {
-            throw StoreError(
-                .forbidden, code: "reviewer_conflict_declared",
-                "\(reviewerActor.displayName) declared a conflict of interest with \(proposal.organisation) (or belongs to it) and cannot score \(proposal.reference)."
-            )
-        }
+        try ReviewMachine.requireUnconflictedToScore(
+            reviewerActor, declaredConflicts: conflicts, organisationID: organisationID, conflictDeclaredOnReview: loaded.conflictedAt != nil,
+            organisation: proposal.organisation, reference: proposal.reference
+        )
         let call = try loadCall(id: proposal.callID, lock: .share, on: context.connection)
         let scorecard = call.configuration.scorecard
+        let comments = try scorecard.comments(general: input.comments, perCriterion: input.criterionComments, scores: input.scores)
         let general = input.comments?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        var comments: [String: String] = [:]
-        for criterion in scorecard.criteria {
-            let own = input.criterionComments[criterion.id]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            if !own.isEmpty {
-                comments[criterion.id] = own
-            } else if !general.isEmpty, let score = input.scores[criterion.id], scorecard.needsComment(score: score, on: criterion) {
-                comments[criterion.id] = general
-            }
-        }
-        for (key, text) in input.criterionComments where !scorecard.criteria.contains(where: { $0.id == key }) && !text.isEmpty {
-            throw StoreError.rejected("score_unknown_criterion", "\"\(key)\" is not a criterion of this scorecard; comment only on its criteria.")
-        }
         var machine = loaded.machine
         let action = try machine.submit(scores: input.scores, comments: comments, scorecard: scorecard, at: context.now, by: reviewerActor)
         guard case .aggregate(let sheet) = action else {

@@ -135,22 +135,26 @@ extension FundStore {
         let active = reviews.filter { $0.conflictedAt == nil && $0.state != "recused" }.count
         let needed = panel.quorum - active
         guard needed > 0 else { return [] }
-        let candidates = try context.connection.query(
+        let members = try context.connection.query(
             """
             SELECT u.login,
-                   (SELECT count(*) FROM reviews r WHERE r.reviewer_id = u.id AND r.state = 'assigned' AND r.conflicted_at IS NULL) AS open
+                   (SELECT count(*) FROM reviews r WHERE r.reviewer_id = u.id AND r.state = 'assigned' AND r.conflicted_at IS NULL)::int AS open,
+                   EXISTS (SELECT 1 FROM user_organisations uo WHERE uo.user_id = u.id AND uo.organisation_id = $2) AS affiliated,
+                   EXISTS (SELECT 1 FROM conflict_declarations d WHERE d.user_id = u.id AND d.organisation_id = $2) AS declared
             FROM committee_members cm JOIN users u ON u.id = cm.user_id
             WHERE cm.committee_id = $1 AND u.deactivated_at IS NULL
               AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = 'reviewer')
-              AND NOT EXISTS (SELECT 1 FROM user_organisations uo WHERE uo.user_id = u.id AND uo.organisation_id = $2)
-              AND NOT EXISTS (SELECT 1 FROM conflict_declarations d WHERE d.user_id = u.id AND d.organisation_id = $2)
               AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.proposal_id = $3 AND r.round = $4 AND r.reviewer_id = u.id)
-            ORDER BY open, u.login
             """,
             [panel.committee.id, proposal.organisationID, proposal.id, proposal.round]
-        ).rows.map { try $0.decode("login", as: String.self) }
+        ).rows.map { row in
+            ReviewPanel.Member(
+                login: try row.decode("login"), openReviews: try row.decode("open"), affiliated: try row.decode("affiliated"),
+                declaredConflict: try row.decode("declared")
+            )
+        }
         let picked = try ReviewPanel.pick(
-            needed, from: candidates, committee: panel.committee.code, reference: proposal.reference, organisation: proposal.organisation,
+            needed, from: members, committee: panel.committee.code, reference: proposal.reference, organisation: proposal.organisation,
             quorum: panel.quorum
         )
         return try picked.map { login in

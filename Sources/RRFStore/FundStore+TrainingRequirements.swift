@@ -12,9 +12,7 @@ extension FundStore {
         try trainingCommand("training.requirement_call", as: login) { context in
             try context.actor.require(.secretariat, to: "set a call's training requirements")
             let call = try loadCallForUpdate(call, on: context.connection)
-            guard call.state == "draft" || call.state == "open" else {
-                throw StoreError.rejected("call_not_editable", "The call \(call.code) is \(call.state); training requirements can change only while it is draft or open.")
-            }
+            try call.machine.requireTrainingRequirementsChangeable(code: call.code)
             let course = try loadCourse(course, on: context.connection)
             try Self.requireMinimum(minimumStaff)
             if minimumStaff == 0 {
@@ -110,14 +108,9 @@ extension FundStore {
         let shortfalls = try callTrainingShortfalls(
             organisationID: OrganisationID(organisation.id), callID: call.id, on: context.today, connection: context.connection
         )
-        guard shortfalls.isEmpty else {
-            throw StoreError.rejected(
-                "training_requirement_unmet",
-                "\(organisation.code) cannot submit to call \(call.code) yet: " + shortfalls.map(\.description).joined(separator: " ")
-                    + " Staff must pass the course in a training session first."
-            )
-        }
+        try TrainingShortfall.requireNone(shortfalls, organisation: organisation.code, call: call.code)
     }
+
     // MARK: Requirement internals
 
     private func callTrainingShortfalls(organisationID: OrganisationID, callID: UUID, on date: LocalDate, connection: Connection) throws -> [TrainingShortfall] {
@@ -194,8 +187,9 @@ extension FundStore {
     }
 
     private static func requireMinimum(_ minimumStaff: Int) throws {
-        guard (0...1000).contains(minimumStaff) else {
-            throw StoreError.rejected("minimum_staff_invalid", "The minimum number of staff \(minimumStaff) is not accepted; give 1 to 1000, or 0 to remove the requirement.")
-        }
+        _ = try Validate.number(
+            minimumStaff, in: 0...1000, code: "minimum_staff_invalid",
+            "The minimum number of staff \(minimumStaff) is not accepted; give 1 to 1000, or 0 to remove the requirement."
+        )
     }
 }

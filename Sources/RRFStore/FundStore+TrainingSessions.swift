@@ -15,19 +15,9 @@ extension FundStore {
             try context.actor.require(.secretariat, .trainer, to: "schedule a training session")
             let course = try loadCourse(course, on: context.connection)
             let trainerActor = try resolveActor(trainer, on: context.connection)
-            guard trainerActor.has(.trainer) else {
-                throw StoreError.rejected("trainer_role_required", "\(trainerActor.displayName) is not a trainer; give the login of a user with the trainer role.")
-            }
-            guard context.actor.has(.secretariat) || context.actor.userID == trainerActor.userID else {
-                throw StoreError(.forbidden, code: "not_session_trainer", "A trainer schedules only their own sessions; the secretariat schedules sessions for others.")
-            }
-            guard endDate >= startDate else {
-                throw StoreError.rejected("session_dates_invalid", "The session ends (\(endDate)) before it starts (\(startDate)); check the dates.")
-            }
-            guard (1...1000).contains(capacity) else {
-                throw StoreError.rejected("capacity_invalid", "The capacity \(capacity) is not accepted; give 1 to 1000 participants.")
-            }
-            let place = try Validate.text(place, field: "place", maximum: 300)
+            let place = try TrainingSessionMachine.requireSchedulable(
+                trainer: trainerActor, from: startDate, to: endDate, place: place, capacity: capacity, by: context.actor
+            )
             let id = UUID()
             try context.connection.query(
                 """
@@ -64,7 +54,7 @@ extension FundStore {
             let machine = try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection))
             try machine.admitAttendance([], on: context.today, by: context.actor)
             let (participants, problems) = TrainingSheet.read(csv)
-            guard problems.isEmpty else { throw Self.sheetRefusal(problems) }
+            try TrainingRoster.requireNoProblems(problems)
             let marks = participants.map { AttendanceMark(line: $0.line, attended: $0.participant.attended, passed: $0.participant.passed) }
             try machine.admitAttendance(marks, on: context.today, by: context.actor)
             let rows = try insertAttendance(session, participants, context: context)
@@ -226,54 +216,17 @@ extension FundStore {
         for row in try context.connection.query("SELECT id, code FROM organisations WHERE code = ANY($1::text[])", [codes]).rows {
             organisations[try row.decode("code")] = try row.decode("id")
         }
-        var recorded: [String: Bool] = [:]
+        var recorded: Set<String> = []
         for row in try context.connection.query(
             "SELECT organisation_id::text || ':' || name_key AS person FROM training_attendance WHERE session_id = $1", [session.id]
         ).rows {
-            recorded[try row.decode("person")] = true
+            recorded.insert(try row.decode("person"))
         }
-        var problems: [SheetProblem] = []
-        var firstLine: [String: Int] = [:]
-        var rows: [(id: UUID, name: String, key: String, organisationID: UUID, participant: ParticipantInput)] = []
-        for (line, participant) in participants {
-            let name = TrainingSheet.displayName(participant.name)
-            let code = participant.organisation.trimmingCharacters(in: .whitespaces).uppercased()
-            var lineProblems: [String] = []
-            if name.isEmpty { lineProblems.append("the name is empty") }
-            if name.count > 200 || name.contains("\u{0}") { lineProblems.append("the name must have at most 200 characters and no NUL character") }
-            if participant.role.count > 200 || participant.role.contains("\u{0}") { lineProblems.append("the role must have at most 200 characters") }
-            if participant.gender.count > 50 || participant.gender.contains("\u{0}") { lineProblems.append("the gender must have at most 50 characters") }
-            if let score = participant.score, !(score.isFinite && (0...100).contains(score)) { lineProblems.append("the score must be from 0 to 100") }
-            if participant.passed && !participant.attended { lineProblems.append("a participant who did not attend cannot pass") }
-            guard let organisationID = organisations[code] else {
-                lineProblems.append("no organisation has the code \"\(participant.organisation)\"")
-                problems.append(SheetProblem(line: line, message: lineProblems.joined(separator: "; ") + "."))
-                continue
-            }
-            let key = TrainingSheet.personKey(name)
-            let person = organisationID.uuidString.lowercased() + ":" + key
-            if recorded[person] != nil {
-                lineProblems.append("\(name) of \(code) is already recorded in \(session.reference)")
-            } else if let first = firstLine[person] {
-                lineProblems.append("\(name) of \(code) is already on line \(first)")
-            } else {
-                firstLine[person] = line
-            }
-            if lineProblems.isEmpty {
-                rows.append((UUID(), name, key, organisationID, participant))
-            } else {
-                problems.append(SheetProblem(line: line, message: lineProblems.joined(separator: "; ") + "."))
-            }
-        }
-        if problems.isEmpty, session.participants + rows.count > session.capacity {
-            problems.append(SheetProblem(line: 0, message: "\(session.reference) has room for \(session.capacity) participants and \(session.participants) are recorded; \(rows.count) more do not fit."))
-        }
-        guard problems.isEmpty else {
-            if participants.count == 1, participants[0].line == 0 {
-                throw StoreError.rejected("participant_invalid", problems[0].message.prefix(1).uppercased() + problems[0].message.dropFirst())
-            }
-            throw Self.sheetRefusal(problems)
-        }
+        let entries = try TrainingRoster.admit(
+            participants, organisations: organisations, recorded: recorded, session: session.reference, capacity: session.capacity,
+            alreadyRecorded: session.participants
+        )
+        let rows = entries.map { (id: UUID(), name: $0.name, key: $0.key, organisationID: $0.organisationID, participant: $0.participant) }
         for row in rows {
             try context.connection.query(
                 """
@@ -289,14 +242,6 @@ extension FundStore {
         return try context.connection.query(AttendanceRecord.select + " WHERE a.id = ANY($1::uuid[])", [rows.map(\.id)]).rows
             .map(AttendanceRecord.init(row:))
             .sorted { lhs, rhs in rows.firstIndex { $0.id == lhs.id }! < rows.firstIndex { $0.id == rhs.id }! }
-    }
-
-    static func sheetRefusal(_ problems: [SheetProblem]) -> StoreError {
-        StoreError.rejected(
-            "attendance_sheet_invalid",
-            "The attendance sheet was not imported (nothing was recorded); fix \(problems.count == 1 ? "this problem" : "these \(problems.count) problems") and import it again:\n"
-                + problems.map { "  \($0)" }.joined(separator: "\n")
-        )
     }
 
     private func attendanceRows(sessionID: UUID, on connection: Connection) throws -> [AttendanceRecord] {

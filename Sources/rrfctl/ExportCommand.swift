@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RRFStore
+import RRFWorkflow
 
 /// `rrfctl export`: open data and spreadsheets from the fund's records.
 struct ExportCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import RRFWorkflow
 
 /// CSV as RFC 4180 writes it, made safe to open in a spreadsheet.
 ///

@@ -166,6 +166,35 @@ public struct CallMachine: Hashable, Sendable {
         }
     }
 
+    /// A call's scorecard changes only before any of its proposals was reviewed, and not once the call is decided.
+    /// - Throws: `invalid_transition`, `scorecard_fixed`.
+    public func requireScorecardChangeable(code: String, reviews: Int) throws(WorkflowRejection) {
+        switch state {
+        case .draft, .open, .closed:
+            guard reviews == 0 else {
+                throw WorkflowRejection(
+                    code: "scorecard_fixed",
+                    message: "The scorecard of \(code) is fixed: \(reviews) review(s) of its proposals exist; it must stay the same for every reviewer."
+                )
+            }
+        case .decided, .archived:
+            throw WorkflowRejection(code: "invalid_transition", message: "The call \(code) is \(state.name); its scorecard can no longer change.")
+        }
+    }
+
+    /// Training requirements of a call change only while it is a draft or open.
+    /// - Throws: `call_not_editable`.
+    public func requireTrainingRequirementsChangeable(code: String) throws(WorkflowRejection) {
+        switch state {
+        case .draft, .open:
+            break
+        case .closed, .decided, .archived:
+            throw WorkflowRejection(
+                code: "call_not_editable", message: "The call \(code) is \(state.name); training requirements can change only while it is draft or open."
+            )
+        }
+    }
+
     /// Archives a decided call. Secretariat or administrator.
     /// - Throws: `role_required`, `invalid_transition`.
     public mutating func archive(by actor: Actor) throws(WorkflowRejection) -> Action {

@@ -92,6 +92,30 @@ public struct ReviewMachine: Hashable, Sendable {
         return (ReviewMachine(state: .assigned(assignment)), .notifyReviewer(assignment))
     }
 
+    /// Whether `reviewer` has a conflict of interest with the organisation `organisationID`: they belong to it
+    /// or declared a conflict with it. The one conflict rule, used at assignment and at scoring.
+    public static func hasConflict(_ reviewer: Actor, declaredConflicts: Set<OrganisationID>, organisationID: OrganisationID) -> Bool {
+        isConflicted(affiliated: reviewer.isAffiliated(with: organisationID), declared: declaredConflicts.contains(organisationID))
+    }
+
+    /// The conflict rule on its facts: a reviewer who belongs to the organisation, or declared a conflict with it.
+    public static func isConflicted(affiliated: Bool, declared: Bool) -> Bool { affiliated || declared }
+
+    /// A reviewer scores only while free of any conflict of interest with the proposal's organisation, also one
+    /// declared on this review after it was assigned (`conflictDeclaredOnReview`).
+    /// - Throws: `reviewer_conflict_declared`.
+    public static func requireUnconflictedToScore(
+        _ reviewer: Actor, declaredConflicts: Set<OrganisationID>, organisationID: OrganisationID, conflictDeclaredOnReview: Bool,
+        organisation: String, reference: String
+    ) throws(WorkflowRejection) {
+        guard !conflictDeclaredOnReview, !hasConflict(reviewer, declaredConflicts: declaredConflicts, organisationID: organisationID) else {
+            throw WorkflowRejection(
+                code: "reviewer_conflict_declared",
+                message: "\(reviewer.displayName) declared a conflict of interest with \(organisation) (or belongs to it) and cannot score \(reference)."
+            )
+        }
+    }
+
     /// Whether the review is still awaited after its due time.
     public func isOverdue(at now: Date) -> Bool {
         switch state {

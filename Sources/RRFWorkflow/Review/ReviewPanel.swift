@@ -35,12 +35,34 @@ public enum ReviewPanel {
         }
     }
 
-    /// Automatic assignment picks the `needed` first of the eligible `candidates` (ranked by open load, then
-    /// login; affiliated, conflicted and already assigned members are not candidates).
+    /// A committee member as automatic assignment sees them for one proposal.
+    public struct Member: Sendable, Equatable {
+        public let login: String
+        /// Reviews assigned to them and still open, across the fund.
+        public let openReviews: Int
+        /// Whether they belong to the proposal's organisation.
+        public let affiliated: Bool
+        /// Whether they declared a conflict with it.
+        public let declaredConflict: Bool
+
+        public init(login: String, openReviews: Int, affiliated: Bool, declaredConflict: Bool) {
+            self.login = login
+            self.openReviews = openReviews
+            self.affiliated = affiliated
+            self.declaredConflict = declaredConflict
+        }
+    }
+
+    /// Automatic assignment picks the `needed` least loaded eligible members (by open reviews, then login); a
+    /// member with a conflict of interest (``ReviewMachine/isConflicted(affiliated:declared:)``) is never eligible.
+    /// `members` are the active reviewers of the committee not yet on this round's panel.
     /// - Throws: `too_few_eligible_reviewers` when fewer are eligible than needed.
     public static func pick(
-        _ needed: Int, from candidates: [String], committee: String, reference: String, organisation: String, quorum: Int
+        _ needed: Int, from members: [Member], committee: String, reference: String, organisation: String, quorum: Int
     ) throws(WorkflowRejection) -> [String] {
+        let candidates = members.filter { !ReviewMachine.isConflicted(affiliated: $0.affiliated, declared: $0.declaredConflict) }
+            .sorted { ($0.openReviews, $0.login) < ($1.openReviews, $1.login) }
+            .map(\.login)
         guard candidates.count >= needed else {
             throw WorkflowRejection(
                 code: "too_few_eligible_reviewers",

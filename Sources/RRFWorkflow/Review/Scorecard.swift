@@ -1,3 +1,5 @@
+import Foundation
+
 /// One scored criterion of a scorecard.
 public struct Criterion: Hashable, Sendable, Codable {
     /// A short stable identifier, e.g. `relevance`.
@@ -105,5 +107,27 @@ public struct Scorecard: Hashable, Sendable, Codable {
     /// Whether a score on `criterion` needs a comment (see the comment rule above).
     public func needsComment(score: Int, on criterion: Criterion) -> Bool {
         score * 100 < commentFloorPercent * criterion.maxScore
+    }
+}
+
+extension Scorecard {
+    /// The comment per criterion of a submitted scorecard: a criterion's own comment, or else the general
+    /// comment where the criterion's score needs one (below the floor).
+    /// - Throws: `score_unknown_criterion` for a comment on a criterion the scorecard does not have.
+    public func comments(general: String?, perCriterion: [String: String], scores: [String: Int]) throws(WorkflowRejection) -> [String: String] {
+        let general = general?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        var comments: [String: String] = [:]
+        for criterion in criteria {
+            let own = perCriterion[criterion.id]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if !own.isEmpty {
+                comments[criterion.id] = own
+            } else if !general.isEmpty, let score = scores[criterion.id], needsComment(score: score, on: criterion) {
+                comments[criterion.id] = general
+            }
+        }
+        for (key, text) in perCriterion.sorted(by: { $0.key < $1.key }) where !criteria.contains(where: { $0.id == key }) && !text.isEmpty {
+            throw WorkflowRejection(code: "score_unknown_criterion", message: "\"\(key)\" is not a criterion of this scorecard; comment only on its criteria.")
+        }
+        return comments
     }
 }

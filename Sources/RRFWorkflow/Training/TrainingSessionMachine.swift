@@ -201,3 +201,26 @@ public struct TrainingSessionMachine: Hashable, Sendable {
         }
     }
 }
+
+extension TrainingSessionMachine {
+    /// Checks a session to schedule: led by a trainer; a trainer schedules only their own sessions (the
+    /// secretariat schedules for others); it ends on or after its first day; a place; room for 1 to 1000.
+    /// Returns the place as recorded.
+    /// - Throws: `trainer_role_required`, `not_session_trainer`, `session_dates_invalid`, `place_missing`/`place_too_long`,
+    ///   `capacity_invalid`.
+    public static func requireSchedulable(
+        trainer: Actor, from startDate: LocalDate, to endDate: LocalDate, place: String, capacity: Int, by actor: Actor
+    ) throws(WorkflowRejection) -> String {
+        guard trainer.has(.trainer) else {
+            throw WorkflowRejection(code: "trainer_role_required", message: "\(trainer.displayName) is not a trainer; give the login of a user with the trainer role.")
+        }
+        guard actor.has(.secretariat) || actor.userID == trainer.userID else {
+            throw WorkflowRejection(code: "not_session_trainer", message: "A trainer schedules only their own sessions; the secretariat schedules sessions for others.")
+        }
+        guard endDate >= startDate else {
+            throw WorkflowRejection(code: "session_dates_invalid", message: "The session ends (\(endDate)) before it starts (\(startDate)); check the dates.")
+        }
+        _ = try Validate.number(capacity, in: 1...1000, code: "capacity_invalid", "The capacity \(capacity) is not accepted; give 1 to 1000 participants.")
+        return try Validate.text(place, field: "place", maximum: 300)
+    }
+}

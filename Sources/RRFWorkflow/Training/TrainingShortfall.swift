@@ -23,3 +23,17 @@ public struct TrainingShortfall: Hashable, Sendable, Codable, CustomStringConver
         "\(required) staff need a valid \(courseCode) (\(courseTitle)) certificate; \(valid) \(valid == 1 ? "has" : "have") one."
     }
 }
+
+extension TrainingShortfall {
+    /// An organisation submits to a call only once its staff hold the certificates the call requires.
+    /// - Throws: `training_requirement_unmet`, naming every shortfall.
+    public static func requireNone(_ shortfalls: [TrainingShortfall], organisation: String, call: String) throws(WorkflowRejection) {
+        guard shortfalls.isEmpty else {
+            throw WorkflowRejection(
+                code: "training_requirement_unmet",
+                message: "\(organisation) cannot submit to call \(call) yet: " + shortfalls.map(\.description).joined(separator: " ")
+                    + " Staff must pass the course in a training session first."
+            )
+        }
+    }
+}

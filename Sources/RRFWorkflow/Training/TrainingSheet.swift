@@ -129,6 +129,12 @@ public struct SheetProblem: Codable, Sendable, Equatable, CustomStringConvertibl
     public let line: Int
     public let message: String
 
+    /// Creates a problem of `line` (0 for the sheet as a whole).
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
+
     public var description: String { line > 0 ? "line \(line): \(message)" : message }
 }
 
