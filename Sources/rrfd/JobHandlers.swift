@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Notifications
 import Logging
 import Postgres
 import RRFStore
