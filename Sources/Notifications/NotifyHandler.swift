@@ -9,16 +9,15 @@ import Postgres
 ///
 /// Before delivering an e-mail or file message, the handler writes one webhook copy of it per
 /// `NotificationSinks.webhookSubscribers` URL (see `copyToWebhookSubscribers`).
-public struct NotifyHandler: JobHandler {
-    public let kind = Outbox.jobKind
+public struct NotifyHandler: TypedJobHandler {
+    /// `notify`.
+    public static let jobKind = Outbox.jobKind
     public let sinks: NotificationSinks
 
     public init(sinks: NotificationSinks) { self.sinks = sinks }
 
-    struct Payload: Decodable { let notification: Int64 }
-
     public func run(_ job: ClaimedJob, context: JobContext) throws {
-        let id = try job.decodePayload(as: Payload.self).notification
+        let id = try job.decodePayload(of: Self.jobKind).notification
         guard let row = try context.connection.queryPrepared(
             """
             SELECT idempotency_key, recipient, subject, body, channel::text AS channel, state::text AS state

@@ -4,7 +4,8 @@ import Postgres
 
 /// The notification outbox: write a message in the caller's transaction, deliver it with a `notify` job.
 public enum Outbox {
-    public static let jobKind = "notify"
+    /// Delivers one message of the outbox.
+    public static let jobKind = JobKind<NotifyJobPayload>("notify")
 
     /// Adds `message` and its delivery job in the caller's transaction. Returns the notification id, or nil when a
     /// message with the same idempotency key exists already.
@@ -20,10 +21,21 @@ public enum Outbox {
                 [message.idempotencyKey, message.recipient, message.subject, message.body, message.channel.rawValue]
             ).first else { return nil }
             let id: Int64 = try row.decode("id")
-            try Jobs.enqueue(NewJob(kind: jobKind, payloadJSON: #"{"notification":\#(id)}"#, queue: queue,
-                                    maxAttempts: maxAttempts, uniqueKey: "notify:\(id)"), on: connection)
+            try Jobs.enqueue(try NewJob(jobKind, NotifyJobPayload(notification: id), queue: queue,
+                                        maxAttempts: maxAttempts, uniqueKey: "notify:\(id)"), on: connection)
             return id
         }
+    }
+}
+
+/// The payload of a `notify` job: the outbox row to deliver.
+public struct NotifyJobPayload: Codable, Sendable, Equatable {
+    /// The id of the message in `notifications`.
+    public let notification: Int64
+
+    /// The payload naming the message `notification`.
+    public init(notification: Int64) {
+        self.notification = notification
     }
 }
 
