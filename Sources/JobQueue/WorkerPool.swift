@@ -71,7 +71,7 @@ public final class WorkerPool: @unchecked Sendable {
         withMachine { machine in
             switch machine.requestShutdown(at: Date()) {
             case .none: break
-            case .stopThreads:
+            case .broadcast:
                 logger.info("worker pool stopping")
                 condition.broadcast()
             }

@@ -165,23 +165,17 @@ struct WorkerPoolMachine: Sendable {
         }
     }
 
-    /// What `requestShutdown` asks of the pool.
-    enum ShutdownAction: Sendable, Equatable {
-        /// Not started yet, or stopping already.
-        case none
-        /// Shutdown begins: log it and broadcast the condition so that every thread notices.
-        case stopThreads
-    }
-
     /// SIGTERM, task cancellation or an operator: stop claiming; in-flight jobs get the shutdown timeout.
-    mutating func requestShutdown(at now: Date) -> ShutdownAction {
+    /// `.broadcast` when shutdown begins (log it; every thread must notice), `.none` when not started yet (the
+    /// start then goes straight to stopping) or already stopping.
+    mutating func requestShutdown(at now: Date) -> Signal {
         switch state {
         case .created:
             state = .created(shutdownRequested: true)
             return .none
         case .running(let pool):
             state = .stopping(pool, deadline: now + settings.shutdownTimeout.seconds)
-            return .stopThreads
+            return .broadcast
         case .stopping, .cleaningUp, .awaitingHelpers, .stopped:
             return .none
         }

@@ -124,7 +124,7 @@ import Testing
     @Test func shutdownReleasesTheLeadershipOnce() {
         var machine = Self.running()
         _ = machine.leadershipAttempted(acquired: true, at: at(0))
-        #expect(machine.requestShutdown(at: at(1)) == .stopThreads)
+        #expect(machine.requestShutdown(at: at(1)) == .broadcast)
         #expect(machine.requestShutdown(at: at(2)) == .none)
         #expect(machine.isStopping)
         #expect(machine.maintenanceDue(at: at(2)) == .stop(releaseLeadership: true))
@@ -143,7 +143,7 @@ import Testing
     @Test func shutdownWaitsForTheWorkersThenCleansUpThenWaitsForTheHelpers() {
         var machine = Self.running()
         #expect(machine.supervisorCheck(at: at(0)) == .waitForShutdown)
-        #expect(machine.requestShutdown(at: at(10)) == .stopThreads)
+        #expect(machine.requestShutdown(at: at(10)) == .broadcast)
         #expect(machine.supervisorCheck(at: at(10)) == .waitForWorkers(until: at(35)))
         #expect(machine.workerExited(worker: 0) == .broadcast)
         #expect(machine.supervisorCheck(at: at(11)) == .waitForWorkers(until: at(35)))
