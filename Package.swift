@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "rrfd", targets: ["rrfd"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "JobQueue", targets: ["JobQueue"]),
+        .library(name: "Notifications", targets: ["Notifications"]),
         .library(name: "RRFWorkflow", targets: ["RRFWorkflow"]),
         .library(name: "RRFStore", targets: ["RRFStore"]),
     ],
@@ -42,13 +43,19 @@ let package = Package(
         ),
         .target(
             name: "JobQueue",
-            dependencies: ["Postgres", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: sharedSettings
+        ),
+        // The notification outbox (e-mail, webhooks, a file sink) and its `notify` jobs, on top of the generic queue.
+        .target(
+            name: "Notifications",
+            dependencies: ["JobQueue", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: sharedSettings
         ),
         .target(
             name: "RRFStore",
             dependencies: [
-                "Postgres", "RRFWorkflow", "JobQueue",
+                "Postgres", "RRFWorkflow", "JobQueue", "Notifications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "rrfd",
             dependencies: [
-                "RRFStore", "JobQueue", "Postgres",
+                "RRFStore", "JobQueue", "Notifications", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,7 +90,7 @@ let package = Package(
         // Test helpers shared by the test targets: a throwaway cluster per test process, a fresh database per test.
         .target(
             name: "RRFTestSupport",
-            dependencies: ["Postgres", "RRFStore"],
+            dependencies: ["Postgres", "RRFStore", "JobQueue"],
             path: "Tests/Support",
             swiftSettings: sharedSettings
         ),
@@ -91,6 +98,11 @@ let package = Package(
         .testTarget(name: "RRFWorkflowTests", dependencies: ["RRFWorkflow"], swiftSettings: sharedSettings),
         .testTarget(name: "RRFStoreTests", dependencies: ["RRFStore", "RRFWorkflow", "RRFTestSupport"], swiftSettings: sharedSettings),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "RRFTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: ["Notifications", "JobQueue", "RRFTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: sharedSettings
+        ),
         .testTarget(name: "rrfctlTests", dependencies: ["RRFTestSupport"], swiftSettings: sharedSettings),
     ],
     swiftLanguageModes: [.v6]

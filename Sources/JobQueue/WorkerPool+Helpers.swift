@@ -16,99 +16,126 @@ extension WorkerPool {
                     wake(configuration.workers)  // notifications may have been missed meanwhile
                 }
                 guard let live = connection else { continue }
-                let received = try live.waitForNotifications(timeout: .milliseconds(200))
-                if !received.isEmpty { wake(received.count) }
+                wake(try live.waitForNotifications(timeout: .milliseconds(200)).count)
             } catch {
                 logger.error("listener error; workers poll meanwhile", metadata: ["error": "\(error)"])
                 connection?.close()
                 connection = nil
-                sleep(.seconds(1))
+                pause(until: Date() + withMachine { $0.settings.errorPause.seconds })
             }
         }
         connection?.close()
-        helperStopped()
+        signal { $0.helperExited() }
     }
 
     func maintenanceLoop() {
         var connection: Connection?
-        var lastPrune = ContinuousClock.now
-        while !isStopping {
-            do {
-                if connection == nil { connection = try connect("maintenance") }
-                guard let live = connection else { continue }
-                let refreshed = try live.queryPrepared("UPDATE workers SET heartbeat_at = now() WHERE id = $1", [id]).affectedRows
-                if refreshed == 0 {
-                    logger.warning("this pool was presumed dead (missed heartbeats); registering again")
-                    try register(on: live)
-                }
-                let lost = try Maintenance.requeueLostJobs(
-                    workerID: id, held: state.withLock { Array(heldJobs) }, grace: configuration.heartbeatTimeout,
-                    backoff: configuration.backoff, on: live)
-                if !lost.isEmpty {
-                    logger.warning("gave back jobs whose outcome this pool could not record", metadata: ["jobs": "\(lost.map(String.init).joined(separator: ","))"])
-                    wake(lost.count)
-                }
-                if configuration.maintenance {
-                    if !isLeader {
-                        let acquired: Bool = try live.queryPrepared("SELECT pg_try_advisory_lock($1) AS acquired", [Self.leaderLockKey])
-                            .single().decode("acquired")
-                        if acquired {
-                            state.withLock { leader = true }
-                            logger.info("became maintenance leader")
-                        }
+        rounds: while true {
+            switch withMachine({ $0.maintenanceDue(at: Date()) }) {
+            case .stop(let releaseLeadership):
+                if releaseLeadership { _ = try? connection?.queryPrepared("SELECT pg_advisory_unlock($1)", [Self.leaderLockKey]) }
+                break rounds
+            case .runRound(let leadership, let nextRoundAt):
+                do {
+                    let live = try reuse(&connection, role: "maintenance")
+                    try heartbeat(on: live)
+                    try lead(leadership, on: live)
+                } catch {
+                    logger.error("maintenance error", metadata: ["error": "\(error)"])
+                    let lost = connection?.isUsable != true
+                    if lost {
+                        connection?.close()
+                        connection = nil
                     }
-                    if isLeader {
-                        let rescued = try Maintenance.rescueOrphanedJobs(
-                            heartbeatTimeout: configuration.heartbeatTimeout, backoff: configuration.backoff, on: live)
-                        if !rescued.isEmpty {
-                            logger.warning("rescued jobs of dead workers", metadata: ["jobs": "\(rescued.map(String.init).joined(separator: ","))"])
-                            wake(rescued.count)
-                        }
-                        let enqueued = try cron.enqueueDue(on: live)
-                        if !enqueued.isEmpty { logger.info("enqueued cron jobs", metadata: ["jobs": "\(enqueued.count)"]) }
-                        if lastPrune.duration(to: .now) >= configuration.pruneInterval {
-                            let pruned = try Maintenance.pruneFinishedJobs(olderThan: configuration.retention, on: live)
-                            if pruned > 0 { logger.info("pruned finished jobs", metadata: ["jobs": "\(pruned)"]) }
-                            lastPrune = .now
-                        }
+                    switch withMachine({ $0.maintenanceFailed(connectionLost: lost) }) {
+                    case .unchanged: break
+                    case .lost: logger.warning("lost the maintenance leadership with its connection")
                     }
                 }
-            } catch {
-                logger.error("maintenance error", metadata: ["error": "\(error)"])
-                if connection?.isUsable != true {
-                    connection?.close()
-                    connection = nil
-                    state.withLock { leader = false }  // a session lock dies with its connection
-                }
+                pause(until: nextRoundAt)
             }
-            sleep(configuration.heartbeatInterval)
         }
-        if isLeader { _ = try? connection?.queryPrepared("SELECT pg_advisory_unlock($1)", [Self.leaderLockKey]) }
-        state.withLock { leader = false }
         connection?.close()
-        helperStopped()
+        signal { $0.helperExited() }
     }
 
-    func helperStopped() {
-        state.withLock {
-            liveHelperThreads -= 1
-            state.broadcast()
+    /// Refreshes this pool's heartbeat (registering again when it was presumed dead) and gives back the jobs
+    /// running on this pool that no thread holds.
+    private func heartbeat(on live: Connection) throws {
+        let refreshed = try live.queryPrepared("UPDATE workers SET heartbeat_at = now() WHERE id = $1", [id]).affectedRows
+        if refreshed == 0 {
+            logger.warning("this pool was presumed dead (missed heartbeats); registering again")
+            try register(on: live)
+        }
+        let lost = try Maintenance.requeueLostJobs(
+            workerID: id, held: condition.withLock { Array(heldJobs) }, grace: configuration.heartbeatTimeout,
+            backoff: configuration.backoff, on: live)
+        if !lost.isEmpty {
+            logger.warning("gave back jobs whose outcome this pool could not record", metadata: ["jobs": "\(lost.map(String.init).joined(separator: ","))"])
+            wake(lost.count)
+        }
+    }
+
+    /// Performs the leadership part of a maintenance round: take the lock, or the leader's housekeeping.
+    private func lead(_ step: WorkerPoolMachine.LeadershipStep, on live: Connection) throws {
+        switch step {
+        case .none:
+            return
+        case .tryAcquire:
+            let acquired: Bool = try live.queryPrepared("SELECT pg_try_advisory_lock($1) AS acquired", [Self.leaderLockKey])
+                .single().decode("acquired")
+            if acquired { logger.info("became maintenance leader") }
+            try lead(withMachine { $0.leadershipAttempted(acquired: acquired, at: Date()) }, on: live)
+        case .lead(let prune):
+            let rescued = try Maintenance.rescueOrphanedJobs(
+                heartbeatTimeout: configuration.heartbeatTimeout, backoff: configuration.backoff, on: live)
+            if !rescued.isEmpty {
+                logger.warning("rescued jobs of dead workers", metadata: ["jobs": "\(rescued.map(String.init).joined(separator: ","))"])
+                wake(rescued.count)
+            }
+            let enqueued = try cron.enqueueDue(on: live)
+            if !enqueued.isEmpty { logger.info("enqueued cron jobs", metadata: ["jobs": "\(enqueued.count)"]) }
+            if prune {
+                let pruned = try Maintenance.pruneFinishedJobs(olderThan: configuration.retention, on: live)
+                if pruned > 0 { logger.info("pruned finished jobs", metadata: ["jobs": "\(pruned)"]) }
+                withMachine { $0.pruned(at: Date()) }
+            }
         }
     }
 
     /// Waits for shutdown, gives in-flight jobs `shutdownTimeout`, then puts jobs still running on this pool
-    /// back to pending and removes the registration.
+    /// back to pending, removes the registration and gives the helper threads a short grace.
     func supervise() {
-        state.lock()
-        while !stopping { state.wait() }
-        let deadline = Date().addingTimeInterval(configuration.shutdownTimeout.seconds)
-        while liveWorkerThreads > 0 {
-            if !state.wait(until: deadline) { break }
+        condition.lock()
+        var action = machine.supervisorCheck(at: Date())
+        while true {
+            switch action {
+            case .waitForShutdown:
+                condition.wait()
+            case .waitForWorkers(let deadline), .waitForHelpers(let deadline):
+                _ = condition.wait(until: deadline)
+            case .cleanUp(let abandonedWorkers):
+                condition.unlock()
+                cleanUp(abandonedWorkers: abandonedWorkers)
+                condition.lock()
+                action = machine.cleanedUp(at: Date())
+                continue
+            case .finish:
+                let waiters = stopWaiters
+                stopWaiters.removeAll()
+                condition.broadcast()
+                condition.unlock()
+                logger.info("worker pool stopped")
+                waiters.forEach { $0.resume() }
+                return
+            }
+            action = machine.supervisorCheck(at: Date())
         }
-        let abandoned = liveWorkerThreads
-        state.unlock()
-        if abandoned > 0 {
-            logger.warning("shutdown timeout: jobs still running go back to pending", metadata: ["busy_workers": "\(abandoned)"])
+    }
+
+    private func cleanUp(abandonedWorkers: Int) {
+        if abandonedWorkers > 0 {
+            logger.warning("shutdown timeout: jobs still running go back to pending", metadata: ["busy_workers": "\(abandonedWorkers)"])
         }
         do {
             let connection = try connect("shutdown")
@@ -128,18 +155,5 @@ extension WorkerPool {
             logger.error("could not clean up at shutdown; the leader rescues the jobs after the heartbeat timeout",
                          metadata: ["error": "\(error)"])
         }
-        // Helper threads notice `stopping` within a second.
-        state.lock()
-        let helperDeadline = Date().addingTimeInterval(3)
-        while liveHelperThreads > 0 {
-            if !state.wait(until: helperDeadline) { break }
-        }
-        stopped = true
-        let waiters = stopWaiters
-        stopWaiters.removeAll()
-        state.broadcast()
-        state.unlock()
-        logger.info("worker pool stopped")
-        waiters.forEach { $0.resume() }
     }
 }

@@ -5,7 +5,8 @@ import Postgres
 /// A process's workers: `workers` threads that claim and run jobs, one listener thread (LISTEN `rrf_jobs`), one
 /// maintenance thread (heartbeat; leader election with a session advisory lock; rescue, cron, pruning) and a
 /// supervisor thread that carries out graceful shutdown. Every thread owns its connection; nothing here runs
-/// on Swift's cooperative pool.
+/// on Swift's cooperative pool. What the threads decide together (wake-ups, draining, leadership, timers, the
+/// shutdown deadline) is `WorkerPoolMachine`'s: each thread reports its events and performs the actions.
 ///
 /// No job is lost while the pool lives: the pool knows the jobs its threads hold (claimed, and neither finished nor
 /// given back). A worker whose statement fails (e.g. the server restarted under it) cannot know what became of
@@ -24,17 +25,10 @@ public final class WorkerPool: @unchecked Sendable {
     static let leaderLockKey: Int64 = 0x5252_465F_4A4F_4253
     static let channel = "rrf_jobs"
 
-    // Internal (not private) where the helper threads in WorkerPool+Helpers.swift need them.
-    let state = NSCondition()
-    // Guarded by `state`.
-    private var started = false
-    var stopping = false
-    var stopped = false
-    private var wakeTokens = 0
-    private var idleWorkers = 0
-    var liveWorkerThreads = 0
-    var liveHelperThreads = 0
-    var leader = false
+    /// Guards `machine`, `stopWaiters` and `heldJobs`; its broadcast wakes the threads that wait.
+    let condition = NSCondition()
+    // Guarded by `condition`.
+    var machine: WorkerPoolMachine
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     /// The jobs this pool's threads hold; any other job `running` on this pool is lost.
     var heldJobs: Set<Int64> = []
@@ -46,6 +40,7 @@ public final class WorkerPool: @unchecked Sendable {
         logger[metadataKey: "pool"] = "\(configuration.name)"
         self.logger = logger
         cron = CronScheduler(schedules: configuration.cron)
+        machine = WorkerPoolMachine(settings: .init(configuration))
     }
 
     // MARK: Lifecycle
@@ -56,12 +51,10 @@ public final class WorkerPool: @unchecked Sendable {
         let connection = try connect("registry")
         defer { connection.close() }
         try register(on: connection)
-        state.lock()
-        precondition(!started, "a worker pool starts once")
-        started = true
-        liveWorkerThreads = configuration.workers
-        liveHelperThreads = 1 + (configuration.listen ? 1 : 0)
-        state.unlock()
+        switch withMachine({ $0.start(at: Date()) }) {
+        case .startThreads: break
+        case .alreadyStarted: preconditionFailure("a worker pool starts once")
+        }
         for index in 0..<configuration.workers {
             spawn("rrf-worker-\(index)") { self.workerLoop(index: index) }
         }
@@ -75,22 +68,43 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Stops claiming; in-flight jobs get `shutdownTimeout` to finish, then the rest go back to pending.
     public func requestShutdown() {
-        state.lock()
-        if !stopping { logger.info("worker pool stopping") }
-        stopping = true
-        state.broadcast()
-        state.unlock()
+        withMachine { machine in
+            switch machine.requestShutdown(at: Date()) {
+            case .none: break
+            case .broadcast:
+                logger.info("worker pool stopping")
+                condition.broadcast()
+            }
+        }
     }
 
-    public var isStopping: Bool { state.withLock { stopping } }
+    /// True once shutdown was requested.
+    public var isStopping: Bool { withMachine { $0.isStopping } }
     /// True while this pool holds the maintenance leadership.
-    public var isLeader: Bool { state.withLock { leader } }
+    public var isLeader: Bool { withMachine { $0.isLeader } }
 
     /// Blocks the calling thread until the pool has stopped.
     public func waitUntilStopped() {
-        state.lock()
-        while !stopped { state.wait() }
-        state.unlock()
+        condition.lock()
+        while !machine.isStopped { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Reports an event to the machine under the pool's lock and returns its action.
+    func withMachine<Action>(_ event: (inout WorkerPoolMachine) -> Action) -> Action {
+        condition.lock()
+        defer { condition.unlock() }
+        return event(&machine)
+    }
+
+    /// Reports an event that returns a `Signal` and performs it.
+    func signal(_ event: (inout WorkerPoolMachine) -> WorkerPoolMachine.Signal) {
+        withMachine { machine in
+            switch event(&machine) {
+            case .none: break
+            case .broadcast: condition.broadcast()
+            }
+        }
     }
 
     /// Starts the pool and returns once it has stopped — after `requestShutdown()`, task cancellation, or
@@ -100,13 +114,13 @@ public final class WorkerPool: @unchecked Sendable {
         try start()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                state.lock()
-                if stopped {
-                    state.unlock()
+                condition.lock()
+                if machine.isStopped {
+                    condition.unlock()
                     continuation.resume()
                 } else {
                     stopWaiters.append(continuation)
-                    state.unlock()
+                    condition.unlock()
                 }
             }
         } onCancel: {
@@ -187,7 +201,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// Adds freshly claimed jobs to the ones this pool holds and to a worker's `unfinished`.
     private func hold(_ ids: [Int64], in unfinished: inout [Int64]) {
         guard !ids.isEmpty else { return }
-        state.withLock { heldJobs.formUnion(ids) }
+        condition.withLock { heldJobs.formUnion(ids) }
         unfinished += ids
     }
 
@@ -195,7 +209,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// back — or their outcome could not be recorded, and `Maintenance.requeueLostJobs` gives them back.
     private func letGo(_ ids: [Int64], from unfinished: inout [Int64]) {
         guard !ids.isEmpty else { return }
-        state.withLock { heldJobs.subtract(ids) }
+        condition.withLock { heldJobs.subtract(ids) }
         unfinished.removeAll { ids.contains($0) }
     }
 
@@ -252,31 +266,31 @@ public final class WorkerPool: @unchecked Sendable {
         var connection: Connection?
         var unfinished: [Int64] = []
         var carried: [Int64] = []
-        while !isStopping {
-            do {
-                if connection == nil { connection = try connect("worker") }
-                guard let live = connection else { continue }
-                let claimed = try runBatch(on: live, carried: &carried, unfinished: &unfinished)
-                if claimed >= configuration.batchSize {
-                    wake(1)  // there may be more: let an idle colleague help
-                } else if claimed == 0 {
-                    if configuration.stopWhenIdle, othersIdle(), try !hasRunnableJobs(on: live) {
-                        logger.info("no runnable job left; draining done")
-                        requestShutdown()
-                        break
-                    }
-                    waitForWork(timeout: configuration.pollInterval)
+        var next = WorkerPoolMachine.WorkerAction.claim(wakeAnother: false)
+        work: while true {
+            switch next {
+            case .claim:
+                do {
+                    let live = try reuse(&connection, role: "worker")
+                    let claimed = try runBatch(on: live, carried: &carried, unfinished: &unfinished)
+                    next = workerEvent { $0.batchClaimed(worker: index, count: claimed, at: Date()) }
+                } catch {
+                    next = workerFailed(index, error, connection: &connection, unfinished: &unfinished, carried: &carried)
                 }
-            } catch {
-                logger.error("worker error; its jobs go back with the next heartbeat", metadata: ["worker": "\(index)", "error": "\(error)"])
-                // What became of this batch's outcomes is unknown: the heartbeat gives back whatever is still running.
-                letGo(unfinished, from: &unfinished)
-                carried.removeAll()
-                if connection?.isUsable != true {
-                    connection?.close()
-                    connection = nil
+            case .checkRunnable:
+                do {
+                    let found = try hasRunnableJobs(on: try reuse(&connection, role: "worker"))
+                    next = workerEvent { $0.runnableChecked(worker: index, found: found, at: Date()) }
+                } catch {
+                    next = workerFailed(index, error, connection: &connection, unfinished: &unfinished, carried: &carried)
                 }
-                sleep(.seconds(1))
+            case .wait:
+                next = waitForWork(worker: index)
+            case .drained:
+                logger.info("no runnable job left; draining done")
+                break work
+            case .stop:
+                break work
             }
         }
         if let connection, connection.isUsable {
@@ -288,9 +302,53 @@ public final class WorkerPool: @unchecked Sendable {
             }
         }
         connection?.close()
-        state.withLock {
-            liveWorkerThreads -= 1
-            state.broadcast()
+        signal { $0.workerExited(worker: index) }
+    }
+
+    /// `connection`, or a new one for `role` (kept in `connection`) when there is none.
+    func reuse(_ connection: inout Connection?, role: String) throws -> Connection {
+        if let connection { return connection }
+        let fresh = try connect(role)
+        connection = fresh
+        return fresh
+    }
+
+    /// A statement failed: what became of this batch's outcomes is unknown, so the worker lets go of its jobs
+    /// (the heartbeat gives back whatever is still running) and drops a broken connection.
+    private func workerFailed(
+        _ index: Int, _ error: any Error, connection: inout Connection?, unfinished: inout [Int64], carried: inout [Int64]
+    ) -> WorkerPoolMachine.WorkerAction {
+        logger.error("worker error; its jobs go back with the next heartbeat", metadata: ["worker": "\(index)", "error": "\(error)"])
+        letGo(unfinished, from: &unfinished)
+        carried.removeAll()
+        if connection?.isUsable != true {
+            connection?.close()
+            connection = nil
+        }
+        return workerEvent { $0.workerFailed(worker: index, at: Date()) }
+    }
+
+    /// Reports a worker's event and wakes the others where the action says so.
+    private func workerEvent(_ event: (inout WorkerPoolMachine) -> WorkerPoolMachine.WorkerAction) -> WorkerPoolMachine.WorkerAction {
+        withMachine { machine in
+            let action = event(&machine)
+            switch action {
+            case .claim(wakeAnother: true), .drained: condition.broadcast()
+            case .claim(wakeAnother: false), .checkRunnable, .wait, .stop: break
+            }
+            return action
+        }
+    }
+
+    /// Waits on the condition for as long as the machine says (the lock held from its answer to the wait, so no
+    /// wake-up is missed), and returns what to do instead.
+    private func waitForWork(worker index: Int) -> WorkerPoolMachine.WorkerAction {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let action = machine.workerWaiting(worker: index, at: Date())
+            guard case .wait(let deadline) = action else { return action }
+            _ = condition.wait(until: deadline)
         }
     }
 
@@ -304,37 +362,17 @@ public final class WorkerPool: @unchecked Sendable {
         ).single().decode("busy")
     }
 
-    /// Wakes up to `count` idle workers (a token is kept for a worker that is about to wait).
+    /// Wakes up to `count` idle workers (tokens are kept for workers that are about to wait).
     func wake(_ count: Int) {
-        state.lock()
-        wakeTokens = min(configuration.workers, wakeTokens + count)
-        state.broadcast()
-        state.unlock()
+        signal { $0.wake(count) }
     }
 
-    private func othersIdle() -> Bool {
-        state.withLock { idleWorkers >= configuration.workers - 1 }
-    }
-
-    private func waitForWork(timeout: Duration) {
-        let deadline = Date().addingTimeInterval(timeout.seconds)
-        state.lock()
-        idleWorkers += 1
-        while !stopping && wakeTokens == 0 {
-            if !state.wait(until: deadline) { break }
+    /// Waits on the condition until `deadline`, returning early on shutdown (the helpers' pause between rounds).
+    func pause(until deadline: Date) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !machine.isStopping {
+            if !condition.wait(until: deadline) { break }
         }
-        if wakeTokens > 0 { wakeTokens -= 1 }
-        idleWorkers -= 1
-        state.unlock()
-    }
-
-    /// Sleeps up to `duration`, returning early on shutdown.
-    func sleep(_ duration: Duration) {
-        let deadline = Date().addingTimeInterval(duration.seconds)
-        state.lock()
-        while !stopping {
-            if !state.wait(until: deadline) { break }
-        }
-        state.unlock()
     }
 }

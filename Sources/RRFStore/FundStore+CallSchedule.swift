@@ -2,11 +2,6 @@ import Foundation
 import JobQueue
 import RRFWorkflow
 
-extension JobKinds {
-    /// Open a draft call at the time the secretariat scheduled; payload ``CallJobPayload``.
-    public static let callOpen = "call.open"
-}
-
 extension FundStore {
     /// Schedules the opening of a draft call (secretariat): the daemon opens it at `time` with a `call.open` job.
     /// Scheduling again adds another opening time; the earliest one that finds the call still a draft opens it.
@@ -18,7 +13,7 @@ extension FundStore {
             struct Scheduled: Encodable { let opensAt: Date }
             try context.audit(Streams.call(call.code), "call.opening_scheduled", Scheduled(opensAt: time))
             try context.enqueue(try NewJobs.make(
-                JobKinds.callOpen, CallJobPayload(callID: call.id.uuidString.lowercased(), code: call.code), runAt: time,
+                JobKinds.callOpen, CallJobPayload(callID: call.id, code: call.code), runAt: time,
                 uniqueKey: "call-open:\(call.code):\(Int64(time.timeIntervalSince1970))"
             ))
             return call

@@ -164,7 +164,7 @@ extension FundStore {
             switch action {
             case .scheduleClosing(let deadline):
                 try context.enqueue(NewJobs.make(
-                    JobKinds.callClose, CallJobPayload(callID: record.id.uuidString.lowercased(), code: record.code),
+                    JobKinds.callClose, CallJobPayload(callID: record.id, code: record.code),
                     runAt: deadline, uniqueKey: "call-close:\(record.code)"
                 ))
             case .storeConfiguration, .recordClosing, .recordDecided, .recordArchived:

@@ -160,7 +160,7 @@ extension FundStore {
             for row in affected.rows {
                 let reference: String = try row.decode("reference")
                 let payload = ProposalJobPayload(
-                    proposalID: try row.decode("id", as: UUID.self).uuidString.lowercased(), reference: reference, round: try row.decode("round")
+                    proposalID: try row.decode("id", as: UUID.self), reference: reference, round: try row.decode("round")
                 )
                 try context.audit(Streams.proposal(reference), "review.conflict_declared", ["reviewer": member.displayName, "proposal": reference])
                 try context.enqueue(

@@ -305,7 +305,7 @@ extension FundStore {
 
     static func evaluateJob(_ grant: GrantRecord) throws -> NewJob {
         try NewJobs.make(
-            JobKinds.grantEvaluateTranches, GrantJobPayload(grantID: grant.id.uuidString.lowercased(), reference: grant.reference),
+            JobKinds.grantEvaluateTranches, GrantJobPayload(grantID: grant.id, reference: grant.reference),
             uniqueKey: "evaluate:\(grant.reference)"
         )
     }

@@ -183,7 +183,7 @@ extension FundStore {
                 let remindOn = assessment.dueDiligenceExpiry.adding(days: -30)
                 try context.enqueue(NewJobs.make(
                     JobKinds.organisationDueDiligenceReminder,
-                    OrganisationJobPayload(organisationID: record.id.uuidString.lowercased(), code: record.code),
+                    OrganisationJobPayload(organisationID: record.id, code: record.code),
                     runAt: max(remindOn, context.today).start(utcOffsetMinutes: calendar.utcOffsetMinutes),
                     uniqueKey: "dd-reminder:\(record.code):\(assessment.dueDiligenceExpiry)"
                 ))

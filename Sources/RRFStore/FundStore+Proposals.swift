@@ -530,7 +530,7 @@ extension FundStore {
     }
 
     static func jobPayload(_ record: ProposalRecord, round: Int) -> ProposalJobPayload {
-        ProposalJobPayload(proposalID: record.id.uuidString.lowercased(), reference: record.reference, round: round)
+        ProposalJobPayload(proposalID: record.id, reference: record.reference, round: round)
     }
 
     static func summary(_ text: String?) throws -> String {

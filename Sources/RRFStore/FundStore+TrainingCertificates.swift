@@ -65,7 +65,7 @@ extension FundStore {
     }
     /// Enqueues ``JobKinds/trainingCertificatesChanged`` for the organisation, now or on the day its certificates lapse.
     func enqueueCertificatesChanged(organisationID: UUID, code: String, lapsingOn: LocalDate? = nil, context: CommandContext) throws {
-        let payload = OrganisationJobPayload(organisationID: organisationID.uuidString.lowercased(), code: code)
+        let payload = OrganisationJobPayload(organisationID: organisationID, code: code)
         if let lapsingOn {
             try context.enqueue(NewJobs.make(
                 JobKinds.trainingCertificatesChanged, payload, runAt: lapsingOn.start(utcOffsetMinutes: calendar.utcOffsetMinutes),

@@ -1,29 +1,34 @@
 import Foundation
+import JobQueue
 
 /// The kinds of the jobs RRF commands enqueue (handled by rrfd), and their payloads.
-/// A kind is a stable string: rename one only with a migration of the pending jobs.
+/// Each kind is tied to its payload type (``JobKind``); its name is a stable string: rename one only with a
+/// migration of the pending jobs. Ids are UUIDs, which JSON holds as strings: jobs queued when they were strings
+/// decode the same.
 public enum JobKinds {
     /// At a reserve call's decision deadline, escalate if the proposal is still undecided; payload ``ProposalJobPayload``.
-    public static let proposalDecisionSLAWatch = "proposal.decision_sla_watch"
+    public static let proposalDecisionSLAWatch = JobKind<ProposalJobPayload>("proposal.decision_sla_watch")
     /// Assign reviewers to a proposal that passed screening; payload ``ProposalJobPayload``.
-    public static let proposalAssignReviewers = "proposal.assign_reviewers"
+    public static let proposalAssignReviewers = JobKind<ProposalJobPayload>("proposal.assign_reviewers")
     /// Create the grant of an approved proposal; payload ``ProposalJobPayload``.
-    public static let proposalCreateGrant = "proposal.create_grant"
+    public static let proposalCreateGrant = JobKind<ProposalJobPayload>("proposal.create_grant")
     /// Cancel the open review assignments of a withdrawn proposal; payload ``ProposalJobPayload``.
-    public static let proposalCancelReviews = "proposal.cancel_reviews"
+    public static let proposalCancelReviews = JobKind<ProposalJobPayload>("proposal.cancel_reviews")
+    /// Open a draft call at the time the secretariat scheduled; payload ``CallJobPayload``.
+    public static let callOpen = JobKind<CallJobPayload>("call.open")
     /// Close a call at its submission deadline; payload ``CallJobPayload``.
-    public static let callClose = "call.close"
+    public static let callClose = JobKind<CallJobPayload>("call.close")
     /// Remind the secretariat before an organisation's due diligence expires; payload ``OrganisationJobPayload``.
-    public static let organisationDueDiligenceReminder = "organisation.due_diligence_reminder"
+    public static let organisationDueDiligenceReminder = JobKind<OrganisationJobPayload>("organisation.due_diligence_reminder")
 }
 
 /// Payload of the proposal jobs.
 public struct ProposalJobPayload: Codable, Sendable, Equatable {
-    public let proposalID: String
+    public let proposalID: UUID
     public let reference: String
     public let round: Int
 
-    public init(proposalID: String, reference: String, round: Int) {
+    public init(proposalID: UUID, reference: String, round: Int) {
         self.proposalID = proposalID
         self.reference = reference
         self.round = round
@@ -32,10 +37,10 @@ public struct ProposalJobPayload: Codable, Sendable, Equatable {
 
 /// Payload of the call jobs.
 public struct CallJobPayload: Codable, Sendable, Equatable {
-    public let callID: String
+    public let callID: UUID
     public let code: String
 
-    public init(callID: String, code: String) {
+    public init(callID: UUID, code: String) {
         self.callID = callID
         self.code = code
     }
@@ -43,10 +48,10 @@ public struct CallJobPayload: Codable, Sendable, Equatable {
 
 /// Payload of the organisation jobs.
 public struct OrganisationJobPayload: Codable, Sendable, Equatable {
-    public let organisationID: String
+    public let organisationID: UUID
     public let code: String
 
-    public init(organisationID: String, code: String) {
+    public init(organisationID: UUID, code: String) {
         self.organisationID = organisationID
         self.code = code
     }

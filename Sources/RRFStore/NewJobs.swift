@@ -1,9 +1,9 @@
 import Foundation
 import JobQueue
 
-/// Builds the follow-up jobs of the commands.
+/// Builds the follow-up jobs of the commands: a kind takes only its own payload type.
 enum NewJobs {
-    static func make(_ kind: String, _ payload: some Encodable, runAt: Date? = nil, uniqueKey: String? = nil) throws -> NewJob {
-        try NewJob(kind: kind, payload: payload, runAt: runAt, uniqueKey: uniqueKey)
+    static func make<Payload>(_ kind: JobKind<Payload>, _ payload: Payload, runAt: Date? = nil, uniqueKey: String? = nil) throws -> NewJob {
+        try NewJob(kind, payload, runAt: runAt, uniqueKey: uniqueKey)
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import JobQueue
+import Notifications
 import Postgres
 
 extension CommandContext {

@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import Logging
+import Notifications
 import Postgres
 import Yams
 

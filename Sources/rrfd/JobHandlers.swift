@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Notifications
 import Logging
 import Postgres
 import RRFStore
@@ -44,10 +45,10 @@ enum JobHandlers {
 /// The kinds only rrfd's own schedules enqueue (the store's kinds are in `JobKinds`).
 enum DaemonJobKinds {
     /// Daily: remind organisations of certificates that expire within 30 days.
-    static let certificateExpiryReminders = "training.certificate_expiry_reminders"
+    static let certificateExpiryReminders = JobKind<NoPayload>("training.certificate_expiry_reminders")
     /// Every 15 minutes: remind reviewers of assignments due within 24 hours, and escalate those past their due
     /// time. The kind keeps its first name, `review.escalate_overdue`, so pending jobs and `cron:` entries stay valid.
-    static let reviewReminders = "review.escalate_overdue"
+    static let reviewReminders = JobKind<NoPayload>("review.escalate_overdue")
 
     /// The periodic jobs every rrfd runs (UTC); a `cron:` entry of the same name in the configuration file
     /// replaces one (e.g. to change its schedule):
@@ -55,8 +56,8 @@ enum DaemonJobKinds {
     /// - `rrf.certificate_expiry`, daily: certificates expiring within 30 days are reminded.
     /// - `rrf.overdue_reviews`, every 15 minutes: reviews due within 24 hours are reminded, overdue ones escalated.
     static let builtInCron: [DaemonConfiguration.Cron] = [
-        .init(name: "rrf.reports_due", schedule: "7 * * * *", kind: JobKinds.grantMarkReportsDue),
-        .init(name: "rrf.certificate_expiry", schedule: "17 6 * * *", kind: certificateExpiryReminders),
-        .init(name: "rrf.overdue_reviews", schedule: "*/15 * * * *", kind: reviewReminders),
+        .init(name: "rrf.reports_due", schedule: "7 * * * *", kind: JobKinds.grantMarkReportsDue.name),
+        .init(name: "rrf.certificate_expiry", schedule: "17 6 * * *", kind: certificateExpiryReminders.name),
+        .init(name: "rrf.overdue_reviews", schedule: "*/15 * * * *", kind: reviewReminders.name),
     ]
 }

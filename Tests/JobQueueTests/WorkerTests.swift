@@ -14,18 +14,6 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool
     return try condition()
 }
 
-func scalar<T: PostgresDecodable>(_ sql: String, _ parameters: [(any PostgresEncodable)?] = [], on connection: Connection, as type: T.Type = T.self) throws -> T {
-    try connection.query(sql, parameters).single().decode(0, as: T.self)
-}
-
-func poolConfiguration(_ database: TestDatabase, workers: Int = 2, batchSize: Int = 10) -> WorkerPoolConfiguration {
-    WorkerPoolConfiguration(
-        database: database.configuration, name: "test", workers: workers, batchSize: batchSize,
-        pollInterval: .milliseconds(200), heartbeatInterval: .milliseconds(200), heartbeatTimeout: .seconds(2),
-        shutdownTimeout: .seconds(10), backoff: Backoff(base: .milliseconds(10), maximum: .seconds(1), jitter: 0)
-    )
-}
-
 /// A value shared with handlers and threads.
 final class Locked<Value: Sendable>: @unchecked Sendable {
     private var value: Value
@@ -248,36 +236,6 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
             #expect(try pool.runBatch(on: connection) == 1)
             #expect(try scalar("SELECT count(*) FROM effects WHERE job_id = $1", [second], on: connection, as: Int64.self) == 1)
             #expect(try JobAdmin.show(second, on: connection)?.job.state == "succeeded")
-        }
-    }
-
-    @Test func notificationsReachTheFileSinkOnce() throws {
-        try withTestDatabase { database in
-            let connection = try database.connect()
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-notify-\(UUID().uuidString).jsonl").path
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let message = OutboxMessage(idempotencyKey: "review-reminder:42", recipient: "reviewer@example.org",
-                                        subject: "Review due", body: "Please score RRF-2026-0042.", channel: .file)
-            let id = try #require(try Outbox.enqueue(message, on: connection))
-            #expect(try Outbox.enqueue(message, on: connection) == nil)
-            let pool = WorkerPool(configuration: poolConfiguration(database),
-                                  registry: JobRegistry([NotifyHandler(sinks: NotificationSinks(file: FileSink(path: path)))]))
-            try pool.register(on: connection)
-            #expect(try pool.runBatch(on: connection) == 1)
-            #expect(try scalar("SELECT state::text FROM notifications WHERE id = $1", [id], on: connection, as: String.self) == "sent")
-            func lines() throws -> [String] { try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init) }
-            #expect(try lines().count == 1)
-            #expect(try lines().first?.contains(#""key":"review-reminder:42""#) == true)
-
-            // Another delivery job for a sent message delivers nothing.
-            try Jobs.enqueue(NewJob(kind: "notify", payloadJSON: #"{"notification":\#(id)}"#), on: connection)
-            #expect(try pool.runBatch(on: connection) == 1)
-            // The crash edge (sink wrote, "sent" never committed): the file sink skips the key.
-            try connection.query("UPDATE notifications SET state = 'pending', sent_at = NULL WHERE id = $1", [id])
-            try Jobs.enqueue(NewJob(kind: "notify", payloadJSON: #"{"notification":\#(id)}"#), on: connection)
-            #expect(try pool.runBatch(on: connection) == 1)
-            #expect(try lines().count == 1)
-            #expect(try scalar("SELECT count(*) FROM jobs WHERE state <> 'succeeded'", on: connection, as: Int64.self) == 0)
         }
     }
 

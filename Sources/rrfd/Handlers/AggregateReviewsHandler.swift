@@ -9,7 +9,7 @@ struct AggregateReviewsHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
-        let aggregate = try store.aggregateReviews(proposalID: try uuid(payload.proposalID, of: "the proposal"))
+        let aggregate = try store.aggregateReviews(proposalID: payload.proposalID)
         context.logger.info(aggregate == nil ? "panel not complete yet" : "proposal aggregated", metadata: ["proposal": "\(payload.reference)"])
     }
 }

@@ -9,7 +9,7 @@ struct AssignReviewersHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
-        let assigned = try store.assignReviewers(proposalID: try uuid(payload.proposalID, of: "the proposal"))
+        let assigned = try store.assignReviewers(proposalID: payload.proposalID)
         context.logger.info("reviewers assigned", metadata: ["proposal": "\(payload.reference)", "assigned": "\(assigned.map(\.reviewer))"])
     }
 }

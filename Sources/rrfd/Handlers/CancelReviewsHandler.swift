@@ -8,7 +8,7 @@ struct CancelReviewsHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
-        let recused = try store.cancelReviews(proposalID: try uuid(payload.proposalID, of: "the proposal"))
+        let recused = try store.cancelReviews(proposalID: payload.proposalID)
         context.logger.info("reviews cancelled", metadata: ["proposal": "\(payload.reference)", "count": "\(recused.count)"])
     }
 }

@@ -8,7 +8,7 @@ struct CertificateExpiryHandler: StoreJobHandler {
     static let jobKind = DaemonJobKinds.certificateExpiryReminders
     let services: RRFServices
 
-    func perform(_ payload: EmptyPayload, store: FundStore, context: JobContext) throws {
+    func perform(_ payload: NoPayload, store: FundStore, context: JobContext) throws {
         let reminded = try store.remindExpiringCertificates(withinDays: 30)
         context.logger.info("certificate expiry reminders", metadata: ["count": "\(reminded.count)"])
     }

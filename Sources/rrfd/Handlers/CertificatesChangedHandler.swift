@@ -9,7 +9,7 @@ struct CertificatesChangedHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: OrganisationJobPayload, store: FundStore, context: JobContext) throws {
-        let grants = try store.openGrantReferences(organisationID: try uuid(payload.organisationID, of: "the organisation"))
+        let grants = try store.openGrantReferences(organisationID: payload.organisationID)
         for reference in grants {
             try store.evaluateTranches(reference, as: services.actor)
         }

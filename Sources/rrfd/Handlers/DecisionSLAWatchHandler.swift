@@ -9,7 +9,7 @@ struct DecisionSLAWatchHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: ProposalJobPayload, store: FundStore, context: JobContext) throws {
-        if try store.escalateDecisionSLA(proposalID: try uuid(payload.proposalID, of: "the proposal"), round: payload.round) {
+        if try store.escalateDecisionSLA(proposalID: payload.proposalID, round: payload.round) {
             context.logger.warning("decision deadline passed; fund managers told", metadata: ["proposal": "\(payload.reference)"])
         }
     }

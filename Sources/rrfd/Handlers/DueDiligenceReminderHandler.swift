@@ -10,7 +10,7 @@ struct DueDiligenceReminderHandler: StoreJobHandler {
     let services: RRFServices
 
     func perform(_ payload: OrganisationJobPayload, store: FundStore, context: JobContext) throws {
-        if try store.remindDueDiligence(organisationID: try uuid(payload.organisationID, of: "the organisation")) {
+        if try store.remindDueDiligence(organisationID: payload.organisationID) {
             context.logger.info("due diligence reminder sent", metadata: ["organisation": "\(payload.code)"])
         }
     }

@@ -9,7 +9,7 @@ struct MarkReportsDueHandler: StoreJobHandler {
     static let jobKind = JobKinds.grantMarkReportsDue
     let services: RRFServices
 
-    func perform(_ payload: EmptyPayload, store: FundStore, context: JobContext) throws {
+    func perform(_ payload: NoPayload, store: FundStore, context: JobContext) throws {
         let due = try store.markReportsDue(as: services.actor)
         let overdue = try store.notifyOverdueReports()
         context.logger.info("reports marked due, overdue reports notified", metadata: ["due": "\(due.count)", "overdue": "\(overdue.count)"])

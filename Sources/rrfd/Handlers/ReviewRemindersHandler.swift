@@ -9,7 +9,7 @@ struct ReviewRemindersHandler: StoreJobHandler {
     static let jobKind = DaemonJobKinds.reviewReminders
     let services: RRFServices
 
-    func perform(_ payload: EmptyPayload, store: FundStore, context: JobContext) throws {
+    func perform(_ payload: NoPayload, store: FundStore, context: JobContext) throws {
         let reminded = try store.remindReviewsDueSoon(withinHours: 24)
         let escalated = try store.escalateOverdueReviews()
         context.logger.info("review reminders", metadata: ["reminded": "\(reminded.count)", "escalated": "\(escalated.count)"])

@@ -1,4 +1,3 @@
-import Foundation
 import JobQueue
 import Logging
 import RRFStore
@@ -10,7 +9,7 @@ struct RRFServices: Sendable {
     let actor: String
 }
 
-/// A job handler that decodes its payload and calls the store.
+/// A job handler of one typed kind (``TypedJobHandler``): it decodes the kind's payload and calls the store.
 ///
 /// Exactly once for database effects: `perform` gets the store bound to the worker's connection inside
 /// `JobContext.completeInTransaction`, so everything the commands write (state, audit events, outbox messages,
@@ -21,21 +20,17 @@ struct RRFServices: Sendable {
 /// does not decode) completes the job — it is not retried — and is logged at error level and written to the
 /// notification outbox for the secretariat (event `job.refused`). A missing or unknown actor, a conflict, or a
 /// database problem fails the attempt, which the queue retries with backoff.
-protocol StoreJobHandler: JobHandler {
-    associatedtype Payload: Decodable
-    static var jobKind: String { get }
+protocol StoreJobHandler: TypedJobHandler {
     var services: RRFServices { get }
     /// Runs the job with `store` bound to the job's completing transaction.
     func perform(_ payload: Payload, store: FundStore, context: JobContext) throws
 }
 
 extension StoreJobHandler {
-    var kind: String { Self.jobKind }
-
     func run(_ job: ClaimedJob, context: JobContext) throws {
         let payload: Payload
         do {
-            payload = try job.decodePayload(as: Payload.self)
+            payload = try job.decodePayload(of: Self.jobKind)
         } catch {
             return try refusedForGood(job, context: context, code: "payload_invalid", reason: "its payload \(job.payload) cannot be read: \(error)")
         }
@@ -59,14 +54,6 @@ extension StoreJobHandler {
         }
     }
 
-    /// Parses a payload's id, refusing for good when it is not a UUID.
-    func uuid(_ text: String, of what: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else {
-            throw StoreError.notFound("The job names \(what) \"\(text)\", which is not an id.")
-        }
-        return id
-    }
-
     /// Completes a job the fund's rules refuse for good (its own writes rolled back): logs it and tells the
     /// secretariat through the outbox, in the transaction that completes the job.
     private func refusedForGood(_ job: ClaimedJob, context: JobContext, code: String, reason: String) throws {
@@ -81,6 +68,3 @@ extension StoreJobHandler {
         }
     }
 }
-
-/// The payload of the periodic jobs (none).
-struct EmptyPayload: Decodable {}

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JobQueue
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

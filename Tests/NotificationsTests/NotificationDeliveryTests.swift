@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JobQueue
+import Notifications
 import Postgres
 import RRFTestSupport
 import Testing

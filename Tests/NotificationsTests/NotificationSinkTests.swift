@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Notifications
 import Postgres
 import RRFTestSupport
 import Testing
