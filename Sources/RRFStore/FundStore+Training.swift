@@ -19,14 +19,8 @@ extension FundStore {
             try context.actor.require(.secretariat, to: "add a training course")
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             let title = try Validate.text(title, field: "course title", maximum: 300)
-            let description = description.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard description.count <= 5000, !description.contains("\u{0}") else {
-                throw StoreError.rejected("course_description_invalid", "The course description must have at most 5,000 characters and no NUL character.")
-            }
+            let description = try Validate.optionalText(description, field: "course description", maximum: 5000)
             let course = try parsedRule { () throws(WorkflowRejection) in try Course(id: CourseID(UUID()), code: code, title: title, validityMonths: validityMonths) }
-            guard course.validityMonths <= 240 else {
-                throw StoreError.rejected("course_invalid", "A certificate can stay valid for at most 240 months; give a shorter validity.")
-            }
             try context.connection.query(
                 "INSERT INTO training_courses (id, code, title, description, validity_months) VALUES ($1, $2, $3, $4, $5)",
                 [course.id.uuid, course.code, course.title, description, course.validityMonths]
@@ -137,16 +131,6 @@ extension FundStore {
             throw StoreError.notFound("No training course has the code \"\(code)\"; list them with `rrfctl training course list`.")
         }
         return try TrainingCourseRecord(row: row)
-    }
-
-    /// `TS-12`, `ts-12` or `12` → 12.
-    static func referenceNumber(_ text: String, prefix: String, what: String) throws -> Int {
-        var text = text.trimmingCharacters(in: .whitespaces).uppercased()
-        if text.hasPrefix(prefix + "-") { text.removeFirst(prefix.count + 1) }
-        guard let number = Int(text), number > 0, number < Int(Int32.max) else {
-            throw StoreError.rejected("reference_invalid", "\"\(text)\" is not a \(what) reference; write it like \(prefix)-12.")
-        }
-        return number
     }
 
     func parsedRule<T>(_ body: () throws(WorkflowRejection) -> T) throws -> T {

@@ -11,15 +11,13 @@ extension FundStore {
         try trainingCommand("training.certificate_revoke", as: login) { context in
             try context.actor.require(.secretariat, to: "revoke a certificate")
             let reason = try Validate.text(reason, field: "reason", maximum: 2000)
-            let number = try Self.referenceNumber(reference, prefix: "TC", what: "certificate")
+            let number = try Validate.referenceNumber(reference, prefix: "TC", what: "certificate")
             guard let row = try context.connection.query(
                 "SELECT id, organisation_id, revoked_at FROM training_certificates WHERE number = $1 FOR UPDATE", [number]
             ).first else {
                 throw StoreError.notFound("No certificate has the reference \(reference); list them with `rrfctl training certificate list`.")
             }
-            guard try row.decode("revoked_at", as: Date?.self) == nil else {
-                throw StoreError.rejected("certificate_already_revoked", "The certificate TC-\(number) is already revoked.")
-            }
+            try Certificate.requireRevocable(reference: "TC-\(number)", revokedAt: try row.decode("revoked_at"))
             let id: UUID = try row.decode("id")
             try context.connection.query(
                 "UPDATE training_certificates SET revoked_at = $2, revoked_by = $3, revocation_reason = $4 WHERE id = $1",
@@ -49,12 +47,10 @@ extension FundStore {
 
     /// Unrevoked certificates whose last valid day falls within the next `days` days (today included), soonest first.
     public func expiringCertificates(withinDays days: Int) throws -> [CertificateRecord] {
-        guard (0...3660).contains(days) else {
-            throw StoreError.rejected("days_invalid", "The number of days \(days) is not accepted; give 0 to 3660.")
-        }
         let today = self.today
         return try read("training.certificate_expiring") { connection in
-            try connection.query(
+            _ = try Validate.number(days, in: 0...3660, code: "days_invalid", "The number of days \(days) is not accepted; give 0 to 3660.")
+            return try connection.query(
                 CertificateRecord.select + """
                  WHERE t.revoked_at IS NULL AND t.issued_on <= $1::date AND t.valid_through BETWEEN $1::date AND $2::date
                 ORDER BY t.valid_through, o.code, t.holder_key

@@ -250,7 +250,7 @@ extension FundStore {
     }
 
     private func loadSession(_ reference: String, lock: RowLock, on connection: Connection) throws -> TrainingSessionRecord {
-        let number = try Self.referenceNumber(reference, prefix: "TS", what: "training session")
+        let number = try Validate.referenceNumber(reference, prefix: "TS", what: "training session")
         guard let id = try connection.query("SELECT id FROM training_sessions WHERE number = $1" + lock.rawValue, [number]).first else {
             throw StoreError.notFound("No training session has the reference \(reference); list them with `rrfctl training session list`.")
         }

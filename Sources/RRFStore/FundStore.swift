@@ -231,9 +231,4 @@ extension StoreError {
     public static func changedSinceLoaded(_ what: String) -> StoreError {
         StoreError(.conflict, code: "changed_since_loaded", "\(what) changed since you loaded it; reload and try again.")
     }
-
-    /// A rule refusal with its code and sentence.
-    static func rejected(_ code: String, _ message: String) -> StoreError {
-        StoreError(.rejected, code: code, message)
-    }
 }

@@ -53,6 +53,17 @@ public enum Validate {
         }
     }
 
+    /// The number of a reference such as `TS-12` (`ts-12` and `12` also accepted) → 12.
+    /// - Throws: `reference_invalid`.
+    public static func referenceNumber(_ text: String, prefix: String, what: String) throws(WorkflowRejection) -> Int {
+        var text = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if text.hasPrefix(prefix + "-") { text.removeFirst(prefix.count + 1) }
+        guard let number = Int(text), number > 0, number < Int(Int32.max) else {
+            throw WorkflowRejection(code: "reference_invalid", message: "\"\(text)\" is not a \(what) reference; write it like \(prefix)-12.")
+        }
+        return number
+    }
+
     /// A page size: 1…1000.
     public static func limit(_ limit: Int) throws(WorkflowRejection) -> Int {
         try number(limit, in: 1...1000, code: "limit_invalid", "The limit \(limit) is not accepted; give 1 to 1000.")

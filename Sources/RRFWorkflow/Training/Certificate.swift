@@ -1,3 +1,5 @@
+import Foundation
+
 /// A training certificate held by one participant of an organisation.
 public struct Certificate: Hashable, Sendable, Codable {
     /// The certificate's identifier.
@@ -26,5 +28,15 @@ public struct Certificate: Hashable, Sendable, Codable {
     /// Whether the certificate is valid on `date` (from the issue day through the last valid day).
     public func isValid(on date: LocalDate) -> Bool {
         issuedOn <= date && date <= validThrough
+    }
+}
+
+extension Certificate {
+    /// A certificate is revoked once (`revokedAt` is when it was, if it was).
+    /// - Throws: `certificate_already_revoked`.
+    public static func requireRevocable(reference: String, revokedAt: Date?) throws(WorkflowRejection) {
+        guard revokedAt == nil else {
+            throw WorkflowRejection(code: "certificate_already_revoked", message: "The certificate \(reference) is already revoked.")
+        }
     }
 }

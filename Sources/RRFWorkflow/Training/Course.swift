@@ -17,6 +17,9 @@ public struct Course: Hashable, Sendable, Codable {
         guard validityMonths >= 1 else {
             throw WorkflowRejection(code: "course_invalid", message: "A certificate must stay valid for at least one month; give the validity in months.")
         }
+        guard validityMonths <= 240 else {
+            throw WorkflowRejection(code: "course_invalid", message: "A certificate can stay valid for at most 240 months; give a shorter validity.")
+        }
         self.id = id
         self.code = code
         self.title = title
