@@ -31,17 +31,9 @@ public struct CallChanges: Hashable, Sendable {
         perProposalCeiling: Money? = nil, submissionDeadline: Date? = nil, reviewDeadline: Date? = nil,
         decisionSLA: DecisionSLA? = nil, scorecard: Scorecard? = nil, quorum: Int? = nil, divergenceSpread: Int? = nil
     ) {
-        self.title = title
-        self.kind = kind
-        self.currency = currency
-        self.envelopes = envelopes
-        self.perProposalCeiling = perProposalCeiling
-        self.submissionDeadline = submissionDeadline
-        self.reviewDeadline = reviewDeadline
-        self.decisionSLA = decisionSLA
-        self.scorecard = scorecard
-        self.quorum = quorum
-        self.divergenceSpread = divergenceSpread
+        (self.title, self.kind, self.currency, self.envelopes, self.perProposalCeiling) = (title, kind, currency, envelopes, perProposalCeiling)
+        (self.submissionDeadline, self.reviewDeadline, self.decisionSLA) = (submissionDeadline, reviewDeadline, decisionSLA)
+        (self.scorecard, self.quorum, self.divergenceSpread) = (scorecard, quorum, divergenceSpread)
     }
 
     /// Whether no field is changed.
