@@ -74,6 +74,12 @@ public final class ThrowawayCluster: Sendable {
     private var dataDirectory: String { directory + "/data" }
     private var logFile: String { directory + "/server.log" }
 
+    /// Restarts the server without a clean shutdown (`pg_ctl restart -m immediate`, as after a crash): every
+    /// connection is dropped and the server recovers from its write-ahead log. For fault tests.
+    public func restartImmediately() throws {
+        try runTool("pg_ctl", ["-D", dataDirectory, "-l", logFile, "-m", "immediate", "-w", "-t", "60", "restart"])
+    }
+
     /// Stops the server immediately and removes its folder. Safe to call more than once.
     public func stop() {
         ClusterRegistry.shared.remove(self)
