@@ -86,10 +86,7 @@ import Testing
 
     @Test func everyReviewStateRoundTrips() throws {
         try withTestDatabase { db in
-            let fund = try Fund.standard(db)
-            try fund.reviewPanel(["rev-a", "rev-b", "rev-c"])
-            let proposal = try fund.proposalInReview()
-            let review = try fund.store.assignReviewer(proposal.reference, reviewer: "rev-a", as: "sec")
+            let (fund, proposal, review) = try Self.assignedReview(db)
             let assignment = ReviewMachine.Assignment(
                 reviewerID: UserID(review.reviewerID), reviewerName: review.reviewerName, round: review.round, dueAt: review.dueAt
             )
@@ -126,10 +123,7 @@ import Testing
     @Test func everyTrainingSessionStateRoundTrips() throws {
         try withTestDatabase { db in
             let fund = try trainingFund(db)
-            let today = LocalDate(Date(), utcOffsetMinutes: 0)
-            let scheduled = try fund.store.scheduleTrainingSession(
-                course: "PSEA", startDate: today, endDate: today, place: "Nairobi", trainer: "trainer", capacity: 30, as: "sec"
-            )
+            let scheduled = try Self.sessionToday(fund)
             let participant = try fund.store.recordAttendance(
                 session: scheduled.reference,
                 ParticipantInput(name: "Amina", organisation: "NGO-ALPHA", role: "Finance officer", gender: "female", attended: true, passed: true),
@@ -169,9 +163,7 @@ import Testing
         try withTestDatabase { db in
             let fund = try Fund.standard(db)
             let proposal = try fund.store.submitProposal(Fund.submission(), as: "ngo")
-            // The schema refuses this row; a change made beside RRF (the constraint dropped) lets it in.
-            try Self.execute("ALTER TABLE proposals DROP CONSTRAINT proposals_decision_recorded", [], on: db)
-            try Self.execute("UPDATE proposals SET state = 'approved', decision = NULL WHERE id = $1", [proposal.id], on: db)
+            try Self.forge("UPDATE proposals SET state = 'approved', decision = NULL WHERE id = $1", [proposal.id], dropping: "proposals_decision_recorded", of: "proposals", on: db)
             let loaded = try fund.store.proposal(proposal.reference)
             Self.expectInconsistent(try loaded.machine, "The proposal \(proposal.reference)", state: "approved")
             let error = refusal { _ = try fund.store.withdrawProposal(proposal.reference, reason: "Funded elsewhere", as: "ngo") }
@@ -183,8 +175,7 @@ import Testing
     @Test func aSuspendedOrganisationWithoutAReasonIsRefused() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)
-            try Self.execute("ALTER TABLE organisations DROP CONSTRAINT organisations_reason_present", [], on: db)
-            try Self.execute("UPDATE organisations SET state = 'suspended', reason = NULL WHERE code = 'NGO-ALPHA'", [], on: db)
+            try Self.forge("UPDATE organisations SET state = 'suspended', reason = NULL WHERE code = 'NGO-ALPHA'", [], dropping: "organisations_reason_present", of: "organisations", on: db)
             let organisation = try fund.store.organisation("NGO-ALPHA")
             Self.expectInconsistent(try organisation.machine, "The organisation NGO-ALPHA", state: "suspended")
             #expect(refusal { _ = try fund.store.submitProposal(Fund.submission(), as: "ngo") }?.code == "inconsistent_row")
@@ -194,8 +185,7 @@ import Testing
     @Test func aCallInAnUnknownStateIsRefusedNotReadAsDraft() throws {
         try withTestDatabase { db in
             let fund = try Fund.standard(db)
-            try Self.execute("ALTER TABLE calls DROP CONSTRAINT calls_state_known", [], on: db)
-            try Self.execute("UPDATE calls SET state = 'paused' WHERE code = 'SA-1'", [], on: db)
+            try Self.forge("UPDATE calls SET state = 'paused' WHERE code = 'SA-1'", [], dropping: "calls_state_known", of: "calls", on: db)
             let call = try fund.store.call("SA-1")
             Self.expectInconsistent(try call.machine, "The call SA-1", state: "paused")
         }
@@ -203,12 +193,8 @@ import Testing
 
     @Test func aRecusedReviewWithoutAReasonIsRefusedNotReadAsAssigned() throws {
         try withTestDatabase { db in
-            let fund = try Fund.standard(db)
-            try fund.reviewPanel(["rev-a", "rev-b", "rev-c"])
-            let proposal = try fund.proposalInReview()
-            let review = try fund.store.assignReviewer(proposal.reference, reviewer: "rev-a", as: "sec")
-            try Self.execute("ALTER TABLE reviews DROP CONSTRAINT reviews_recusal_reason_present", [], on: db)
-            try Self.execute("UPDATE reviews SET state = 'recused', recusal_reason = NULL WHERE id = $1", [review.id], on: db)
+            let (fund, proposal, review) = try Self.assignedReview(db)
+            try Self.forge("UPDATE reviews SET state = 'recused', recusal_reason = NULL WHERE id = $1", [review.id], dropping: "reviews_recusal_reason_present", of: "reviews", on: db)
             let error = refusal { _ = try fund.store.reviews(ReviewFilter(reference: proposal.reference)) }
             #expect(error?.code == "inconsistent_row")
             #expect(error?.message.contains("The review of \(proposal.reference) (round 1) by rev-a") == true)
@@ -218,12 +204,8 @@ import Testing
     @Test func aTrainingSessionInAnUnknownStateIsRefusedNotReadAsScheduled() throws {
         try withTestDatabase { db in
             let fund = try trainingFund(db)
-            let today = LocalDate(Date(), utcOffsetMinutes: 0)
-            let session = try fund.store.scheduleTrainingSession(
-                course: "PSEA", startDate: today, endDate: today, place: "Nairobi", trainer: "trainer", capacity: 30, as: "sec"
-            )
-            try Self.execute("ALTER TABLE training_sessions DROP CONSTRAINT training_sessions_state_known", [], on: db)
-            try Self.execute("UPDATE training_sessions SET state = 'postponed' WHERE id = $1", [session.id], on: db)
+            let session = try Self.sessionToday(fund)
+            try Self.forge("UPDATE training_sessions SET state = 'postponed' WHERE id = $1", [session.id], dropping: "training_sessions_state_known", of: "training_sessions", on: db)
             let error = refusal { _ = try fund.store.cancelTrainingSession(session.reference, reason: "Flooded road", as: "sec") }
             #expect(error?.code == "inconsistent_row")
             #expect(error?.message.contains("The training session \(session.reference)") == true)
@@ -254,6 +236,29 @@ import Testing
             ],
             on: db
         )
+    }
+
+    /// The standard fund with a review panel, a proposal in review and its review by `rev-a`.
+    static func assignedReview(_ db: TestDatabase) throws -> (Fund, ProposalRecord, ReviewRecord) {
+        let fund = try Fund.standard(db)
+        try fund.reviewPanel(["rev-a", "rev-b", "rev-c"])
+        let proposal = try fund.proposalInReview()
+        return (fund, proposal, try fund.store.assignReviewer(proposal.reference, reviewer: "rev-a", as: "sec"))
+    }
+
+    /// A one-day PSEA session scheduled for today.
+    static func sessionToday(_ fund: Fund) throws -> TrainingSessionRecord {
+        let today = LocalDate(Date(), utcOffsetMinutes: 0)
+        return try fund.store.scheduleTrainingSession(
+            course: "PSEA", startDate: today, endDate: today, place: "Nairobi", trainer: "trainer", capacity: 30, as: "sec"
+        )
+    }
+
+    /// Writes a row the schema refuses, as a change made beside RRF could: drops `constraint` of `table` in this
+    /// test's own database, then runs `update`.
+    static func forge(_ update: String, _ parameters: [(any PostgresEncodable)?], dropping constraint: String, of table: String, on db: TestDatabase) throws {
+        try execute("ALTER TABLE \(table) DROP CONSTRAINT \(constraint)", [], on: db)
+        try execute(update, parameters, on: db)
     }
 
     /// Runs one statement on its own connection.
