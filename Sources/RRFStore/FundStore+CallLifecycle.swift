@@ -63,7 +63,7 @@ extension FundStore {
             let proposals = try context.connection.query(
                 ProposalRecord.select + " WHERE p.call_id = $1 ORDER BY p.reference FOR SHARE OF p", [loaded.id]
             ).rows.map { try ProposalRecord(row: $0) }
-            let states = Dictionary(uniqueKeysWithValues: proposals.map { ($0.reference, $0.machine.state) })
+            let states = Dictionary(uniqueKeysWithValues: try proposals.map { ($0.reference, try $0.machine.state) })
             return (try machine.markDecided(proposals: states, by: context.actor), "call.decided")
         }
     }

@@ -24,15 +24,20 @@ public struct CallRecord: Codable, Sendable, Equatable {
     public let version: Int
 
     /// The call's state machine rebuilt from the record.
+    /// - Throws: `inconsistent_row` when the stored state is unknown.
     public var machine: CallMachine {
-        let state: CallMachine.State = switch self.state {
-        case "open": .open(configuration)
-        case "closed": .closed(configuration)
-        case "decided": .decided(configuration)
-        case "archived": .archived(configuration)
-        default: .draft(configuration)
+        get throws(StoreError) {
+            let state: CallMachine.State
+            switch self.state {
+            case "draft": state = .draft(configuration)
+            case "open": state = .open(configuration)
+            case "closed": state = .closed(configuration)
+            case "decided": state = .decided(configuration)
+            case "archived": state = .archived(configuration)
+            default: throw StoreError.inconsistentRow("The call \(code)", state: self.state)
+            }
+            return CallMachine(state: state)
         }
-        return CallMachine(state: state)
     }
 
     static let columns = """
@@ -153,7 +158,7 @@ extension FundStore {
         try command(name, as: login) { context in
             let loaded = try loadCallForUpdate(code, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
-            var machine = loaded.machine
+            var machine = try loaded.machine
             let (action, eventType) = try event(&machine, loaded, context)
             try context.updateVersioned(
                 "UPDATE calls SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",

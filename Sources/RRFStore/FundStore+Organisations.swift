@@ -20,20 +20,25 @@ public struct OrganisationRecord: Codable, Sendable, Equatable {
     public let version: Int
 
     /// The organisation's state machine rebuilt from the record.
+    /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
     public var machine: OrganisationMachine {
-        let assessment: Assessment? = if let risk, let assessedOn, let dueDiligenceExpires {
-            Assessment(risk: risk, assessedOn: assessedOn, dueDiligenceExpiry: dueDiligenceExpires)
-        } else {
-            nil
+        get throws(StoreError) {
+            let assessment: Assessment? = if let risk, let assessedOn, let dueDiligenceExpires {
+                Assessment(risk: risk, assessedOn: assessedOn, dueDiligenceExpiry: dueDiligenceExpires)
+            } else {
+                nil
+            }
+            let state: OrganisationMachine.State
+            switch (self.state, assessment, ineligibleUntil, reason) {
+            case ("registered", nil, nil, _): state = .registered
+            case ("assessed", let assessment?, nil, _): state = .assessed(assessment)
+            case ("reassessed", let assessment?, nil, _): state = .reassessed(assessment)
+            case ("suspended", let assessment?, nil, let reason?): state = .suspended(assessment, reason: reason)
+            case ("ineligible", nil, let until?, let reason?): state = .ineligible(until: until, reason: reason)
+            default: throw StoreError.inconsistentRow("The organisation \(code)", state: self.state)
+            }
+            return OrganisationMachine(state: state)
         }
-        let state: OrganisationMachine.State = switch (self.state, assessment) {
-        case ("assessed", let assessment?): .assessed(assessment)
-        case ("reassessed", let assessment?): .reassessed(assessment)
-        case ("suspended", let assessment?): .suspended(assessment, reason: reason ?? "")
-        case ("ineligible", _): .ineligible(until: ineligibleUntil ?? LocalDate(dayNumber: 0), reason: reason ?? "")
-        default: .registered
-        }
-        return OrganisationMachine(state: state)
     }
 
     static let columns = """
@@ -151,7 +156,7 @@ extension FundStore {
         try command(name, as: login) { context in
             let loaded = try loadOrganisationForUpdate(code, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The organisation \(loaded.code)")
-            var machine = loaded.machine
+            var machine = try loaded.machine
             let action = try event(&machine, context)
             let (risk, assessedOn, expiry) = (machine.assessment?.risk.rawValue, machine.assessment?.assessedOn, machine.assessment?.dueDiligenceExpiry)
             var until: LocalDate?

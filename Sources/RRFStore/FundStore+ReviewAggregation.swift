@@ -35,7 +35,7 @@ extension FundStore {
             let progress = Self.progress(reviews, panel: panel)
             guard progress.isScored(at: context.now) else { return nil }
             let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
-            var machine = proposal.machine
+            var machine = try proposal.machine
             let action = try machine.markScored(progress: progress, at: context.now, by: context.actor)
             guard case .requestDecision = action else { throw Self.unexpected(action, answering: "the end of review") }
             try saveReviewState(proposal, machine, context: context)
@@ -215,7 +215,7 @@ extension FundStore {
     /// A conflict declared after scoring left fewer counting reviews than the quorum: back to review, with
     /// replacements assigned by rrfd and the secretariat told.
     func reopenReview(_ proposal: ProposalRecord, progress: ReviewProgress, context: CommandContext) throws {
-        var machine = proposal.machine
+        var machine = try proposal.machine
         let action = try machine.reopenReview(progress: progress, by: context.actor)
         guard case .assignReviewers(let round) = action else { throw Self.unexpected(action, answering: "reopening the review") }
         try saveReviewState(proposal, machine, context: context)

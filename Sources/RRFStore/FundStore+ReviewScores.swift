@@ -99,7 +99,7 @@ extension FundStore {
         let scorecard = call.configuration.scorecard
         let comments = try scorecard.comments(general: input.comments, perCriterion: input.criterionComments, scores: input.scores)
         let general = input.comments?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        var machine = loaded.machine
+        var machine = try loaded.machine
         let action = try machine.submit(scores: input.scores, comments: comments, scorecard: scorecard, at: context.now, by: reviewerActor)
         guard case .aggregate(let sheet) = action else {
             throw StoreError(.internal, code: "unexpected_action", "The review machine answered a submission with \(action); this is a defect, please report it.")

@@ -165,7 +165,7 @@ extension FundStore {
     func recuse(
         _ loaded: ReviewRecord, proposal: ProposalRecord, reason: String, by actor: Actor, context: CommandContext, replace: Bool = true
     ) throws -> ReviewRecord {
-        var machine = loaded.machine
+        var machine = try loaded.machine
         let action = try machine.recuse(reason: reason, by: actor)
         guard case .assignReplacement(let reason) = action else {
             throw StoreError(.internal, code: "unexpected_action", "The review machine answered a recusal with \(action); this is a defect, please report it.")

@@ -36,7 +36,7 @@ extension FundStore {
     public func recordAttendance(session: String, _ participant: ParticipantInput, as login: String) throws -> AttendanceRecord {
         try trainingCommand("training.attend", as: login) { context in
             let session = try loadSession(session, lock: .update, on: context.connection)
-            try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection)).admitAttendance(
+            try session.machine(attendance: attendanceRows(sessionID: session.id, on: context.connection)).admitAttendance(
                 [AttendanceMark(attended: participant.attended, passed: participant.passed)], on: context.today, by: context.actor
             )
             let rows = try insertAttendance(session, [(0, participant)], context: context)
@@ -51,7 +51,7 @@ extension FundStore {
     public func importAttendance(session: String, csv: String, as login: String) throws -> [AttendanceRecord] {
         try trainingCommand("training.import", as: login) { context in
             let session = try loadSession(session, lock: .update, on: context.connection)
-            let machine = try sessionMachine(session, attendance: attendanceRows(sessionID: session.id, on: context.connection))
+            let machine = try session.machine(attendance: attendanceRows(sessionID: session.id, on: context.connection))
             try machine.admitAttendance([], on: context.today, by: context.actor)
             let (participants, problems) = TrainingSheet.read(csv)
             try TrainingRoster.requireNoProblems(problems)
@@ -66,7 +66,7 @@ extension FundStore {
     /// Marks the session held once it has started, with the attendance recorded so far (its trainer or the secretariat).
     public func recordTrainingSessionHeld(_ session: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
         try sessionCommand("training.session_held", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
-            let attendedOnly = attendance.filter(\.attended).map(Self.workflowAttendance)
+            let attendedOnly = attendance.filter(\.attended).map(\.workflowAttendance)
             let action = try machine.recordHeld(attendance: attendedOnly, on: context.today, by: context.actor)
             guard case .recordAttendance = action else { throw Self.unexpected(action) }
             try updateSession(loaded, state: machine.state.name, context: context)
@@ -173,22 +173,9 @@ extension FundStore {
             let loaded = try loadSession(reference, lock: .update, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The training session \(loaded.reference)")
             let attendance = try attendanceRows(sessionID: loaded.id, on: context.connection)
-            var machine = try sessionMachine(loaded, attendance: attendance)
+            var machine = try loaded.machine(attendance: attendance)
             return try body(&machine, loaded, attendance, context)
         }
-    }
-
-    /// The session's state machine rebuilt from the record and its attendance rows.
-    private func sessionMachine(_ loaded: TrainingSessionRecord, attendance: [AttendanceRecord]) throws -> TrainingSessionMachine {
-        let plan = try loaded.plan()
-        let attended = attendance.filter(\.attended).map(Self.workflowAttendance)
-        let state: TrainingSessionMachine.State = switch loaded.state {
-        case "held": .held(plan, attended)
-        case "closed": .closed(plan, attended)
-        case "cancelled": .cancelled(plan, reason: loaded.cancelReason ?? "")
-        default: .scheduled(plan)
-        }
-        return TrainingSessionMachine(state: state)
     }
 
     private func updateSession(_ loaded: TrainingSessionRecord, state: String, cancelReason: String? = nil, context: CommandContext) throws {
@@ -196,10 +183,6 @@ extension FundStore {
             "UPDATE training_sessions SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
             [loaded.id, loaded.version, state, cancelReason], what: "The training session \(loaded.reference)"
         )
-    }
-
-    private static func workflowAttendance(_ row: AttendanceRecord) -> Attendance {
-        Attendance(name: row.name, organisationID: OrganisationID(row.organisationID), role: row.role, gender: row.gender, passed: row.attended && row.passed)
     }
 
     private static func unexpected(_ action: TrainingSessionMachine.Action) -> StoreError {

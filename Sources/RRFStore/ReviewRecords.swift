@@ -80,21 +80,24 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         conflictedAt = try row.decode("conflicted_at")
         version = try row.decode("version")
         let reviewRound: Int? = try row.decode("proposal_state", as: String.self) == "in_review" ? row.decode("proposal_round") : nil
-        overdue = machine.isOverdue(at: now, conflictDeclared: conflictedAt != nil, proposalReviewRound: reviewRound)
+        overdue = try machine.isOverdue(at: now, conflictDeclared: conflictedAt != nil, proposalReviewRound: reviewRound)
     }
 
     /// The review's state machine rebuilt from the record.
+    /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
     public var machine: ReviewMachine {
-        let assignment = ReviewMachine.Assignment(reviewerID: UserID(reviewerID), reviewerName: reviewerName, round: round, dueAt: dueAt)
-        let state: ReviewMachine.State = switch self.state {
-        case "submitted":
-            .submitted(assignment, ScoreSheet(
-                reviewerID: UserID(reviewerID), scores: scores ?? [:], comments: comments ?? [:], submittedAt: submittedAt ?? assignedAt
-            ))
-        case "recused": .recused(assignment, reason: recusalReason ?? "")
-        default: .assigned(assignment)
+        get throws(StoreError) {
+            let assignment = ReviewMachine.Assignment(reviewerID: UserID(reviewerID), reviewerName: reviewerName, round: round, dueAt: dueAt)
+            let state: ReviewMachine.State
+            switch (self.state, scores, submittedAt, recusalReason) {
+            case ("assigned", nil, nil, nil): state = .assigned(assignment)
+            case ("submitted", let scores?, let submittedAt?, nil):
+                state = .submitted(assignment, ScoreSheet(reviewerID: UserID(reviewerID), scores: scores, comments: comments ?? [:], submittedAt: submittedAt))
+            case ("recused", _, _, let reason?): state = .recused(assignment, reason: reason)
+            default: throw StoreError.inconsistentRow("The review of \(reference) (round \(round)) by \(reviewer)", state: self.state)
+            }
+            return ReviewMachine(state: state)
         }
-        return ReviewMachine(state: state)
     }
 }
 

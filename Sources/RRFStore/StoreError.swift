@@ -36,7 +36,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 
     /// A stored row that matches no state of its machine: a defect or a change made beside the application.
     static func inconsistentRow(_ what: String, state: String) -> StoreError {
-        StoreError(.internal, code: "inconsistent_row", "\(what) is stored as \(state), which is not a valid state; run `rrfctl audit verify` and report it.")
+        StoreError(
+            .internal, code: "inconsistent_row",
+            "\(what) is stored in the state \"\(state)\", which is unknown or lacks the data that state needs (a defect or a change made beside RRF); run `rrfctl audit verify` and report it."
+        )
     }
 
     public static func configuration(_ message: String, underlying: PostgresError? = nil) -> StoreError {

@@ -80,6 +80,22 @@ public struct TrainingSessionRecord: Codable, Sendable, Equatable {
     func plan() throws -> SessionPlan {
         SessionPlan(course: try course.course(), startDate: startDate, endDate: endDate, place: place, trainerID: UserID(trainerID))
     }
+
+    /// The session's state machine rebuilt from the record and its attendance rows (those who attended count).
+    /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
+    func machine(attendance: [AttendanceRecord]) throws -> TrainingSessionMachine {
+        let plan = try plan()
+        let attended = attendance.filter(\.attended).map(\.workflowAttendance)
+        let state: TrainingSessionMachine.State
+        switch (self.state, cancelReason) {
+        case ("scheduled", nil): state = .scheduled(plan)
+        case ("held", nil): state = .held(plan, attended)
+        case ("closed", nil): state = .closed(plan, attended)
+        case ("cancelled", let reason?): state = .cancelled(plan, reason: reason)
+        default: throw StoreError.inconsistentRow("The training session \(reference)", state: self.state)
+        }
+        return TrainingSessionMachine(state: state)
+    }
 }
 
 /// One participant's attendance (table `training_attendance`).
@@ -112,6 +128,11 @@ public struct AttendanceRecord: Codable, Sendable, Equatable {
         attended = try row.decode("attended")
         passed = try row.decode("passed")
         score = try row.decode("score")
+    }
+
+    /// The participant as the workflow sees them: passed only if they attended.
+    var workflowAttendance: Attendance {
+        Attendance(name: name, organisationID: OrganisationID(organisationID), role: role, gender: gender, passed: attended && passed)
     }
 }
 
