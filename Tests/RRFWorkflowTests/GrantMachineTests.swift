@@ -78,7 +78,7 @@ import Testing
         #expect(tranche.state.name == "planned")
         #expect(rejectionCode { try tranche.evaluate(facts, policy: .standard, by: Fixture.partner) } == "role_required")
         let met = TrancheConditions(agreementSigned: true, previous: nil, trainingShortfalls: [])
-        #expect(try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) == .requestApproval)
+        #expect(try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) == .requestApproval(spendThresholdPercent: 70, previous: nil))
         #expect(tranche.state.name == "ready")
         #expect(rejectionCode { try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) } == "invalid_transition")
     }

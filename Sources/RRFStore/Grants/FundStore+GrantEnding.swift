@@ -41,12 +41,7 @@ extension FundStore {
         for tranche in try loadTranches(grant, lock: .update, on: context.connection) where !["released", "cancelled"].contains(tranche.state) {
             var machine = try tranche.machine
             let action = try machine.cancel(reason: cancelReason, by: context.actor)
-            guard case .recordCancellation(let reason) = action else { throw Self.unexpectedTrancheAction(action) }
-            try context.updateVersioned(
-                "UPDATE tranches SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [tranche.id, tranche.version, machine.state.name, reason], what: "Tranche \(tranche.sequence) of \(grant.reference)"
-            )
-            try context.audit(Streams.grant(grant.reference), "tranche.cancelled", TrancheCancellation(sequence: tranche.sequence, amount: tranche.amount, reason: reason))
+            try TrancheExecutor(store: self, grant: grant, loaded: tranche, context: context).perform(action, machine: machine)
         }
         // The grants lock order: tranches, then the envelope row, then ledger accounts (as an approval does).
         try context.connection.queryPrepared(

@@ -122,27 +122,7 @@ extension FundStore {
             let conditions = TrancheConditions(agreementSigned: grant.signedOn != nil, previous: previous, trainingShortfalls: shortfalls)
             var machine = try next.machine
             let action = try machine.evaluate(conditions, policy: policy, by: context.actor)
-            let unmet: [UnmetCondition]
-            switch action {
-            case .requestApproval: unmet = []
-            case .recordUnmet(let conditions): unmet = conditions
-            case .requestRelease, .postRelease, .recordCancellation: throw Self.unexpectedTrancheAction(action)
-            }
-            try context.connection.queryPrepared(
-                "UPDATE tranches SET state = $2, unmet = $3::jsonb, evaluated_at = $4, version = version + 1 WHERE id = $1",
-                [next.id, machine.state.name, JSONValue(unmet.map(\.sentence)), context.now]
-            )
-            if unmet.isEmpty {
-                let record = try loadTranche(grant, sequence: next.sequence, lock: .update, on: context.connection)
-                try context.audit(Streams.grant(grant.reference), "tranche.ready", TrancheReadyEvent(
-                    tranche: record, policyVersion: grant.policyVersion, spendThresholdPercent: policy.spendThresholdPercent,
-                    received: previous?.received, spent: previous?.spent
-                ))
-                try context.notify(NotifyPayload(
-                    event: "tranche.ready", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.fundManager.rawValue],
-                    message: "Tranche \(next.sequence) of grant \(grant.reference) (\(next.amount.grouped)) is ready for approval."
-                ))
-            }
+            try TrancheExecutor(store: self, grant: grant, loaded: next, context: context).perform(action, machine: machine)
             return try loadTranches(grant, lock: .unlocked, on: context.connection)
         }
     }
@@ -155,23 +135,7 @@ extension FundStore {
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Tranche \(sequence) of \(grant.reference)")
             var machine = try loaded.machine
             let action = try machine.approve(at: context.now, by: context.actor)
-            guard case .requestRelease(let approval) = action else { throw Self.unexpectedTrancheAction(action) }
-            try context.updateVersioned(
-                """
-                UPDATE tranches SET state = $3, approved_by = $4, approved_by_name = $5, approved_at = $6, approval = $7::jsonb,
-                    version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [loaded.id, loaded.version, machine.state.name, approval.userID.uuid, approval.name, approval.at, JSONValue(approval)],
-                what: "Tranche \(sequence) of \(grant.reference)"
-            )
-            let record = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
-            try context.audit(Streams.grant(grant.reference), "tranche.approved", record)
-            try context.notify(NotifyPayload(
-                event: "tranche.approved", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.financeOfficer.rawValue],
-                message: "Tranche \(sequence) of grant \(grant.reference) (\(record.amount.grouped)) is approved and awaits release."
-            ))
-            return record
+            return try TrancheExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -210,36 +174,9 @@ extension FundStore {
             }
             var machine = try loaded.machine
             let action = try machine.release(amount: amount, idempotencyKey: idempotency, grant: try grant.machine, at: context.now, by: context.actor)
-            guard case .postRelease(let paid, let release) = action else { throw Self.unexpectedTrancheAction(action) }
-            guard let transactionID = try Ledger.post(
-                "release", legs: [LedgerLeg(account: grant.committedAccount, amount: -paid.minorUnits),
-                                  LedgerLeg(account: grant.releasedAccount, amount: paid.minorUnits)],
-                proposalID: grant.proposalID, memo: "tranche \(sequence) of \(grant.reference)", actor: context.login, at: context.now,
-                on: context.connection
-            ) else { throw StoreError(.internal, code: "ledger_empty", "A release of nothing was asked; this is a defect, please report it.") }
-            try context.updateVersioned(
-                """
-                UPDATE tranches SET state = $3, released_by = $4, released_by_name = $5, released_at = $6, idempotency_key = $7,
-                    release = $8::jsonb, ledger_transaction_id = $9, version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [loaded.id, loaded.version, machine.state.name, release.signature.userID.uuid, release.signature.name, release.signature.at,
-                 key, JSONValue(release), transactionID],
-                what: "Tranche \(sequence) of \(grant.reference)"
-            )
-            let result = TrancheRelease(
-                grant: grant.reference, sequence: sequence, amount: paid, releasedBy: context.login, releasedAt: context.now,
-                idempotencyKey: key, ledgerTransactionID: transactionID, replayed: false
-            )
-            try context.connection.queryPrepared(
-                "UPDATE release_requests SET result = $2::jsonb WHERE idempotency_key = $1", [key, JSONValue(result)]
-            )
-            try context.audit(Streams.grant(grant.reference), "tranche.released", result)
-            try context.notify(NotifyPayload(
-                event: "tranche.released", stream: Streams.grant(grant.reference), organisationID: grant.organisationID.uuidString.lowercased(),
-                roles: [Role.ngoUser.rawValue], message: "Tranche \(sequence) of grant \(grant.reference) (\(paid.grouped)) was released."
-            ))
-            return result
+            let executor = TrancheExecutor(store: self, grant: grant, loaded: loaded, context: context)
+            try executor.perform(action, machine: machine)
+            return try executor.releaseAnswer()
         }
     }
 
@@ -293,7 +230,4 @@ extension FundStore {
         return try TrancheRecord(row: row)
     }
 
-    static func unexpectedTrancheAction(_ action: TrancheMachine.Action) -> StoreError {
-        StoreError(.internal, code: "unexpected_action", "The tranche machine answered with \(action); this is a defect, please report it.")
-    }
 }

@@ -48,8 +48,9 @@ public struct TrancheMachine: Hashable, Sendable {
 
     /// What the caller must persist or enqueue after an event.
     public enum Action: Hashable, Sendable {
-        /// Store readiness and notify the fund manager.
-        case requestApproval
+        /// Store readiness and notify the fund manager; audit it with the evidence it was judged on (the policy's
+        /// spending threshold and the previous tranche's spending, nil for the first tranche).
+        case requestApproval(spendThresholdPercent: Int, previous: PreviousTrancheReport?)
         /// The tranche stays planned: store these unmet conditions on it.
         case recordUnmet([UnmetCondition])
         /// Store the approval and notify the finance officers.
@@ -81,7 +82,7 @@ public struct TrancheMachine: Hashable, Sendable {
             let unmet = conditions.unmet(spendThresholdPercent: policy.spendThresholdPercent)
             guard unmet.isEmpty else { return .recordUnmet(unmet) }
             state = .ready(sequence: sequence, amount: amount)
-            return .requestApproval
+            return .requestApproval(spendThresholdPercent: policy.spendThresholdPercent, previous: conditions.previous)
         case .ready, .approved, .released, .cancelled:
             throw illegalTransition("tranche", event: "evaluate", state: state.name)
         }
