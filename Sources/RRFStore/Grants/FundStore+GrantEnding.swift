@@ -80,12 +80,7 @@ extension FundStore {
             let loaded = try ReportRecord(row: row, today: context.today)
             var machine = try loaded.machine
             let action = try machine.waive(reason: reason, by: context.actor)
-            guard case .recordWaiver(let reason) = action else { throw Self.unexpectedReportAction(action) }
-            try context.updateVersioned(
-                "UPDATE grant_reports SET state = $3, comment = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name, reason], what: "Report \(loaded.sequence) of \(grant.reference)"
-            )
-            try context.audit(Streams.grant(grant.reference), "report.waived", ReportWaiver(sequence: loaded.sequence, kind: loaded.kind, reason: reason))
+            try ReportExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 }

@@ -115,15 +115,8 @@ extension FundStore {
                 let loaded = try ReportRecord(row: row, today: context.today)
                 var machine = try loaded.machine
                 let action = try machine.markDue(on: context.today, by: context.actor)
-                guard case .remindOrganisation(let dueDate) = action else { throw Self.unexpectedReportAction(action) }
-                try context.connection.queryPrepared("UPDATE grant_reports SET state = $2, version = version + 1 WHERE id = $1", [loaded.id, machine.state.name])
-                let record = try loadReport(loaded.grant, sequence: loaded.sequence, lock: .update, today: context.today, on: context.connection)
-                try context.audit(Streams.grant(record.grant), "report.due", record)
-                let grant = try loadGrant(record.grant, lock: .unlocked, on: context.connection)
-                try context.notify(NotifyPayload(
-                    event: "report.due", stream: Streams.grant(record.grant), organisationID: grant.organisationID.uuidString.lowercased(),
-                    roles: [Role.ngoUser.rawValue], message: "The \(record.kind.rawValue) report \(record.sequence) of grant \(record.grant) is due by \(dueDate)."
-                ))
+                let grant = try loadGrant(loaded.grant, lock: .unlocked, on: context.connection)
+                let record = try ReportExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine)
                 made.append(record)
             }
             return made
@@ -149,25 +142,7 @@ extension FundStore {
             let action = try machine.submit(
                 narrative: narrative, spending: checked, organisationID: OrganisationID(grant.organisationID), at: context.now, by: context.actor
             )
-            guard case .requestReview(let submission) = action else { throw Self.unexpectedReportAction(action) }
-            try context.updateVersioned(
-                """
-                UPDATE grant_reports SET state = $3, narrative = $4, spent_minor = $5, spending_lines = $6::jsonb, submission = $7::jsonb,
-                    submitted_by = $8, submitted_at = $9, version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [loaded.id, loaded.version, machine.state.name, submission.narrative, submission.spent.minorUnits,
-                 JSONValue(checked.lines.map { SpendingLine(line: $0.line, amount: $0.amount.description) }), JSONValue(submission),
-                 context.actor.userID.uuid, context.now],
-                what: "Report \(sequence) of \(grant.reference)"
-            )
-            let record = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
-            try context.audit(Streams.grant(grant.reference), "report.submitted", record)
-            try context.notify(NotifyPayload(
-                event: "report.submitted", stream: Streams.grant(grant.reference), organisationID: nil, roles: [Role.secretariat.rawValue],
-                message: "The \(record.kind.rawValue) report \(sequence) of grant \(grant.reference) awaits review."
-            ))
-            return record
+            return try ReportExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -227,61 +202,7 @@ extension FundStore {
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
             var machine = try loaded.machine
             let action = try event(&machine, grant, context)
-            let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
-            try context.updateVersioned(
-                """
-                UPDATE grant_reports SET state = $3, comment = $4, reviewed_by = $5, reviewed_at = $6, version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [loaded.id, loaded.version, machine.state.name, text?.isEmpty == false ? text : nil, context.actor.userID.uuid, context.now],
-                what: "Report \(sequence) of \(grant.reference)"
-            )
-            let record = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
-            let stream = Streams.grant(grant.reference)
-            switch action {
-            case .evaluateNextTranche:
-                try context.audit(stream, "report.accepted", record)
-                try context.enqueue(Self.evaluateJob(grant))
-            case .closeGrant:
-                try context.audit(stream, "report.accepted", record)
-                var grantMachine = try grant.machine
-                let closing = try grantMachine.beginClosing(by: context.actor)
-                guard case .awaitFinalAcceptance = closing else { throw Self.unexpectedGrantAction(closing) }
-                try context.updateVersioned(
-                    "UPDATE grants SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-                    [grant.id, grant.version, grantMachine.state.name], what: "The grant \(grant.reference)"
-                )
-                let closingGrant = try loadGrant(grant.reference, lock: .update, on: context.connection)
-                try context.audit(stream, "grant.closing", closingGrant)
-                if context.actor.roles.contains(.fundManager) {
-                    _ = try close(closingGrant, context: context)
-                }
-            case .notifyReturned(let reason):
-                try context.audit(stream, "report.returned", record)
-                try context.notify(NotifyPayload(
-                    event: "report.returned", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
-                    roles: [Role.ngoUser.rawValue], message: "Report \(sequence) of grant \(grant.reference) was returned: \(reason)"
-                ))
-            case .notifyReopened(let reason, let reopenGrant):
-                try context.audit(stream, "report.reopened", record)
-                if reopenGrant {
-                    var grantMachine = try grant.machine
-                    let reopened = try grantMachine.reopen(by: context.actor)
-                    guard case .awaitCorrectedFinalReport = reopened else { throw Self.unexpectedGrantAction(reopened) }
-                    try context.updateVersioned(
-                        "UPDATE grants SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-                        [grant.id, grant.version, grantMachine.state.name], what: "The grant \(grant.reference)"
-                    )
-                    try context.audit(stream, "grant.reopened", try loadGrant(grant.reference, lock: .update, on: context.connection))
-                }
-                try context.notify(NotifyPayload(
-                    event: "report.reopened", stream: stream, organisationID: grant.organisationID.uuidString.lowercased(),
-                    roles: [Role.ngoUser.rawValue], message: "Report \(sequence) of grant \(grant.reference) was reopened for correction: \(reason)"
-                ))
-            case .remindOrganisation, .requestReview, .recordWaiver:
-                throw Self.unexpectedReportAction(action)
-            }
-            return record
+            return try ReportExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine, comment: comment)
         }
     }
 
@@ -293,9 +214,5 @@ extension FundStore {
             throw StoreError.notFound("Grant \(reference.uppercased()) has no report \(sequence); list them with `rrfctl report list \(reference.uppercased())`.")
         }
         return try ReportRecord(row: row, today: today)
-    }
-
-    static func unexpectedReportAction(_ action: ReportMachine.Action) -> StoreError {
-        StoreError(.internal, code: "unexpected_action", "The report machine answered with \(action); this is a defect, please report it.")
     }
 }

@@ -65,8 +65,8 @@ public struct ReportMachine: Hashable, Sendable {
     public enum Action: Hashable, Sendable {
         /// Store that the report is due and remind the organisation.
         case remindOrganisation(dueDate: LocalDate)
-        /// Store the submission and notify the secretariat.
-        case requestReview(ReportSubmission)
+        /// Store the submission with its spending per budget line and notify the secretariat.
+        case requestReview(ReportSubmission, lines: [SpendingLineAmount])
         /// Store the acceptance of an interim report and evaluate the next tranche's conditions with `spent`.
         case evaluateNextTranche(spent: Money)
         /// Store the acceptance of the final report and close the grant with `spent`.
@@ -127,7 +127,7 @@ public struct ReportMachine: Hashable, Sendable {
         switch state {
         case .due(let spec), .returned(let spec, _, _):
             state = .submitted(spec, submission)
-            return .requestReview(submission)
+            return .requestReview(submission, lines: spending.lines)
         case .scheduled, .submitted, .accepted, .waived:
             throw illegalTransition("report", event: "submit", state: state.name)
         }
