@@ -30,9 +30,14 @@ import Testing
             defer { daemon.cleanUp() }
             var kills = 0
             var delays: [Int] = []
-            while try number("SELECT count(*)::int AS n FROM jobs WHERE kind = 'grant.evaluate_tranches' AND state <> 'succeeded'") > 0, kills < 12 {
+            // Kill each daemon while it is working: once it has finished a few more jobs, a random moment later.
+            while try number("SELECT count(*)::int AS n FROM jobs WHERE kind = 'grant.evaluate_tranches' AND state <> 'succeeded'") > 0, kills < 8 {
+                let before = try number("SELECT count(*)::int AS n FROM jobs WHERE kind = 'grant.evaluate_tranches' AND state = 'succeeded'")
                 let process = try daemon.start(name: "rrfd-\(kills)")
-                let delay = Int.random(in: 150...900)
+                _ = try eventually(within: 15) {
+                    try number("SELECT count(*)::int AS n FROM jobs WHERE kind = 'grant.evaluate_tranches' AND state = 'succeeded'") >= before + 20
+                }
+                let delay = Int.random(in: 0...40)
                 delays.append(delay)
                 Thread.sleep(forTimeInterval: Double(delay) / 1000)
                 kill(process.processIdentifier, SIGKILL)

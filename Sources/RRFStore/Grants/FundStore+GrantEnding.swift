@@ -15,23 +15,7 @@ extension FundStore {
         let spent = Money(minorUnits: try final?.decode("spent_minor", as: Int64?.self) ?? 0, currency: loaded.amount.currency)
         let released = try releasedTotal(loaded, on: context.connection)
         let action = try machine.close(finalReportAccepted: accepted, released: released, spent: spent, by: context.actor)
-        guard case .refund(let refund) = action else { throw Self.unexpectedGrantAction(action) }
-        try Ledger.post(
-            "refund", legs: [LedgerLeg(account: loaded.releasedAccount, amount: -refund.minorUnits),
-                             LedgerLeg(account: .refunds(currency: refund.currency.code), amount: refund.minorUnits)],
-            proposalID: loaded.proposalID, memo: "unspent balance of \(loaded.reference)", actor: context.login, at: context.now,
-            on: context.connection
-        )
-        let unreleased = try loaded.amount.subtracting(released)
-        try waiveOpenReports(loaded, reason: "The grant closed on its final report.", context: context)
-        try settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was closed.", context: context)
-        try context.updateVersioned(
-            "UPDATE grants SET state = $3, refund_minor = $4, version = version + 1 WHERE id = $1 AND version = $2",
-            [loaded.id, loaded.version, machine.state.name, refund.minorUnits], what: "The grant \(loaded.reference)"
-        )
-        let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
-        try context.audit(Streams.grant(record.reference), "grant.closed", GrantMoneyEvent(grant: record, amount: refund))
-        return record
+        return try GrantExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
     }
 
     /// Cancels the tranches not released (each through its machine, with a `tranche.cancelled` event) and

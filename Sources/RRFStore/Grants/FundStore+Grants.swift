@@ -109,35 +109,8 @@ extension FundStore {
             let policy = try currentTranchePolicy(on: context.connection)
             var machine = try loaded.machine
             let action = try machine.sign(on: context.today, policy: policy.policy, by: context.actor)
-            guard case .createTranches(let amounts, let reports) = action else { throw Self.unexpectedGrantAction(action) }
-            try context.updateVersioned(
-                """
-                UPDATE grants SET state = $3, signed_on = $4::date, signatory = $5, signed_by = $6, policy_version = $7, version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [loaded.id, loaded.version, machine.state.name, context.today.description, signatory, context.actor.userID.uuid, policy.version],
-                what: "The grant \(loaded.reference)"
-            )
-            for (index, amount) in amounts.enumerated() {
-                try context.connection.queryPrepared(
-                    "INSERT INTO tranches (id, grant_id, sequence, amount_minor, currency, state) VALUES ($1, $2, $3, $4, $5, 'planned')",
-                    [UUID(), loaded.id, index + 1, amount.minorUnits, amount.currency.code]
-                )
-            }
-            for (index, spec) in reports.enumerated() {
-                try context.connection.queryPrepared(
-                    """
-                    INSERT INTO grant_reports (id, grant_id, sequence, kind, period_start, period_end, due_date, state, currency)
-                    VALUES ($1, $2, $3, $4, $5::date, $6::date, $7::date, 'scheduled', $8)
-                    """,
-                    [UUID(), loaded.id, index + 1, spec.kind.rawValue, spec.periodStart.description, spec.periodEnd.description,
-                     spec.dueDate.description, loaded.amount.currency.code]
-                )
-            }
-            let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
-            try context.audit(Streams.grant(record.reference), "grant.signed", GrantSignedEvent(grant: record, tranches: amounts, reports: reports))
-            try context.enqueue(Self.evaluateJob(record))
-            return record
+            return try GrantExecutor(store: self, loaded: loaded, context: context)
+                .perform(action, machine: machine, signing: GrantSigning(signatory: signatory, policyVersion: policy.version))
         }
     }
 
@@ -173,17 +146,7 @@ extension FundStore {
             var machine = try loaded.machine
             let released = try releasedTotal(loaded, on: context.connection)
             let action = try machine.terminate(reason: reason, released: released, by: context.actor)
-            guard case .decommit(let unreleased) = action else { throw Self.unexpectedGrantAction(action) }
-            try waiveOpenReports(loaded, reason: "The grant was terminated: \(reason)", context: context)
-            try settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was terminated.", context: context)
-            let stored: String? = if case .terminated(_, let text) = machine.state { text } else { nil }
-            try context.updateVersioned(
-                "UPDATE grants SET state = $3, reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name, stored], what: "The grant \(loaded.reference)"
-            )
-            let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
-            try context.audit(Streams.grant(record.reference), "grant.terminated", GrantMoneyEvent(grant: record, amount: unreleased))
-            return record
+            return try GrantExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -242,22 +205,7 @@ extension FundStore {
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
             var machine = try loaded.machine
             let action = try event(&machine, context)
-            let reason: String? = if case .suspended(_, _, let text) = machine.state { text } else { nil }
-            try context.updateVersioned(
-                "UPDATE grants SET state = $3, reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name, reason], what: "The grant \(loaded.reference)"
-            )
-            let record = try loadGrant(loaded.reference, lock: .update, on: context.connection)
-            switch action {
-            case .holdReleases:
-                try context.audit(Streams.grant(record.reference), "grant.suspended", record)
-            case .resumeReleases:
-                try context.audit(Streams.grant(record.reference), "grant.resumed", record)
-                try context.enqueue(Self.evaluateJob(record))
-            case .createTranches, .awaitFinalAcceptance, .awaitCorrectedFinalReport, .refund, .decommit:
-                throw Self.unexpectedGrantAction(action)
-            }
-            return record
+            return try GrantExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -308,10 +256,6 @@ extension FundStore {
             JobKinds.grantEvaluateTranches, GrantJobPayload(grantID: grant.id, reference: grant.reference),
             uniqueKey: "evaluate:\(grant.reference)"
         )
-    }
-
-    static func unexpectedGrantAction(_ action: GrantMachine.Action) -> StoreError {
-        StoreError(.internal, code: "unexpected_action", "The grant machine answered with \(action); this is a defect, please report it.")
     }
 }
 

@@ -3,8 +3,8 @@ import Postgres
 import RRFWorkflow
 
 /// Performs what the report machine decided, in the command's transaction: the one place a report action
-/// becomes writes (the report row, the audit event, the notification, the follow-up job, and the grant's own
-/// transition when a final report closes or reopens it). Commands read as load → decide (``ReportMachine``) →
+/// becomes writes (the report row, the audit event, the notification, the follow-up job); the grant's own
+/// transition when a final report closes or reopens it goes through ``GrantExecutor``. Commands read as load → decide (``ReportMachine``) →
 /// `perform`.
 struct ReportExecutor {
     let store: FundStore
@@ -52,8 +52,7 @@ struct ReportExecutor {
             try context.audit(stream, "report.accepted", record)
             var grantMachine = try grant.machine
             let closing = try grantMachine.beginClosing(by: context.actor)
-            guard case .awaitFinalAcceptance = closing else { throw FundStore.unexpectedGrantAction(closing) }
-            let closingGrant = try moveGrant(to: grantMachine, event: "grant.closing")
+            let closingGrant = try GrantExecutor(store: store, loaded: grant, context: context).perform(closing, machine: grantMachine)
             if context.actor.roles.contains(.fundManager) {
                 _ = try store.close(closingGrant, context: context)
             }
@@ -69,8 +68,7 @@ struct ReportExecutor {
             if reopenGrant {
                 var grantMachine = try grant.machine
                 let reopened = try grantMachine.reopen(by: context.actor)
-                guard case .awaitCorrectedFinalReport = reopened else { throw FundStore.unexpectedGrantAction(reopened) }
-                _ = try moveGrant(to: grantMachine, event: "grant.reopened")
+                try GrantExecutor(store: store, loaded: grant, context: context).perform(reopened, machine: grantMachine)
             }
             try notify("report.reopened", roles: [.ngoUser], toOrganisation: true, "Report \(loaded.sequence) of grant \(grant.reference) was reopened for correction: \(reason)")
             return record
@@ -89,17 +87,6 @@ struct ReportExecutor {
             [state, text?.isEmpty == false ? text : nil, context.actor.userID.uuid, context.now]
         )
         return try reload()
-    }
-
-    /// Stores the grant's new state (closing, or active again) with its audit event.
-    private func moveGrant(to machine: GrantMachine, event: String) throws -> GrantRecord {
-        try context.updateVersioned(
-            "UPDATE grants SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-            [grant.id, grant.version, machine.state.name], what: "The grant \(grant.reference)"
-        )
-        let moved = try store.loadGrant(grant.reference, lock: .update, on: context.connection)
-        try context.audit(stream, event, moved)
-        return moved
     }
 
     private func write(_ sql: String, _ values: [(any PostgresEncodable)?]) throws {
