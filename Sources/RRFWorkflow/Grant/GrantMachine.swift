@@ -39,15 +39,20 @@ public struct GrantMachine: Hashable, Sendable {
         /// Ended early.
         case terminated(GrantTerms, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case agreementPending = "agreement_pending", active, suspended, closing, closed, terminated
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .agreementPending: "agreement_pending"
-            case .active: "active"
-            case .suspended: "suspended"
-            case .closing: "closing"
-            case .closed: "closed"
-            case .terminated: "terminated"
+            case .agreementPending: .agreementPending
+            case .active: .active
+            case .suspended: .suspended
+            case .closing: .closing
+            case .closed: .closed
+            case .terminated: .terminated
             }
         }
 
