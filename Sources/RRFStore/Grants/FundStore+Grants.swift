@@ -283,7 +283,7 @@ extension FundStore {
         }
         let organisation = try loadOrganisation(proposal.organisation, lock: .share, on: context.connection)
         let terms = try GrantMachine.terms(
-            proposal: proposal.reference, state: proposal.state, approved: proposal.approved, organisation: organisation.code, risk: organisation.risk,
+            proposal: proposal.reference, state: proposal.stateName, approved: proposal.approved, organisation: organisation.code, risk: organisation.risk,
             start: startDate ?? context.today, durationMonths: proposal.durationMonths
         )
         let (amount, risk, start, end) = (terms.amount, terms.risk, terms.startDate, terms.endDate)

@@ -201,7 +201,7 @@ extension FundStore {
                     uniqueKey: "dd-reminder:\(record.code):\(assessment.dueDiligenceExpiry)"
                 ))
                 // Tranche training requirements depend on the risk rating: look at the open grants again.
-                if loaded.state != "registered", loaded.risk != assessment.risk {
+                if loaded.stateName != .registered, loaded.risk != assessment.risk {
                     try enqueueCertificatesChanged(organisationID: record.id, code: record.code, context: context)
                 }
             case .recordIneligibility:

@@ -146,7 +146,7 @@ public struct ReviewFilter: Sendable, Equatable {
     public var offset: Int
 
     /// The states a list can be filtered by.
-    public static let states = ["assigned", "submitted", "recused", "overdue"]
+    public static let states = ReviewMachine.State.Name.allCases.map(\.rawValue) + ["overdue"]
 
     public init(reference: String? = nil, reviewer: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) {
         self.reference = reference
