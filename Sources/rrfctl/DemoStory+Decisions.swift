@@ -85,7 +85,7 @@ extension DemoStory {
         let manager = DemoCast.fundManager.login
         for submission in DemoCast.reserveSubmissions + DemoCast.standardSubmissions {
             guard let reference = references[submission.title], let decision = Self.decisions[submission.title],
-                  try store.proposal(reference).state == "scored" else { continue }
+                  try store.proposal(reference).stateName == .scored else { continue }
             if decision.approve {
                 let amount = try money("\(decision.amount ?? submission.requested) USD")
                 _ = try store.decideProposal(reference, .approve(amount: amount, justification: decision.why), as: manager)

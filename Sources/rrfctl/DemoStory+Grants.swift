@@ -13,7 +13,7 @@ extension DemoStory {
             grantReferences.append(grant.reference)
             let tranches = try store.evaluateTranches(grant.reference, as: DemoCast.secretariat.login)
             narrator.say("\(grant.organisation) signs grant \(grant.reference) for \(grant.amount.grouped) (\(grant.risk.rawValue) risk: \(tranches.count) tranches of \(tranches.map { $0.amount.grouped }.joined(separator: " / "))).")
-            guard let first = tranches.first, first.state == "ready" else {
+            guard let first = tranches.first, first.stateName == .ready else {
                 narrator.say("Its first tranche is not ready yet: \(tranches.first?.unmet.joined(separator: "; ") ?? "no tranche").")
                 continue
             }
@@ -52,10 +52,10 @@ extension DemoStory {
         var grants: [String: GrantRecord] = [:]
         for reference in grantReferences { grants[reference] = try store.grant(reference) }
         var toldLate: Set<String> = []
-        while try store.grant(closing).state != "closed" {
+        while try store.grant(closing).stateName != .closed {
             // The next period to end among the reports the punctual partners still owe.
             let owed = try grantReferences.filter { grants[$0]?.organisation != Self.latePartner }.flatMap { reference in
-                try store.reports(reference).filter { ["scheduled", "due"].contains($0.state) }
+                try store.reports(reference).filter { [.scheduled, .due].contains($0.stateName) }
             }
             guard let next = owed.min(by: { ($0.periodEnd, $0.grant) < ($1.periodEnd, $1.grant) }) else { break }
             advance(past: next.periodEnd)
@@ -91,7 +91,7 @@ extension DemoStory {
     /// the secretariat (the fund manager for a final report) accepts, and any tranche now ready is released.
     private func submitAndAccept(_ report: ReportRecord, of grant: GrantRecord) throws {
         let officer = DemoCast.ngoUser(DemoCast.partners.first { $0.code == grant.organisation }!).login
-        let released = try store.tranches(grant.reference).filter { $0.state == "released" }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+        let released = try store.tranches(grant.reference).filter { $0.stateName == .released }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
         let spent = Money(minorUnits: released * (report.kind == .final ? 96 : 85) / 100, currency: grant.amount.currency)
         _ = try store.submitReport(
             grant.reference, sequence: report.sequence, narrative: "Activities on plan for the period; \(spent.grouped) spent so far.",
@@ -102,8 +102,8 @@ extension DemoStory {
         _ = try store.acceptReport(grant.reference, sequence: report.sequence, as: acceptor)
         let which = report.kind == .final ? "final report" : "interim report \(report.sequence)"
         narrator.say("\(grant.organisation) sends its \(which) on \(grant.reference) (spent \(spent.grouped)); it is accepted.")
-        guard try store.grant(grant.reference).state == "active" else { return }
-        for tranche in try store.evaluateTranches(grant.reference, as: DemoCast.secretariat.login) where tranche.state == "ready" {
+        guard try store.grant(grant.reference).stateName == .active else { return }
+        for tranche in try store.evaluateTranches(grant.reference, as: DemoCast.secretariat.login) where tranche.stateName == .ready {
             _ = try store.approveTranche(grant.reference, sequence: tranche.sequence, as: DemoCast.fundManager.login)
             _ = try store.releaseTranche(
                 grant.reference, sequence: tranche.sequence, amount: tranche.amount, idempotencyKey: "\(grant.reference)-T\(tranche.sequence)",

@@ -75,7 +75,7 @@ extension TrancheRecord: HumanReadable, TablePrintable {
             table.add(tranche.grant, "\(tranche.sequence)", tranche.amount.grouped, tranche.state, tranche.approvedBy ?? "-", tranche.releasedBy ?? "-")
         }
         print(table.render())
-        for tranche in tranches where !tranche.unmet.isEmpty && tranche.state == "planned" {
+        for tranche in tranches where !tranche.unmet.isEmpty && tranche.stateName == .planned {
             print("Tranche \(tranche.sequence) is not ready: " + tranche.unmet.joined(separator: " "))
         }
     }

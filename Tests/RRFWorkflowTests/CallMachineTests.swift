@@ -15,13 +15,13 @@ import Testing
         var machine = CallMachine(state: .draft(Fixture.configuration))
         #expect(rejectionCode { try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.manager) } == "role_required")
         #expect(try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) == .scheduleClosing(at: Fixture.configuration.submissionDeadline))
-        #expect(machine.state.name == "open")
+        #expect(machine.state.name == .open)
         #expect(try machine.close(at: Fixture.now, by: Fixture.secretariat) == .recordClosing(early: true))
         let settled: [String: ProposalMachine.State] = ["RRF-2026-0001": .withdrawn(reason: "Duplicate"), "RRF-2026-0002": .ineligible(reason: "Not registered")]
         let waiting = settled.merging(["RRF-2026-0003": .scored(round: 1), "RRF-2026-0004": .revisionRequested(round: 1, reason: "Budget")]) { $1 }
         #expect(rejectionCode { try machine.markDecided(proposals: waiting, by: Fixture.manager) } == "proposals_undecided")
         #expect(rejectionCode { try machine.markDecided(proposals: settled, by: Fixture.secretariat) } == "role_required")
-        #expect(machine.state.name == "closed")
+        #expect(machine.state.name == .closed)
         #expect(try machine.markDecided(proposals: settled, by: Fixture.manager) == .recordDecided)
         #expect(rejectionCode { try machine.markDecided(proposals: [:], by: Fixture.manager) } == "invalid_transition")
         #expect(try machine.archive(by: Fixture.secretariat) == .recordArchived)
@@ -56,7 +56,7 @@ import Testing
         change(&configuration)
         var machine = CallMachine(state: .draft(configuration))
         #expect(rejectionCode { try machine.open(at: Fixture.now, calendar: .mondayToFriday, by: Fixture.secretariat) } == code)
-        #expect(machine.state.name == "draft")
+        #expect(machine.state.name == .draft)
     }
 
     @Test func decisionSLADeadlines() {

@@ -50,8 +50,8 @@ import Testing
     let reviewer = actor("Rita Reviewer", [.reviewer])
 
     @Test func assignmentNeedsMembershipOnceAndAReviewInProgress() {
-        #expect(rejectionCode { try ReviewPanel.requireInReview(reference: "RRF-2026-0001", state: "submitted") } == "proposal_not_in_review")
-        #expect(rejectionCode { try ReviewPanel.requireInReview(reference: "RRF-2026-0001", state: "in_review") } == nil)
+        #expect(rejectionCode { try ReviewPanel.requireInReview(reference: "RRF-2026-0001", state: .submitted) } == "proposal_not_in_review")
+        #expect(rejectionCode { try ReviewPanel.requireInReview(reference: "RRF-2026-0001", state: .inReview) } == nil)
         #expect(rejectionCode { try ReviewPanel.requireAssignable(reviewer: "Rita", isMember: false, existing: nil, committee: "PRC", reference: "R", round: 1) }
             == "reviewer_not_member")
         #expect(rejectionCode { try ReviewPanel.requireAssignable(reviewer: "Rita", isMember: true, existing: "recused", committee: "PRC", reference: "R", round: 1) }

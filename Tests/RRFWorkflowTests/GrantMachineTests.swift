@@ -75,11 +75,11 @@ import Testing
             agreementSigned: true, previous: PreviousTrancheReport(reportAccepted: false, received: amount, spent: money("1000 USD")), trainingShortfalls: []
         )
         #expect(try tranche.evaluate(facts, policy: .standard, by: Fixture.secretariat) == .recordUnmet(unmet))
-        #expect(tranche.state.name == "planned")
+        #expect(tranche.state.name == .planned)
         #expect(rejectionCode { try tranche.evaluate(facts, policy: .standard, by: Fixture.partner) } == "role_required")
         let met = TrancheConditions(agreementSigned: true, previous: nil, trainingShortfalls: [])
         #expect(try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) == .requestApproval(spendThresholdPercent: 70, previous: nil))
-        #expect(tranche.state.name == "ready")
+        #expect(tranche.state.name == .ready)
         #expect(rejectionCode { try tranche.evaluate(met, policy: .standard, by: Fixture.secretariat) } == "invalid_transition")
     }
 
@@ -116,8 +116,8 @@ import Testing
             == "invalid_transition")
     }
 
-    @Test(arguments: ["suspended", "agreement_pending", "closing", "terminated"])
-    func releaseRefusedUnlessTheGrantIsActive(status: String) throws {
+    @Test(arguments: [GrantMachine.State.Name.suspended, .agreementPending, .closing, .terminated])
+    func releaseRefusedUnlessTheGrantIsActive(status: GrantMachine.State.Name) throws {
         let terms = GrantTerms(amount: money("100000 USD"), risk: .low, startDate: Fixture.today, endDate: day("2027-05-31"))
         let states: [GrantMachine.State] = [
             .suspended(terms, signedOn: Fixture.today, reason: "Audit"), .agreementPending(terms), .closing(terms, signedOn: Fixture.today),
@@ -126,7 +126,7 @@ import Testing
         let grant = GrantMachine(state: try #require(states.first { $0.name == status }))
         var tranche = try approved()
         #expect(rejectionCode { try tranche.release(amount: amount, idempotencyKey: key("k"), grant: grant, at: Fixture.now, by: Fixture.finance) } == "grant_not_active")
-        #expect(tranche.state.name == "approved")
+        #expect(tranche.state.name == .approved)
     }
 
     @Test func cancellation() throws {
@@ -139,7 +139,7 @@ import Testing
         var approved = TrancheMachine(state: .ready(sequence: 2, amount: amount))
         _ = try approved.approve(at: Fixture.now, by: Fixture.manager)
         #expect(try approved.cancel(reason: "The grant was closed.", by: Fixture.manager) == .recordCancellation(reason: "The grant was closed."))
-        #expect(approved.state.name == "cancelled")
+        #expect(approved.state.name == .cancelled)
     }
 }
 
@@ -203,10 +203,10 @@ private func key(_ text: String) -> IdempotencyKey { try! IdempotencyKey(text) }
         #expect(rejectionCode { try report.reopen(reason: "Wrong", grant: closed, trancheMovedSinceAcceptance: false, by: Fixture.manager) } == "report_reopen_too_late")
         #expect(try report.reopen(reason: "Wrong", grant: closing, trancheMovedSinceAcceptance: false, by: Fixture.manager)
             == .notifyReopened(reason: "Wrong", reopenGrant: true))
-        #expect(report.state.name == "returned")
+        #expect(report.state.name == .returned)
         var grant = closing
         #expect(try grant.reopen(by: Fixture.manager) == .awaitCorrectedFinalReport)
-        #expect(grant.state.name == "active")
+        #expect(grant.state.name == .active)
     }
 
     @Test func anInterimReportReopensOnlyWhileNoTrancheMovedOnIt() throws {

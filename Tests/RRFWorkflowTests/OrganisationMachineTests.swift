@@ -36,7 +36,7 @@ import Testing
         #expect(rejectionCode { try machine.assess(risk: .low, dueDiligenceExpiry: day("2028-01-01"), on: day("2027-01-01"), by: Fixture.secretariat) }
             == "organisation_still_ineligible")
         _ = try machine.assess(risk: .low, dueDiligenceExpiry: day("2028-01-01"), on: day("2027-01-02"), by: Fixture.secretariat)
-        #expect(machine.state.name == "reassessed")
+        #expect(machine.state.name == .reassessed)
     }
 
     @Test func suspensionKeepsTheAssessment() throws {

@@ -221,6 +221,20 @@ import Testing
         #expect(dot.contains("\"tranche.approved\" -> \"tranche.released\" [label=\"release\"];"))
     }
 
+    /// Each machine's sampled state names are its stored-name enum, case for case and in order (the initial state first).
+    @Test func everyMachinesStateNamesAreItsNameEnum() {
+        #expect(OrganisationMachine.stateNames == OrganisationMachine.State.Name.allCases.map(\.rawValue))
+        #expect(CallMachine.stateNames == CallMachine.State.Name.allCases.map(\.rawValue))
+        #expect(ProposalMachine.stateNames == ProposalMachine.State.Name.allCases.map(\.rawValue))
+        #expect(ReviewMachine.stateNames == ReviewMachine.State.Name.allCases.map(\.rawValue))
+        #expect(GrantMachine.stateNames == GrantMachine.State.Name.allCases.map(\.rawValue))
+        #expect(TrancheMachine.stateNames == TrancheMachine.State.Name.allCases.map(\.rawValue))
+        #expect(ReportMachine.stateNames == ReportMachine.State.Name.allCases.map(\.rawValue))
+        #expect(TrainingSessionMachine.stateNames == TrainingSessionMachine.State.Name.allCases.map(\.rawValue))
+        #expect(UserAccountMachine.State.Name.allCases.map(\.rawValue) == ["active", "deactivated"])
+        #expect(ProposalMachine.State.Name.inReview.description == "in_review")
+    }
+
     @Test func wrongStateIsReportedBeforeTheFacts() {
         var machine = ProposalMachine(state: .inReview(round: 1))
         #expect(rejectionCode {

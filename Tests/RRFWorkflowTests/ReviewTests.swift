@@ -47,7 +47,7 @@ import Testing
         // 1 of 5 is below the 40 % floor: a comment is needed; 2 of 5 is not.
         let low = good.merging(["relevance": 1]) { $1 }
         #expect(rejectionCode { try machine.submit(scores: low, comments: ["relevance": " "], scorecard: card, at: Fixture.now, by: reviewer) } == "comment_required")
-        #expect(machine.state.name == "assigned")
+        #expect(machine.state.name == .assigned)
         let action = try machine.submit(scores: low, comments: ["relevance": "No needs analysis"], scorecard: card, at: Fixture.now, by: reviewer)
         guard case .aggregate(let sheet) = action else {
             Issue.record("unexpected \(action)")

@@ -31,7 +31,7 @@ extension FundStore {
     /// The daemon's handler of `call.open`: opens the call as `login` (secretariat) when it is still a draft.
     public func openScheduledCall(_ code: String, as login: String) throws -> CallOpening {
         let call = try self.call(code)
-        guard call.state == "draft" else { return .notDraft(state: call.state) }
+        guard call.stateName == .draft else { return .notDraft(state: call.state) }
         do {
             _ = try openCall(call.code, expectedVersion: call.version, as: login)
         } catch let error as StoreError where error.code == "changed_since_loaded" {

@@ -17,24 +17,27 @@ public struct EnvelopeRecord: Codable, Sendable, Equatable {
 public struct CallRecord: Codable, Sendable, Equatable {
     public let id: UUID
     public let code: String
-    /// draft | open | closed | decided | archived
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: CallMachine.State.Name
     public let configuration: CallConfiguration
     public let envelopes: [EnvelopeRecord]
     public let version: Int
 
+    /// draft | open | closed | decided | archived
+    public var state: String { stateName.rawValue }
+
     /// The call's state machine rebuilt from the record.
-    /// - Throws: `inconsistent_row` when the stored state is unknown.
+    /// Typed throwing like the other records' machines, though a call's state needs nothing beyond its name, which
+    /// is checked when the row is read.
     public var machine: CallMachine {
         get throws(StoreError) {
             let state: CallMachine.State
-            switch self.state {
-            case "draft": state = .draft(configuration)
-            case "open": state = .open(configuration)
-            case "closed": state = .closed(configuration)
-            case "decided": state = .decided(configuration)
-            case "archived": state = .archived(configuration)
-            default: throw StoreError.inconsistentRow("The call \(code)", state: self.state)
+            switch stateName {
+            case .draft: state = .draft(configuration)
+            case .open: state = .open(configuration)
+            case .closed: state = .closed(configuration)
+            case .decided: state = .decided(configuration)
+            case .archived: state = .archived(configuration)
             }
             return CallMachine(state: state)
         }
@@ -44,6 +47,10 @@ public struct CallRecord: Codable, Sendable, Equatable {
         id, code, title, kind, currency, ceiling_minor, submission_deadline, review_deadline, decision_sla_unit,
         decision_sla_amount, scorecard::text AS scorecard, quorum, divergence_spread, state, version
         """
+
+    enum CodingKeys: String, CodingKey {
+        case id, code, stateName = "state", configuration, envelopes, version
+    }
 }
 
 /// The scorecard used when a call is created without one.
@@ -248,8 +255,9 @@ extension FundStore {
             decisionSLA: sla, scorecard: try row.decode("scorecard", as: JSONValue<Scorecard>.self).value,
             quorum: try row.decode("quorum"), divergenceSpread: try row.decode("divergence_spread")
         )
+        let code: String = try row.decode("code")
         return CallRecord(
-            id: id, code: try row.decode("code"), state: try row.decode("state"), configuration: configuration,
+            id: id, code: code, stateName: try .stored(in: row, of: "The call \(code)"), configuration: configuration,
             envelopes: envelopes, version: try row.decode("version")
         )
     }

@@ -27,6 +27,7 @@ extension FundStore {
             let offset = calendar.utcOffsetMinutes
             return try grants.map { row in
                 let id: UUID = try row.decode("id")
+                let reference: String = try row.decode("reference")
                 let currency = try Currency.stored(try row.decode("currency"))
                 let cluster = try Cluster.stored(try row.decode("cluster"))
                 let signedOn = try LocalDate.stored(try row.decode("signed_on"))
@@ -82,7 +83,7 @@ extension FundStore {
                     SELECT max(occurred_at) AS ended FROM audit_events
                     WHERE stream = $1 AND event_type IN ('grant.closed', 'grant.terminated')
                     """,
-                    [Streams.grant(try row.decode("reference", as: String.self))]
+                    [Streams.grant(reference)]
                 ).single().decode("ended", as: Date?.self)
                 let donors = try connection.query(
                     """
@@ -97,18 +98,18 @@ extension FundStore {
                     """,
                     [try row.decode("call_id", as: UUID.self), cluster.rawValue]
                 ).rows.map { try $0.decode("donor", as: String.self) }
-                let state: String = try row.decode("state")
+                let state: GrantMachine.State.Name = try .stored(in: row, of: "The grant \(reference)")
                 let status: IATIActivity.Status = switch state {
-                case "closing": .finalisation
-                case "closed": .closed
-                case "terminated": .cancelled
-                case "suspended": .suspended
-                default: .implementation
+                case .closing: .finalisation
+                case .closed: .closed
+                case .terminated: .cancelled
+                case .suspended: .suspended
+                case .agreementPending, .active: .implementation
                 }
                 let summary: String = try row.decode("summary")
                 let title: String = try row.decode("title")
                 return IATIActivity(
-                    identifier: "\(reportingOrg.ref ?? "RRF")-\(try row.decode("reference", as: String.self))", reportingOrg: reportingOrg,
+                    identifier: "\(reportingOrg.ref ?? "RRF")-\(reference)", reportingOrg: reportingOrg,
                     title: title, description: summary.isEmpty ? title : summary,
                     funders: donors.map { IATIOrganisation(ref: nil, type: "90", name: $0) }, extending: reportingOrg,
                     implementing: IATIOrganisation(ref: nil, type: "22", name: try row.decode("organisation")), status: status,

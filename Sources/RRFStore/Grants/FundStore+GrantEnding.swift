@@ -22,7 +22,7 @@ extension FundStore {
     /// de-commits what is left of the commitment (it must be `expected`),
     /// keeping `call_envelopes.committed_minor` in step with the ledger.
     func settleCommitment(_ grant: GrantRecord, expected: Money, cancelReason: String, context: CommandContext) throws {
-        for tranche in try loadTranches(grant, lock: .update, on: context.connection) where !["released", "cancelled"].contains(tranche.state) {
+        for tranche in try loadTranches(grant, lock: .update, on: context.connection) where ![.released, .cancelled].contains(tranche.stateName) {
             var machine = try tranche.machine
             let action = try machine.cancel(reason: cancelReason, by: context.actor)
             try TrancheExecutor(store: self, grant: grant, loaded: tranche, context: context).perform(action, machine: machine)

@@ -17,8 +17,8 @@ public struct GrantRecord: Codable, Sendable, Equatable {
     public let risk: RiskRating
     public let startDate: LocalDate
     public let endDate: LocalDate
-    /// agreement_pending | active | suspended | closing | closed | terminated
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: GrantMachine.State.Name
     public let signedOn: LocalDate?
     public let signatory: String?
     /// Why it is suspended or terminated.
@@ -29,6 +29,9 @@ public struct GrantRecord: Codable, Sendable, Equatable {
     public let policyVersion: Int?
     public let version: Int
 
+    /// agreement_pending | active | suspended | closing | closed | terminated
+    public var state: String { stateName.rawValue }
+
     public var terms: GrantTerms { GrantTerms(amount: amount, risk: risk, startDate: startDate, endDate: endDate) }
 
     /// The grant's state machine rebuilt from the record.
@@ -36,14 +39,14 @@ public struct GrantRecord: Codable, Sendable, Equatable {
     public var machine: GrantMachine {
         get throws(StoreError) {
             let state: GrantMachine.State
-            switch (self.state, signedOn, refund, reason) {
-            case ("agreement_pending", nil, nil, _): state = .agreementPending(terms)
-            case ("active", let signed?, nil, _): state = .active(terms, signedOn: signed)
-            case ("suspended", let signed?, nil, let reason?): state = .suspended(terms, signedOn: signed, reason: reason)
-            case ("closing", let signed?, nil, _): state = .closing(terms, signedOn: signed)
-            case ("closed", _, let refund?, _): state = .closed(terms, refund: refund)
-            case ("terminated", _, nil, let reason?): state = .terminated(terms, reason: reason)
-            default: throw StoreError.inconsistentRow("The grant \(reference)", state: self.state)
+            switch (stateName, signedOn, refund, reason) {
+            case (.agreementPending, nil, nil, _): state = .agreementPending(terms)
+            case (.active, let signed?, nil, _): state = .active(terms, signedOn: signed)
+            case (.suspended, let signed?, nil, let reason?): state = .suspended(terms, signedOn: signed, reason: reason)
+            case (.closing, let signed?, nil, _): state = .closing(terms, signedOn: signed)
+            case (.closed, _, let refund?, _): state = .closed(terms, refund: refund)
+            case (.terminated, _, nil, let reason?): state = .terminated(terms, reason: reason)
+            default: throw StoreError.inconsistentRow("The grant \(reference)", state: stateName.rawValue)
             }
             return GrantMachine(state: state)
         }
@@ -71,13 +74,18 @@ public struct GrantRecord: Codable, Sendable, Equatable {
         self.risk = risk
         startDate = try LocalDate.stored(try row.decode("start_date"))
         endDate = try LocalDate.stored(try row.decode("end_date"))
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "The grant \(reference)")
         signedOn = try row.decode("signed_on", as: String?.self).map(LocalDate.stored)
         signatory = try row.decode("signatory")
         reason = try row.decode("reason")
         refund = try row.decode("refund_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) }
         policyVersion = try row.decode("policy_version")
         version = try row.decode("version")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, reference, proposalID, organisationID, organisation, callID, call, cluster, amount, risk, startDate, endDate
+        case stateName = "state", signedOn, signatory, reason, refund, policyVersion, version
     }
 
     var committedAccount: LedgerAccountKey { .committed(proposalID: proposalID, reference: reference, currency: amount.currency.code) }
@@ -223,7 +231,7 @@ extension FundStore {
         }
         let organisation = try loadOrganisation(proposal.organisation, lock: .share, on: context.connection)
         let terms = try GrantMachine.terms(
-            proposal: proposal.reference, state: proposal.state, approved: proposal.approved, organisation: organisation.code, risk: organisation.risk,
+            proposal: proposal.reference, state: proposal.stateName, approved: proposal.approved, organisation: organisation.code, risk: organisation.risk,
             start: startDate ?? context.today, durationMonths: proposal.durationMonths
         )
         let (amount, risk, start, end) = (terms.amount, terms.risk, terms.startDate, terms.endDate)

@@ -23,8 +23,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public let periodStart: LocalDate
     public let periodEnd: LocalDate
     public let dueDate: LocalDate
-    /// scheduled | due | submitted | accepted | returned | waived
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: ReportMachine.State.Name
     public let narrative: String?
     /// Cumulative money spent up to the end of the period.
     public let spent: Money?
@@ -35,6 +35,9 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public let version: Int
     let submission: ReportSubmission?
 
+    /// scheduled | due | submitted | accepted | returned | waived
+    public var state: String { stateName.rawValue }
+
     var spec: ReportSpec { ReportSpec(kind: kind, periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate) }
 
     /// The report's state machine rebuilt from the record.
@@ -42,14 +45,14 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     var machine: ReportMachine {
         get throws(StoreError) {
             let state: ReportMachine.State
-            switch (self.state, submission, comment) {
-            case ("scheduled", nil, _): state = .scheduled(spec)
-            case ("due", nil, _): state = .due(spec)
-            case ("submitted", let submission?, _): state = .submitted(spec, submission)
-            case ("accepted", let submission?, _): state = .accepted(spec, submission)
-            case ("returned", let submission?, let reason?): state = .returned(spec, submission, reason: reason)
-            case ("waived", _, let reason?): state = .waived(spec, reason: reason)
-            default: throw StoreError.inconsistentRow("Report \(sequence) of \(grant)", state: self.state)
+            switch (stateName, submission, comment) {
+            case (.scheduled, nil, _): state = .scheduled(spec)
+            case (.due, nil, _): state = .due(spec)
+            case (.submitted, let submission?, _): state = .submitted(spec, submission)
+            case (.accepted, let submission?, _): state = .accepted(spec, submission)
+            case (.returned, let submission?, let reason?): state = .returned(spec, submission, reason: reason)
+            case (.waived, _, let reason?): state = .waived(spec, reason: reason)
+            default: throw StoreError.inconsistentRow("Report \(sequence) of \(grant)", state: stateName.rawValue)
             }
             return ReportMachine(state: state)
         }
@@ -62,7 +65,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         r.comment, r.version, r.submission::text AS submission, g.state AS grant_state
         """
     /// The grant states in which reports are still owed (and can be late).
-    static let grantsOwingReports = ["active", "suspended", "closing"]
+    static let grantsOwingReports: [GrantMachine.State.Name] = [.active, .suspended, .closing]
 
     /// The report `r` and its grant `g`.
     static let tables = "grant_reports r JOIN grants g ON g.id = r.grant_id"
@@ -78,7 +81,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         periodStart = try LocalDate.stored(try row.decode("period_start"))
         periodEnd = try LocalDate.stored(try row.decode("period_end"))
         dueDate = try LocalDate.stored(try row.decode("due_date"))
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "Report \(sequence) of \(grant)")
         narrative = try row.decode("narrative")
         spent = try row.decode("spent_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) }
         spendingLines = try row.decode("spending_lines", as: JSONValue<[SpendingLine]>.self).value
@@ -87,13 +90,13 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         submission = try row.decode("submission", as: JSONValue<ReportSubmission>?.self)?.value
         overdue = false
         // A closed or terminated grant owes nothing more, so nothing of it is late.
-        if Self.grantsOwingReports.contains(try row.decode("grant_state", as: String.self)) {
+        if Self.grantsOwingReports.contains(try .stored(in: row, column: "grant_state", of: "The grant \(grant)")) {
             overdue = try machine.isOverdue(on: today)
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, grant, sequence, kind, periodStart, periodEnd, dueDate, state, narrative, spent, spendingLines, comment, overdue, version
+        case id, grant, sequence, kind, periodStart, periodEnd, dueDate, stateName = "state", narrative, spent, spendingLines, comment, overdue, version
         case submission
     }
 }

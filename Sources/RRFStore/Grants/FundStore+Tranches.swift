@@ -10,8 +10,8 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     public let grant: String
     public let sequence: Int
     public let amount: Money
-    /// planned | ready | approved | released | cancelled
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: TrancheMachine.State.Name
     /// The unmet conditions at the last evaluation, as sentences.
     public let unmet: [String]
     public let approvedBy: String?
@@ -23,19 +23,22 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     let approval: TrancheMachine.Signature?
     let release: TrancheMachine.Release?
 
+    /// planned | ready | approved | released | cancelled
+    public var state: String { stateName.rawValue }
+
     /// The tranche's state machine rebuilt from the record.
     /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
     public var machine: TrancheMachine {
         get throws(StoreError) {
             let state: TrancheMachine.State
-            switch (self.state, approval, release, cancelReason) {
-            case ("planned", nil, nil, nil): state = .planned(sequence: sequence, amount: amount)
-            case ("ready", nil, nil, nil): state = .ready(sequence: sequence, amount: amount)
-            case ("approved", let approval?, nil, nil): state = .approved(sequence: sequence, amount: amount, approval: approval)
-            case ("released", let approval?, let release?, nil):
+            switch (stateName, approval, release, cancelReason) {
+            case (.planned, nil, nil, nil): state = .planned(sequence: sequence, amount: amount)
+            case (.ready, nil, nil, nil): state = .ready(sequence: sequence, amount: amount)
+            case (.approved, let approval?, nil, nil): state = .approved(sequence: sequence, amount: amount, approval: approval)
+            case (.released, let approval?, let release?, nil):
                 state = .released(sequence: sequence, amount: amount, approval: approval, release: release)
-            case ("cancelled", _, nil, let reason?): state = .cancelled(sequence: sequence, amount: amount, reason: reason)
-            default: throw StoreError.inconsistentRow("Tranche \(sequence) of \(grant)", state: self.state)
+            case (.cancelled, _, nil, let reason?): state = .cancelled(sequence: sequence, amount: amount, reason: reason)
+            default: throw StoreError.inconsistentRow("Tranche \(sequence) of \(grant)", state: stateName.rawValue)
             }
             return TrancheMachine(state: state)
         }
@@ -54,7 +57,7 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
         grant = try row.decode("grant")
         sequence = try row.decode("sequence")
         amount = Money(minorUnits: try row.decode("amount_minor"), currency: try Currency.stored(try row.decode("currency")))
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "Tranche \(sequence) of \(grant)")
         unmet = try row.decode("unmet", as: JSONValue<[String]>.self).value
         approvedBy = try row.decode("approved_by")
         approvedAt = try row.decode("approved_at")
@@ -67,7 +70,7 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, grant, sequence, amount, state, unmet, approvedBy, approvedAt, releasedBy, releasedAt, cancelReason, version
+        case id, grant, sequence, amount, stateName = "state", unmet, approvedBy, approvedAt, releasedBy, releasedAt, cancelReason, version
         case approval, release
     }
 }

@@ -80,7 +80,7 @@ struct ReportExecutor {
     }
 
     /// Stores a review of the report (acceptance, return, reopening) by the actor now.
-    private func review(_ state: String, comment: String?) throws -> ReportRecord {
+    private func review(_ state: ReportMachine.State.Name, comment: String?) throws -> ReportRecord {
         let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
         try write(
             "UPDATE grant_reports SET state = $3, comment = $4, reviewed_by = $5, reviewed_at = $6, version = version + 1 WHERE id = $1 AND version = $2",

@@ -10,14 +10,17 @@ public struct OrganisationRecord: Codable, Sendable, Equatable {
     public let name: String
     /// ISO 3166 alpha-2, e.g. `KE`.
     public let country: String
-    /// registered | assessed | reassessed | ineligible | suspended
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: OrganisationMachine.State.Name
     public let risk: RiskRating?
     public let assessedOn: LocalDate?
     public let dueDiligenceExpires: LocalDate?
     public let ineligibleUntil: LocalDate?
     public let reason: String?
     public let version: Int
+
+    /// registered | assessed | reassessed | ineligible | suspended
+    public var state: String { stateName.rawValue }
 
     /// The organisation's state machine rebuilt from the record.
     /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs.
@@ -29,13 +32,13 @@ public struct OrganisationRecord: Codable, Sendable, Equatable {
                 nil
             }
             let state: OrganisationMachine.State
-            switch (self.state, assessment, ineligibleUntil, reason) {
-            case ("registered", nil, nil, _): state = .registered
-            case ("assessed", let assessment?, nil, _): state = .assessed(assessment)
-            case ("reassessed", let assessment?, nil, _): state = .reassessed(assessment)
-            case ("suspended", let assessment?, nil, let reason?): state = .suspended(assessment, reason: reason)
-            case ("ineligible", nil, let until?, let reason?): state = .ineligible(until: until, reason: reason)
-            default: throw StoreError.inconsistentRow("The organisation \(code)", state: self.state)
+            switch (stateName, assessment, ineligibleUntil, reason) {
+            case (.registered, nil, nil, _): state = .registered
+            case (.assessed, let assessment?, nil, _): state = .assessed(assessment)
+            case (.reassessed, let assessment?, nil, _): state = .reassessed(assessment)
+            case (.suspended, let assessment?, nil, let reason?): state = .suspended(assessment, reason: reason)
+            case (.ineligible, nil, let until?, let reason?): state = .ineligible(until: until, reason: reason)
+            default: throw StoreError.inconsistentRow("The organisation \(code)", state: stateName.rawValue)
             }
             return OrganisationMachine(state: state)
         }
@@ -50,13 +53,18 @@ public struct OrganisationRecord: Codable, Sendable, Equatable {
         code = try row.decode("code")
         name = try row.decode("name")
         country = try row.decode("country")
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "The organisation \(code)")
         risk = try row.decode("risk", as: String?.self).flatMap(RiskRating.init(rawValue:))
         assessedOn = try row.decode("assessed_on", as: String?.self).map(LocalDate.stored)
         dueDiligenceExpires = try row.decode("due_diligence_expires", as: String?.self).map(LocalDate.stored)
         ineligibleUntil = try row.decode("ineligible_until", as: String?.self).map(LocalDate.stored)
         reason = try row.decode("reason")
         version = try row.decode("version")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, code, name, country, stateName = "state", risk, assessedOn, dueDiligenceExpires, ineligibleUntil, reason
+        case version
     }
 }
 
@@ -193,7 +201,7 @@ extension FundStore {
                     uniqueKey: "dd-reminder:\(record.code):\(assessment.dueDiligenceExpiry)"
                 ))
                 // Tranche training requirements depend on the risk rating: look at the open grants again.
-                if loaded.state != "registered", loaded.risk != assessment.risk {
+                if loaded.stateName != .registered, loaded.risk != assessment.risk {
                     try enqueueCertificatesChanged(organisationID: record.id, code: record.code, context: context)
                 }
             case .recordIneligibility:

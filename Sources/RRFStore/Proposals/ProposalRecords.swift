@@ -86,8 +86,8 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
     public let requested: Money
     public let durationMonths: Int
     public let budgetLines: [BudgetLine]
-    /// draft | submitted | in_review | scored | approved | rejected | ineligible | revision_requested | resubmitted | withdrawn
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: ProposalMachine.State.Name
     public let round: Int
     public let submittedBy: String
     public let submittedAt: Date
@@ -104,25 +104,28 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
     public let justification: String?
     public let version: Int
 
+    /// draft | submitted | in_review | scored | approved | rejected | ineligible | revision_requested | resubmitted | withdrawn
+    public var state: String { stateName.rawValue }
+
     /// The proposal's state machine rebuilt from the record.
     /// - Throws: `inconsistent_row` when the stored state is unknown or lacks what it needs (e.g. `approved`
     ///   without its decision).
     public var machine: ProposalMachine {
         get throws(StoreError) {
             let state: ProposalMachine.State
-            switch (self.state, recordedDecision, screeningReason, withdrawalReason) {
-            case ("draft", nil, _, _): state = .draft
-            case ("submitted", nil, _, _): state = .submitted(round: round)
-            case ("in_review", nil, _, _): state = .inReview(round: round)
-            case ("scored", nil, _, _): state = .scored(round: round)
-            case ("approved", let decision?, _, _) where decision.kind == .approve: state = .approved(decision)
-            case ("rejected", let decision?, _, _) where decision.kind == .reject: state = .rejected(decision)
-            case ("ineligible", nil, let reason?, _): state = .ineligible(reason: reason)
-            case ("revision_requested", let decision?, _, _) where decision.kind == .requestRevision:
+            switch (stateName, recordedDecision, screeningReason, withdrawalReason) {
+            case (.draft, nil, _, _): state = .draft
+            case (.submitted, nil, _, _): state = .submitted(round: round)
+            case (.inReview, nil, _, _): state = .inReview(round: round)
+            case (.scored, nil, _, _): state = .scored(round: round)
+            case (.approved, let decision?, _, _) where decision.kind == .approve: state = .approved(decision)
+            case (.rejected, let decision?, _, _) where decision.kind == .reject: state = .rejected(decision)
+            case (.ineligible, nil, let reason?, _): state = .ineligible(reason: reason)
+            case (.revisionRequested, let decision?, _, _) where decision.kind == .requestRevision:
                 state = .revisionRequested(round: round, reason: decision.justification)
-            case ("resubmitted", nil, _, _): state = .resubmitted(round: round)
-            case ("withdrawn", _, _, let reason?): state = .withdrawn(reason: reason)
-            default: throw StoreError.inconsistentRow("The proposal \(reference)", state: self.state)
+            case (.resubmitted, nil, _, _): state = .resubmitted(round: round)
+            case (.withdrawn, _, _, let reason?): state = .withdrawn(reason: reason)
+            default: throw StoreError.inconsistentRow("The proposal \(reference)", state: stateName.rawValue)
             }
             return ProposalMachine(state: state)
         }
@@ -176,7 +179,7 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
         requested = Money(minorUnits: try row.decode("requested_minor"), currency: currency)
         durationMonths = try row.decode("duration_months")
         budgetLines = try row.decode("budget_lines", as: JSONValue<[BudgetLine]>.self).value
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "The proposal \(reference)")
         round = try row.decode("round")
         submittedBy = try row.decode("submitted_by")
         submittedAt = try row.decode("submitted_at")
@@ -191,6 +194,13 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
         approved = try row.decode("approved_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) }
         justification = try row.decode("justification")
         version = try row.decode("version")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, reference, organisationID, organisation, callID, call, cluster, title, summary, locations, beneficiaries
+        case requested, durationMonths, budgetLines, stateName = "state", round, submittedBy, submittedAt, decisionDue
+        case screeningReason, withdrawalReason, decision, decidedByID, decidedBy, decidedByName, decidedAt, approved
+        case justification, version
     }
 }
 

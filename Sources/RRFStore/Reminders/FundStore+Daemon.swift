@@ -22,7 +22,7 @@ extension FundStore {
     public func escalateDecisionSLA(proposalID: UUID, round: Int) throws -> Bool {
         try serviceCommand("proposal.decision_sla_watch") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
-            guard proposal.round == round, ["submitted", "in_review", "scored"].contains(proposal.state),
+            guard proposal.round == round, [.submitted, .inReview, .scored].contains(proposal.stateName),
                   proposal.decisionDue <= context.now else { return false }
             let stream = Streams.proposal(proposal.reference)
             let marker = DaemonMarker(key: "round-\(round)")
@@ -49,7 +49,7 @@ extension FundStore {
     /// its submission deadline has passed; checks the current state first, so a call closed early is left alone.
     public func closeCallAtDeadline(_ code: String, as login: String) throws -> CallClosing {
         let call = try self.call(code)
-        guard call.state == "open" else { return .notOpen(state: call.state) }
+        guard call.stateName == .open else { return .notOpen(state: call.state) }
         guard call.configuration.submissionDeadline <= clock() else { return .notYet(deadline: call.configuration.submissionDeadline) }
         do {
             _ = try closeCall(call.code, expectedVersion: call.version, as: login)
@@ -205,7 +205,7 @@ extension FundStore {
                 let stream = Streams.grant(report.grant)
                 let marker = DaemonMarker(key: "report-\(report.sequence):\(report.dueDate)")
                 guard try Self.recordOnce(stream, "report.overdue", marker, context) else { continue }
-                let status = report.state == "returned" ? "was returned for changes and is not resubmitted" : "is not submitted"
+                let status = report.stateName == .returned ? "was returned for changes and is not resubmitted" : "is not submitted"
                 let message = "The \(report.kind.rawValue) report \(report.sequence) of grant \(report.grant) was due on \(report.dueDate) and \(status); please submit it as soon as possible, or tell the secretariat what delays it."
                 try context.notify(NotifyPayload(
                     event: "report.overdue", stream: stream, organisationID: organisationID.uuidString.lowercased(),

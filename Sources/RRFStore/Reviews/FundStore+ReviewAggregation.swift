@@ -28,8 +28,8 @@ extension FundStore {
     }
 
     func aggregate(_ proposal: ProposalRecord, context: CommandContext) throws -> ReviewAggregateRecord? {
-        switch proposal.state {
-        case "in_review":
+        switch proposal.stateName {
+        case .inReview:
             let panel = try loadPanel(proposal, on: context.connection)
             let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
             let progress = Self.progress(reviews, panel: panel)
@@ -47,7 +47,7 @@ extension FundStore {
                 message: "Proposal \(record.reference) is scored (mean \(aggregate.aggregation.mean), \(aggregate.aggregation.passes ? "passes" : "fails")\(aggregate.aggregation.isDivergent ? ", divergent reviews" : "")) and awaits a decision."
             ))
             return aggregate
-        case "scored":
+        case .scored:
             let panel = try loadPanel(proposal, on: context.connection)
             let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
             let stored = try loadAggregate(proposal, on: context.connection)
@@ -63,7 +63,7 @@ extension FundStore {
             let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
             try context.audit(Streams.proposal(proposal.reference), "proposal.reaggregated", aggregate)
             return aggregate
-        default:
+        case .draft, .submitted, .approved, .rejected, .ineligible, .revisionRequested, .resubmitted, .withdrawn:
             return try loadAggregate(proposal, on: context.connection)
         }
     }
@@ -74,8 +74,8 @@ extension FundStore {
     public func cancelReviews(proposalID: UUID) throws -> [ReviewRecord] {
         try serviceCommand("review.cancel") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
-            guard proposal.state == "withdrawn" else { return [] }
-            return try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection).filter { $0.state == "assigned" }.map { review in
+            guard proposal.stateName == .withdrawn else { return [] }
+            return try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection).filter { $0.stateName == .assigned }.map { review in
                 try recuse(review, proposal: proposal, reason: "Proposal withdrawn", by: context.actor, context: context, replace: false)
             }
         }
@@ -102,7 +102,7 @@ extension FundStore {
                    AND ($3::text IS NULL OR r.state = $3)
                 ORDER BY p.reference, r.round, u.login LIMIT $4 OFFSET $5
                 """,
-                [filter.reference, filter.reviewer, overdueOnly ? "assigned" : filter.state, overdueOnly ? nil : limit, overdueOnly ? 0 : offset]
+                [filter.reference, filter.reviewer, overdueOnly ? ReviewMachine.State.Name.assigned.rawValue : filter.state, overdueOnly ? nil : limit, overdueOnly ? 0 : offset]
             ).rows.map { try ReviewRecord(row: $0, at: now) }
             return overdueOnly ? Array(records.filter(\.overdue).dropFirst(offset).prefix(limit)) : records
         }
@@ -190,7 +190,7 @@ extension FundStore {
 
     /// Refuses unless the proposal passed screening and is in review (``ReviewPanel/requireInReview(reference:state:)``).
     func requireInReview(_ proposal: ProposalRecord) throws {
-        try ReviewPanel.requireInReview(reference: proposal.reference, state: proposal.state)
+        try ReviewPanel.requireInReview(reference: proposal.reference, state: proposal.stateName)
     }
 
     func enqueueAggregationIfComplete(_ proposal: ProposalRecord, context: CommandContext) throws {

@@ -35,7 +35,7 @@ extension FundStore {
     public func assignReviewers(proposalID: UUID) throws -> [ReviewRecord] {
         try serviceCommand("review.assign_auto") { context in
             let proposal = try loadProposal(id: proposalID, on: context.connection)
-            guard proposal.state == "in_review" else { return [] }
+            guard proposal.stateName == .inReview else { return [] }
             return try autoAssign(proposal, context: context)
         }
     }
@@ -65,7 +65,7 @@ extension FundStore {
             let delegate = try ReviewPanel.reassign(
                 by: context.actor, isChair: isChair, committee: panel.committee.code, reviewer: loaded.reviewerName, submitted: loaded.counts
             )
-            if loaded.state == "assigned" {
+            if loaded.stateName == .assigned {
                 _ = try recuse(loaded, proposal: proposal, reason: reason, by: delegate, context: context, replace: false)
             }
             let user = try requireReviewerUser(to, on: context.connection)
@@ -132,7 +132,7 @@ extension FundStore {
         // One automatic assignment per committee at a time, so that loads are counted consistently.
         try context.connection.query("SELECT pg_advisory_xact_lock(hashtextextended('rrf:committee:' || $1::text, 0))", [panel.committee.id])
         let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: context.now, on: context.connection)
-        let active = reviews.filter { $0.conflictedAt == nil && $0.state != "recused" }.count
+        let active = reviews.filter { $0.conflictedAt == nil && $0.stateName != .recused }.count
         let needed = panel.quorum - active
         guard needed > 0 else { return [] }
         let members = try context.connection.query(
@@ -176,7 +176,7 @@ extension FundStore {
         )
         let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single(), at: context.now)
         try context.audit(Streams.proposal(proposal.reference), "review.recused", record)
-        if proposal.state == "in_review" {
+        if proposal.stateName == .inReview {
             let payload = Self.jobPayload(proposal, round: proposal.round)
             if replace {
                 try context.enqueue(NewJobs.make(JobKinds.proposalAssignReviewers, payload, uniqueKey: "assign:\(proposal.reference):\(proposal.round)"))

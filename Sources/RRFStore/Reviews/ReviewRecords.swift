@@ -14,8 +14,8 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
     public let reviewer: String
     public let reviewerName: String
     public let committee: String
-    /// assigned | submitted | recused
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: ReviewMachine.State.Name
     public let dueAt: Date
     /// The login of who assigned the review; nil when the system did.
     public let assignedBy: String?
@@ -37,10 +37,13 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
     /// Whether the review is overdue at the time it was read (``ReviewMachine/isOverdue(at:conflictDeclared:proposalReviewRound:)``).
     public private(set) var overdue = false
 
+    /// assigned | submitted | recused
+    public var state: String { stateName.rawValue }
+
     /// Whether the review counts in the aggregate: submitted, without a conflict declared since.
-    public var counts: Bool { state == "submitted" && conflictedAt == nil }
+    public var counts: Bool { stateName == .submitted && conflictedAt == nil }
     /// Whether the review is still awaited.
-    public var isPending: Bool { state == "assigned" && conflictedAt == nil }
+    public var isPending: Bool { stateName == .assigned && conflictedAt == nil }
 
     static let select = """
         SELECT r.id, r.proposal_id, p.reference, r.round, r.reviewer_id, u.login AS reviewer, u.display_name AS reviewer_name,
@@ -65,7 +68,7 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         reviewer = try row.decode("reviewer")
         reviewerName = try row.decode("reviewer_name")
         committee = try row.decode("committee")
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "The review of \(reference) (round \(round)) by \(reviewer)")
         dueAt = try row.decode("due_at")
         assignedBy = try row.decode("assigned_by")
         assignedAt = try row.decode("assigned_at")
@@ -79,7 +82,8 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         recusedAt = try row.decode("recused_at")
         conflictedAt = try row.decode("conflicted_at")
         version = try row.decode("version")
-        let reviewRound: Int? = try row.decode("proposal_state", as: String.self) == "in_review" ? row.decode("proposal_round") : nil
+        let proposalState: ProposalMachine.State.Name = try .stored(in: row, column: "proposal_state", of: "The proposal \(reference)")
+        let reviewRound: Int? = proposalState == .inReview ? try row.decode("proposal_round") : nil
         overdue = try machine.isOverdue(at: now, conflictDeclared: conflictedAt != nil, proposalReviewRound: reviewRound)
     }
 
@@ -89,15 +93,21 @@ public struct ReviewRecord: Codable, Sendable, Equatable {
         get throws(StoreError) {
             let assignment = ReviewMachine.Assignment(reviewerID: UserID(reviewerID), reviewerName: reviewerName, round: round, dueAt: dueAt)
             let state: ReviewMachine.State
-            switch (self.state, scores, submittedAt, recusalReason) {
-            case ("assigned", nil, nil, nil): state = .assigned(assignment)
-            case ("submitted", let scores?, let submittedAt?, nil):
+            switch (stateName, scores, submittedAt, recusalReason) {
+            case (.assigned, nil, nil, nil): state = .assigned(assignment)
+            case (.submitted, let scores?, let submittedAt?, nil):
                 state = .submitted(assignment, ScoreSheet(reviewerID: UserID(reviewerID), scores: scores, comments: comments ?? [:], submittedAt: submittedAt))
-            case ("recused", _, _, let reason?): state = .recused(assignment, reason: reason)
-            default: throw StoreError.inconsistentRow("The review of \(reference) (round \(round)) by \(reviewer)", state: self.state)
+            case (.recused, _, _, let reason?): state = .recused(assignment, reason: reason)
+            default: throw StoreError.inconsistentRow("The review of \(reference) (round \(round)) by \(reviewer)", state: stateName.rawValue)
             }
             return ReviewMachine(state: state)
         }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, proposalID, reference, round, reviewerID, reviewer, reviewerName, committee, stateName = "state", dueAt
+        case assignedBy, assignedAt, scores, comments, generalComments, submittedAt, enteredBy, total, recusalReason, recusedAt
+        case conflictedAt, version, overdue
     }
 }
 
@@ -136,7 +146,7 @@ public struct ReviewFilter: Sendable, Equatable {
     public var offset: Int
 
     /// The states a list can be filtered by.
-    public static let states = ["assigned", "submitted", "recused", "overdue"]
+    public static let states = ReviewMachine.State.Name.allCases.map(\.rawValue) + ["overdue"]
 
     public init(reference: String? = nil, reviewer: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) {
         self.reference = reference

@@ -178,7 +178,7 @@ extension FundStore {
         }
     }
 
-    private func updateSession(_ loaded: TrainingSessionRecord, state: String, cancelReason: String? = nil, context: CommandContext) throws {
+    private func updateSession(_ loaded: TrainingSessionRecord, state: TrainingSessionMachine.State.Name, cancelReason: String? = nil, context: CommandContext) throws {
         try context.updateVersioned(
             "UPDATE training_sessions SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
             [loaded.id, loaded.version, state, cancelReason], what: "The training session \(loaded.reference)"

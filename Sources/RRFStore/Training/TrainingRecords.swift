@@ -42,13 +42,16 @@ public struct TrainingSessionRecord: Codable, Sendable, Equatable {
     public let trainerID: UUID
     public let trainer: String
     public let capacity: Int
-    /// scheduled | held | closed | cancelled
-    public let state: String
+    /// The stored state (JSON key `state`).
+    public let stateName: TrainingSessionMachine.State.Name
     public let cancelReason: String?
     public let participants: Int
     public let attended: Int
     public let passed: Int
     public let version: Int
+
+    /// scheduled | held | closed | cancelled
+    public var state: String { stateName.rawValue }
 
     static let select = """
         SELECT s.id, s.number, s.start_date::text AS start_date, s.end_date::text AS end_date, s.place, s.trainer_id,
@@ -69,7 +72,7 @@ public struct TrainingSessionRecord: Codable, Sendable, Equatable {
         trainerID = try row.decode("trainer_id")
         trainer = try row.decode("trainer")
         capacity = try row.decode("capacity")
-        state = try row.decode("state")
+        stateName = try .stored(in: row, of: "The training session \(reference)")
         cancelReason = try row.decode("cancel_reason")
         participants = try row.decode("participants")
         attended = try row.decode("attended")
@@ -87,14 +90,19 @@ public struct TrainingSessionRecord: Codable, Sendable, Equatable {
         let plan = try plan()
         let attended = attendance.filter(\.attended).map(\.workflowAttendance)
         let state: TrainingSessionMachine.State
-        switch (self.state, cancelReason) {
-        case ("scheduled", nil): state = .scheduled(plan)
-        case ("held", nil): state = .held(plan, attended)
-        case ("closed", nil): state = .closed(plan, attended)
-        case ("cancelled", let reason?): state = .cancelled(plan, reason: reason)
-        default: throw StoreError.inconsistentRow("The training session \(reference)", state: self.state)
+        switch (stateName, cancelReason) {
+        case (.scheduled, nil): state = .scheduled(plan)
+        case (.held, nil): state = .held(plan, attended)
+        case (.closed, nil): state = .closed(plan, attended)
+        case (.cancelled, let reason?): state = .cancelled(plan, reason: reason)
+        default: throw StoreError.inconsistentRow("The training session \(reference)", state: stateName.rawValue)
         }
         return TrainingSessionMachine(state: state)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, reference, course, startDate, endDate, place, trainerID, trainer, capacity, stateName = "state", cancelReason
+        case participants, attended, passed, version
     }
 }
 

@@ -15,14 +15,19 @@ public struct CallMachine: Hashable, Sendable {
         /// Kept for the record only.
         case archived(CallConfiguration)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case draft, open, closed, decided, archived
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .draft: "draft"
-            case .open: "open"
-            case .closed: "closed"
-            case .decided: "decided"
-            case .archived: "archived"
+            case .draft: .draft
+            case .open: .open
+            case .closed: .closed
+            case .decided: .decided
+            case .archived: .archived
             }
         }
 

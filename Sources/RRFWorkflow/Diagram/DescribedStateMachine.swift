@@ -79,9 +79,19 @@ func exploreOutcomes<Machine>(
     return outcomes
 }
 
+/// The name of a machine's state as stored in the database (the `state` column): one case per state, in the
+/// machine's order, the initial state first. Prints as its stored name.
+public protocol StateName: RawRepresentable<String>, CaseIterable, Codable, Hashable, Sendable, CustomStringConvertible {}
+
+extension StateName {
+    /// The stored name, e.g. `in_review`.
+    public var description: String { rawValue }
+}
+
 /// The rejection for an event that is not legal in the current state.
-func illegalTransition(_ machine: String, event: String, state: String) -> WorkflowRejection {
-    WorkflowRejection(
+func illegalTransition(_ machine: String, event: String, state: some StateName) -> WorkflowRejection {
+    let state = state.rawValue
+    return WorkflowRejection(
         code: "invalid_transition",
         message: "\(indefiniteArticle(machine)) \(machine) that is \(state.replacingOccurrences(of: "_", with: " ")) cannot \(event.replacingOccurrences(of: "_", with: " ")); check its current status first."
     )

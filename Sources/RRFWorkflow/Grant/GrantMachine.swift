@@ -39,15 +39,20 @@ public struct GrantMachine: Hashable, Sendable {
         /// Ended early.
         case terminated(GrantTerms, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case agreementPending = "agreement_pending", active, suspended, closing, closed, terminated
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .agreementPending: "agreement_pending"
-            case .active: "active"
-            case .suspended: "suspended"
-            case .closing: "closing"
-            case .closed: "closed"
-            case .terminated: "terminated"
+            case .agreementPending: .agreementPending
+            case .active: .active
+            case .suspended: .suspended
+            case .closing: .closing
+            case .closed: .closed
+            case .terminated: .terminated
             }
         }
 
@@ -92,12 +97,12 @@ public struct GrantMachine: Hashable, Sendable {
     /// from `start` for `durationMonths` months.
     /// - Throws: `proposal_not_approved`, `risk_unknown`.
     public static func terms(
-        proposal reference: String, state: String, approved: Money?, organisation: String, risk: RiskRating?, start: LocalDate, durationMonths: Int
+        proposal reference: String, state: ProposalMachine.State.Name, approved: Money?, organisation: String, risk: RiskRating?, start: LocalDate, durationMonths: Int
     ) throws(WorkflowRejection) -> GrantTerms {
-        guard state == "approved", let amount = approved else {
+        guard state == .approved, let amount = approved else {
             throw WorkflowRejection(
                 code: "proposal_not_approved",
-                message: "Proposal \(reference) is \(state.replacingOccurrences(of: "_", with: " ")); only an approved proposal becomes a grant."
+                message: "Proposal \(reference) is \(state.rawValue.replacingOccurrences(of: "_", with: " ")); only an approved proposal becomes a grant."
             )
         }
         guard let risk else {

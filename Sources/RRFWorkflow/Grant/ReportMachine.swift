@@ -39,15 +39,20 @@ public struct ReportMachine: Hashable, Sendable {
         /// No longer owed: the grant ended (terminated, or closed on its final report) before it was accepted.
         case waived(ReportSpec, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case scheduled, due, submitted, accepted, returned, waived
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .scheduled: "scheduled"
-            case .due: "due"
-            case .submitted: "submitted"
-            case .accepted: "accepted"
-            case .returned: "returned"
-            case .waived: "waived"
+            case .scheduled: .scheduled
+            case .due: .due
+            case .submitted: .submitted
+            case .accepted: .accepted
+            case .returned: .returned
+            case .waived: .waived
             }
         }
 
@@ -198,7 +203,7 @@ public struct ReportMachine: Hashable, Sendable {
                  (.interim, .agreementPending), (.interim, .closed), (.interim, .terminated):
                 throw WorkflowRejection(
                     code: "report_reopen_too_late",
-                    message: "The grant is \(grant.state.name.replacingOccurrences(of: "_", with: " ")); its accepted reports can no longer be reopened."
+                    message: "The grant is \(grant.state.name.rawValue.replacingOccurrences(of: "_", with: " ")); its accepted reports can no longer be reopened."
                 )
             }
             state = .returned(spec, submission, reason: reason)

@@ -34,14 +34,19 @@ public struct TrancheMachine: Hashable, Sendable {
         /// Will not be paid.
         case cancelled(sequence: Int, amount: Money, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case planned, ready, approved, released, cancelled
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .planned: "planned"
-            case .ready: "ready"
-            case .approved: "approved"
-            case .released: "released"
-            case .cancelled: "cancelled"
+            case .planned: .planned
+            case .ready: .ready
+            case .approved: .approved
+            case .released: .released
+            case .cancelled: .cancelled
             }
         }
     }
@@ -144,7 +149,7 @@ public struct TrancheMachine: Hashable, Sendable {
             guard grant.allowsRelease else {
                 throw WorkflowRejection(
                     code: "grant_not_active",
-                    message: "The grant is \(grant.state.name.replacingOccurrences(of: "_", with: " ")); tranches can only be released while it is active."
+                    message: "The grant is \(grant.state.name.rawValue.replacingOccurrences(of: "_", with: " ")); tranches can only be released while it is active."
                 )
             }
             guard requested == amount else {

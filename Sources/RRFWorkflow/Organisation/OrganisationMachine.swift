@@ -14,14 +14,19 @@ public struct OrganisationMachine: Hashable, Sendable {
         /// Temporarily barred, keeping its assessment for reinstatement.
         case suspended(Assessment, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case registered, assessed, reassessed, ineligible, suspended
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .registered: "registered"
-            case .assessed: "assessed"
-            case .reassessed: "reassessed"
-            case .ineligible: "ineligible"
-            case .suspended: "suspended"
+            case .registered: .registered
+            case .assessed: .assessed
+            case .reassessed: .reassessed
+            case .ineligible: .ineligible
+            case .suspended: .suspended
             }
         }
     }

@@ -27,19 +27,25 @@ public struct ProposalMachine: Hashable, Sendable {
         /// Withdrawn by the NGO or the secretariat.
         case withdrawn(reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case draft, submitted, inReview = "in_review", scored, approved, rejected, ineligible
+            case revisionRequested = "revision_requested", resubmitted, withdrawn
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .draft: "draft"
-            case .submitted: "submitted"
-            case .inReview: "in_review"
-            case .scored: "scored"
-            case .approved: "approved"
-            case .rejected: "rejected"
-            case .ineligible: "ineligible"
-            case .revisionRequested: "revision_requested"
-            case .resubmitted: "resubmitted"
-            case .withdrawn: "withdrawn"
+            case .draft: .draft
+            case .submitted: .submitted
+            case .inReview: .inReview
+            case .scored: .scored
+            case .approved: .approved
+            case .rejected: .rejected
+            case .ineligible: .ineligible
+            case .revisionRequested: .revisionRequested
+            case .resubmitted: .resubmitted
+            case .withdrawn: .withdrawn
             }
         }
     }

@@ -31,12 +31,17 @@ public struct ReviewMachine: Hashable, Sendable {
         /// The reviewer stepped aside.
         case recused(Assignment, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case assigned, submitted, recused
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .assigned: "assigned"
-            case .submitted: "submitted"
-            case .recused: "recused"
+            case .assigned: .assigned
+            case .submitted: .submitted
+            case .recused: .recused
             }
         }
 

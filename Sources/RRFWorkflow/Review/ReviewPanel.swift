@@ -6,12 +6,12 @@ import Foundation
 public enum ReviewPanel {
     /// Reviews are assigned, scored and recused only while the proposal is in review.
     /// - Throws: `proposal_not_in_review`, with a hint to screen a proposal still waiting for screening.
-    public static func requireInReview(reference: String, state: String) throws(WorkflowRejection) {
-        guard state == "in_review" else {
-            let hint = ["submitted", "resubmitted"].contains(state)
+    public static func requireInReview(reference: String, state: ProposalMachine.State.Name) throws(WorkflowRejection) {
+        guard state == .inReview else {
+            let hint = [.submitted, .resubmitted].contains(state)
                 ? "screen it first with `rrfctl proposal screen \(reference) pass`."
                 : "only proposals in review are reviewed."
-            throw WorkflowRejection(code: "proposal_not_in_review", message: "Proposal \(reference) is \(state.replacingOccurrences(of: "_", with: " ")); \(hint)")
+            throw WorkflowRejection(code: "proposal_not_in_review", message: "Proposal \(reference) is \(state.rawValue.replacingOccurrences(of: "_", with: " ")); \(hint)")
         }
     }
 

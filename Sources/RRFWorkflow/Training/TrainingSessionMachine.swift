@@ -87,13 +87,18 @@ public struct TrainingSessionMachine: Hashable, Sendable {
         /// Will not take place.
         case cancelled(SessionPlan, reason: String)
 
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case scheduled, held, closed, cancelled
+        }
+
         /// The status stored in the database.
-        public var name: String {
+        public var name: Name {
             switch self {
-            case .scheduled: "scheduled"
-            case .held: "held"
-            case .closed: "closed"
-            case .cancelled: "cancelled"
+            case .scheduled: .scheduled
+            case .held: .held
+            case .closed: .closed
+            case .cancelled: .cancelled
             }
         }
     }

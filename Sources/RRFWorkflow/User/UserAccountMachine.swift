@@ -39,11 +39,16 @@ public struct UserAccountMachine: Hashable, Sendable {
             }
         }
 
-        /// `active` or `deactivated`.
-        public var name: String {
+        /// The names of the states, as stored in the database.
+        public enum Name: String, StateName {
+            case active, deactivated
+        }
+
+        /// The status stored in the database.
+        public var name: Name {
             switch self {
-            case .active: "active"
-            case .deactivated: "deactivated"
+            case .active: .active
+            case .deactivated: .deactivated
             }
         }
     }
