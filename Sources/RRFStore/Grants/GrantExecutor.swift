@@ -89,7 +89,7 @@ struct GrantExecutor {
     }
 
     /// Stores a change of state (with the reason the state keeps) and its audit event.
-    private func move(_ state: String, reason: String?, event: String) throws -> GrantRecord {
+    private func move(_ state: GrantMachine.State.Name, reason: String?, event: String) throws -> GrantRecord {
         try write("UPDATE grants SET state = $3, reason = $4, version = version + 1 WHERE id = $1 AND version = $2", [state, reason])
         let record = try reload()
         try context.audit(stream, event, record)
