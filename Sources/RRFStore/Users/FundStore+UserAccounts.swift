@@ -10,44 +10,31 @@ extension FundStore {
     public func editUser(_ login: String, _ changes: UserChanges, expectedVersion: Int? = nil, as actorLogin: String) throws -> UserRecord {
         try userCommand("user.edit", login, expectedVersion: expectedVersion, as: actorLogin) { machine, loaded, context in
             let profile = try changes.applied(to: machine.state.profile, of: loaded.login)
-            let action = try machine.edit(profile, otherActiveAdministrators: try otherActiveAdministrators(loaded, context), by: context.actor)
-            guard case .storeProfile(let stored) = action else { throw Self.unexpected(action) }
-            try context.connection.query("UPDATE users SET display_name = $2, email = $3 WHERE id = $1", [loaded.id, stored.displayName, stored.email])
-            try context.connection.query("DELETE FROM user_roles WHERE user_id = $1", [loaded.id])
-            try context.connection.query(
-                "INSERT INTO user_roles (user_id, role) SELECT $1, unnest($2::text[])", [loaded.id, stored.roles.map(\.rawValue).sorted()]
-            )
-            return "user.edited"
+            return try machine.edit(profile, otherActiveAdministrators: try otherActiveAdministrators(loaded, context), by: context.actor)
         }
     }
 
     /// Deactivates a user (administrator): they keep their history but can no longer act; audited `user.deactivated`.
     public func deactivateUser(_ login: String, expectedVersion: Int? = nil, as actorLogin: String) throws -> UserRecord {
         try userCommand("user.deactivate", login, expectedVersion: expectedVersion, as: actorLogin) { machine, loaded, context in
-            let action = try machine.deactivate(at: context.now, otherActiveAdministrators: try otherActiveAdministrators(loaded, context), by: context.actor)
-            guard case .recordDeactivation(let instant) = action else { throw Self.unexpected(action) }
-            try context.connection.query("UPDATE users SET deactivated_at = $2 WHERE id = $1", [loaded.id, instant])
-            return "user.deactivated"
+            try machine.deactivate(at: context.now, otherActiveAdministrators: try otherActiveAdministrators(loaded, context), by: context.actor)
         }
     }
 
     /// Reactivates a deactivated user (administrator); audited `user.reactivated`.
     public func reactivateUser(_ login: String, expectedVersion: Int? = nil, as actorLogin: String) throws -> UserRecord {
         try userCommand("user.reactivate", login, expectedVersion: expectedVersion, as: actorLogin) { machine, loaded, context in
-            let action = try machine.reactivate(by: context.actor)
-            guard case .recordReactivation = action else { throw Self.unexpected(action) }
-            try context.connection.query("UPDATE users SET deactivated_at = NULL WHERE id = $1", [loaded.id])
-            return "user.reactivated"
+            try machine.reactivate(by: context.actor)
         }
     }
 
     // MARK: Internals
 
-    /// Loads the user `FOR UPDATE`, checks the expected version, runs the event (which writes its own columns and
-    /// names the audit event), bumps the version and audits the user as they are now.
+    /// Loads the user `FOR UPDATE`, checks the expected version, asks the machine (`event`), performs its action
+    /// (``perform(_:on:context:)``), bumps the version and audits the user as they are now.
     private func userCommand(
         _ name: String, _ login: String, expectedVersion: Int?, as actorLogin: String,
-        _ event: (inout UserAccountMachine, UserRecord, CommandContext) throws -> String
+        _ event: (inout UserAccountMachine, UserRecord, CommandContext) throws -> UserAccountMachine.Action
     ) throws -> UserRecord {
         try command(name, as: actorLogin) { context in
             let normalised = login.trimmingCharacters(in: .whitespaces).lowercased()
@@ -57,7 +44,7 @@ extension FundStore {
             let loaded = try UserRecord(row: row)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The user \(loaded.login)")
             var machine = loaded.machine
-            let eventType = try event(&machine, loaded, context)
+            let eventType = try perform(try event(&machine, loaded, context), on: loaded, context: context)
             try context.updateVersioned(
                 "UPDATE users SET version = version + 1 WHERE id = $1 AND version = $2", [loaded.id, loaded.version], what: "The user \(loaded.login)"
             )
@@ -80,7 +67,22 @@ extension FundStore {
         ).single().decode("n", as: Int.self)
     }
 
-    private static func unexpected(_ action: UserAccountMachine.Action) -> StoreError {
-        StoreError(.internal, code: "unexpected_action", "The user account machine answered with \(action); this is a defect, please report it.")
+    /// The one place a user account action becomes writes; returns the audit event's type.
+    private func perform(_ action: UserAccountMachine.Action, on loaded: UserRecord, context: CommandContext) throws -> String {
+        switch action {
+        case .storeProfile(let stored):
+            try context.connection.query("UPDATE users SET display_name = $2, email = $3 WHERE id = $1", [loaded.id, stored.displayName, stored.email])
+            try context.connection.query("DELETE FROM user_roles WHERE user_id = $1", [loaded.id])
+            try context.connection.query(
+                "INSERT INTO user_roles (user_id, role) SELECT $1, unnest($2::text[])", [loaded.id, stored.roles.map(\.rawValue).sorted()]
+            )
+            return "user.edited"
+        case .recordDeactivation(let instant):
+            try context.connection.query("UPDATE users SET deactivated_at = $2 WHERE id = $1", [loaded.id, instant])
+            return "user.deactivated"
+        case .recordReactivation:
+            try context.connection.query("UPDATE users SET deactivated_at = NULL WHERE id = $1", [loaded.id])
+            return "user.reactivated"
+        }
     }
 }
