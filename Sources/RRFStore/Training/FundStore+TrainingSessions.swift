@@ -67,12 +67,7 @@ extension FundStore {
     public func recordTrainingSessionHeld(_ session: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
         try sessionCommand("training.session_held", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
             let attendedOnly = attendance.filter(\.attended).map(\.workflowAttendance)
-            let action = try machine.recordHeld(attendance: attendedOnly, on: context.today, by: context.actor)
-            guard case .recordAttendance = action else { throw Self.unexpected(action) }
-            try updateSession(loaded, state: machine.state.name, context: context)
-            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
-            try context.audit(Streams.trainingSession(record.reference), "training.session_held", record)
-            return record
+            return try machine.recordHeld(attendance: attendedOnly, on: context.today, by: context.actor)
         }
     }
 
@@ -81,36 +76,7 @@ extension FundStore {
     /// ``JobKinds/trainingCertificatesChanged`` for each organisation concerned, now and when the certificates lapse.
     public func closeTrainingSession(_ session: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
         try sessionCommand("training.session_close", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
-            // The machine's held state carries the attendance rows as they are now (more may have been recorded since).
-            let attendedRows = attendance.filter(\.attended)
-            let action = try machine.close(by: context.actor)
-            guard case .issueCertificates(let grants) = action else { throw Self.unexpected(action) }
-            let passedRows = attendedRows.filter(\.passed)
-            guard passedRows.count == grants.count else {
-                throw StoreError(.internal, code: "unexpected_action", "The session machine issued \(grants.count) certificates for \(passedRows.count) passes; this is a defect, please report it.")
-            }
-            try updateSession(loaded, state: machine.state.name, context: context)
-            for (row, grant) in zip(passedRows, grants) {
-                try context.connection.query(
-                    """
-                    INSERT INTO training_certificates (id, attendance_id, session_id, course_id, organisation_id, holder_name, holder_key,
-                        issued_on, valid_through)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::date)
-                    """,
-                    [UUID(), row.id, loaded.id, loaded.course.id, grant.organisationID.uuid, grant.holderName,
-                     TrainingSheet.personKey(grant.holderName), grant.issuedOn.description, grant.validThrough.description]
-                )
-            }
-            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
-            try context.audit(Streams.trainingSession(record.reference), "training.session_closed", record)
-            var seen = Set<UUID>()
-            for row in passedRows where seen.insert(row.organisationID).inserted {
-                try enqueueCertificatesChanged(organisationID: row.organisationID, code: row.organisation, context: context)
-                if let lapse = grants.first(where: { $0.organisationID.uuid == row.organisationID })?.validThrough.adding(days: 1) {
-                    try enqueueCertificatesChanged(organisationID: row.organisationID, code: row.organisation, lapsingOn: lapse, context: context)
-                }
-            }
-            return record
+            try machine.close(by: context.actor)
         }
     }
 
@@ -118,23 +84,7 @@ extension FundStore {
     /// organisations of registered participants are notified.
     public func cancelTrainingSession(_ session: String, reason: String, expectedVersion: Int? = nil, as login: String) throws -> TrainingSessionRecord {
         try sessionCommand("training.session_cancel", session, expectedVersion: expectedVersion, as: login) { machine, loaded, attendance, context in
-            let action = try machine.cancel(reason: reason, by: context.actor)
-            guard case .notifyCancellation(let reason) = action else { throw Self.unexpected(action) }
-            try updateSession(loaded, state: machine.state.name, cancelReason: reason, context: context)
-            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
-            let stream = Streams.trainingSession(record.reference)
-            try context.audit(stream, "training.session_cancelled", record)
-            let message = "Training session \(record.reference) (\(record.course.code), \(record.startDate), \(record.place)) is cancelled: \(reason)"
-            try context.notify(NotifyPayload(
-                event: "training.session_cancelled", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
-            ))
-            for organisationID in Set(attendance.map(\.organisationID)).sorted(by: { $0.uuidString < $1.uuidString }) {
-                try context.notify(NotifyPayload(
-                    event: "training.session_cancelled", stream: stream, organisationID: organisationID.uuidString.lowercased(),
-                    roles: [Role.ngoUser.rawValue], message: message
-                ))
-            }
-            return record
+            try machine.cancel(reason: reason, by: context.actor)
         }
     }
 
@@ -167,14 +117,15 @@ extension FundStore {
 
     private func sessionCommand(
         _ name: String, _ reference: String, expectedVersion: Int?, as login: String,
-        _ body: (inout TrainingSessionMachine, TrainingSessionRecord, [AttendanceRecord], CommandContext) throws -> TrainingSessionRecord
+        _ event: (inout TrainingSessionMachine, TrainingSessionRecord, [AttendanceRecord], CommandContext) throws -> TrainingSessionMachine.Action
     ) throws -> TrainingSessionRecord {
         try trainingCommand(name, as: login) { context in
             let loaded = try loadSession(reference, lock: .update, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The training session \(loaded.reference)")
             let attendance = try attendanceRows(sessionID: loaded.id, on: context.connection)
             var machine = try loaded.machine(attendance: attendance)
-            return try body(&machine, loaded, attendance, context)
+            let action = try event(&machine, loaded, attendance, context)
+            return try perform(action, machine: machine, loaded: loaded, attendance: attendance, context: context)
         }
     }
 
@@ -185,8 +136,74 @@ extension FundStore {
         )
     }
 
-    private static func unexpected(_ action: TrainingSessionMachine.Action) -> StoreError {
-        StoreError(.internal, code: "unexpected_action", "The training session machine answered with \(action); this is a defect, please report it.")
+    /// The one place a training session action becomes writes (the session row, certificates, audit events,
+    /// notifications, the re-evaluation jobs of the organisations concerned).
+    private func perform(
+        _ action: TrainingSessionMachine.Action, machine: TrainingSessionMachine, loaded: TrainingSessionRecord, attendance: [AttendanceRecord],
+        context: CommandContext
+    ) throws -> TrainingSessionRecord {
+        switch action {
+        case .recordAttendance:
+            try updateSession(loaded, state: machine.state.name, context: context)
+            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
+            try context.audit(Streams.trainingSession(record.reference), "training.session_held", record)
+            return record
+        case .issueCertificates(let grants):
+            // The machine's held state carries the attendance rows as they are now (more may have been recorded since).
+            let passedRows = attendance.filter(\.attended).filter(\.passed)
+            return try issue(grants, to: passedRows, machine: machine, loaded: loaded, context: context)
+        case .notifyCancellation(let reason):
+            try updateSession(loaded, state: machine.state.name, cancelReason: reason, context: context)
+            let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
+            let stream = Streams.trainingSession(record.reference)
+            try context.audit(stream, "training.session_cancelled", record)
+            let message = "Training session \(record.reference) (\(record.course.code), \(record.startDate), \(record.place)) is cancelled: \(reason)"
+            try context.notify(NotifyPayload(
+                event: "training.session_cancelled", stream: stream, organisationID: nil, roles: [Role.secretariat.rawValue], message: message
+            ))
+            for organisationID in Set(attendance.map(\.organisationID)).sorted(by: { $0.uuidString < $1.uuidString }) {
+                try context.notify(NotifyPayload(
+                    event: "training.session_cancelled", stream: stream, organisationID: organisationID.uuidString.lowercased(),
+                    roles: [Role.ngoUser.rawValue], message: message
+                ))
+            }
+            return record
+        }
+    }
+
+
+    /// Closes the session with a certificate for each participant who passed (`passedRows`, in the order the
+    /// machine issued `grants`), and asks for the re-evaluation of their organisations' conditions now and when the
+    /// certificates lapse.
+    private func issue(
+        _ grants: [CertificateGrant], to passedRows: [AttendanceRecord], machine: TrainingSessionMachine, loaded: TrainingSessionRecord,
+        context: CommandContext
+    ) throws -> TrainingSessionRecord {
+        guard passedRows.count == grants.count else {
+            throw StoreError(.internal, code: "certificates_mismatch", "The session machine issued \(grants.count) certificates for \(passedRows.count) passes; this is a defect, please report it.")
+        }
+        try updateSession(loaded, state: machine.state.name, context: context)
+        for (row, grant) in zip(passedRows, grants) {
+            try context.connection.query(
+                """
+                INSERT INTO training_certificates (id, attendance_id, session_id, course_id, organisation_id, holder_name, holder_key,
+                    issued_on, valid_through)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::date)
+                """,
+                [UUID(), row.id, loaded.id, loaded.course.id, grant.organisationID.uuid, grant.holderName,
+                 TrainingSheet.personKey(grant.holderName), grant.issuedOn.description, grant.validThrough.description]
+            )
+        }
+        let record = try loadSession(id: loaded.id, lock: .unlocked, on: context.connection)
+        try context.audit(Streams.trainingSession(record.reference), "training.session_closed", record)
+        var seen = Set<UUID>()
+        for row in passedRows where seen.insert(row.organisationID).inserted {
+            try enqueueCertificatesChanged(organisationID: row.organisationID, code: row.organisation, context: context)
+            if let lapse = grants.first(where: { $0.organisationID.uuid == row.organisationID })?.validThrough.adding(days: 1) {
+                try enqueueCertificatesChanged(organisationID: row.organisationID, code: row.organisation, lapsingOn: lapse, context: context)
+            }
+        }
+        return record
     }
 
     /// Inserts the participants (with the line each came from, 0 for a single one), refusing all of them with a
