@@ -38,7 +38,7 @@ import Testing
         #expect(rejectionCode { try grant.close(finalReportAccepted: true, released: money("100000 USD"), spent: money("100000.01 USD"), by: Fixture.manager) }
             == "spent_exceeds_released")
         #expect(try grant.close(finalReportAccepted: true, released: money("100000 USD"), spent: money("91234.56 USD"), by: Fixture.manager)
-            == .refund(money("8765.44 USD")))
+            == .refund(money("8765.44 USD"), unreleased: terms.amount.subtracting(money("100000 USD"))))
         #expect(grant.state == .closed(terms, refund: money("8765.44 USD")))
     }
 

@@ -19,10 +19,13 @@ extension FundStore {
                 """
                 SELECT g.id, g.proposal_id, g.reference, g.state, g.amount_minor, g.currency, g.cluster, g.start_date::text AS start_date,
                        g.end_date::text AS end_date, g.signed_on::text AS signed_on, g.call_id, p.title, p.summary,
-                       o.name AS organisation, o.country
+                       o.name AS organisation, o.country,
+                       (SELECT max(e.occurred_at) FROM audit_events e
+                        WHERE e.stream = $1 || g.reference AND e.event_type IN ('grant.closed', 'grant.terminated')) AS ended
                 FROM grants g JOIN proposals p ON p.id = g.proposal_id JOIN organisations o ON o.id = g.organisation_id
                 WHERE g.signed_on IS NOT NULL ORDER BY g.reference
-                """
+                """,
+                [Streams.grant("")]
             ).rows
             let offset = calendar.utcOffsetMinutes
             return try grants.map { row in
@@ -78,13 +81,7 @@ extension FundStore {
                     }
                     spentBefore = max(spentBefore, spent)
                 }
-                let ended = try connection.queryPrepared(
-                    """
-                    SELECT max(occurred_at) AS ended FROM audit_events
-                    WHERE stream = $1 AND event_type IN ('grant.closed', 'grant.terminated')
-                    """,
-                    [Streams.grant(reference)]
-                ).single().decode("ended", as: Date?.self)
+                let ended: Date? = try row.decode("ended")
                 let donors = try connection.query(
                     """
                     SELECT DISTINCT d.donor

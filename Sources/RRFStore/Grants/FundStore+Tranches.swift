@@ -22,6 +22,8 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     public let version: Int
     let approval: TrancheMachine.Signature?
     let release: TrancheMachine.Release?
+    /// The ledger transaction that paid it (not part of its JSON).
+    var ledgerTransactionID: Int64?
 
     /// planned | ready | approved | released | cancelled
     public var state: String { stateName.rawValue }
@@ -47,7 +49,7 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
     static let select = """
         SELECT t.id, g.reference AS grant, t.sequence, t.amount_minor, t.currency, t.state, t.unmet::text AS unmet,
                a.login AS approved_by, t.approved_at, r.login AS released_by, t.released_at, t.cancel_reason, t.version,
-               t.approval::text AS approval, t.release::text AS release
+               t.approval::text AS approval, t.release::text AS release, t.ledger_transaction_id
         FROM tranches t JOIN grants g ON g.id = t.grant_id
         LEFT JOIN users a ON a.id = t.approved_by LEFT JOIN users r ON r.id = t.released_by
         """
@@ -67,6 +69,7 @@ public struct TrancheRecord: Codable, Sendable, Equatable {
         version = try row.decode("version")
         approval = try row.decode("approval", as: JSONValue<TrancheMachine.Signature>?.self)?.value
         release = try row.decode("release", as: JSONValue<TrancheMachine.Release>?.self)?.value
+        ledgerTransactionID = try row.decode("ledger_transaction_id")
     }
 
     enum CodingKeys: String, CodingKey {
@@ -86,6 +89,7 @@ struct TrancheReadyEvent: Encodable {
 
 /// The answer to a release: the first result for its idempotency key.
 public struct TrancheRelease: Codable, Sendable, Equatable {
+
     public let grant: String
     public let sequence: Int
     public let amount: Money
@@ -96,6 +100,20 @@ public struct TrancheRelease: Codable, Sendable, Equatable {
     public let ledgerTransactionID: Int64
     /// True when this answer repeats an earlier release with the same key and payload (nothing was written).
     public var replayed: Bool
+}
+
+extension TrancheRelease {
+    /// The answer for the released tranche `record`.
+    init(released record: TrancheRecord) throws {
+        guard let releasedBy = record.releasedBy, let releasedAt = record.releasedAt, let release = record.release,
+              let transactionID = record.ledgerTransactionID else {
+            throw StoreError.inconsistentRow("Tranche \(record.sequence) of \(record.grant)", state: record.state)
+        }
+        self.init(
+            grant: record.grant, sequence: record.sequence, amount: record.amount, releasedBy: releasedBy, releasedAt: releasedAt,
+            idempotencyKey: release.idempotencyKey, ledgerTransactionID: transactionID, replayed: false
+        )
+    }
 }
 
 extension FundStore {
@@ -177,9 +195,7 @@ extension FundStore {
             }
             var machine = try loaded.machine
             let action = try machine.release(amount: amount, idempotencyKey: idempotency, grant: try grant.machine, at: context.now, by: context.actor)
-            let executor = TrancheExecutor(store: self, grant: grant, loaded: loaded, context: context)
-            try executor.perform(action, machine: machine)
-            return try executor.releaseAnswer()
+            return try TrancheRelease(released: TrancheExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine))
         }
     }
 

@@ -63,14 +63,13 @@ struct GrantExecutor {
             return try move(state, reason: loaded.reason, event: "grant.closing")
         case .awaitCorrectedFinalReport:
             return try move(state, reason: loaded.reason, event: "grant.reopened")
-        case .refund(let refund):
+        case .refund(let refund, let unreleased):
             try Ledger.post(
                 "refund", legs: [LedgerLeg(account: loaded.releasedAccount, amount: -refund.minorUnits),
                                  LedgerLeg(account: .refunds(currency: refund.currency.code), amount: refund.minorUnits)],
                 proposalID: loaded.proposalID, memo: "unspent balance of \(loaded.reference)", actor: context.login, at: context.now,
                 on: context.connection
             )
-            let unreleased = try loaded.amount.subtracting(try store.releasedTotal(loaded, on: context.connection))
             try store.waiveOpenReports(loaded, reason: "The grant closed on its final report.", context: context)
             try store.settleCommitment(loaded, expected: unreleased, cancelReason: "The grant was closed.", context: context)
             try write("UPDATE grants SET state = $3, refund_minor = $4, version = version + 1 WHERE id = $1 AND version = $2", [state, refund.minorUnits])

@@ -61,28 +61,19 @@ struct TrancheExecutor {
                 """,
                 [state, release.signature.userID.uuid, release.signature.name, release.signature.at, release.idempotencyKey, JSONValue(release), transactionID]
             )
-            let result = TrancheRelease(
-                grant: grant.reference, sequence: loaded.sequence, amount: paid, releasedBy: context.login, releasedAt: context.now,
-                idempotencyKey: release.idempotencyKey, ledgerTransactionID: transactionID, replayed: false
-            )
+            let record = try reload()
+            let result = try TrancheRelease(released: record)
             try context.connection.queryPrepared(
                 "UPDATE release_requests SET result = $2::jsonb WHERE idempotency_key = $1", [release.idempotencyKey, JSONValue(result)]
             )
             try context.audit(stream, "tranche.released", result)
             try notify("tranche.released", roles: [.ngoUser], organisation: grant.organisationID, "Tranche \(loaded.sequence) of grant \(grant.reference) (\(paid.grouped)) was released.")
-            return try reload()
+            return record
         case .recordCancellation(let reason):
             try write("UPDATE tranches SET state = $3, cancel_reason = $4, version = version + 1 WHERE id = $1 AND version = $2", [state, reason])
             try context.audit(stream, "tranche.cancelled", TrancheCancellation(sequence: loaded.sequence, amount: loaded.amount, reason: reason))
             return try reload()
         }
-    }
-
-    /// The release answer recorded for a released tranche (its idempotency record).
-    func releaseAnswer() throws -> TrancheRelease {
-        try context.connection.queryPrepared(
-            "SELECT result::text AS result FROM release_requests WHERE tranche_id = $1 AND result <> '{}'", [loaded.id]
-        ).single().decode("result", as: JSONValue<TrancheRelease>.self).value
     }
 
     private func write(_ sql: String, _ values: [(any PostgresEncodable)?]) throws {

@@ -79,8 +79,9 @@ public struct GrantMachine: Hashable, Sendable {
         case awaitFinalAcceptance
         /// Store that the grant runs again (its final report was reopened) and expect a corrected final report.
         case awaitCorrectedFinalReport
-        /// Store the closure and record the refund of the unspent balance in the ledger (may be zero).
-        case refund(Money)
+        /// Store the closure, record the refund of the unspent balance in the ledger (may be zero) and de-commit
+        /// what was never released (`unreleased`, may be zero).
+        case refund(Money, unreleased: Money)
         /// Store the termination, cancel open tranches and de-commit the unreleased amount in the ledger.
         case decommit(Money)
     }
@@ -203,8 +204,9 @@ public struct GrantMachine: Hashable, Sendable {
                     message: "The reported spending of \(spent.grouped) is more than the \(released.grouped) released; correct the final financial report."
                 )
             }
+            let unreleased = try terms.amount.subtracting(released)
             state = .closed(terms, refund: refund)
-            return .refund(refund)
+            return .refund(refund, unreleased: unreleased)
         case .agreementPending, .active, .suspended, .closed, .terminated:
             throw illegalTransition("grant", event: "close", state: state.name)
         }
