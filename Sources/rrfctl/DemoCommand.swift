@@ -100,7 +100,8 @@ struct DemoCommand: ParsableCommand {
         narrator.plain("\nThe daemon's part")
         let outbox = throwaway.map { "\($0)/outbox.jsonl" } ?? FileManager.default.temporaryDirectory.appendingPathComponent("rrf-demo-outbox-\(UUID().uuidString.prefix(8)).jsonl").path
         try DemoDaemon.run(databaseURL: configuration.connectionString ?? "", outboxFile: outbox, connection: connection, narrator: narrator)
-        let dashboard = try DemoDashboard.load(store: store)
+        var dashboard = try DemoDashboard.load(store: store)
+        dashboard.people = story.desk.credentials
         if json {
             try printJSON(dashboard)
         } else {

@@ -23,6 +23,9 @@ struct DemoDashboard: Codable {
     let grantsByState: [String: Int]
     let proposalsByState: [String: Int]
     let kpis: FundKPIs
+    /// The demo's people and how to sign in as each (the demo's passwords and one-time-password secrets are
+    /// meant to be shown: nobody real uses them).
+    var people: [DemoDesk.Credential] = []
 
     static func load(store: FundStore) throws -> DemoDashboard {
         let calls = try store.calls(limit: 1000)
@@ -58,6 +61,11 @@ struct DemoDashboard: Codable {
             "The fund dashboard", "", "Envelopes", envelopeTable.render(), "", "Proposals by state", stateTable.render(), "", "Grants by state", grantTable.render(),
             "", KPIText.render(kpis),
         ]
+        var peopleTable = TextTable("LOGIN", "ROLES", "ORGANISATION", "PASSWORD", "ONE-TIME PASSWORD (otpauth URI)")
+        for person in people {
+            peopleTable.add(person.login, person.roles.joined(separator: ","), person.organisation ?? "-", person.password, person.totp ?? "-")
+        }
+        sections += ["", "The people of the demo fund: sign in as any of them (rrfctl login --login <login>)", peopleTable.render()]
         sections.append("")
         return sections.joined(separator: "\n")
     }

@@ -9,7 +9,7 @@ extension DemoStory {
     func funding() throws {
         for call in try store.calls(limit: 100).sorted(by: { $0.code < $1.code }) {
             for envelope in call.envelopes {
-                _ = try store.deposit(call: call.code, cluster: envelope.cluster, amount: envelope.amount, donor: Self.donor, as: DemoCast.financeOfficer.login)
+                _ = try desk.store(DemoCast.financeOfficer.login).deposit(call: call.code, cluster: envelope.cluster, amount: envelope.amount, donor: Self.donor, as: DemoCast.financeOfficer.login)
             }
             let total = call.envelopes.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
             narrator.say("\(Self.donor) deposits \(Money(minorUnits: total, currency: call.configuration.currency).grouped) for the envelopes of \(call.code); \(DemoCast.financeOfficer.name) records it in the ledger.")
@@ -38,27 +38,27 @@ extension DemoStory {
             guard let reference = references[submission.title], let marks = Self.scores[submission.title] else { continue }
             let code = "PRC-\(submission.call)-\(submission.cluster.iatiCode)"
             if !committees.contains(code) {
-                _ = try store.createCommittee(code: code, call: submission.call, cluster: submission.cluster, chair: panel[0].login, as: secretariat)
-                for member in panel.dropFirst() + [affiliated] { _ = try store.addCommitteeMember(code, member: member.login, as: secretariat) }
+                _ = try desk.store(secretariat).createCommittee(code: code, call: submission.call, cluster: submission.cluster, chair: panel[0].login, as: secretariat)
+                for member in panel.dropFirst() + [affiliated] { _ = try desk.store(secretariat).addCommitteeMember(code, member: member.login, as: secretariat) }
                 committees.insert(code)
                 narrator.say("The \(submission.cluster.displayName) committee \(code) of \(submission.call) is formed: \((panel + [affiliated]).map(\.name).joined(separator: ", ")).")
             }
             if affiliated.organisations.contains(submission.organisation) {
                 do {
-                    _ = try store.assignReviewer(reference, reviewer: affiliated.login, as: secretariat)
+                    _ = try desk.store(secretariat).assignReviewer(reference, reviewer: affiliated.login, as: secretariat)
                 } catch let error as StoreError {
                     narrator.refused("Assigning \(affiliated.name) to \(reference) of \(submission.organisation)", error)
                 }
             }
-            for reviewer in panel { _ = try store.assignReviewer(reference, reviewer: reviewer.login, as: secretariat) }
+            for reviewer in panel { _ = try desk.store(secretariat).assignReviewer(reference, reviewer: reviewer.login, as: secretariat) }
             clock.advance(businessHours: 3)
             for (reviewer, mark) in zip(panel, marks) {
                 let criteria = ["relevance", "feasibility", "value_for_money", "capacity"]
                 let comments = mark <= 2 ? "Weak needs analysis and no protection mainstreaming." : "Sound plan for the affected people."
-                _ = try store.submitReview(reference, ReviewScoresInput(scores: Dictionary(uniqueKeysWithValues: criteria.map { ($0, mark) }), comments: comments), as: reviewer.login)
+                _ = try desk.store(reviewer.login).submitReview(reference, ReviewScoresInput(scores: Dictionary(uniqueKeysWithValues: criteria.map { ($0, mark) }), comments: comments), as: reviewer.login)
                 clock.advance(minutes: 40)
             }
-            if let aggregate = try store.aggregateReviews(reference, as: secretariat) {
+            if let aggregate = try desk.store(secretariat).aggregateReviews(reference, as: secretariat) {
                 let result = aggregate.aggregation
                 narrator.say(
                     "\(reference) is scored \(result.mean) by \(marks.count) reviewers (\(result.passes ? "passes" : "below") the threshold)"
@@ -88,10 +88,10 @@ extension DemoStory {
                   try store.proposal(reference).stateName == .scored else { continue }
             if decision.approve {
                 let amount = try money("\(decision.amount ?? submission.requested) USD")
-                _ = try store.decideProposal(reference, .approve(amount: amount, justification: decision.why), as: manager)
+                _ = try desk.store(manager).decideProposal(reference, .approve(amount: amount, justification: decision.why), as: manager)
                 narrator.say("\(DemoCast.fundManager.name) approves \(reference) for \(amount.grouped): \(decision.why)")
             } else {
-                _ = try store.decideProposal(reference, .reject(justification: decision.why), as: manager)
+                _ = try desk.store(manager).decideProposal(reference, .reject(justification: decision.why), as: manager)
                 narrator.say("\(DemoCast.fundManager.name) rejects \(reference): \(decision.why)")
             }
             clock.advance(businessHours: 2)

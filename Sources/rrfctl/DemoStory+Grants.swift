@@ -9,9 +9,9 @@ extension DemoStory {
         let finance = DemoCast.financeOfficer.login
         let approved = try store.proposals(ProposalFilter(state: "approved", limit: 1000))
         for (index, proposal) in approved.enumerated() {
-            let grant = try store.signGrant(proposal.reference, signatory: "Director, \(proposal.organisation)", as: manager)
+            let grant = try desk.store(manager).signGrant(proposal.reference, signatory: "Director, \(proposal.organisation)", as: manager)
             grantReferences.append(grant.reference)
-            let tranches = try store.evaluateTranches(grant.reference, as: DemoCast.secretariat.login)
+            let tranches = try desk.store(DemoCast.secretariat.login).evaluateTranches(grant.reference, as: DemoCast.secretariat.login)
             narrator.say("\(grant.organisation) signs grant \(grant.reference) for \(grant.amount.grouped) (\(grant.risk.rawValue) risk: \(tranches.count) tranches of \(tranches.map { $0.amount.grouped }.joined(separator: " / "))).")
             guard let first = tranches.first, first.stateName == .ready else {
                 narrator.say("Its first tranche is not ready yet: \(tranches.first?.unmet.joined(separator: "; ") ?? "no tranche").")
@@ -19,16 +19,16 @@ extension DemoStory {
             }
             if index == 0 {
                 // The deputy holds both money roles: he approves, then may not release.
-                _ = try store.approveTranche(grant.reference, sequence: 1, as: DemoCast.deputyManager.login)
+                _ = try desk.store(DemoCast.deputyManager.login).approveTranche(grant.reference, sequence: 1, as: DemoCast.deputyManager.login)
                 do {
-                    _ = try store.releaseTranche(grant.reference, sequence: 1, amount: first.amount, idempotencyKey: "\(grant.reference)-T1", as: DemoCast.deputyManager.login)
+                    _ = try desk.store(DemoCast.deputyManager.login).releaseTranche(grant.reference, sequence: 1, amount: first.amount, idempotencyKey: "\(grant.reference)-T1", as: DemoCast.deputyManager.login)
                 } catch let error as StoreError {
                     narrator.refused("\(DemoCast.deputyManager.name) approves tranche 1 of \(grant.reference) and tries to release it himself", error)
                 }
             } else {
-                _ = try store.approveTranche(grant.reference, sequence: 1, as: manager)
+                _ = try desk.store(manager).approveTranche(grant.reference, sequence: 1, as: manager)
             }
-            _ = try store.releaseTranche(grant.reference, sequence: 1, amount: first.amount, idempotencyKey: "\(grant.reference)-T1", as: finance)
+            _ = try desk.store(finance).releaseTranche(grant.reference, sequence: 1, amount: first.amount, idempotencyKey: "\(grant.reference)-T1", as: finance)
             narrator.say("Tranche 1 of \(grant.reference) (\(first.amount.grouped)) is approved and released by \(DemoCast.financeOfficer.name).")
             clock.advance(businessHours: 1)
         }
@@ -60,7 +60,7 @@ extension DemoStory {
             guard let next = owed.min(by: { ($0.periodEnd, $0.grant) < ($1.periodEnd, $1.grant) }) else { break }
             advance(past: next.periodEnd)
             // rrfd's hourly `grant.mark_reports_due` job does this; the story cannot wait for the hour.
-            let due = try store.markReportsDue(as: secretariat)
+            let due = try desk.store(secretariat).markReportsDue(as: secretariat)
             for late in try store.notifyOverdueReports() {
                 narrator.say("Report \(late.sequence) on \(late.grant) was due by \(late.dueDate) and is not in: rrfd's reports job tells \(grants[late.grant]?.organisation ?? "the partner") and the secretariat.")
             }
@@ -93,19 +93,19 @@ extension DemoStory {
         let officer = DemoCast.ngoUser(DemoCast.partners.first { $0.code == grant.organisation }!).login
         let released = try store.tranches(grant.reference).filter { $0.stateName == .released }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
         let spent = Money(minorUnits: released * (report.kind == .final ? 96 : 85) / 100, currency: grant.amount.currency)
-        _ = try store.submitReport(
+        _ = try desk.store(officer).submitReport(
             grant.reference, sequence: report.sequence, narrative: "Activities on plan for the period; \(spent.grouped) spent so far.",
             spending: [SpendingLine(line: "Activities, supplies and transport", amount: spent.description)], as: officer
         )
         clock.advance(businessHours: 4)
         let acceptor = report.kind == .final ? DemoCast.fundManager.login : DemoCast.secretariat.login
-        _ = try store.acceptReport(grant.reference, sequence: report.sequence, as: acceptor)
+        _ = try desk.store(acceptor).acceptReport(grant.reference, sequence: report.sequence, as: acceptor)
         let which = report.kind == .final ? "final report" : "interim report \(report.sequence)"
         narrator.say("\(grant.organisation) sends its \(which) on \(grant.reference) (spent \(spent.grouped)); it is accepted.")
         guard try store.grant(grant.reference).stateName == .active else { return }
-        for tranche in try store.evaluateTranches(grant.reference, as: DemoCast.secretariat.login) where tranche.stateName == .ready {
-            _ = try store.approveTranche(grant.reference, sequence: tranche.sequence, as: DemoCast.fundManager.login)
-            _ = try store.releaseTranche(
+        for tranche in try desk.store(DemoCast.secretariat.login).evaluateTranches(grant.reference, as: DemoCast.secretariat.login) where tranche.stateName == .ready {
+            _ = try desk.store(DemoCast.fundManager.login).approveTranche(grant.reference, sequence: tranche.sequence, as: DemoCast.fundManager.login)
+            _ = try desk.store(DemoCast.financeOfficer.login).releaseTranche(
                 grant.reference, sequence: tranche.sequence, amount: tranche.amount, idempotencyKey: "\(grant.reference)-T\(tranche.sequence)",
                 as: DemoCast.financeOfficer.login
             )

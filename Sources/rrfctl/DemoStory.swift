@@ -5,7 +5,10 @@ import RRFWorkflow
 /// The demo fund's story, one function per act, every step through the real `FundStore` commands.
 /// Acts for capabilities that are not part of this build (peer review, grants, training) are simply absent.
 final class DemoStory {
+    /// The store as trusted code sees it: the story's own reads (what it narrates) and the daemon's part.
     let store: FundStore
+    /// The people, signed in: every step of the story runs as the person who takes it.
+    let desk: DemoDesk
     let clock: DemoClock
     let narrator: DemoNarrator
     /// References of the proposals, by title, as the store handed them out.
@@ -15,6 +18,7 @@ final class DemoStory {
 
     init(store: FundStore, clock: DemoClock, narrator: DemoNarrator) {
         self.store = store
+        self.desk = DemoDesk(store: store, clock: clock)
         self.clock = clock
         self.narrator = narrator
     }
@@ -43,11 +47,13 @@ final class DemoStory {
 
     func people() throws {
         _ = try store.addUser(login: DemoCast.admin.login, displayName: DemoCast.admin.name, email: DemoCast.admin.email, roles: DemoCast.admin.roles, as: nil)
-        narrator.say("The administrator account is created; it adds everyone else.")
+        try desk.enrolFirstAdministrator(DemoCast.admin)
+        narrator.say("The administrator account is created; the administrator sets a password, enrols an authenticator app and adds everyone else.")
         // Affiliated staff join once their organisation is registered (act 2).
         for person in DemoCast.staff.dropFirst() where person.organisations.isEmpty {
-            _ = try store.addUser(login: person.login, displayName: person.name, email: person.email, roles: person.roles, as: DemoCast.admin.login)
-            narrator.say("\(person.name) joins as \(person.roles.map(\.description).sorted().joined(separator: " and ")).")
+            _ = try desk.store(DemoCast.admin.login).addUser(login: person.login, displayName: person.name, email: person.email, roles: person.roles, as: DemoCast.admin.login)
+            try desk.invite(person)
+            narrator.say("\(person.name) joins as \(person.roles.map(\.description).sorted().joined(separator: " and ")), accepts the invitation and sets a password.")
         }
     }
 
@@ -55,21 +61,23 @@ final class DemoStory {
         let secretariat = DemoCast.secretariat.login
         let today = LocalDate(clock.now, utcOffsetMinutes: store.calendar.utcOffsetMinutes)
         for partner in DemoCast.partners {
-            _ = try store.registerOrganisation(code: partner.code, name: partner.name, country: partner.country, as: secretariat)
+            _ = try desk.store(secretariat).registerOrganisation(code: partner.code, name: partner.name, country: partner.country, as: secretariat)
             if let risk = partner.risk {
-                _ = try store.assessOrganisation(partner.code, risk: risk, dueDiligenceExpires: today.adding(months: 24), as: secretariat)
+                _ = try desk.store(secretariat).assessOrganisation(partner.code, risk: risk, dueDiligenceExpires: today.adding(months: 24), as: secretariat)
                 narrator.say("\(partner.name) (\(partner.country)) is registered and assessed: \(risk.rawValue) risk, due diligence valid for two years.")
             } else {
                 narrator.say("\(partner.name) (\(partner.country)) is registered; its capacity assessment is still pending.")
             }
             let officer = DemoCast.ngoUser(partner)
-            _ = try store.addUser(login: officer.login, displayName: officer.name, email: officer.email, roles: officer.roles, organisations: officer.organisations, as: DemoCast.admin.login)
+            _ = try desk.store(DemoCast.admin.login).addUser(login: officer.login, displayName: officer.name, email: officer.email, roles: officer.roles, organisations: officer.organisations, as: DemoCast.admin.login)
+            try desk.invite(officer)
         }
         narrator.say("Each partner gets a programme officer account (e.g. \(DemoCast.ngoUser(DemoCast.partners[0]).login)).")
         for reviewer in DemoCast.staff where !reviewer.organisations.isEmpty {
-            _ = try store.addUser(
+            _ = try desk.store(DemoCast.admin.login).addUser(
                 login: reviewer.login, displayName: reviewer.name, email: reviewer.email, roles: reviewer.roles, organisations: reviewer.organisations, as: DemoCast.admin.login
             )
+            try desk.invite(reviewer)
             narrator.say("\(reviewer.name) joins as reviewer, declaring that he sits on the board of \(reviewer.organisations.joined(separator: ", ")).")
         }
         clock.advance(businessHours: 9)
@@ -93,8 +101,8 @@ final class DemoStory {
             reviewDeadline: start.addingTimeInterval(20 * 86_400), decisionSLA: .businessDays(10), scorecard: CallDefaults.scorecard
         )
         for (code, configuration) in [(DemoCast.reserveCall, reserve), (DemoCast.standardCall, standard)] {
-            _ = try store.createCall(code: code, configuration: configuration, as: secretariat)
-            let record = try store.openCall(code, as: secretariat)
+            _ = try desk.store(secretariat).createCall(code: code, configuration: configuration, as: secretariat)
+            let record = try desk.store(secretariat).openCall(code, as: secretariat)
             let envelopes = record.envelopes.map { "\($0.cluster.displayName) \($0.amount.grouped)" }.joined(separator: ", ")
             narrator.say("\(DemoCast.secretariat.name) opens \(code) “\(configuration.title)” (\(configuration.kind.rawValue)); envelopes: \(envelopes).")
         }
@@ -105,14 +113,14 @@ final class DemoStory {
     func submissions() throws {
         for submission in DemoCast.reserveSubmissions + DemoCast.standardSubmissions {
             let officer = DemoCast.ngoUser(DemoCast.partners.first { $0.code == submission.organisation }!)
-            let record = try store.submitProposal(DemoCast.proposal(submission), as: officer.login)
+            let record = try desk.store(officer.login).submitProposal(DemoCast.proposal(submission), as: officer.login)
             references[submission.title] = record.reference
             narrator.say("\(record.organisation) submits \(record.reference) “\(record.title)” to \(record.call), asking \(record.requested.grouped).")
             clock.advance(businessHours: 1)
         }
         let pending = DemoCast.partners.first { $0.risk == nil }!
         do {
-            _ = try store.submitProposal(
+            _ = try desk.store(DemoCast.ngoUser(pending).login).submitProposal(
                 DemoCast.proposal(.init(
                     organisation: pending.code, call: DemoCast.reserveCall, cluster: .shelter, title: "Emergency shelter in the Tana Delta",
                     locations: ["Garsen"], beneficiaries: 1_800, requested: 60_000, months: 4
@@ -132,10 +140,10 @@ final class DemoStory {
             guard let reference = references[submission.title] else { continue }
             if submission.title == failing {
                 let reason = "The budget has no hygiene promotion staff and the sites are outside the flood-affected areas of the call."
-                _ = try store.screenProposal(reference, passed: false, reason: reason, as: secretariat)
+                _ = try desk.store(secretariat).screenProposal(reference, passed: false, reason: reason, as: secretariat)
                 narrator.say("\(reference) fails screening: \(reason)")
             } else {
-                _ = try store.screenProposal(reference, passed: true, as: secretariat)
+                _ = try desk.store(secretariat).screenProposal(reference, passed: true, as: secretariat)
                 narrator.say("\(reference) passes screening and goes to the \(submission.cluster.displayName) review committee.")
             }
             clock.advance(minutes: 20)
@@ -157,24 +165,24 @@ final class DemoStory {
 
     func training() throws {
         let secretariat = DemoCast.secretariat.login
-        _ = try store.addTrainingCourse(code: "FIN-MGMT", title: "Financial management for partners", validityMonths: 24, as: secretariat)
+        _ = try desk.store(secretariat).addTrainingCourse(code: "FIN-MGMT", title: "Financial management for partners", validityMonths: 24, as: secretariat)
         let today = LocalDate(clock.now, utcOffsetMinutes: store.calendar.utcOffsetMinutes)
-        let session = try store.scheduleTrainingSession(
+        let session = try desk.store(secretariat).scheduleTrainingSession(
             course: "FIN-MGMT", startDate: today, endDate: today.adding(days: 1), place: "Nairobi", trainer: DemoCast.trainer.login, capacity: 20,
             as: secretariat
         )
         narrator.say("\(DemoCast.trainer.name) runs session \(session.reference) of “Financial management for partners” in Nairobi.")
         for (organisation, people) in Self.participants.sorted(by: { $0.key < $1.key }) {
             for (name, role, gender, passed) in people {
-                _ = try store.recordAttendance(
+                _ = try desk.store(DemoCast.trainer.login).recordAttendance(
                     session: session.reference, ParticipantInput(name: name, organisation: organisation, role: role, gender: gender, attended: true, passed: passed),
                     as: DemoCast.trainer.login
                 )
             }
         }
         clock.advance(businessHours: 18)
-        _ = try store.recordTrainingSessionHeld(session.reference, as: DemoCast.trainer.login)
-        _ = try store.closeTrainingSession(session.reference, as: DemoCast.trainer.login)
+        _ = try desk.store(DemoCast.trainer.login).recordTrainingSessionHeld(session.reference, as: DemoCast.trainer.login)
+        _ = try desk.store(DemoCast.trainer.login).closeTrainingSession(session.reference, as: DemoCast.trainer.login)
         let passed = Self.participants.values.joined().filter(\.3).count
         narrator.say("The session is held and closed: \(passed) of \(Self.participants.values.joined().count) participants pass and receive a two-year certificate.")
     }

@@ -137,7 +137,7 @@ protocol StoreExport: ParsableCommand {
 extension StoreExport {
     func run() throws {
         try reportingFailures {
-            let write = try export(from: database.store())
+            let write = try export(from: database.signedInStore())
             try destination.write(write)
         }
     }

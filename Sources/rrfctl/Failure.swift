@@ -46,6 +46,7 @@ private func exitCode(for kind: StoreError.Kind) -> Int32 {
     case .notFound: 4
     case .conflict: 5
     case .forbidden: 6
+    case .unauthenticated: 77
     case .configuration: 7
     case .internal: 1
     }

@@ -57,10 +57,18 @@ protocol StoreQuery: ReadingCommand {
 }
 
 extension StoreQuery {
+    func result() throws -> Result { try perform(options.database.signedInStore()) }
+}
+
+/// A read an operator runs with the database alone, as nobody (`audit verify`): trusted with what the
+/// database holds, like `db migrate`.
+protocol OperatorQuery: StoreQuery {}
+
+extension OperatorQuery {
     func result() throws -> Result { try perform(options.database.store()) }
 }
 
-/// A change to the fund, made through the store by the person of `--as`.
+/// A change to the fund, made through the store by the signed-in person (or the one an administrator acts for).
 protocol StoreChange: PrintingCommand {
     /// What `perform` returns and the command prints (stated again here so that `perform` determines it).
     associatedtype Result
@@ -68,7 +76,8 @@ protocol StoreChange: PrintingCommand {
     /// `--as`, `--database-url`, `--json`.
     var options: ChangeOptions { get }
 
-    /// Runs the change on `store` as the user `login`.
+    /// Runs the change on `store` as `login`: empty for the signed-in person, or the person an administrator
+    /// acts for (`--as`); the store checks it against the sign-in.
     func perform(_ store: FundStore, as login: String) throws -> Result
 }
 
@@ -76,8 +85,7 @@ extension StoreChange {
     var output: OutputOptions { options.output }
 
     func result() throws -> Result {
-        let store = options.store()
-        return try perform(store, as: try options.login())
+        try perform(try options.store(), as: options.actor.login ?? "")
     }
 }
 

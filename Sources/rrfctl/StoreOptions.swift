@@ -4,17 +4,12 @@ import Postgres
 import RRFStore
 import RRFWorkflow
 
-/// `--as <login>` (or `RRF_ACTOR`): the person running a command that changes something.
+/// `--as <login>`: an administrator acting for another person, explicitly (recorded as the administrator acting
+/// for them; never their second pair of eyes). Everyone else acts as who they signed in as (`rrfctl login`).
 struct ActorOptions: ParsableArguments {
-    @Option(name: .customLong("as"), help: ArgumentHelp("Your login: the user who performs the command (default: RRF_ACTOR).", valueName: "login"))
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "Administrators only: act for this person (recorded as you acting for them). Others act as who they signed in as.", valueName: "login"))
     var login: String?
-
-    /// The actor's login, or a refusal saying how to give it.
-    func resolved() throws -> String {
-        if let login, !login.isEmpty { return login }
-        if let login = ProcessInfo.processInfo.environment["RRF_ACTOR"], !login.isEmpty { return login }
-        throw StoreError(.forbidden, code: "actor_missing", "Say who you are: give your login with --as <login> or set RRF_ACTOR.")
-    }
 }
 
 /// The options of a command that changes something: who does it, on which database, how to print the result.
@@ -23,8 +18,8 @@ struct ChangeOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
-    func store() -> FundStore { database.store() }
-    func login() throws -> String { try actor.resolved() }
+    /// The store acting for the signed-in person (or the person an administrator acts for).
+    func store() throws -> FundStore { try database.signedInStore(actingFor: actor.login) }
 }
 
 /// The options of a command that reads: on which database, how to print the result.

@@ -8,12 +8,19 @@ struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Add, edit, deactivate and list users with their roles and organisations.",
-        subcommands: [Add.self, Edit.self, Deactivate.self, Reactivate.self, List.self, Show.self]
+        subcommands: [
+            Add.self, Invite.self, SetPassword.self, ResetPassword.self, Unlock.self, Edit.self, Deactivate.self, Reactivate.self, List.self,
+            Show.self,
+        ]
     )
 
     struct Add: PrintingCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a user (administrator). The very first user needs no --as and must have the admin role."
+            abstract: "Add a user (administrator); then send them an invitation with `rrfctl user invite`.",
+            discussion: """
+                The very first user is added with the database alone, before anyone can sign in: it must have the admin \
+                role, and rrfctl prints that administrator's one-time link to set a password (rrfctl user set-password).
+                """
         )
         @Argument(help: "The new user's login, e.g. amina.k.") var login: String
         @Option(help: "The user's full name.") var name: String
@@ -26,13 +33,29 @@ struct UserCommand: ParsableCommand {
 
         var output: OutputOptions { options.output }
 
-        func result() throws -> UserRecord {
+        func result() throws -> Annotated<UserRecord, String?> {
             let parsedRoles = Set(try roles.map(parsedRole))
-            // The very first user is added by nobody: the actor is optional here, not resolved.
-            let actorLogin = options.actor.login ?? ProcessInfo.processInfo.environment["RRF_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
-            return try options.store().addUser(
-                login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: actorLogin
-            )
+            guard Credentials.token() == nil else {
+                let record = try options.store().addUser(
+                    login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: options.actor.login ?? ""
+                )
+                return Annotated(value: record, note: nil)
+            }
+            // Nobody is signed in: only the very first user is added this way, by the operator who holds the database.
+            let store = options.database.store().via(.cli)
+            let record = try store.addUser(login: login, displayName: name, email: email, roles: parsedRoles, organisations: organisations, as: nil)
+            return Annotated(value: record, note: try store.firstAdministratorInvitation(record.login))
+        }
+
+        func show(_ result: Annotated<UserRecord, String?>) {
+            result.value.printForPeople()
+            guard let link = result.note else { return }
+            print("""
+
+                \(result.value.login) is the first administrator. Set their password (once, within 72 hours) with:
+                  rrfctl user set-password --link \(link)
+                then sign in with `rrfctl login --login \(result.value.login)`.
+                """)
         }
     }
 

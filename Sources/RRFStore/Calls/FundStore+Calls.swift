@@ -128,12 +128,12 @@ extension FundStore {
 
     /// One call by code.
     public func call(_ code: String) throws -> CallRecord {
-        try read("call.show") { connection in try loadCall(code, lock: .unlocked, on: connection) }
+        try read("call.show") { connection, _ in try loadCall(code, lock: .unlocked, on: connection) }
     }
 
     /// Calls ordered by submission deadline (latest first), optionally only those in `state`.
     public func calls(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [CallRecord] {
-        try read("call.list") { connection in
+        try read("call.list") { connection, _ in
             let codes = try connection.query(
                 "SELECT code FROM calls WHERE ($1::text IS NULL OR state = $1) ORDER BY submission_deadline DESC, code LIMIT $2 OFFSET $3",
                 [state, Validate.limit(limit), Validate.offset(offset)]

@@ -38,7 +38,8 @@ extension FundStore {
     /// round: mean descending, then earlier submission, then smaller reference (``Ranking``), with the running
     /// total of passing requests against the cluster's envelope.
     public func callRanking(_ code: String, cluster: Cluster? = nil) throws -> CallRankingRecord {
-        try read("call.ranking") { connection in
+        try read("call.ranking") { connection, viewer in
+            try viewer.require(.ranking, notFound: StoreError(.forbidden, code: "role_required", "Only the secretariat or a fund manager can see the ranking of a call."))
             let call = try loadCall(code, lock: .unlocked, on: connection)
             let rows = try connection.query(
                 """

@@ -19,6 +19,10 @@ public final class FundStore: Sendable {
     }
 
     let executor: Executor
+    /// Who calls: trusted in-process code, or a person proved by a token.
+    public let caller: Caller
+    /// Where the calls come from, as the security log records it.
+    public let channel: Channel
     /// The fund's working calendar (decision SLA, "today").
     public let calendar: BusinessCalendar
     /// The prefix of proposal references (`RRF` in `RRF-2026-0042`).
@@ -38,16 +42,18 @@ public final class FundStore: Sendable {
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.init(
-            executor: .pool(pool), calendar: calendar, referencePrefix: referencePrefix, serviceLogin: serviceLogin, logger: logger,
-            clock: clock
+            executor: .pool(pool), caller: .trusted, channel: .daemon, calendar: calendar, referencePrefix: referencePrefix,
+            serviceLogin: serviceLogin, logger: logger, clock: clock
         )
     }
 
     init(
-        executor: Executor, calendar: BusinessCalendar, referencePrefix: String, serviceLogin: String, logger: Logger,
-        clock: @escaping @Sendable () -> Date
+        executor: Executor, caller: Caller, channel: Channel, calendar: BusinessCalendar, referencePrefix: String, serviceLogin: String,
+        logger: Logger, clock: @escaping @Sendable () -> Date
     ) {
         self.executor = executor
+        self.caller = caller
+        self.channel = channel
         self.calendar = calendar
         self.referencePrefix = referencePrefix
         self.serviceLogin = serviceLogin.trimmingCharacters(in: .whitespaces).lowercased()
@@ -60,8 +66,27 @@ public final class FundStore: Sendable {
     /// (`JobContext.completeInTransaction`). Use it only on the thread that owns `connection`.
     public func within(_ connection: Connection) -> FundStore {
         FundStore(
-            executor: .connection(connection), calendar: calendar, referencePrefix: referencePrefix, serviceLogin: serviceLogin,
-            logger: logger, clock: clock
+            executor: .connection(connection), caller: caller, channel: channel, calendar: calendar, referencePrefix: referencePrefix,
+            serviceLogin: serviceLogin, logger: logger, clock: clock
+        )
+    }
+
+    /// The same store, its calls recorded as coming from `channel` (sign-ins, password links, refusals).
+    public func via(_ channel: Channel) -> FundStore {
+        FundStore(
+            executor: executor, caller: caller, channel: channel, calendar: calendar, referencePrefix: referencePrefix,
+            serviceLogin: serviceLogin, logger: logger, clock: clock
+        )
+    }
+
+    /// The same store acting for the person who holds `token` (a session or API token from ``signIn(_:)``):
+    /// every command and query checks the token again in its own transaction (so a revoked token or a
+    /// deactivated user stops at once), acts as that person, and sees only what ``AccessPolicy`` lets them see.
+    /// `actingFor` is an administrator's explicit impersonation of another person, recorded as such.
+    public func signedIn(token: String, channel: Channel, actingFor: String? = nil) -> FundStore {
+        FundStore(
+            executor: executor, caller: .signedIn(token: token, actingFor: actingFor), channel: channel, calendar: calendar,
+            referencePrefix: referencePrefix, serviceLogin: serviceLogin, logger: logger, clock: clock
         )
     }
 
@@ -79,20 +104,28 @@ public final class FundStore: Sendable {
 
     // MARK: Running commands
 
-    /// Runs a command that needs an actor: resolves `login` inside the transaction, then runs `body`.
-    func command<T>(_ name: String, as login: String, _ body: (CommandContext) throws -> T) throws -> T {
-        try transaction(name, actorLogin: login) { connection, now in
-            let actor = try resolveActor(login, on: connection)
-            return try body(CommandContext(connection: connection, actor: actor, login: login, now: now, store: self))
+    /// Runs a command that needs an actor: establishes who acts inside the transaction (``actingActor``), confines
+    /// the transaction to what they may see, then runs `body`. `target` names the record for the security log.
+    func command<T>(_ name: String, as login: String, target: String? = nil, _ body: (CommandContext) throws -> T) throws -> T {
+        try transaction(name, actorLogin: login, target: target) { connection, now, refusal in
+            let acting = try actingActor(claimed: login, on: connection, at: now)
+            refusal.actor = acting.recordedLogin
+            try confine(to: acting.actor, on: connection)
+            return try body(CommandContext(connection: connection, actor: acting.actor, login: acting.login, recordedActor: acting.recordedLogin, now: now, store: self))
         }
     }
 
     /// Runs a command the store does on its own behalf, recorded as ``serviceLogin``: as the built-in system actor
-    /// (the secretariat's authority, no user row) when that is `system`, otherwise as that user.
+    /// (the secretariat's authority, no user row) when that is `system`, otherwise as that user. Only trusted
+    /// in-process code (the daemon) runs these.
     func serviceCommand<T>(_ name: String, _ body: (CommandContext) throws -> T) throws -> T {
+        guard case .trusted = caller else { throw Self.signInRequired }
         guard serviceLogin == Self.systemActor else { return try command(name, as: serviceLogin, body) }
-        return try transaction(name, actorLogin: Self.systemActor) { connection, now in
-            try body(CommandContext(connection: connection, actor: Self.systemIdentity, login: Self.systemActor, now: now, store: self))
+        return try transaction(name, actorLogin: Self.systemActor) { connection, now, _ in
+            try confine(to: nil, on: connection)
+            return try body(CommandContext(
+                connection: connection, actor: Self.systemIdentity, login: Self.systemActor, recordedActor: Self.systemActor, now: now, store: self
+            ))
         }
     }
 
@@ -102,31 +135,48 @@ public final class FundStore: Sendable {
         (try? Actor(userID: UserID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), displayName: "RRF system", roles: [.secretariat]))!
     }()
 
-    /// Runs a read on a pooled connection (no actor), mapping errors like a command.
-    func read<T>(_ name: String, isolation: IsolationLevel = .readCommitted, _ body: (Connection) throws -> T) throws -> T {
-        try transaction(name, actorLogin: nil, isolation: isolation) { connection, _ in try body(connection) }
+    /// Runs a read on a pooled connection, mapping errors like a command. `body` gets the ``Viewer``: who reads,
+    /// to ask for each record and list what they may see (trusted code sees everything).
+    func read<T>(_ name: String, isolation: IsolationLevel = .readCommitted, _ body: (Connection, Viewer) throws -> T) throws -> T {
+        try transaction(name, actorLogin: nil, isolation: isolation) { connection, now, refusal in
+            let viewer: Viewer
+            switch caller {
+            case .trusted:
+                viewer = Viewer(actor: nil)
+            case .signedIn:
+                let acting = try actingActor(claimed: "", on: connection, at: now)
+                refusal.actor = acting.recordedLogin
+                viewer = Viewer(actor: acting.actor, login: acting.login)
+            }
+            try confine(to: viewer.actor, on: connection)
+            return try body(connection, viewer)
+        }
     }
 
-    /// Runs `body` in one transaction and turns every failure into a `StoreError` (logging refusals).
+    /// Runs `body` in one transaction and turns every failure into a `StoreError`; a refusal is logged and
+    /// written to the security log (``SecurityLog``) after the transaction rolled back.
     func transaction<T>(
-        _ name: String, actorLogin: String?, isolation: IsolationLevel = .readCommitted, _ body: (Connection, Date) throws -> T
+        _ name: String, actorLogin: String?, target: String? = nil, isolation: IsolationLevel = .readCommitted,
+        _ body: (Connection, Date, RefusalContext) throws -> T
     ) throws -> T {
         let now = clock()
+        let refusal = RefusalContext(actor: actorLogin.flatMap { $0.isEmpty ? nil : $0 }, target: target)
         do {
             switch executor {
-            case .pool(let pool): return try pool.withTransaction(isolation) { connection in try body(connection, now) }
-            case .connection(let connection): return try connection.withTransaction(isolation) { connection in try body(connection, now) }
+            case .pool(let pool): return try pool.withTransaction(isolation) { connection in try body(connection, now, refusal) }
+            case .connection(let connection): return try connection.withTransaction(isolation) { connection in try body(connection, now, refusal) }
             }
         } catch {
             let storeError = Self.storeError(from: error)
             switch storeError.kind {
-            case .rejected, .forbidden, .conflict, .notFound:
+            case .rejected, .forbidden, .conflict, .notFound, .unauthenticated:
                 logger.notice("command refused", metadata: [
-                    "command": "\(name)", "actor": "\(actorLogin ?? "-")", "code": "\(storeError.code)", "reason": "\(storeError.message)",
+                    "command": "\(name)", "actor": "\(refusal.actor ?? "-")", "code": "\(storeError.code)", "reason": "\(storeError.message)",
                 ])
+                recordRefusal(storeError, command: name, context: refusal, at: now)
             case .configuration, .internal:
                 logger.error("command failed", metadata: [
-                    "command": "\(name)", "actor": "\(actorLogin ?? "-")", "error": "\(storeError.underlying?.description ?? storeError.message)",
+                    "command": "\(name)", "actor": "\(refusal.actor ?? "-")", "error": "\(storeError.underlying?.description ?? storeError.message)",
                 ])
             }
             throw storeError
@@ -184,9 +234,15 @@ public final class FundStore: Sendable {
 struct CommandContext {
     let connection: Connection
     let actor: Actor
+    /// The login of the person the command acts as.
     let login: String
+    /// The actor the audit log records: the login, or `admin for login` under an administrator's impersonation.
+    let recordedActor: String
     let now: Date
     let store: FundStore
+
+    /// The actor as a reader: what the command may load.
+    var viewer: Viewer { Viewer(actor: actor, login: login) }
 
     /// "Today" in the fund's calendar.
     var today: LocalDate { LocalDate(now, utcOffsetMinutes: store.calendar.utcOffsetMinutes) }
@@ -194,7 +250,7 @@ struct CommandContext {
     /// Appends the command's audit event in this transaction.
     @discardableResult
     func audit(_ stream: String, _ type: String, _ payload: some Encodable) throws -> AuditEvent {
-        try AuditLog.append(stream: stream, type: type, actor: login, at: now, payload: payload, on: connection)
+        try AuditLog.append(stream: stream, type: type, actor: recordedActor, at: now, payload: payload, on: connection)
     }
 
     /// Enqueues follow-up jobs in this transaction.

@@ -13,6 +13,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case conflict
         /// The actor may not do this.
         case forbidden
+        /// No valid credentials: sign in first (the CLI's exit code 77).
+        case unauthenticated
         /// Configuration or environment problem (database unreachable, schema missing).
         case configuration
         /// A bug or an unexpected database failure.

@@ -13,8 +13,9 @@ extension FundStore {
     /// `reportingOrg` is the fund's manager (also the extending organisation); the identifier is
     /// `<reporting-org ref>-<grant reference>`.
     public func iatiActivities(reportingOrg: IATIOrganisation) throws -> [IATIActivity] {
-        try read("export.iati") { connection in
-            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try read("export.iati", isolation: .repeatableRead) { connection, viewer in
+            try viewer.require(.finance, notFound: Self.financeOnly)
+            try connection.execute("SET TRANSACTION READ ONLY")
             let grants = try connection.query(
                 """
                 SELECT g.id, g.proposal_id, g.reference, g.state, g.amount_minor, g.currency, g.cluster, g.start_date::text AS start_date,

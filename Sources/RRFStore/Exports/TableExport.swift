@@ -199,9 +199,10 @@ extension FundStore {
         progress: (Int, Int) -> Void
     ) throws {
         let today = self.today
-        try read("export.\(name)") { connection in
+        try read("export.\(name)", isolation: .repeatableRead) { connection, viewer in
+            try viewer.require(.finance, notFound: Self.financeOnly)
             // One snapshot for the count and every page.
-            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try connection.execute("SET TRANSACTION READ ONLY")
             let total = try connection.query(table.count).single().decode("n", as: Int.self)
             try header(table.headers)
             if let hashtags = table.hashtags { try record(hashtags) }

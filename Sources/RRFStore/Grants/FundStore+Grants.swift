@@ -163,7 +163,7 @@ extension FundStore {
     /// remaining tranches.
     public func closeGrant(_ reference: String, expectedVersion: Int? = nil, as login: String) throws -> GrantRecord {
         try grantsCommand("grant.close", as: login) { context in
-            let loaded = try loadGrant(reference, lock: .update, on: context.connection)
+            let loaded = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
             return try close(loaded, context: context)
         }
@@ -171,23 +171,26 @@ extension FundStore {
 
     /// One grant by reference.
     public func grant(_ reference: String) throws -> GrantRecord {
-        try read("grant.show") { connection in try loadGrant(reference, lock: .unlocked, on: connection) }
+        try read("grant.show") { connection, viewer in try loadGrant(reference, lock: .unlocked, for: viewer, on: connection) }
     }
 
     /// Grants, optionally in one state, by reference.
     public func grants(state: String? = nil, limit: Int = 50, offset: Int = 0) throws -> [GrantRecord] {
-        try read("grant.list") { connection in
+        try read("grant.list") { connection, viewer in
             try connection.query(
-                GrantRecord.select + " WHERE ($1::text IS NULL OR g.state = $1) ORDER BY g.reference LIMIT $2 OFFSET $3",
-                [state, Validate.limit(limit), Validate.offset(offset)]
+                GrantRecord.select + """
+                 WHERE ($1::text IS NULL OR g.state = $1) AND ($4::uuid[] IS NULL OR g.organisation_id = ANY($4::uuid[]))
+                ORDER BY g.reference LIMIT $2 OFFSET $3
+                """,
+                [state, Validate.limit(limit), Validate.offset(offset), viewer.organisationFilter(.grants)]
             ).rows.map(GrantRecord.init(row:))
         }
     }
 
     /// The audit history of a grant (its tranches and reports included), oldest first.
     public func grantHistory(_ reference: String) throws -> [AuditEvent] {
-        try read("grant.history") { connection in
-            let record = try loadGrant(reference, lock: .unlocked, on: connection)
+        try read("grant.history") { connection, viewer in
+            let record = try loadGrant(reference, lock: .unlocked, for: viewer, on: connection)
             return try AuditLog.events(stream: Streams.grant(record.reference), on: connection)
         }
     }
@@ -209,7 +212,7 @@ extension FundStore {
         _ event: (inout GrantMachine, CommandContext) throws -> GrantMachine.Action
     ) throws -> GrantRecord {
         try grantsCommand(name, as: login) { context in
-            let loaded = try loadGrant(reference, lock: .update, on: context.connection)
+            let loaded = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The grant \(loaded.reference)")
             var machine = try loaded.machine
             let action = try event(&machine, context)
@@ -244,19 +247,23 @@ extension FundStore {
             [UUID(), proposal.id, proposal.reference, proposal.organisationID, proposal.callID, proposal.cluster.rawValue,
              amount.minorUnits, amount.currency.code, risk.rawValue, start.description, end.description]
         )
-        let record = try loadGrant(proposal.reference, lock: .update, on: context.connection)
+        let record = try loadGrant(proposal.reference, lock: .update, for: context.viewer, on: context.connection)
         try context.audit(Streams.grant(record.reference), "grant.created", record)
         return record
     }
 
-    func loadGrant(_ reference: String, lock: RowLock, on connection: Connection) throws -> GrantRecord {
+    /// The grant with `reference` under `lock`, if `viewer` may see it; otherwise, or when there is none, `not_found`.
+    func loadGrant(_ reference: String, lock: RowLock, for viewer: Viewer, on connection: Connection) throws -> GrantRecord {
         let text = reference.trimmingCharacters(in: .whitespaces).uppercased()
-        guard let row = try connection.query(
-            GrantRecord.select + " WHERE g.reference = $1" + lock.clause(of: "g"), [text]
-        ).first else {
-            throw StoreError.notFound("No grant has the reference \(text); an approved proposal becomes a grant when its agreement is signed (`rrfctl grant sign`).")
+        let notFound = StoreError.notFound(
+            "No grant has the reference \(text); an approved proposal becomes a grant when its agreement is signed (`rrfctl grant sign`)."
+        )
+        guard let row = try connection.query(GrantRecord.select + " WHERE g.reference = $1" + lock.clause(of: "g"), [text]).first else {
+            throw notFound
         }
-        return try GrantRecord(row: row)
+        let grant = try GrantRecord(row: row)
+        try viewer.require(.grant(OrganisationID(grant.organisationID)), notFound: notFound)
+        return grant
     }
 
     static func evaluateJob(_ grant: GrantRecord) throws -> NewJob {

@@ -118,7 +118,7 @@ extension FundStore {
                 let loaded = try ReportRecord(row: row, today: context.today)
                 var machine = try loaded.machine
                 let action = try machine.markDue(on: context.today, by: context.actor)
-                let grant = try loadGrant(loaded.grant, lock: .unlocked, on: context.connection)
+                let grant = try loadGrant(loaded.grant, lock: .unlocked, for: context.viewer, on: context.connection)
                 let record = try ReportExecutor(store: self, grant: grant, loaded: loaded, context: context).perform(action, machine: machine)
                 made.append(record)
             }
@@ -133,7 +133,7 @@ extension FundStore {
         _ reference: String, sequence: Int, narrative: String, spending: [SpendingLine], expectedVersion: Int? = nil, as login: String
     ) throws -> ReportRecord {
         try grantsCommand("report.submit", as: login) { context in
-            let grant = try loadGrant(reference, lock: .update, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
             let lines = try spending.map { line in
@@ -185,8 +185,8 @@ extension FundStore {
     /// The reports of a grant, in order, with their overdue flag.
     public func reports(_ reference: String) throws -> [ReportRecord] {
         let today = self.today
-        return try read("report.list") { connection in
-            let grant = try loadGrant(reference, lock: .unlocked, on: connection)
+        return try read("report.list") { connection, viewer in
+            let grant = try loadGrant(reference, lock: .unlocked, for: viewer, on: connection)
             return try connection.query(ReportRecord.select + " WHERE r.grant_id = $1 ORDER BY r.sequence", [grant.id]).rows.map {
                 try ReportRecord(row: $0, today: today)
             }
@@ -200,7 +200,7 @@ extension FundStore {
         _ event: (inout ReportMachine, GrantRecord, CommandContext) throws -> ReportMachine.Action
     ) throws -> ReportRecord {
         try grantsCommand("report.review", as: login) { context in
-            let grant = try loadGrant(reference, lock: .update, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
             var machine = try loaded.machine

@@ -56,12 +56,12 @@ extension FundStore {
 
     /// The tranche policy in force.
     public func tranchePolicy() throws -> TranchePolicyVersion {
-        try read("tranche_policy.show") { connection in try currentTranchePolicy(on: connection) }
+        try read("tranche_policy.show") { connection, _ in try currentTranchePolicy(on: connection) }
     }
 
     /// Every version of the tranche policy, newest first.
     public func tranchePolicyHistory() throws -> [TranchePolicyVersion] {
-        try read("tranche_policy.history") { connection in
+        try read("tranche_policy.history") { connection, _ in
             try connection.query(TranchePolicyVersion.select + " ORDER BY p.version DESC").rows.map(TranchePolicyVersion.init(row:))
         }
     }

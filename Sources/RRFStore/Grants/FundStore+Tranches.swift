@@ -131,7 +131,7 @@ extension FundStore {
     ) throws -> [TrancheRecord] {
         try grantsCommand("tranche.evaluate", as: login) { context in
             try context.actor.require(.secretariat, .fundManager, to: "evaluate tranche conditions")
-            let grant = try loadGrant(reference, lock: .update, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             let tranches = try loadTranches(grant, lock: .update, on: context.connection)
             guard let sequence = TrancheMachine.nextToEvaluate(grant: try grant.machine, tranches: try tranches.map { try $0.machine }),
                   let next = tranches.first(where: { $0.sequence == sequence })
@@ -151,7 +151,7 @@ extension FundStore {
     /// Approves a ready tranche (fund manager).
     public func approveTranche(_ reference: String, sequence: Int, expectedVersion: Int? = nil, as login: String) throws -> TrancheRecord {
         try grantsCommand("tranche.approve", as: login) { context in
-            let grant = try loadGrant(reference, lock: .update, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Tranche \(sequence) of \(grant.reference)")
             var machine = try loaded.machine
@@ -171,7 +171,7 @@ extension FundStore {
             try context.actor.require(.financeOfficer, to: "release a tranche")
             let idempotency = try IdempotencyKey(idempotencyKey)
             let key = idempotency.text
-            let grant = try loadGrant(reference, lock: .update, on: context.connection)
+            let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             // Lock the tranche first: the key row below references it (FOR KEY SHARE), so locking it afterwards
             // would deadlock concurrent requests with different keys.
             let loaded = try loadTranche(grant, sequence: sequence, lock: .update, on: context.connection)
@@ -201,8 +201,8 @@ extension FundStore {
 
     /// The tranches of a grant, in order.
     public func tranches(_ reference: String) throws -> [TrancheRecord] {
-        try read("tranche.list") { connection in
-            try loadTranches(try loadGrant(reference, lock: .unlocked, on: connection), lock: .unlocked, on: connection)
+        try read("tranche.list") { connection, viewer in
+            try loadTranches(try loadGrant(reference, lock: .unlocked, for: viewer, on: connection), lock: .unlocked, on: connection)
         }
     }
 

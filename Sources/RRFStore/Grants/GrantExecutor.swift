@@ -100,6 +100,6 @@ struct GrantExecutor {
     }
 
     private func reload() throws -> GrantRecord {
-        try store.loadGrant(loaded.reference, lock: .update, on: context.connection)
+        try store.loadGrant(loaded.reference, lock: .update, for: context.viewer, on: context.connection)
     }
 }

@@ -159,7 +159,7 @@ extension FundStore {
                 "deposit",
                 legs: [LedgerLeg(account: .donor(donor, currency: amount.currency.code), amount: -amount.minorUnits),
                        LedgerLeg(account: envelope, amount: amount.minorUnits)],
-                proposalID: nil, memo: "\(donor) funding for \(call.code) \(cluster.rawValue)", actor: context.login, at: context.now,
+                proposalID: nil, memo: "\(donor) funding for \(call.code) \(cluster.rawValue)", actor: context.recordedActor, at: context.now,
                 on: context.connection
             )
             let balance = Money(minorUnits: try Ledger.balance(envelope, lock: false, on: context.connection), currency: amount.currency)
@@ -180,14 +180,15 @@ extension FundStore {
             "commit",
             legs: [LedgerLeg(account: envelope, amount: -amount.minorUnits),
                    LedgerLeg(account: .committed(proposalID: proposal.id, reference: proposal.reference, currency: currency), amount: amount.minorUnits)],
-            proposalID: proposal.id, memo: "approval of \(proposal.reference)", actor: context.login, at: context.now, on: context.connection
+            proposalID: proposal.id, memo: "approval of \(proposal.reference)", actor: context.recordedActor, at: context.now, on: context.connection
         )
     }
 
     /// Every account with its balance, by code.
     public func ledgerBalances() throws -> [LedgerAccountBalance] {
-        try read("ledger.balance") { connection in
-            try connection.query("SELECT code, kind, currency, balance_minor FROM ledger_accounts ORDER BY code").rows.map { row in
+        try read("ledger.balance") { connection, viewer in
+            try viewer.require(.finance, notFound: Self.financeOnly)
+            return             try connection.query("SELECT code, kind, currency, balance_minor FROM ledger_accounts ORDER BY code").rows.map { row in
                 LedgerAccountBalance(
                     code: try row.decode("code"), kind: try row.decode("kind"),
                     balance: Money(minorUnits: try row.decode("balance_minor"), currency: try Currency.stored(try row.decode("currency")))

@@ -118,7 +118,8 @@ extension FundKPIs.DurationStatistics {
 extension FundStore {
     /// The fund's KPIs from the current data.
     public func kpis() throws -> FundKPIs {
-        try read("report.kpis") { connection in
+        try read("report.kpis") { connection, viewer in
+            try viewer.require(.finance, notFound: Self.financeOnly)
             var byState: [String: Int] = [:]
             for row in try connection.query("SELECT state, count(*)::int AS n FROM proposals GROUP BY state").rows {
                 byState[try row.decode("state")] = try row.decode("n", as: Int.self)

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import RRFWorkflow
 
 /// One invariant of the ledger as a query: each row it returns is a violation, described by `message`.
 private struct LedgerCheck: Sendable {
@@ -19,8 +20,9 @@ extension FundStore {
     /// - every approved proposal has exactly one commitment of its approved amount from its call's envelope for
     ///   its cluster, and no other proposal has one.
     public func verifyLedger() throws -> [LedgerViolation] {
-        try read("ledger.verify") { connection in
-            try Self.ledgerChecks.flatMap { check in
+        try read("ledger.verify") { connection, viewer in
+            try viewer.require(.finance, notFound: Self.financeOnly)
+            return             try Self.ledgerChecks.flatMap { check in
                 try connection.query(check.sql).rows.map { LedgerViolation(code: check.code, message: try check.message($0)) }
             }
         }

@@ -133,23 +133,26 @@ extension FundStore {
 
     /// One organisation by code.
     public func organisation(_ code: String) throws -> OrganisationRecord {
-        try read("org.show") { connection in
+        try read("org.show") { connection, viewer in
             guard let row = try connection.queryPrepared(
                 "SELECT \(OrganisationRecord.columns) FROM organisations WHERE code = $1", [code.uppercased()]
             ).first else { throw Self.organisationNotFound(code) }
-            return try OrganisationRecord(row: row)
+            let organisation = try OrganisationRecord(row: row)
+            try viewer.require(.organisation(OrganisationID(organisation.id)), notFound: Self.organisationNotFound(code))
+            return organisation
         }
     }
 
     /// Organisations ordered by code, optionally only those in `state`.
     public func organisations(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [OrganisationRecord] {
-        try read("org.list") { connection in
+        try read("org.list") { connection, viewer in
             try connection.queryPrepared(
                 """
                 SELECT \(OrganisationRecord.columns) FROM organisations
-                WHERE ($1::text IS NULL OR state = $1) ORDER BY code LIMIT $2 OFFSET $3
+                WHERE ($1::text IS NULL OR state = $1) AND ($4::uuid[] IS NULL OR id = ANY($4::uuid[]))
+                ORDER BY code LIMIT $2 OFFSET $3
                 """,
-                [state, Validate.limit(limit), Validate.offset(offset)]
+                [state, Validate.limit(limit), Validate.offset(offset), viewer.organisationFilter(.organisations)]
             ).rows.map(OrganisationRecord.init(row:))
         }
     }

@@ -8,34 +8,50 @@ import RRFWorkflow
 extension FundStore {
     /// One proposal by reference.
     public func proposal(_ reference: String) throws -> ProposalRecord {
-        try read("proposal.show") { connection in try loadProposal(reference, lock: .unlocked, on: connection) }
+        try read("proposal.show") { connection, viewer in
+            let proposal = try loadProposal(reference, lock: .unlocked, on: connection)
+            try viewer.requireProposal(proposal, on: connection)
+            return proposal
+        }
     }
 
     /// Proposals matching the filter, by reference.
     public func proposals(_ filter: ProposalFilter = ProposalFilter()) throws -> [ProposalRecord] {
-        try read("proposal.list") { connection in
+        try read("proposal.list") { connection, viewer in
             try connection.query(
                 ProposalRecord.select + """
                  WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR c.code = upper($2))
                    AND ($3::text IS NULL OR p.cluster = $3) AND ($4::text IS NULL OR o.code = upper($4))
+                   AND ($7::uuid[] IS NULL OR p.organisation_id = ANY($7::uuid[]))
+                   AND ($8::uuid IS NULL OR EXISTS (
+                       SELECT 1 FROM reviews r WHERE r.proposal_id = p.id AND r.reviewer_id = $8 AND r.state <> 'recused'
+                       AND r.conflicted_at IS NULL AND NOT EXISTS (
+                           SELECT 1 FROM conflict_declarations d WHERE d.user_id = $8 AND d.organisation_id = p.organisation_id)))
                 ORDER BY p.reference LIMIT $5 OFFSET $6
                 """,
-                [filter.state, filter.call, filter.cluster?.rawValue, filter.organisation, Validate.limit(filter.limit), Validate.offset(filter.offset)]
+                [
+                    filter.state, filter.call, filter.cluster?.rawValue, filter.organisation, Validate.limit(filter.limit), Validate.offset(filter.offset),
+                    viewer.reviewerFilter(.proposals) == nil ? viewer.organisationFilter(.proposals) : nil, viewer.reviewerFilter(.proposals),
+                ]
             ).rows.map(ProposalRecord.init(row:))
         }
     }
 
     /// The audit history of a proposal, oldest first.
     public func proposalHistory(_ reference: String) throws -> [AuditEvent] {
-        try read("audit.log") { connection in
+        try read("audit.log") { connection, viewer in
             let record = try loadProposal(reference, lock: .unlocked, on: connection)
+            try viewer.requireProposal(record, on: connection)
             return try AuditLog.events(stream: Streams.proposal(record.reference), on: connection)
         }
     }
 
     /// Recomputes every audit chain on one snapshot of the log; empty when the log is intact.
     public func verifyAuditLog() throws -> [AuditBreak] {
-        try read("audit.verify", isolation: .repeatableRead) { connection in try AuditLog.verify(on: connection) }
+        try read("audit.verify", isolation: .repeatableRead) { connection, viewer in
+            try viewer.require(.securityLog, notFound: StoreError(.forbidden, code: "role_required", "Only an administrator can verify the audit log."))
+            return try AuditLog.verify(on: connection)
+        }
     }
 
     // MARK: Internals
@@ -45,8 +61,9 @@ extension FundStore {
         _ name: String, _ reference: String, expectedVersion: Int?, as login: String,
         _ body: (inout ProposalMachine, ProposalRecord, CommandContext) throws -> ProposalRecord
     ) throws -> ProposalRecord {
-        try command(name, as: login) { context in
+        try command(name, as: login, target: reference) { context in
             let loaded = try loadProposal(reference, lock: .update, on: context.connection)
+            try context.viewer.requireProposal(loaded, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The proposal \(loaded.reference)")
             var machine = try loaded.machine
             return try body(&machine, loaded, context)
@@ -60,7 +77,7 @@ extension FundStore {
         guard let row = try connection.query(
             ProposalRecord.select + " WHERE p.reference = $1" + (lock == .unlocked ? "" : lock.rawValue + " OF p"), [text]
         ).first else {
-            throw StoreError.notFound("No proposal has the reference \(text); list them with `rrfctl proposal list`.")
+            throw Self.proposalNotFound(text)
         }
         return try ProposalRecord(row: row)
     }

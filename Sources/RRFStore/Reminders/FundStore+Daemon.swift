@@ -223,8 +223,9 @@ extension FundStore {
     /// The references of an organisation's grants whose tranches may still change (agreement pending, active,
     /// suspended), for re-evaluating them after its certificates changed.
     public func openGrantReferences(organisationID: UUID) throws -> [String] {
-        try read("grant.open_of_organisation") { connection in
-            try connection.queryPrepared(
+        try read("grant.open_of_organisation") { connection, viewer in
+            try viewer.require(.organisationTraining(OrganisationID(organisationID)), notFound: Self.organisationNotFound(organisationID.uuidString))
+            return             try connection.queryPrepared(
                 """
                 SELECT reference FROM grants
                 WHERE organisation_id = $1 AND state IN ('agreement_pending', 'active', 'suspended') ORDER BY reference

@@ -177,22 +177,31 @@ extension FundStore {
 
     /// One committee by code.
     public func committee(_ code: String) throws -> CommitteeRecord {
-        try read("committee.show") { connection in try loadCommittee(code, on: connection) }
+        try read("committee.show") { connection, viewer in
+            let committee = try loadCommittee(code, on: connection)
+            guard committee.isVisible(to: viewer) else {
+                throw StoreError.notFound("No committee has the code \"\(code)\"; list them with `rrfctl committee list`.")
+            }
+            return committee
+        }
     }
 
     /// Committees by code, optionally only those of a call (by code).
     public func committees(call: String? = nil) throws -> [CommitteeRecord] {
-        try read("committee.list") { connection in
+        try read("committee.list") { connection, viewer in
             try connection.query(CommitteeRecord.select + " WHERE ($1::text IS NULL OR c.code = upper($1)) ORDER BY m.code", [call])
-                .rows.map(CommitteeRecord.init(row:))
+                .rows.map(CommitteeRecord.init(row:)).filter { $0.isVisible(to: viewer) }
         }
     }
 
     /// The conflicts of interest declared, by reviewer and organisation (optionally one reviewer's).
     public func conflicts(reviewer: String? = nil) throws -> [ConflictRecord] {
-        try read("committee.conflicts") { connection in
-            let id = try reviewer.map { try resolveActor($0, on: connection).userID.uuid }
-            return try loadConflicts(reviewer: id, on: connection)
+        try read("committee.conflicts") { connection, viewer in
+            // Staff see every declaration; anyone else only their own.
+            let own = viewer.actor.flatMap { AccessPolicy.read(.people, by: $0) == .allowed ? nil : $0.userID.uuid }
+            let id = try reviewer.map { try resolveActor($0, includingDeactivated: true, on: connection).userID.uuid }
+            if let own, let id, id != own { return [] }
+            return try loadConflicts(reviewer: own ?? id, on: connection)
         }
     }
 
@@ -265,4 +274,12 @@ extension FundStore {
 extension Streams {
     /// The audit stream of a committee.
     public static func committee(_ code: String) -> String { "committee:\(code)" }
+}
+
+extension CommitteeRecord {
+    /// Staff see every committee; a member sees their own.
+    func isVisible(to viewer: Viewer) -> Bool {
+        guard let actor = viewer.actor, AccessPolicy.read(.people, by: actor) != .allowed else { return true }
+        return members.contains { $0.login == viewer.login }
+    }
 }

@@ -89,7 +89,14 @@ extension FundStore {
     public func reviews(_ filter: ReviewFilter = ReviewFilter()) throws -> [ReviewRecord] {
         let now = clock()
         let overdueOnly = filter.state == "overdue"
-        return try read("review.list") { connection in
+        return try read("review.list") { connection, viewer in
+            // Staff see every review; a reviewer their own; anyone else none.
+            let visibility = viewer.visibility(.proposals)
+            let onlyReviewer: UUID? = switch visibility {
+            case .all: nil
+            case .assignedTo(let user): user.uuid
+            case .organisations, .none: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            }
             if let state = filter.state {
                 try Validate.oneOf(state, ReviewFilter.states, code: "review_state_unknown", what: "review state")
             }
@@ -99,10 +106,13 @@ extension FundStore {
             let records = try connection.query(
                 ReviewRecord.select + """
                  WHERE ($1::text IS NULL OR p.reference = upper($1)) AND ($2::text IS NULL OR u.login = lower($2))
-                   AND ($3::text IS NULL OR r.state = $3)
+                   AND ($3::text IS NULL OR r.state = $3) AND ($6::uuid IS NULL OR r.reviewer_id = $6)
                 ORDER BY p.reference, r.round, u.login LIMIT $4 OFFSET $5
                 """,
-                [filter.reference, filter.reviewer, overdueOnly ? ReviewMachine.State.Name.assigned.rawValue : filter.state, overdueOnly ? nil : limit, overdueOnly ? 0 : offset]
+                [
+                    filter.reference, filter.reviewer, overdueOnly ? ReviewMachine.State.Name.assigned.rawValue : filter.state, overdueOnly ? nil : limit,
+                    overdueOnly ? 0 : offset, onlyReviewer,
+                ]
             ).rows.map { try ReviewRecord(row: $0, at: now) }
             return overdueOnly ? Array(records.filter(\.overdue).dropFirst(offset).prefix(limit)) : records
         }
@@ -111,19 +121,24 @@ extension FundStore {
     /// The review of a proposal's current round.
     public func proposalReviews(_ reference: String) throws -> ProposalReviewsRecord {
         let now = clock()
-        return try read("review.show") { connection in
+        return try read("review.show") { connection, viewer in
             let proposal = try loadProposal(reference, lock: .unlocked, on: connection)
+            let access = try viewer.reviewScoresAccess(proposal, on: connection)
+            if access == .notFound { throw Self.proposalNotFound(proposal.reference) }
+            // Blind review: before their own scorecard is in, a reviewer sees only their own review.
+            let blind = access != .allowed
             let panel = try? loadPanel(proposal, on: connection)
             let call = try loadCall(id: proposal.callID, lock: .unlocked, on: connection)
             let quorum = panel?.quorum ?? call.configuration.quorum
             let deadline = panel?.deadline ?? call.configuration.reviewDeadline
             let reviews = try loadReviews(proposalID: proposal.id, round: proposal.round, at: now, on: connection)
+                .filter { !blind || $0.reviewerID == viewer.actor?.userID.uuid }
             let progress = panel.map { Self.progress(reviews, panel: $0) }
                 ?? ReviewProgress(submitted: 0, recused: 0, pending: 0, quorum: quorum, reviewDeadline: deadline)
             return ProposalReviewsRecord(
                 reference: proposal.reference, state: proposal.state, round: proposal.round, committee: panel?.committee.code,
                 quorum: quorum, reviewDeadline: deadline, progress: progress, reviews: reviews,
-                aggregate: try loadAggregate(proposal, on: connection)
+                aggregate: blind ? nil : try loadAggregate(proposal, on: connection)
             )
         }
     }

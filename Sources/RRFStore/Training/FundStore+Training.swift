@@ -33,7 +33,7 @@ extension FundStore {
 
     /// Every course, by code.
     public func trainingCourses() throws -> [TrainingCourseRecord] {
-        try read("training.course_list") { connection in
+        try read("training.course_list") { connection, _ in
             try connection.query("SELECT \(TrainingCourseRecord.columns) FROM training_courses c ORDER BY c.code").rows.map(TrainingCourseRecord.init(row:))
         }
     }
@@ -44,8 +44,9 @@ extension FundStore {
     /// policy's shortfalls.
     public func organisationTrainingReport(_ code: String) throws -> OrganisationTrainingReport {
         let today = self.today
-        return try read("training.report_organisation") { connection in
+        return try read("training.report_organisation") { connection, viewer in
             let organisation = try loadOrganisation(code, lock: .unlocked, on: connection)
+            try viewer.require(.organisationTraining(OrganisationID(organisation.id)), notFound: Self.organisationNotFound(code))
             let certificates = try connection.query(
                 CertificateRecord.select + """
                  WHERE t.organisation_id = $1 AND t.revoked_at IS NULL AND $2::date BETWEEN t.issued_on AND t.valid_through
@@ -63,7 +64,8 @@ extension FundStore {
     /// Per course: its sessions and the attendance (of sessions not cancelled) by gender and by organisation.
     public func courseTrainingReport(_ code: String) throws -> CourseTrainingReport {
         let today = self.today
-        return try read("training.report_course") { connection in
+        return try read("training.report_course") { connection, viewer in
+            try viewer.require(.trainingRecords, notFound: Self.trainingStaffOnly)
             let course = try loadCourse(code, on: connection)
             let sessions = try connection.query(
                 TrainingSessionRecord.select + " WHERE s.course_id = $1 ORDER BY s.start_date, s.number", [course.id]

@@ -33,14 +33,18 @@ extension FundStore {
     /// Certificates matching the filter (by default only those valid today), by organisation, course and holder.
     public func trainingCertificates(_ filter: CertificateFilter = CertificateFilter()) throws -> [CertificateRecord] {
         let today = self.today
-        return try read("training.certificate_list") { connection in
+        return try read("training.certificate_list") { connection, viewer in
             try connection.query(
                 CertificateRecord.select + """
                  WHERE ($1::text IS NULL OR o.code = upper(btrim($1))) AND ($2::text IS NULL OR c.code = upper(btrim($2)))
                    AND ($3 OR (t.revoked_at IS NULL AND $4::date BETWEEN t.issued_on AND t.valid_through))
+                   AND ($7::uuid[] IS NULL OR t.organisation_id = ANY($7::uuid[]))
                 ORDER BY o.code, c.code, t.holder_key, t.valid_through DESC LIMIT $5 OFFSET $6
                 """,
-                [filter.organisation, filter.course, filter.includeInvalid, today.description, Validate.limit(filter.limit), Validate.offset(filter.offset)]
+                [
+                    filter.organisation, filter.course, filter.includeInvalid, today.description, Validate.limit(filter.limit), Validate.offset(filter.offset),
+                    viewer.organisationFilter(.organisationTraining),
+                ]
             ).rows.map { try CertificateRecord(row: $0, today: today) }
         }
     }
@@ -48,14 +52,15 @@ extension FundStore {
     /// Unrevoked certificates whose last valid day falls within the next `days` days (today included), soonest first.
     public func expiringCertificates(withinDays days: Int) throws -> [CertificateRecord] {
         let today = self.today
-        return try read("training.certificate_expiring") { connection in
+        return try read("training.certificate_expiring") { connection, viewer in
             _ = try Validate.number(days, in: 0...3660, code: "days_invalid", "The number of days \(days) is not accepted; give 0 to 3660.")
             return try connection.query(
                 CertificateRecord.select + """
                  WHERE t.revoked_at IS NULL AND t.issued_on <= $1::date AND t.valid_through BETWEEN $1::date AND $2::date
+                   AND ($3::uuid[] IS NULL OR t.organisation_id = ANY($3::uuid[]))
                 ORDER BY t.valid_through, o.code, t.holder_key
                 """,
-                [today.description, today.adding(days: days).description]
+                [today.description, today.adding(days: days).description, viewer.organisationFilter(.organisationTraining)]
             ).rows.map { try CertificateRecord(row: $0, today: today) }
         }
     }

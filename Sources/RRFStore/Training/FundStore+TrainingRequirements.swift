@@ -63,7 +63,7 @@ extension FundStore {
     /// The requirements of a call (`call` its code) or, with nil, every requirement: the tranche policy's, then
     /// each call's by call code.
     public func trainingRequirements(call: String? = nil) throws -> [TrainingRequirementRecord] {
-        try read("training.requirements") { connection in
+        try read("training.requirements") { connection, _ in
             guard let call else { return try requirementRecords(.all, on: connection) }
             return try requirementRecords(.call(loadCall(call, lock: .unlocked, on: connection).code), on: connection)
         }
@@ -87,16 +87,18 @@ extension FundStore {
 
     /// The tranche policy's shortfalls of the organisation (its code) on `date`.
     public func trainingShortfalls(organisationCode: String, on date: LocalDate) throws -> [TrainingShortfall] {
-        try read("training.shortfalls") { connection in
+        try read("training.shortfalls") { connection, viewer in
             let organisation = try loadOrganisation(organisationCode, lock: .unlocked, on: connection)
+            try viewer.require(.organisationTraining(OrganisationID(organisation.id)), notFound: Self.organisationNotFound(organisationCode))
             return try trainingShortfalls(organisationID: OrganisationID(organisation.id), on: date, connection: connection)
         }
     }
 
     /// A call's training requirements the organisation (its code) does not meet on `date`.
     public func callTrainingShortfalls(organisationCode: String, call: String, on date: LocalDate) throws -> [TrainingShortfall] {
-        try read("training.shortfalls") { connection in
+        try read("training.shortfalls") { connection, viewer in
             let organisation = try loadOrganisation(organisationCode, lock: .unlocked, on: connection)
+            try viewer.require(.organisationTraining(OrganisationID(organisation.id)), notFound: Self.organisationNotFound(organisationCode))
             let call = try loadCall(call, lock: .unlocked, on: connection)
             return try callTrainingShortfalls(organisationID: OrganisationID(organisation.id), callID: call.id, on: date, connection: connection)
         }

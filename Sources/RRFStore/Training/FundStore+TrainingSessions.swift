@@ -90,12 +90,13 @@ extension FundStore {
 
     /// One session by reference (`TS-12` or `12`).
     public func trainingSession(_ reference: String) throws -> TrainingSessionRecord {
-        try read("training.session_show") { connection in try loadSession(reference, lock: .unlocked, on: connection) }
+        try read("training.session_show") { connection, _ in try loadSession(reference, lock: .unlocked, on: connection) }
     }
 
     /// The attendance of a session, by name.
     public func trainingAttendance(session reference: String) throws -> [AttendanceRecord] {
-        try read("training.session_show") { connection in
+        try read("training.session_show") { connection, viewer in
+            try viewer.require(.trainingRecords, notFound: Self.trainingStaffOnly)
             let session = try loadSession(reference, lock: .unlocked, on: connection)
             return try attendanceRows(sessionID: session.id, on: connection)
         }
@@ -103,7 +104,7 @@ extension FundStore {
 
     /// Sessions, latest first, optionally of one course and/or in one state.
     public func trainingSessions(course: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [TrainingSessionRecord] {
-        try read("training.session_list") { connection in
+        try read("training.session_list") { connection, _ in
             try connection.query(
                 TrainingSessionRecord.select + """
                  WHERE ($1::text IS NULL OR c.code = upper(btrim($1))) AND ($2::text IS NULL OR s.state = $2)

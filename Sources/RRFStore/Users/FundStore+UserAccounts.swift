@@ -36,7 +36,7 @@ extension FundStore {
         _ name: String, _ login: String, expectedVersion: Int?, as actorLogin: String,
         _ event: (inout UserAccountMachine, UserRecord, CommandContext) throws -> UserAccountMachine.Action
     ) throws -> UserRecord {
-        try command(name, as: actorLogin) { context in
+        try command(name, as: actorLogin, target: login) { context in
             let normalised = login.trimmingCharacters(in: .whitespaces).lowercased()
             guard let row = try context.connection.query(UserRecord.select + " WHERE u.login = $1 FOR UPDATE OF u", [normalised]).first else {
                 throw StoreError.notFound("No user has the login \"\(login)\"; list them with `rrfctl user list`.")
@@ -79,6 +79,7 @@ extension FundStore {
             return "user.edited"
         case .recordDeactivation(let instant):
             try context.connection.query("UPDATE users SET deactivated_at = $2 WHERE id = $1", [loaded.id, instant])
+            try revokeAllTokens(ofUser: loaded.id, reason: "user deactivated", on: context.connection, at: context.now)
             return "user.deactivated"
         case .recordReactivation:
             try context.connection.query("UPDATE users SET deactivated_at = NULL WHERE id = $1", [loaded.id])

@@ -54,12 +54,18 @@ extension FundStore {
         login newLogin: String, displayName: String, email: String? = nil, roles: Set<Role>, organisations: [String] = [],
         as actorLogin: String?
     ) throws -> UserRecord {
-        try transaction("user.add", actorLogin: actorLogin) { connection, now in
+        try transaction("user.add", actorLogin: actorLogin, target: newLogin) { connection, now, refusal in
             // Serialise user creation so that two "first users" cannot both skip the administrator check.
             try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('rrf:users', 0))")
             let hasUsers = try connection.query("SELECT EXISTS (SELECT 1 FROM users) AS any").single().decode("any", as: Bool.self)
-            let actor = try actorLogin.map { try resolveActor($0, on: connection) }
-            let recordedActor = actorLogin?.trimmingCharacters(in: .whitespaces).lowercased() ?? Self.systemActor
+            // Without an actor only trusted code (the operator) adds the first user; a signed-in caller always acts.
+            let acting: ActingActor? = if case .trusted = caller, actorLogin == nil { nil } else {
+                try actingActor(claimed: actorLogin ?? "", on: connection, at: now)
+            }
+            refusal.actor = acting?.recordedLogin
+            try confine(to: acting?.actor, on: connection)
+            let actor = acting?.actor
+            let recordedActor = acting?.recordedLogin ?? Self.systemActor
             let login = newLogin.trimmingCharacters(in: .whitespaces).lowercased()
             let name = try Validate.text(displayName, field: "user's name", maximum: 200)
             let email = try email.map { try Validate.text($0, field: "e-mail address", maximum: 254) }
@@ -86,18 +92,20 @@ extension FundStore {
 
     /// One user by login.
     public func user(_ login: String) throws -> UserRecord {
-        try read("user.show") { connection in
-            guard let row = try connection.query(UserRecord.select + " WHERE u.login = $1", [login.lowercased()]).first else {
-                throw StoreError.notFound("No user has the login \"\(login)\"; list them with `rrfctl user list`.")
-            }
-            return try UserRecord(row: row)
+        try read("user.show") { connection, viewer in
+            let notFound = StoreError.notFound("No user has the login \"\(login)\"; list them with `rrfctl user list`.")
+            guard let row = try connection.query(UserRecord.select + " WHERE u.login = $1", [login.lowercased()]).first else { throw notFound }
+            let user = try UserRecord(row: row)
+            try viewer.require(.person(UserID(user.id)), notFound: notFound)
+            return user
         }
     }
 
     /// Users ordered by login, optionally only those holding `role`.
     public func users(role: Role? = nil, limit: Int = 100, offset: Int = 0) throws -> [UserRecord] {
-        try read("user.list") { connection in
-            try connection.query(
+        try read("user.list") { connection, viewer in
+            try viewer.require(.people, notFound: StoreError(.forbidden, code: "role_required", "Only an administrator, the secretariat or a fund manager can list users."))
+            return             try connection.query(
                 UserRecord.select + """
                  WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)
                 ORDER BY u.login LIMIT $2 OFFSET $3

@@ -8,10 +8,15 @@ public struct Actor: Hashable, Sendable, Codable {
     public let roles: Set<Role>
     /// The organisations the user belongs to (exactly one for an `ngo_user`).
     public let organisationIDs: Set<OrganisationID>
+    /// The login of the administrator acting for this person (an explicit impersonation), or nil when the
+    /// person acts themselves. An impersonated action never counts as a person's own pair of eyes.
+    public let impersonatedBy: String?
 
     /// Creates an actor.
     /// - Throws: `ngo_user_needs_one_organisation` when an `ngo_user` is not bound to exactly one organisation.
-    public init(userID: UserID, displayName: String, roles: Set<Role>, organisationIDs: Set<OrganisationID> = []) throws(WorkflowRejection) {
+    public init(
+        userID: UserID, displayName: String, roles: Set<Role>, organisationIDs: Set<OrganisationID> = [], impersonatedBy: String? = nil
+    ) throws(WorkflowRejection) {
         guard !roles.contains(.ngoUser) || organisationIDs.count == 1 else {
             throw WorkflowRejection(
                 code: "ngo_user_needs_one_organisation",
@@ -22,6 +27,7 @@ public struct Actor: Hashable, Sendable, Codable {
         self.displayName = displayName
         self.roles = roles
         self.organisationIDs = organisationIDs
+        self.impersonatedBy = impersonatedBy
     }
 
     /// An actor built from values known to be consistent (used for the sample facts of the machine descriptions).
@@ -30,10 +36,11 @@ public struct Actor: Hashable, Sendable, Codable {
         self.displayName = displayName
         self.roles = roles
         self.organisationIDs = organisationIDs
+        impersonatedBy = nil
     }
 
     private enum CodingKeys: String, CodingKey {
-        case userID, displayName, roles, organisationIDs
+        case userID, displayName, roles, organisationIDs, impersonatedBy
     }
 
     /// Decodes an actor, applying the same checks as ``init(userID:displayName:roles:organisationIDs:)``.
@@ -43,7 +50,8 @@ public struct Actor: Hashable, Sendable, Codable {
             userID: container.decode(UserID.self, forKey: .userID),
             displayName: container.decode(String.self, forKey: .displayName),
             roles: container.decode(Set<Role>.self, forKey: .roles),
-            organisationIDs: container.decode(Set<OrganisationID>.self, forKey: .organisationIDs)
+            organisationIDs: container.decode(Set<OrganisationID>.self, forKey: .organisationIDs),
+            impersonatedBy: container.decodeIfPresent(String.self, forKey: .impersonatedBy)
         )
     }
 
@@ -64,6 +72,17 @@ public struct Actor: Hashable, Sendable, Codable {
             let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1] : names.joined()
             throw WorkflowRejection(code: "role_required", message: "Only \(list) can \(purpose).")
         }
+    }
+
+    /// Refuses an impersonated actor: a step of four-eyes control (approving, releasing) needs the person
+    /// themselves, so that an administrator acting for two people never stands for both pairs of eyes.
+    /// - Throws: `impersonation_not_allowed`.
+    public func requireInPerson(to purpose: String) throws(WorkflowRejection) {
+        guard let impersonatedBy else { return }
+        throw WorkflowRejection(
+            code: "impersonation_not_allowed",
+            message: "\(impersonatedBy) is acting for \(displayName) and cannot \(purpose) for them; \(displayName) must sign in and do it."
+        )
     }
 
     /// Refuses when the actor belongs to `organisation` (a person never decides on their own organisation).

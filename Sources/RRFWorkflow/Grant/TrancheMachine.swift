@@ -117,9 +117,10 @@ public struct TrancheMachine: Hashable, Sendable {
     }
 
     /// Approves a ready tranche. Fund manager only.
-    /// - Throws: `role_required`, `invalid_transition`.
+    /// - Throws: `role_required`, `impersonation_not_allowed`, `invalid_transition`.
     public mutating func approve(at now: Date, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "approve a tranche")
+        try actor.requireInPerson(to: "approve a tranche")
         switch state {
         case .ready(let sequence, let amount):
             let approval = Signature(userID: actor.userID, name: actor.displayName, at: now)
@@ -133,11 +134,12 @@ public struct TrancheMachine: Hashable, Sendable {
     /// Releases an approved tranche. A finance officer who is not the approver; the grant must be active;
     /// `amount` must be the tranche's. A request repeated with a key already used never reaches this event:
     /// ``IdempotencyKey/replay(requestHash:earlierHash:)`` answers it with the first result or refuses it.
-    /// - Throws: `role_required`, `same_person_release`, `grant_not_active`, `release_amount_mismatch`, `invalid_transition`.
+    /// - Throws: `role_required`, `impersonation_not_allowed`, `same_person_release`, `grant_not_active`, `release_amount_mismatch`, `invalid_transition`.
     public mutating func release(
         amount requested: Money, idempotencyKey key: IdempotencyKey, grant: GrantMachine, at now: Date, by actor: Actor
     ) throws(WorkflowRejection) -> Action {
         try actor.require(.financeOfficer, to: "release a tranche")
+        try actor.requireInPerson(to: "release a tranche")
         switch state {
         case .approved(let sequence, let amount, let approval):
             guard actor.userID != approval.userID else {
