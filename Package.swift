@@ -105,7 +105,7 @@ let package = Package(
             dependencies: ["Notifications", "JobQueue", "RRFTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "rrfctlTests", dependencies: ["RRFTestSupport"], swiftSettings: sharedSettings),
+        .testTarget(name: "rrfctlTests", dependencies: ["RRFTestSupport", "RRFStore"], swiftSettings: sharedSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,7 +24,7 @@ struct LedgerCommand: ParsableCommand {
         }
     }
 
-    struct Verify: StoreQuery {
+    struct Verify: OperatorQuery {
         static let configuration = CommandConfiguration(
             abstract: "Check the ledger against itself and against the grants it pays (exit code 3 when broken).",
             discussion: """

@@ -263,10 +263,12 @@ import Testing
         try execute(update, parameters, on: db)
     }
 
-    /// Runs one statement on its own connection.
-    static func execute(_ sql: String, _ parameters: [(any PostgresEncodable)?], on db: TestDatabase) throws {
+    /// Runs one statement on its own connection; `bypassingTriggers` forges what the database's own triggers
+    /// refuse (e.g. rewriting a tranche's recorded approval), as only a superuser beside RRF could.
+    static func execute(_ sql: String, _ parameters: [(any PostgresEncodable)?], bypassingTriggers: Bool = false, on db: TestDatabase) throws {
         let connection = try db.connect()
         defer { connection.close() }
+        if bypassingTriggers { try connection.execute("SET session_replication_role = replica") }
         try connection.query(sql, parameters)
     }
 

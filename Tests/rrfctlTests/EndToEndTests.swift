@@ -1,11 +1,18 @@
 import Foundation
 import Postgres
+import RRFStore
 import RRFTestSupport
 import Testing
 
 /// Runs the built `rrfctl` next to the test bundle (build it first: `swift build --build-tests` builds every product).
 struct CLI {
     let databaseURL: String
+    let database: TestDatabase
+    /// The password every test person sets (at least 12 characters, not a common one).
+    static let password = "correct horse battery staple"
+    /// The actor of a command whose test names nobody: the secretariat `sec` once it exists (it sees the whole
+    /// fund), before that nobody. `as: nil` is nobody.
+    static let reader = "(reader)"
 
     static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rrfctl")
@@ -19,28 +26,96 @@ struct CLI {
 
     init(_ database: TestDatabase) {
         databaseURL = database.configuration.connectionURL
+        self.database = database
     }
 
-    /// rrfctl with `arguments`, on the test database, acting as `actor`; not started, its output not redirected.
-    func process(_ arguments: [String], actor: String? = nil) -> Process {
+    /// Where `actor`'s sign-in is kept for this test database (RRF_TOKEN_FILE).
+    func tokenFile(_ actor: String?) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("rrf-test-tokens").appendingPathComponent(database.name)
+            .appendingPathComponent("\(actor ?? "nobody").token")
+    }
+
+    /// rrfctl with `arguments`, on the test database, signed in as `actor` (nobody when nil); not started, its
+    /// output not redirected.
+    func process(_ arguments: [String], actor: String? = CLI.reader) throws -> Process {
+        let actor = actor == Self.reader ? try defaultReader() : actor
+        if let actor { try signIn(actor) }
+        return bare(arguments, actor: actor)
+    }
+
+    /// `sec` when that user exists, else nobody.
+    private func defaultReader() throws -> String? {
+        let connection = try database.connect()
+        defer { connection.close() }
+        let exists = try connection.query(
+            "SELECT to_regclass('users') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'users') AS e"
+        ).single().decode("e", as: Bool.self) && connection.query("SELECT EXISTS (SELECT 1 FROM users WHERE login = 'sec') AS e").single().decode("e", as: Bool.self)
+        return exists ? "sec" : nil
+    }
+
+    /// rrfctl with `actor`'s token file, without signing in first.
+    private func bare(_ arguments: [String], actor: String?) -> Process {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = databaseURL
         environment["RRF_SQL_DIR"] = TestServer.schemaDirectory.path
-        environment["RRF_ACTOR"] = actor
+        environment["RRF_TOKEN_FILE"] = tokenFile(actor).path
+        environment["RRF_TOKEN"] = nil
+        environment["RRF_ACTOR"] = nil
         process.environment = environment
         return process
     }
 
-    func start(_ arguments: [String], actor: String? = nil) throws -> (Process, Pipe, Pipe) {
-        let process = process(arguments, actor: actor)
+    /// Signs `actor` in as a person would, once per test database: the person receives a one-time link
+    /// (written here as an invitation would be), sets their password with `rrfctl user set-password`, and signs
+    /// in with `rrfctl login`, giving the code of their authenticator app when the role needs one.
+    func signIn(_ actor: String) throws {
+        guard !FileManager.default.fileExists(atPath: tokenFile(actor).path) else { return }
+        try FileManager.default.createDirectory(at: tokenFile(actor).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let link = "rrfl_test_\(UUID().uuidString)"
+        let connection = try database.connect()
+        defer { connection.close() }
+        let inserted = try connection.query(
+            """
+            INSERT INTO credential_links (id, user_id, purpose, token_hash, created_at, expires_at)
+            SELECT gen_random_uuid(), id, 'invitation', sha256(convert_to($2, 'UTF8')), now(), now() + interval '1 hour' FROM users WHERE login = $1
+            """,
+            [actor, link]
+        )
+        guard inserted.affectedRows == 1 else { throw CLIError("no user \(actor) to sign in") }
+        let set = try finish(start(bare(["user", "set-password", "--link", link, "--password-file", "-"], actor: actor), input: Self.password))
+        guard set.status == 0 else { throw CLIError("set-password for \(actor) failed: \(set.stderr)") }
+        var login = ["login", "--login", actor, "--password-file", "-"]
+        if let secret = set.stdout.split(separator: "\n").first(where: { $0.contains("Secret:") })?.split(separator: " ").last,
+           let otp = OneTimePassword(base32: String(secret)) {
+            login += ["--code", otp.code(at: Date())]
+        }
+        let signedIn = try finish(start(bare(login, actor: actor), input: Self.password))
+        guard signedIn.status == 0 else { throw CLIError("login of \(actor) failed: \(signedIn.stderr)") }
+    }
+
+    /// Forgets `actor`'s sign-in, so the next command as them signs in again (e.g. after a reactivation).
+    func signOut(_ actor: String) { try? FileManager.default.removeItem(at: tokenFile(actor)) }
+
+    func start(_ arguments: [String], actor: String? = CLI.reader) throws -> (Process, Pipe, Pipe) {
+        try start(try process(arguments, actor: actor))
+    }
+
+    /// Starts `process` with its output captured and `input` (if any) on its standard input.
+    func start(_ process: Process, input: String? = nil) throws -> (Process, Pipe, Pipe) {
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let inputPipe = input.map { _ in Pipe() }
+        if let inputPipe { process.standardInput = inputPipe }
         try process.run()
+        if let input, let inputPipe {
+            inputPipe.fileHandleForWriting.write(Data((input + "\n").utf8))
+            try inputPipe.fileHandleForWriting.close()
+        }
         return (process, out, err)
     }
 
@@ -53,17 +128,23 @@ struct CLI {
     }
 
     @discardableResult
-    func run(_ arguments: String..., as actor: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
+    func run(_ arguments: String..., as actor: String? = CLI.reader, sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
         finish(try start(arguments, actor: actor))
     }
 
     /// Runs and expects success.
     @discardableResult
-    func ok(_ arguments: String..., as actor: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
+    func ok(_ arguments: String..., as actor: String? = CLI.reader, sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
         let outcome = finish(try start(arguments, actor: actor))
         #expect(outcome.status == 0, "rrfctl \(arguments.joined(separator: " ")) failed: \(outcome.stderr)", sourceLocation: sourceLocation)
         return outcome
     }
+}
+
+/// A step of the CLI harness itself failed.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension PostgresConfiguration {
@@ -107,7 +188,7 @@ extension PostgresConfiguration {
             let cli = CLI(db)
             try cli.ok("user", "add", "admin", "--name", "Ada Admin", "--role", "admin")
             try cli.ok("user", "add", "sec", "--name", "Sam Secretariat", "--role", "secretariat", as: "admin")
-            try cli.ok("user", "add", "fm", "--name", "Fatima Manager", "--role", "fund_manager", "--as", "admin")
+            try cli.ok("user", "add", "fm", "--name", "Fatima Manager", "--role", "fund_manager", as: "admin")
             try cli.ok("org", "register", "NGO-ALPHA", "--name", "Alpha Relief", "--country", "KE", as: "sec")
             let expires = ISO8601DateFormatter().string(from: Date().addingTimeInterval(300 * 86_400)).prefix(10)
             try cli.ok("org", "assess", "NGO-ALPHA", "--risk", "low", "--expires", String(expires), as: "sec")
@@ -177,9 +258,9 @@ extension PostgresConfiguration {
             }
             let unchanged = try cli.ok("proposal", "show", reference, "--json")
             #expect(unchanged.stdout.contains("\"state\" : \"scored\""))
-            let noActor = try cli.run("proposal", "decide", reference, "reject", "--justification", "No.")
-            #expect(noActor.status == 6)
-            #expect(noActor.stderr.contains("--as"))
+            let noActor = try cli.run("proposal", "decide", reference, "reject", "--justification", "No.", as: nil)
+            #expect(noActor.status == 77)
+            #expect(noActor.stderr.contains("rrfctl login"))
 
             let decided = try cli.ok("proposal", "decide", reference, "approve", "--amount", "12000 USD", "--justification", "Urgent and sound.", as: "fm")
             #expect(decided.stdout.contains("12,000.00 USD"))

@@ -12,12 +12,12 @@ import Testing
         try withDemoFund { db in
             let cli = CLI(db)
             for aggregate in Self.aggregates {
-                let piped = cli.finish(try cli.start(["export", "csv", aggregate]))
+                let piped = cli.finish(try cli.start(["export", "csv", aggregate], actor: "daniel"))
                 #expect(piped.status == 0, "export csv \(aggregate) failed: \(piped.stderr)")
                 #expect(piped.stderr.isEmpty, "export csv \(aggregate) wrote to a piped standard error: \(piped.stderr)")
                 let rows = piped.stdout.components(separatedBy: "\r\n").count - 2
                 #expect(rows > 0, "the demo fund has no \(aggregate) to export")
-                let shown = try cli.onTerminal(["export", "csv", aggregate])
+                let shown = try cli.onTerminal(["export", "csv", aggregate], actor: "daniel")
                 #expect(shown.status == 0)
                 #expect(shown.terminal.contains("exported \(rows) of \(rows) rows"), "export csv \(aggregate) showed: \(shown.terminal)")
             }
@@ -30,6 +30,8 @@ import Testing
     @Test func anExportToAFileIsCompleteAndAnUnwritableOneLeavesNothing() throws {
         try withTestDatabase { db in
             let cli = CLI(db)
+            try cli.ok("user", "add", "admin", "--name", "Ada Admin", "--role", "admin")
+            try cli.ok("user", "add", "sec", "--name", "Sam Secretariat", "--role", "secretariat", as: "admin")
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-export-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -50,14 +52,14 @@ import Testing
 extension CLI {
     /// Runs rrfctl with standard error on a pseudo-terminal (standard output discarded); returns its exit status and
     /// what the terminal received.
-    func onTerminal(_ arguments: [String]) throws -> (status: Int32, terminal: String) {
+    func onTerminal(_ arguments: [String], actor: String) throws -> (status: Int32, terminal: String) {
         let pty = try PseudoTerminal.functions()
         let master = pty.open(O_RDWR | O_NOCTTY)
         try #require(master >= 0 && pty.grant(master) == 0 && pty.unlock(master) == 0, "no pseudo-terminal")
         defer { close(master) }
         let slave = open(try #require(pty.name(master)), O_RDWR | O_NOCTTY)
         try #require(slave >= 0, "the pseudo-terminal cannot be opened")
-        let process = process(arguments)
+        let process = try process(arguments, actor: actor)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
         do {

@@ -12,7 +12,7 @@ extension FundStore {
     public func submitReview(_ reference: String, reviewer: String? = nil, _ input: ReviewScoresInput, as login: String) throws -> ReviewRecord {
         try command("review.submit", as: login) { context in
             let proposal = try loadProposal(reference, lock: .update, on: context.connection)
-            return try recordScores(proposal, reviewer: reviewer ?? login, input, context: context)
+            return try recordScores(proposal, reviewer: reviewer ?? context.login, input, context: context)
         }
     }
 

@@ -45,7 +45,7 @@ extension FundStore {
     public func recuseReview(_ reference: String, reviewer: String? = nil, reason: String, as login: String) throws -> ReviewRecord {
         try command("review.recuse", as: login) { context in
             let proposal = try loadProposal(reference, lock: .update, on: context.connection)
-            let reviewerActor = try resolveActor(reviewer ?? login, includingDeactivated: true, on: context.connection)
+            let reviewerActor = try resolveActor(reviewer ?? context.login, includingDeactivated: true, on: context.connection)
             let loaded = try loadReview(proposal, reviewerID: reviewerActor.userID.uuid, at: context.now, on: context.connection)
             return try recuse(loaded, proposal: proposal, reason: reason, by: context.actor, context: context)
         }

@@ -48,7 +48,7 @@ extension StoreJobHandler {
                     "fix": "create the user '\(services.actor)' with the secretariat role, or set RRFD_ACTOR / --actor / actor:",
                 ])
                 throw error
-            case .forbidden, .conflict, .configuration, .internal:
+            case .forbidden, .unauthenticated, .conflict, .configuration, .internal:
                 throw error
             }
         }
