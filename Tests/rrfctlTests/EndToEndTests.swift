@@ -8,6 +8,8 @@ import Testing
 struct CLI {
     let databaseURL: String
     let database: TestDatabase
+    /// Variables added to every command's environment (e.g. RRF_LOG_LEVEL).
+    var environment: [String: String] = [:]
     /// The password every test person sets (at least 12 characters, not a common one).
     static let password = "correct horse battery staple"
     /// The actor of a command whose test names nobody: the secretariat `sec` once it exists (it sees the whole
@@ -54,7 +56,7 @@ struct CLI {
     }
 
     /// rrfctl with `actor`'s token file, without signing in first.
-    private func bare(_ arguments: [String], actor: String?) -> Process {
+    func bare(_ arguments: [String], actor: String?) -> Process {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -64,6 +66,7 @@ struct CLI {
         environment["RRF_TOKEN_FILE"] = tokenFile(actor).path
         environment["RRF_TOKEN"] = nil
         environment["RRF_ACTOR"] = nil
+        environment.merge(self.environment) { _, added in added }
         process.environment = environment
         return process
     }

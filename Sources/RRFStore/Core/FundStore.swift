@@ -278,7 +278,7 @@ extension StoreError {
     public init(_ rejection: WorkflowRejection) {
         let forbidden: Set<String> = [
             "role_required", "conflict_of_interest", "actor_not_in_organisation", "ngo_user_needs_one_organisation", "user_deactivated",
-            "actor_missing", "not_session_trainer",
+            "actor_missing", "not_session_trainer", "not_assigned_reviewer", "impersonation_not_allowed", "not_signed_in_as", "blind_review",
         ]
         self.init(forbidden.contains(rejection.code) ? .forbidden : .rejected, code: rejection.code, rejection.message)
     }
