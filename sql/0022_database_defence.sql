@@ -4,13 +4,19 @@
 --     RRFStore sets per transaction: 'fund' or 'organisation:<uuid>'; unset, nothing is visible);
 --   * cannot UPDATE or DELETE audit events, ledger entries and transactions, or the security log;
 --   * cannot rewrite a tranche's approval or release once set (trigger, for every role).
--- The role has no login: whoever runs the migrations owns the tables and is made a member of it.
+-- Whoever runs the migrations owns the tables and must be a member of rrf_app (deploy/roles.sql grants it).
 
+-- deploy/roles.sql creates it (with LOGIN, for rrfd and rrfctl) before the first migration; a development or
+-- test cluster gets it here.
 DO $$
 BEGIN
-    CREATE ROLE rrf_app NOLOGIN;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN
-    NULL; -- another database of this cluster created it first
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rrf_app') THEN
+        BEGIN
+            CREATE ROLE rrf_app NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- another database of this cluster created it at the same moment
+        END;
+    END IF;
 END
 $$;
 

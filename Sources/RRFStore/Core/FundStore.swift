@@ -205,7 +205,7 @@ public final class FundStore: Sendable {
     func resolveActor(_ login: String, includingDeactivated: Bool = false, on connection: Connection) throws -> Actor {
         let normalised = login.trimmingCharacters(in: .whitespaces).lowercased()
         guard !normalised.isEmpty else {
-            throw StoreError(.forbidden, code: "actor_missing", "Say who you are: give your login with --as or RRF_ACTOR.")
+            throw StoreError(.forbidden, code: "actor_missing", "Say who acts: sign in with `rrfctl login`.")
         }
         guard let row = try connection.queryPrepared(
             """
@@ -216,7 +216,7 @@ public final class FundStore: Sendable {
             """,
             [normalised]
         ).first else {
-            throw StoreError(.forbidden, code: "unknown_actor", "No user has the login \"\(login)\"; check the login given with --as or RRF_ACTOR.")
+            throw StoreError(.forbidden, code: "unknown_actor", "No user has the login \"\(login)\"; check the login (signed in, or given with --as).")
         }
         if !includingDeactivated {
             try UserAccountMachine.requireActive(try row.decode("login"), deactivatedAt: try row.decode("deactivated_at"))

@@ -90,7 +90,7 @@ public struct UserAccountMachine: Hashable, Sendable {
         if let actor {
             try actor.require(.admin, to: "add users")
         } else if !isFirstUser {
-            throw WorkflowRejection(code: "actor_missing", message: "Only an administrator can add users; say who you are with --as or RRF_ACTOR.")
+            throw WorkflowRejection(code: "actor_missing", message: "Only an administrator can add users; sign in as one with `rrfctl login`.")
         } else if !roles.contains(.admin) {
             throw WorkflowRejection(code: "first_user_not_admin", message: "The first user must be an administrator; add the admin role.")
         }
