@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "rrfctl", targets: ["rrfctl"]),
         .executable(name: "rrfd", targets: ["rrfd"]),
+        .executable(name: "rrfweb", targets: ["rrfweb"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "JobQueue", targets: ["JobQueue"]),
         .library(name: "Notifications", targets: ["Notifications"]),
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -83,6 +87,31 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        // The portal: routes over FundStore, mustache templates, the message catalogues and the stylesheet as files.
+        .target(
+            name: "RRFWeb",
+            dependencies: [
+                "RRFStore", "Postgres", "RRFWorkflow",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Templates"), .copy("Messages"), .copy("Static")],
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "rrfweb",
+            dependencies: [
+                "RRFWeb", "RRFStore", "Postgres", "RRFWorkflow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         // `swift run -c release rrfbench`: job-queue throughput and wake-up latency on a throwaway PostgreSQL.
         .executableTarget(
             name: "rrfbench",
@@ -106,6 +135,14 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "rrfctlTests", dependencies: ["RRFTestSupport", "RRFStore"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "RRFWebTests",
+            dependencies: [
+                "RRFWeb", "RRFStore", "RRFWorkflow", "RRFTestSupport", "Postgres",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: sharedSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,6 +29,9 @@ struct DemoCommand: ParsableCommand {
             --database-url and confirm with --i-understand-this-writes-demo-data. Even then it only seeds a \
             database whose fund is empty (no users yet; exit 3 otherwise) and leaves the data in place.
 
+            With --serve the demo fund then stays open in the web portal (rrfweb) on http://localhost:8080 (--port) \
+            until Ctrl-C: sign in as any of the people the demo lists at its end.
+
             With --json the story goes to standard error and standard output gets a JSON summary (proposals by \
             state, envelopes with committed amounts, KPIs) for scripts.
             """
@@ -43,6 +46,12 @@ struct DemoCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print a JSON summary on standard output; the story goes to standard error.")
     var json = false
+
+    @Flag(name: .long, help: "Then keep the demo fund open in the web portal on localhost until Ctrl-C.")
+    var serve = false
+
+    @Option(help: "The port of the portal with --serve.")
+    var port = 8080
 
     /// The environment variables that configure a database for libpq or rrfctl.
     static let configuringVariables = ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGSERVICE"]
@@ -108,5 +117,6 @@ struct DemoCommand: ParsableCommand {
             narrator.plain("")
             narrator.plain(dashboard.rendered())
         }
+        if serve { try DemoPortal.serve(databaseURL: configuration.connectionString ?? "", port: port) }
     }
 }

@@ -37,3 +37,12 @@ public enum SchemaFiles {
         return files.contains { $0.hasSuffix(".sql") }
     }
 }
+
+extension FundStore {
+    /// Whether the database answers and every migration of `migrator` is applied (a health check).
+    public func schemaIsCurrent(_ migrator: Migrator) throws -> Bool {
+        try transaction("health", actorLogin: nil) { connection, _, _ in
+            try migrator.status(on: connection).allSatisfy { $0.state == .applied }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import RRFStore
+import RRFWorkflow
+
+// The pages people work with: what each shows comes from the store's queries, already scoped to the person.
+
+extension Portal {
+    /// What the dashboard shows, as the store answered it for the person.
+    struct DashboardData: Sendable {
+        var user: UserRecord
+        var proposals: [ProposalRecord]?
+        var grants: [(GrantRecord, [TrancheRecord], [ReportRecord])]?
+        var reviews: [ReviewRecord]?
+    }
+
+    /// The person's dashboard: an NGO user's proposals and grants (tranches with what they wait for, reports
+    /// due and overdue), a reviewer's assignments, staff's proposals. Each list is what the store lets them see.
+    func dashboard(_ request: Request, store: FundStore, person: [String: Any]) async throws -> Response {
+        let data = try await runner.run {
+            let user = try store.whoami()
+            let roles = Set(user.roles)
+            var data = DashboardData(user: user)
+            if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) { data.proposals = try store.proposals(ProposalFilter(limit: 200)) }
+            if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat, .financeOfficer]) {
+                data.grants = try store.grants(limit: 100).map { ($0, try store.tranches($0.reference), try store.reports($0.reference)) }
+            }
+            if roles.contains(.reviewer) { data.reviews = try store.reviews(ReviewFilter(limit: 200)) }
+            return data
+        }
+        var values: [String: Any] = ["heading": data.user.organisations.first.map { "\(data.user.displayName) — \($0)" } ?? data.user.displayName]
+        if let proposals = data.proposals {
+            values["showProposals"] = true
+            values["noProposals"] = proposals.isEmpty
+            values["proposals"] = proposals.map { proposal -> [String: Any] in
+                ["reference": proposal.reference, "title": proposal.title, "call": proposal.call, "state": proposal.state, "requested": proposal.requested.grouped]
+            }
+        }
+        if let grants = data.grants {
+            values["showGrants"] = true
+            values["noGrants"] = grants.isEmpty
+            values["grants"] = grants.map { grant, tranches, reports -> [String: Any] in
+                [
+                    "reference": grant.reference, "state": grant.state, "amount": grant.amount.grouped,
+                    "tranches": tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": $0.state, "waiting": $0.unmet.joined(separator: "; ")] },
+                    "reports": reports.map { ["sequence": $0.sequence, "kind": $0.kind.rawValue, "state": $0.state, "due": $0.dueDate.description, "overdue": $0.overdue] },
+                ]
+            }
+        }
+        if let reviews = data.reviews {
+            values["showReviews"] = true
+            values["noReviews"] = reviews.isEmpty
+            values["reviews"] = reviews.map { ["reference": $0.reference, "round": $0.round, "state": $0.state, "due": pages.time($0.dueAt), "overdue": $0.overdue] }
+        }
+        return pages.render("dashboard", values, request: request, person: person)
+    }
+
+    /// The open calls with their envelopes and deadlines.
+    func calls(_ request: Request, store: FundStore, person: [String: Any]) async throws -> Response {
+        let records = try await runner.run { try store.calls(state: "open") }
+        let calls = records.map { call -> [String: Any] in
+            [
+                "code": call.code, "title": call.configuration.title, "deadline": pages.time(call.configuration.submissionDeadline),
+                "reviewDeadline": pages.time(call.configuration.reviewDeadline),
+                "envelopes": call.envelopes.map { ["cluster": $0.cluster.displayName, "amount": $0.amount.grouped] },
+            ]
+        }
+        return pages.render("calls", ["calls": calls, "noCalls": calls.isEmpty], request: request, person: person)
+    }
+
+    /// One proposal: 404 when it does not exist or is not the person's to see.
+    func proposal(_ reference: String, request: Request, store: FundStore, person: [String: Any]) async throws -> Response {
+        let proposal = try await runner.run { try store.proposal(reference) }
+        let values: [String: Any] = [
+            "reference": proposal.reference, "title": proposal.title, "organisation": proposal.organisation, "call": proposal.call,
+            "cluster": proposal.cluster.displayName, "state": proposal.state, "requested": proposal.requested.grouped,
+            "beneficiaries": proposal.beneficiaries, "duration": proposal.durationMonths, "locations": proposal.locations.joined(separator: ", "),
+            "submitted": pages.time(proposal.submittedAt), "summary": proposal.summary,
+            "budget": proposal.budgetLines.map { ["description": $0.description, "amount": $0.amount.grouped] },
+        ]
+        return pages.render("proposal", values, request: request, person: person)
+    }
+}

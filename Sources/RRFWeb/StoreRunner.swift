@@ -1,0 +1,27 @@
+import NIOPosix
+import RRFStore
+
+/// Runs the store's blocking libpq calls on a pool of dedicated threads, never on NIO's event loops or Swift's
+/// cooperative pool.
+public final class StoreRunner: Sendable {
+    private let pool: NIOThreadPool
+    /// The fund's store, as trusted code; pages act through ``store(token:)``.
+    let store: FundStore
+
+    public init(store: FundStore, threads: Int) {
+        self.store = store.via(.web)
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+    }
+
+    /// The store acting for the person holding the session `token`.
+    func store(token: String) -> FundStore { store.signedIn(token: token, channel: .web) }
+
+    /// Runs `body` on a store thread.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// Stops the threads once their work is done.
+    public func shutdown() async throws { try await pool.shutdownGracefully() }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Yams
+
+/// How rrfweb runs: from the environment, then a YAML file whose unknown keys are refused.
+public struct WebConfiguration: Sendable, Equatable {
+    /// The fund's database (`DATABASE_URL`).
+    public var databaseURL: String?
+    /// The address to listen on (`RRFWEB_HOST`, default 127.0.0.1: put a TLS proxy in front).
+    public var host = "127.0.0.1"
+    /// The port (`RRFWEB_PORT`, default 8080).
+    public var port = 8080
+    /// The address people reach the portal at (`RRF_PUBLIC_URL`): the links of e-mails, and `Secure` cookies
+    /// when it is https.
+    public var publicURL = "http://localhost:8080"
+    /// Threads that run the store's blocking libpq calls (never the event loops or Swift's cooperative pool).
+    public var storeThreads = 8
+    /// trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The keys a configuration file may hold.
+    static let keys: Set<String> = ["database_url", "host", "port", "public_url", "store_threads", "log_level"]
+
+    /// The environment's settings, then the file's (when given) over them.
+    public static func load(environment: [String: String], file: String?) throws -> WebConfiguration {
+        var configuration = WebConfiguration()
+        configuration.databaseURL = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let host = environment["RRFWEB_HOST"], !host.isEmpty { configuration.host = host }
+        if let port = environment["RRFWEB_PORT"], !port.isEmpty { configuration.port = try number(port, key: "RRFWEB_PORT", in: 1...65_535) }
+        if let url = environment["RRF_PUBLIC_URL"], !url.isEmpty { configuration.publicURL = url }
+        guard let file else { return configuration }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ConfigurationProblem("The configuration file \(file) cannot be read; check its path and permissions.")
+        }
+        guard let values = try Yams.load(yaml: text) as? [String: Any] else {
+            throw ConfigurationProblem("The configuration file \(file) is not a YAML mapping of settings (key: value).")
+        }
+        if let unknown = values.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw ConfigurationProblem("\(file): \"\(unknown)\" is not a setting of rrfweb; the settings are \(keys.sorted().joined(separator: ", ")).")
+        }
+        if let value = values["database_url"] { configuration.databaseURL = "\(value)" }
+        if let value = values["host"] { configuration.host = "\(value)" }
+        if let value = values["port"] { configuration.port = try number("\(value)", key: "port", in: 1...65_535) }
+        if let value = values["public_url"] { configuration.publicURL = "\(value)" }
+        if let value = values["store_threads"] { configuration.storeThreads = try number("\(value)", key: "store_threads", in: 1...256) }
+        if let value = values["log_level"] { configuration.logLevel = "\(value)" }
+        return configuration
+    }
+
+    /// Whether people reach the portal over https (cookies are then `Secure`).
+    public var isHTTPS: Bool { publicURL.lowercased().hasPrefix("https://") }
+
+    private static func number(_ text: String, key: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationProblem("\(key) is \"\(text)\"; give a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+}
+
+/// A configuration rrfweb cannot start with, said as a sentence.
+public struct ConfigurationProblem: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

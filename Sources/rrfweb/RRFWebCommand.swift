@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import RRFStore
+import RRFWeb
+import RRFWorkflow
+
+/// `rrfweb`: the fund's web portal.
+@main
+struct RRFWebCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rrfweb",
+        abstract: "Serve the fund's web portal (NGOs, reviewers, staff) on the fund's PostgreSQL.",
+        discussion: """
+            Settings come from the environment (DATABASE_URL, RRFWEB_HOST, RRFWEB_PORT, RRF_PUBLIC_URL), then from \
+            --config, a YAML file with the keys database_url, host, port, public_url, store_threads, log_level \
+            (any other key is refused). Stateless: run several behind a load balancer on one database. \
+            SIGTERM or SIGINT stop it gracefully. /healthz answers 200 when the database is reachable and its \
+            migrations are current.
+            """
+    )
+
+    @Option(help: ArgumentHelp("A YAML configuration file.", valueName: "file")) var config: String?
+
+    func run() async throws {
+        let settings: WebConfiguration
+        do {
+            settings = try WebConfiguration.load(environment: ProcessInfo.processInfo.environment, file: config)
+        } catch let problem as ConfigurationProblem {
+            FileHandle.standardError.write(Data("error: \(problem.description)\n".utf8))
+            throw ExitCode(78)
+        }
+        var logger = Logger(label: "rrfweb")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let pool = ConnectionPool(
+            configuration: PostgresConfiguration(connectionString: settings.databaseURL, applicationName: "rrfweb"),
+            maximumConnections: settings.storeThreads
+        )
+        let store = FundStore(pool: pool, logLevel: settings.logLevel)
+        let runner = StoreRunner(store: store, threads: settings.storeThreads)
+        let portal = Portal(
+            runner: runner, pages: try await Pages.load(utcOffsetMinutes: store.calendar.utcOffsetMinutes), configuration: settings,
+            migrator: try SchemaFiles.migrator()
+        )
+        let app = Application(
+            router: portal.router(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "rrfweb"),
+            logger: logger
+        )
+        logger.info("rrfweb listening", metadata: ["address": "\(settings.host):\(settings.port)", "public_url": "\(settings.publicURL)"])
+        try await app.runService()
+        try await runner.shutdown()
+        pool.shutdown()
+    }
+}

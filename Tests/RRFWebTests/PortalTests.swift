@@ -1,0 +1,180 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Postgres
+import RRFStore
+import RRFTestSupport
+import RRFWeb
+import RRFWorkflow
+import Testing
+
+/// The portal over a real PostgreSQL, request by request (the router in process): sign-in, sessions, CSRF,
+/// scoping, escaping and the security headers.
+@Suite struct PortalTests {
+    static let password = "correct horse battery staple"
+
+    /// A fund with two partners, each with an NGO user with a password, and one proposal of NGO-ALPHA.
+    static func fund(_ db: TestDatabase, title: String = "Cholera response in Garissa") throws -> (FundStore, String) {
+        let store = FundStore(pool: db.pool())
+        _ = try store.addUser(login: "admin", displayName: "Ada Admin", roles: [.admin], as: nil)
+        _ = try store.addUser(login: "sec", displayName: "Sam Secretariat", roles: [.secretariat], as: "admin")
+        for (code, login) in [("NGO-ALPHA", "ngo"), ("NGO-BETA", "beta")] {
+            _ = try store.registerOrganisation(code: code, name: code, country: "KE", as: "sec")
+            _ = try store.assessOrganisation(code, risk: .low, dueDiligenceExpires: LocalDate(Date(), utcOffsetMinutes: 0).adding(days: 300), as: "sec")
+            _ = try store.addUser(login: login, displayName: "Officer of \(code)", roles: [.ngoUser], organisations: [code], as: "admin")
+            try setPassword(login, db: db, store: store)
+        }
+        let usd = try Currency(code: "USD")
+        let configuration = CallConfiguration(
+            title: "Floods", kind: .standard, currency: usd, envelopes: [.health: Money(minorUnits: 10_000_000, currency: usd)],
+            perProposalCeiling: Money(minorUnits: 5_000_000, currency: usd), submissionDeadline: Date().addingTimeInterval(20 * 86_400),
+            reviewDeadline: Date().addingTimeInterval(30 * 86_400), decisionSLA: .businessDays(10), scorecard: CallDefaults.scorecard
+        )
+        _ = try store.createCall(code: "SA-1", configuration: configuration, as: "sec")
+        _ = try store.openCall("SA-1", as: "sec")
+        let proposal = try store.submitProposal(
+            ProposalSubmission(
+                organisation: "NGO-ALPHA", call: "SA-1", cluster: "health", title: title, summary: "Water & <care>.", locations: ["Garissa"],
+                beneficiaries: 1_000, requested: "1000 USD", durationMonths: 6, budgetLines: [.init(description: "Everything", amount: "1000 USD")]
+            ),
+            as: "ngo"
+        )
+        return (store, proposal.reference)
+    }
+
+    /// Sets `login`'s password through a one-time link, as an invitation would.
+    static func setPassword(_ login: String, db: TestDatabase, store: FundStore) throws {
+        let link = "rrfl_web_\(UUID().uuidString)"
+        let connection = try db.connect()
+        defer { connection.close() }
+        try connection.query(
+            """
+            INSERT INTO credential_links (id, user_id, purpose, token_hash, created_at, expires_at)
+            SELECT gen_random_uuid(), id, 'invitation', sha256(convert_to($2, 'UTF8')), now(), now() + interval '1 hour' FROM users WHERE login = $1
+            """,
+            [login, link]
+        )
+        _ = try store.acceptCredentialLink(token: link, password: password)
+    }
+
+    static func portal(_ store: FundStore) async throws -> Portal {
+        Portal(
+            runner: StoreRunner(store: store, threads: 2), pages: try await Pages.load(utcOffsetMinutes: 180), configuration: WebConfiguration(),
+            migrator: try SchemaFiles.migrator()
+        )
+    }
+
+    /// The value of the cookie `name` set by `response`, with its attributes.
+    static func setCookie(_ name: String, in response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix("\(name)=") }
+    }
+
+    static func cookieValue(_ header: String?) -> String? {
+        header.flatMap { $0.split(separator: ";").first }.map { String($0.split(separator: "=", maxSplits: 1).last ?? "") }
+    }
+
+    static func form(_ fields: [String: String]) -> ByteBuffer {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return ByteBuffer(string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+    }
+
+    /// Signs `login` in through the form; returns the session cookie's value.
+    static func signIn(_ login: String, client: some TestClientProtocol) async throws -> String {
+        let page = try await client.execute(uri: "/login", method: .get)
+        let pair = try #require(cookieValue(setCookie("rrf_signin", in: page)))
+        let response = try await client.execute(
+            uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "rrf_signin=\(pair)"],
+            body: form(["csrf": pair, "login": login, "password": password])
+        )
+        #expect(response.status == .seeOther)
+        let cookie = try #require(setCookie("rrf_session", in: response))
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+        return try #require(cookieValue(cookie))
+    }
+
+    @Test func anNGOOfficerSignsInSeesTheirProposalAndAnotherOrganisationsIsNotFound() async throws {
+        try await withTestDatabase { db in
+            let (store, reference) = try Self.fund(db)
+            let app = Application(router: try await Self.portal(store).router())
+            try await app.test(.router) { client in
+                let login = try await client.execute(uri: "/login", method: .get)
+                #expect(login.status == .ok)
+                let csp = try #require(login.headers[.contentSecurityPolicy])
+                #expect(!csp.contains("unsafe-inline") && csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"))
+                #expect(String(buffer: login.body).contains("<label for=\"password\">"))
+
+                let session = try await Self.signIn("ngo", client: client)
+                let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+                #expect(dashboard.status == .ok)
+                #expect(String(buffer: dashboard.body).contains(reference))
+                let page = try await client.execute(uri: "/proposals/\(reference)", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+                #expect(page.status == .ok)
+                #expect(String(buffer: page.body).contains("Water &amp; &lt;care&gt;."))
+
+                let beta = try await Self.signIn("beta", client: client)
+                let hidden = try await client.execute(uri: "/proposals/\(reference)", method: .get, headers: [.cookie: "rrf_session=\(beta)"])
+                let missing = try await client.execute(uri: "/proposals/RRF-2026-9999", method: .get, headers: [.cookie: "rrf_session=\(beta)"])
+                #expect(hidden.status == .notFound && missing.status == .notFound)
+                #expect(String(buffer: hidden.body) == String(buffer: missing.body))
+                let betaDashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(beta)"])
+                #expect(!String(buffer: betaDashboard.body).contains(reference))
+            }
+        }
+    }
+
+    @Test func formsNeedTheirCSRFTokenAndSignOutEndsTheSession() async throws {
+        try await withTestDatabase { db in
+            let (store, _) = try Self.fund(db)
+            let app = Application(router: try await Self.portal(store).router())
+            try await app.test(.router) { client in
+                let forged = try await client.execute(
+                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: Self.form(["login": "ngo", "password": Self.password])
+                )
+                #expect(forged.status == .forbidden)
+                #expect(Self.setCookie("rrf_session", in: forged) == nil)
+                let session = try await Self.signIn("ngo", client: client)
+                let noToken = try await client.execute(
+                    uri: "/logout", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "rrf_session=\(session)"],
+                    body: Self.form([:])
+                )
+                #expect(noToken.status == .forbidden)
+                let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+                let csrf = try #require(String(buffer: dashboard.body).components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+                let out = try await client.execute(
+                    uri: "/logout", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "rrf_session=\(session)"],
+                    body: Self.form(["csrf": String(csrf)])
+                )
+                #expect(out.status == .seeOther)
+                let after = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+                #expect(after.status == .seeOther && after.headers[.location] == "/login")
+            }
+        }
+    }
+
+    @Test func aWrongPasswordIsRefusedBesideTheFormAndTheHealthCheckAnswers() async throws {
+        try await withTestDatabase { db in
+            let (store, _) = try Self.fund(db, title: "<script>alert(1)</script>")
+            let app = Application(router: try await Self.portal(store).router())
+            try await app.test(.router) { client in
+                let page = try await client.execute(uri: "/login", method: .get)
+                let pair = try #require(Self.cookieValue(Self.setCookie("rrf_signin", in: page)))
+                let refused = try await client.execute(
+                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "rrf_signin=\(pair)"],
+                    body: Self.form(["csrf": pair, "login": "ngo", "password": "not the password at all"])
+                )
+                #expect(refused.status == .unauthorized)
+                #expect(String(buffer: refused.body).contains("role=\"alert\""))
+                #expect(!String(buffer: refused.body).contains("not the password at all"))
+                let session = try await Self.signIn("ngo", client: client)
+                let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+                #expect(!String(buffer: dashboard.body).contains("<script>"))
+                #expect(String(buffer: dashboard.body).contains("&lt;script&gt;"))
+                let health = try await client.execute(uri: "/healthz", method: .get)
+                #expect(health.status == .ok)
+                let css = try await client.execute(uri: "/static/rrf.css", method: .get)
+                #expect(css.headers[.cacheControl]?.contains("max-age") == true)
+            }
+        }
+    }
+}
