@@ -10,6 +10,7 @@ extension Portal {
     struct DashboardData: Sendable {
         var user: UserRecord
         var proposals: [ProposalRecord]?
+        var drafts: [ProposalDraftRecord]?
         var grants: [(GrantRecord, [TrancheRecord], [ReportRecord])]?
         var reviews: [ReviewRecord]?
     }
@@ -26,6 +27,7 @@ extension Portal {
                 data.grants = try store.grants(limit: 100).map { ($0, try store.tranches($0.reference), try store.reports($0.reference)) }
             }
             if roles.contains(.reviewer) { data.reviews = try store.reviews(ReviewFilter(limit: 200)) }
+            if roles.contains(.ngoUser) { data.drafts = try store.proposalDrafts() }
             return data
         }
         var values: [String: Any] = ["heading": data.user.organisations.first.map { "\(data.user.displayName) — \($0)" } ?? data.user.displayName]
@@ -34,6 +36,12 @@ extension Portal {
             values["noProposals"] = proposals.isEmpty
             values["proposals"] = proposals.map { proposal -> [String: Any] in
                 ["reference": proposal.reference, "title": proposal.title, "call": proposal.call, "state": proposal.state, "requested": proposal.requested.grouped]
+            }
+        }
+        if let drafts = data.drafts {
+            values["showDrafts"] = true
+            values["drafts"] = drafts.map { draft -> [String: Any] in
+                ["id": draft.id.uuidString.lowercased(), "title": draft.content.title.isEmpty ? "—" : draft.content.title, "call": draft.call, "updated": pages.time(draft.updatedAt)]
             }
         }
         if let grants = data.grants {

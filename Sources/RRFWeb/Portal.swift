@@ -30,6 +30,7 @@ public struct Portal: Sendable {
         router.post("/login") { request, context in try await signIn(request, context: context) }
         router.post("/logout") { request, context in try await signOut(request, context: context) }
         addCredentialRoutes(to: router)
+        addProposalFormRoutes(to: router)
         router.get("/") { request, _ in try await signedIn(request) { store, person in try await dashboard(request, store: store, person: person) } }
         router.get("/calls") { request, _ in try await signedIn(request) { store, person in try await calls(request, store: store, person: person) } }
         router.get("/proposals/{reference}") { request, context in

@@ -24,6 +24,7 @@ enum DemoPortal {
         signal(SIGINT, SIG_IGN)
         try process.run()
         print("\nThe demo fund is open at \(address)/ — sign in as any person in the table above. Ctrl-C stops it.")
+        fflush(nil)
         process.waitUntilExit()
         signal(SIGINT, SIG_DFL)
     }

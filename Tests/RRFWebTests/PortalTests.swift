@@ -178,3 +178,52 @@ import Testing
         }
     }
 }
+
+/// The proposal form: saved as a draft, come back to, submitted; a refusal shows beside its field.
+@Suite struct ProposalFormTests {
+    @Test func anNGOOfficerSavesADraftComesBackAndSubmitsIt() async throws {
+        try await withTestDatabase { db in
+            let (store, _) = try PortalTests.fund(db)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let session = try await PortalTests.signIn("ngo", client: client)
+                let cookie: HTTPFields = [.cookie: "rrf_session=\(session)", .contentType: "application/x-www-form-urlencoded"]
+                let form = try await client.execute(uri: "/proposals/new", method: .get, headers: cookie)
+                #expect(form.status == .ok)
+                let html = String(buffer: form.body)
+                let csrf = try #require(html.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64)).description
+                for name in ["title", "summary", "beneficiaries", "duration_months", "requested", "description1", "amount1", "call"] {
+                    #expect(html.contains("<label for=\"\(name)\">"), "no label for \(name)")
+                }
+                var fields = ["csrf": csrf, "action": "save", "call": "SA-1", "cluster": "health", "title": "Latrines in Dadaab", "beneficiaries": "2000"]
+                let saved = try await client.execute(uri: "/proposals/new", method: .post, headers: cookie, body: PortalTests.form(fields))
+                #expect(saved.status == .seeOther)
+                let location = try #require(saved.headers[.location])
+                #expect(location.hasPrefix("/drafts/"))
+                let draftPage = try await client.execute(uri: location, method: .get, headers: cookie)
+                #expect(String(buffer: draftPage.body).contains("value=\"Latrines in Dadaab\""))
+                // Submitting without a budget is refused beside the form, and nothing is submitted.
+                fields["action"] = "submit"
+                fields["version"] = "1"
+                let draftURI = String(location.split(separator: "?")[0])
+                let refused = try await client.execute(uri: draftURI, method: .post, headers: cookie, body: PortalTests.form(fields))
+                #expect(refused.status == .badRequest)
+                #expect(String(buffer: refused.body).contains("role=\"alert\""))
+                // What was typed is kept: the draft was saved before the submission was refused.
+                let version = try #require(String(buffer: refused.body).components(separatedBy: "name=\"version\" value=\"").dropFirst().first?.prefix(1))
+                #expect(version == "2")
+                fields["version"] = String(version)
+                fields.merge(["duration_months": "6", "requested": "1500", "description1": "Latrines", "amount1": "1500", "locations": "Dadaab"]) { $1 }
+                let submitted = try await client.execute(uri: draftURI, method: .post, headers: cookie, body: PortalTests.form(fields))
+                #expect(submitted.status == .seeOther)
+                let reference = try #require(submitted.headers[.location]).replacingOccurrences(of: "/proposals/", with: "")
+                #expect(try store.proposal(reference).title == "Latrines in Dadaab")
+                #expect(try store.proposalDrafts().isEmpty)
+                // Another organisation's user cannot open the draft page of this one (it is gone anyway) nor post to it.
+                let beta = try await PortalTests.signIn("beta", client: client)
+                let other = try await client.execute(uri: draftURI, method: .get, headers: [.cookie: "rrf_session=\(beta)"])
+                #expect(other.status == .notFound)
+            }
+        }
+    }
+}

@@ -27,6 +27,8 @@ import Testing
             (.proposal(Self.other, .notAssigned), ["secretariat", "fund_manager"]),
             (.proposal(Self.other, .assigned(submitted: false)), ["secretariat", "fund_manager", "reviewer"]),
             (.proposal(Self.other, .conflicted), ["secretariat", "fund_manager"]),
+            (.draft(Self.own), ["ngo_user"]),
+            (.draft(Self.other), []),
             (.reviewScores(Self.other, .assigned(submitted: true)), ["secretariat", "fund_manager", "reviewer"]),
             (.reviewScores(Self.own, .notAssigned), ["secretariat", "fund_manager"]),
             (.grant(Self.own), ["secretariat", "fund_manager", "finance_officer", "ngo_user"]),

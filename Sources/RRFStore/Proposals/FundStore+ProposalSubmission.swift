@@ -12,7 +12,11 @@ extension FundStore {
     /// Submits a proposal for an organisation to an open call (an ngo_user of that organisation); gives it its
     /// reference (e.g. `RRF-2026-0042`) and, for reserve calls, schedules the decision SLA watch.
     public func submitProposal(_ submission: ProposalSubmission, as login: String) throws -> ProposalRecord {
-        try command("proposal.submit", as: login) { context in
+        try command("proposal.submit", as: login) { context in try submit(submission, context: context) }
+    }
+
+    /// The submission inside a command's transaction (also a draft's, ``submitProposalDraft(_:as:)``).
+    func submit(_ submission: ProposalSubmission, context: CommandContext) throws -> ProposalRecord {
             let organisation = try loadOrganisation(submission.organisation, lock: .share, on: context.connection)
             let call = try loadCall(submission.call, lock: .share, on: context.connection)
             let draft = try submission.draft()
@@ -39,7 +43,6 @@ extension FundStore {
             try context.audit(Streams.proposal(reference), "proposal.submitted", record)
             try enqueueAfterSubmission(record, kind: call.configuration.kind, context: context)
             return record
-        }
     }
 
     /// Resubmits a proposal sent back for revision, as a new review round; `revised` replaces the content

@@ -24,6 +24,8 @@ public enum AccessPolicy {
         case organisation(OrganisationID)
         /// A proposal's content, its history and its review assignments.
         case proposal(OrganisationID, ReviewerStanding)
+        /// A proposal not yet submitted: the organisation's own work, seen by its users only.
+        case draft(OrganisationID)
         /// The scores of a proposal's other reviewers and its panel result.
         case reviewScores(OrganisationID, ReviewerStanding)
         /// A grant, its tranches, reports and history.
@@ -68,7 +70,7 @@ public enum AccessPolicy {
 
     /// A list of records that are scoped.
     public enum Listing: Sendable, Equatable {
-        case proposals, grants, organisations, organisationTraining
+        case proposals, drafts, grants, organisations, organisationTraining
     }
 
     /// Whether `actor` may see `record`.
@@ -82,6 +84,8 @@ public enum AccessPolicy {
         case .proposal(let organisation, let standing):
             if staff || ngoOf(organisation, actor) { return .allowed }
             return allowed(actor.has(.reviewer) && standing.isAssigned)
+        case .draft(let organisation):
+            return allowed(ngoOf(organisation, actor))
         case .reviewScores(_, let standing):
             if staff { return .allowed }
             guard actor.has(.reviewer), standing.isAssigned else { return .notFound }
@@ -113,6 +117,8 @@ public enum AccessPolicy {
         case .proposals:
             if staff { return .all }
             if actor.has(.reviewer) { return .assignedTo(actor.userID) }
+            return own
+        case .drafts:
             return own
         case .grants:
             return staff || actor.has(.financeOfficer) ? .all : own
