@@ -31,6 +31,7 @@ public struct Portal: Sendable {
         router.post("/logout") { request, context in try await signOut(request, context: context) }
         addCredentialRoutes(to: router)
         addProposalFormRoutes(to: router)
+        addReviewRoutes(to: router)
         router.get("/") { request, _ in try await signedIn(request) { store, person in try await dashboard(request, store: store, person: person) } }
         router.get("/calls") { request, _ in try await signedIn(request) { store, person in try await calls(request, store: store, person: person) } }
         router.get("/proposals/{reference}") { request, context in

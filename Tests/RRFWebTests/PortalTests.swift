@@ -227,3 +227,56 @@ import Testing
         }
     }
 }
+
+/// Reviewers in the portal: score on the call's scorecard, declare a conflict, and see the panel only after
+/// their own scores are in.
+@Suite struct ReviewPageTests {
+    @Test func reviewersScoreDeclareAConflictAndReviewBlind() async throws {
+        try await withTestDatabase { db in
+            let (store, reference) = try PortalTests.fund(db)
+            for login in ["rita", "rolf", "rosa"] {
+                _ = try store.addUser(login: login, displayName: "Reviewer \(login)", roles: [.reviewer], as: "admin")
+                try PortalTests.setPassword(login, db: db, store: store)
+            }
+            _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 2, as: "sec")
+            for login in ["rolf", "rosa"] { _ = try store.addCommitteeMember("PRC-H", member: login, as: "sec") }
+            _ = try store.screenProposal(reference, passed: true, as: "sec")
+            for login in ["rita", "rolf", "rosa"] { _ = try store.assignReviewer(reference, reviewer: login, as: "sec") }
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                func session(_ login: String) async throws -> HTTPFields {
+                    [.cookie: "rrf_session=\(try await PortalTests.signIn(login, client: client))", .contentType: "application/x-www-form-urlencoded"]
+                }
+                func csrf(_ response: TestResponse) throws -> String {
+                    try #require(String(buffer: response.body).components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64)).description
+                }
+                let rosa = try await session("rosa")
+                let rosaPage = try await client.execute(uri: "/reviews/\(reference)", method: .get, headers: rosa)
+                #expect(rosaPage.status == .ok)
+                let declared = try await client.execute(
+                    uri: "/reviews/\(reference)/conflict", method: .post, headers: rosa,
+                    body: PortalTests.form(["csrf": try csrf(rosaPage), "reason": "I sit on its board."])
+                )
+                #expect(declared.status == .ok)
+                #expect(try await client.execute(uri: "/proposals/\(reference)", method: .get, headers: rosa).status == .notFound)
+                #expect(try await client.execute(uri: "/reviews/\(reference)", method: .get, headers: rosa).status == .notFound)
+
+                let rita = try await session("rita")
+                let ritaPage = try await client.execute(uri: "/reviews/\(reference)", method: .get, headers: rita)
+                let form = String(buffer: ritaPage.body)
+                #expect(form.contains("<label for=\"score-relevance\">") && !form.contains(">The panel<"))
+                var scores = ["csrf": try csrf(ritaPage), "comments": "Sound plan."]
+                for criterion in ["relevance", "feasibility", "value_for_money", "capacity"] { scores["score_\(criterion)"] = "4" }
+                let submitted = try await client.execute(uri: "/reviews/\(reference)/scores", method: .post, headers: rita, body: PortalTests.form(scores))
+                #expect(submitted.status == .seeOther)
+                let after = try await client.execute(uri: "/reviews/\(reference)", method: .get, headers: rita)
+                #expect(String(buffer: after.body).contains(">The panel<"))
+
+                // Blind: before scoring, rolf sees the form and not rita's total.
+                let rolf = try await session("rolf")
+                let rolfPage = String(buffer: try await client.execute(uri: "/reviews/\(reference)", method: .get, headers: rolf).body)
+                #expect(rolfPage.contains("score-relevance") && !rolfPage.contains("Reviewer rita"))
+            }
+        }
+    }
+}
