@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RRFStore
+import RRFTestSupport
+import RRFWeb
+import RRFWorkflow
+import Testing
+
+/// Every page of the portal: valid HTML5 (html5lib's strict parser, from PyPI), every control labelled, and
+/// within the field budget (first load with the stylesheet ≤ 100 KB, a page after that ≤ 30 KB).
+@Suite struct PageQualityTests {
+    @Test func everyPageIsValidLabelledAndWithinItsBudget() async throws {
+        try await withTestDatabase { db in
+            let (store, reference) = try PortalTests.fund(db)
+            _ = try store.addUser(login: "rita", displayName: "Reviewer rita", roles: [.reviewer], as: "admin")
+            try PortalTests.setPassword("rita", db: db, store: store)
+            _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 1, as: "sec")
+            _ = try store.screenProposal(reference, passed: true, as: "sec")
+            _ = try store.assignReviewer(reference, reviewer: "rita", as: "sec")
+            let app = Application(router: try await PortalTests.portal(store).router())
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-pages-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let pages: [(String, String, Int)] = try await app.test(.router) { client in
+                var pages: [(String, String, Int)] = []
+                func keep(_ name: String, _ uri: String, session: String?) async throws {
+                    let response = try await client.execute(uri: uri, method: .get, headers: session.map { [.cookie: "rrf_session=\($0)"] } ?? [:])
+                    pages.append((name, String(buffer: response.body), response.status.code))
+                }
+                try await keep("login", "/login", session: nil)
+                try await keep("password-reset", "/password-reset", session: nil)
+                try await keep("set-password", "/invitation/rrfl_unknown", session: nil)
+                let ngo = try await PortalTests.signIn("ngo", client: client)
+                try await keep("dashboard-ngo", "/", session: ngo)
+                try await keep("calls", "/calls", session: ngo)
+                try await keep("proposal", "/proposals/\(reference)", session: ngo)
+                try await keep("proposal-form", "/proposals/new", session: ngo)
+                try await keep("not-found", "/proposals/RRF-2026-9999", session: ngo)
+                let rita = try await PortalTests.signIn("rita", client: client)
+                try await keep("dashboard-reviewer", "/", session: rita)
+                try await keep("review", "/reviews/\(reference)", session: rita)
+                try await keep("stylesheet", "/static/rrf.css", session: nil)
+                return pages
+            }
+            let css = try #require(pages.first { $0.0 == "stylesheet" }).1
+            var files: [String] = []
+            for (name, html, status) in pages where name != "stylesheet" {
+                #expect(status == 200 || name == "not-found", "\(name) answered \(status)")
+                #expect(html.utf8.count + css.utf8.count <= 100_000, "\(name): \(html.utf8.count + css.utf8.count) bytes on first load")
+                #expect(html.utf8.count <= 30_000, "\(name): \(html.utf8.count) bytes")
+                let file = folder.appendingPathComponent("\(name).html")
+                try html.write(to: file, atomically: true, encoding: .utf8)
+                files.append(file.path)
+            }
+            let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/check_pages.py").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", checker] + files
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(text)")
+        }
+    }
+}
