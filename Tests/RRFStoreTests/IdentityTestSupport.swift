@@ -20,16 +20,7 @@ extension Fund {
     /// `login` sets a password through a one-time link and signs in (with a code of their authenticator app
     /// when the role needs one), as a person would; the link is written here as an invitation would send it.
     func person(_ login: String, channel: Channel = .cli) throws -> Person {
-        let link = "rrfl_test_\(UUID().uuidString)"
-        let connection = try database.connect()
-        defer { connection.close() }
-        try connection.query(
-            """
-            INSERT INTO credential_links (id, user_id, purpose, token_hash, created_at, expires_at)
-            SELECT gen_random_uuid(), id, 'invitation', sha256(convert_to($2, 'UTF8')), now(), now() + interval '1 hour' FROM users WHERE login = $1
-            """,
-            [login, link]
-        )
+        let link = try database.invitationLink(for: login)
         let enrolment = try store.acceptCredentialLink(token: link, password: Self.password)
         let totp = enrolment.flatMap { OneTimePassword(base32: $0.secret) }
         let issued = try store.via(channel).signIn(login: login, password: Self.password, code: totp?.code(at: Date()))

@@ -44,16 +44,7 @@ import Testing
 
     /// Sets `login`'s password through a one-time link, as an invitation would.
     static func setPassword(_ login: String, db: TestDatabase, store: FundStore) throws {
-        let link = "rrfl_web_\(UUID().uuidString)"
-        let connection = try db.connect()
-        defer { connection.close() }
-        try connection.query(
-            """
-            INSERT INTO credential_links (id, user_id, purpose, token_hash, created_at, expires_at)
-            SELECT gen_random_uuid(), id, 'invitation', sha256(convert_to($2, 'UTF8')), now(), now() + interval '1 hour' FROM users WHERE login = $1
-            """,
-            [login, link]
-        )
+        let link = try db.invitationLink(for: login)
         _ = try store.acceptCredentialLink(token: link, password: password)
     }
 

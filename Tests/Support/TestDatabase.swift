@@ -96,3 +96,28 @@ public final class TestServer: @unchecked Sendable {
         }
     }
 }
+
+extension TestDatabase {
+    /// A one-time link for `login` to set a password, written as an invitation would send it (the test plays
+    /// the person who received the e-mail); returns the link's secret.
+    public func invitationLink(for login: String) throws -> String {
+        let link = "rrfl_test_\(UUID().uuidString)"
+        let connection = try connect()
+        defer { connection.close() }
+        let inserted = try connection.query(
+            """
+            INSERT INTO credential_links (id, user_id, purpose, token_hash, created_at, expires_at)
+            SELECT gen_random_uuid(), id, 'invitation', sha256(convert_to($2, 'UTF8')), now(), now() + interval '1 hour' FROM users WHERE login = $1
+            """,
+            [login, link]
+        )
+        guard inserted.affectedRows == 1 else { throw TestSupportError("no user \(login) to invite") }
+        return link
+    }
+}
+
+/// A step of the test support failed.
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

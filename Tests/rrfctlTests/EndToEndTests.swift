@@ -77,17 +77,7 @@ struct CLI {
     func signIn(_ actor: String) throws {
         guard !FileManager.default.fileExists(atPath: tokenFile(actor).path) else { return }
         try FileManager.default.createDirectory(at: tokenFile(actor).deletingLastPathComponent(), withIntermediateDirectories: true)
-        let link = "rrfl_test_\(UUID().uuidString)"
-        let connection = try database.connect()
-        defer { connection.close() }
-        let inserted = try connection.query(
-            """
-            INSERT INTO credential_links (id, user_id, purpose, token_hash, created_at, expires_at)
-            SELECT gen_random_uuid(), id, 'invitation', sha256(convert_to($2, 'UTF8')), now(), now() + interval '1 hour' FROM users WHERE login = $1
-            """,
-            [actor, link]
-        )
-        guard inserted.affectedRows == 1 else { throw CLIError("no user \(actor) to sign in") }
+        let link = try database.invitationLink(for: actor)
         let set = try finish(start(bare(["user", "set-password", "--link", link, "--password-file", "-"], actor: actor), input: Self.password))
         guard set.status == 0 else { throw CLIError("set-password for \(actor) failed: \(set.stderr)") }
         var login = ["login", "--login", actor, "--password-file", "-"]
