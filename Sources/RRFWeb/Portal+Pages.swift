@@ -17,9 +17,9 @@ extension Portal {
 
     /// The person's dashboard: an NGO user's proposals and grants (tranches with what they wait for, reports
     /// due and overdue), a reviewer's assignments, staff's proposals. Each list is what the store lets them see.
-    func dashboard(_ request: Request, store: FundStore, person: [String: Any]) async throws -> Response {
+    func dashboard(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
+        let user = person.user
         let data = try await runner.run {
-            let user = try store.whoami()
             let roles = Set(user.roles)
             var data = DashboardData(user: user)
             if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) { data.proposals = try store.proposals(ProposalFilter(limit: 200)) }
@@ -60,11 +60,11 @@ extension Portal {
             values["noReviews"] = reviews.isEmpty
             values["reviews"] = reviews.map { ["reference": $0.reference, "round": $0.round, "state": $0.state, "due": pages.time($0.dueAt), "overdue": $0.overdue] }
         }
-        return pages.render("dashboard", values, request: request, person: person)
+        return pages.render("dashboard", values, request: request, person: person.page)
     }
 
     /// The open calls with their envelopes and deadlines.
-    func calls(_ request: Request, store: FundStore, person: [String: Any]) async throws -> Response {
+    func calls(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let records = try await runner.run { try store.calls(state: "open") }
         let calls = records.map { call -> [String: Any] in
             [
@@ -73,11 +73,11 @@ extension Portal {
                 "envelopes": call.envelopes.map { ["cluster": $0.cluster.displayName, "amount": $0.amount.grouped] },
             ]
         }
-        return pages.render("calls", ["calls": calls, "noCalls": calls.isEmpty], request: request, person: person)
+        return pages.render("calls", ["calls": calls, "noCalls": calls.isEmpty], request: request, person: person.page)
     }
 
     /// One proposal: 404 when it does not exist or is not the person's to see.
-    func proposal(_ reference: String, request: Request, store: FundStore, person: [String: Any]) async throws -> Response {
+    func proposal(_ reference: String, request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let proposal = try await runner.run { try store.proposal(reference) }
         let values: [String: Any] = [
             "reference": proposal.reference, "title": proposal.title, "organisation": proposal.organisation, "call": proposal.call,
@@ -86,6 +86,6 @@ extension Portal {
             "submitted": pages.time(proposal.submittedAt), "summary": proposal.summary,
             "budget": proposal.budgetLines.map { ["description": $0.description, "amount": $0.amount.grouped] },
         ]
-        return pages.render("proposal", values, request: request, person: person)
+        return pages.render("proposal", values, request: request, person: person.page)
     }
 }

@@ -57,7 +57,7 @@ extension Portal {
 
     /// The form, empty or filled from a draft (or from what was sent, with the refusal beside its field).
     func proposalForm(
-        _ request: Request, store: FundStore, person: [String: Any], draft: ProposalDraftRecord?, sent: ProposalSubmission? = nil,
+        _ request: Request, store: FundStore, person: SignedInPerson, draft: ProposalDraftRecord?, sent: ProposalSubmission? = nil,
         error: (field: String?, message: String)? = nil, saved: Bool = false
     ) async throws -> Response {
         let messages = pages.messages(for: request)
@@ -77,7 +77,7 @@ extension Portal {
         }
         var values: [String: Any] = [
             "action": draft.map { "/drafts/\($0.id.uuidString.lowercased())" } ?? "/proposals/new", "version": draft.map { "\($0.version)" } ?? "",
-            "csrf": person["csrf"] ?? "", "saved": saved, "lines": lines,
+            "csrf": person.csrf, "saved": saved, "lines": lines,
             "calls": calls.map { ["code": $0.code, "title": $0.configuration.title, "currency": $0.configuration.currency.code,
                                   "deadline": pages.time($0.configuration.submissionDeadline), "selected": $0.code == content?.call] },
             "fields": [
@@ -91,17 +91,17 @@ extension Portal {
             ],
         ]
         if let error, error.field == nil { values["error"] = error.message }
-        return pages.render("proposal-form", values, request: request, person: person, status: error == nil ? .ok : .badRequest)
+        return pages.render("proposal-form", values, request: request, person: person.page, status: error == nil ? .ok : .badRequest)
     }
 
     /// Saves the draft, and with `action=submit` submits it.
-    func saveProposal(_ request: Request, context: WebContext, store: FundStore, person: [String: Any], draftID: UUID?) async throws -> Response {
+    func saveProposal(_ request: Request, context: WebContext, store: FundStore, person: SignedInPerson, draftID: UUID?) async throws -> Response {
         let form = try await request.decode(as: ProposalForm.self, context: context)
         guard let token = Session.token(of: request), Session.acceptsForm(csrf: form.csrf, token: token) else { return formExpired(request) }
         let calls = try await runner.run { try store.calls(state: "open") }
         let currency = calls.first { $0.code == form.call }?.configuration.currency.code ?? ""
         let withCurrency = { (text: String) in text.isEmpty || text.contains(" ") ? text : "\(text) \(currency)" }
-        let user = try await runner.run { try store.whoami() }
+        let user = person.user
         let submission = ProposalSubmission(
             organisation: user.organisations.first ?? "", call: form.call ?? "", cluster: form.cluster ?? "", title: form.title ?? "",
             summary: form.summary?.nilIfEmpty, locations: (form.locations ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },

@@ -24,18 +24,18 @@ extension Portal {
         }
     }
 
-    func reviewPage(_ reference: String, request: Request, store: FundStore, person: [String: Any], error: String? = nil) async throws -> Response {
+    func reviewPage(_ reference: String, request: Request, store: FundStore, person: SignedInPerson, error: String? = nil) async throws -> Response {
         let (proposal, call, panel) = try await runner.run {
             let proposal = try store.proposal(reference)
             return (proposal, try store.call(proposal.call), try store.proposalReviews(reference))
         }
-        let login = person["login"] as? String
+        let login = person.user.login
         let own = panel.reviews.first { $0.reviewer == login }
         let scorecard = call.configuration.scorecard
         let messages = pages.messages(for: request)
         var values: [String: Any] = [
             "reference": proposal.reference, "title": proposal.title, "organisation": proposal.organisation, "cluster": proposal.cluster.displayName,
-            "requested": proposal.requested.grouped, "csrf": person["csrf"] ?? "",
+            "requested": proposal.requested.grouped, "csrf": person.csrf,
         ]
         if let own, own.isPending {
             values["scoring"] = true
@@ -50,10 +50,10 @@ extension Portal {
             if let aggregate = panel.aggregate { values["aggregate"] = ["mean": aggregate.aggregation.mean.description] }
         }
         if let error { values["error"] = error }
-        return pages.render("review", values, request: request, person: person, status: error == nil ? .ok : .badRequest)
+        return pages.render("review", values, request: request, person: person.page, status: error == nil ? .ok : .badRequest)
     }
 
-    func submitScores(_ reference: String, request: Request, context: WebContext, store: FundStore, person: [String: Any]) async throws -> Response {
+    func submitScores(_ reference: String, request: Request, context: WebContext, store: FundStore, person: SignedInPerson) async throws -> Response {
         let form = try await request.decode(as: [String: String].self, context: context)
         guard let token = Session.token(of: request), Session.acceptsForm(csrf: form["csrf"], token: token) else { return formExpired(request) }
         var scores: [String: Int] = [:]
@@ -77,10 +77,10 @@ extension Portal {
         let reason: String?
     }
 
-    func declareConflict(_ reference: String, request: Request, context: WebContext, store: FundStore, person: [String: Any]) async throws -> Response {
+    func declareConflict(_ reference: String, request: Request, context: WebContext, store: FundStore, person: SignedInPerson) async throws -> Response {
         let form = try await request.decode(as: ConflictForm.self, context: context)
         guard let token = Session.token(of: request), Session.acceptsForm(csrf: form.csrf, token: token) else { return formExpired(request) }
-        let login = person["login"] as? String ?? "", reason = form.reason ?? ""
+        let login = person.user.login, reason = form.reason ?? ""
         do {
             _ = try await runner.run {
                 let proposal = try store.proposal(reference)
@@ -90,6 +90,6 @@ extension Portal {
             return try await reviewPage(reference, request: request, store: store, person: person, error: error.message)
         }
         let messages = pages.messages(for: request)
-        return pages.render("message", ["heading": messages["conflict"] ?? "", "text": messages["conflict_declared"] ?? ""], request: request, person: person)
+        return pages.render("message", ["heading": messages["conflict"] ?? "", "text": messages["conflict_declared"] ?? ""], request: request, person: person.page)
     }
 }

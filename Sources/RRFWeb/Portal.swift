@@ -44,13 +44,12 @@ public struct Portal: Sendable {
     // MARK: Sessions
 
     /// Runs `page` for the signed-in person; without a valid session, back to the sign-in page.
-    func signedIn(_ request: Request, _ page: (FundStore, [String: Any]) async throws -> Response) async throws -> Response {
+    func signedIn(_ request: Request, _ page: (FundStore, SignedInPerson) async throws -> Response) async throws -> Response {
         guard let token = Session.token(of: request) else { return redirect("/login") }
         let store = runner.store(token: token)
         do {
             let user = try await runner.run { try store.whoami() }
-            let person: [String: Any] = ["name": user.displayName, "login": user.login, "csrf": Session.csrf(for: token)]
-            return try await page(store, person)
+            return try await page(store, SignedInPerson(user: user, csrf: Session.csrf(for: token)))
         } catch let error as StoreError {
             return answer(error, request: request)
         }
@@ -108,6 +107,15 @@ public struct Portal: Sendable {
         var response = redirect("/login")
         response.setCookie(Session.cookie(Session.cookie, value: "", secure: configuration.isHTTPS, maxAge: 0))
         return response
+    }
+
+    /// Who a page is for, checked once per request: their record and the CSRF token of their forms.
+    struct SignedInPerson: Sendable {
+        let user: UserRecord
+        let csrf: String
+
+        /// What the layout shows of them.
+        var page: [String: Any] { ["name": user.displayName, "login": user.login, "csrf": csrf] }
     }
 
     // MARK: Answers

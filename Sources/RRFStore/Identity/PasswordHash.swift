@@ -9,6 +9,7 @@ enum PasswordHash {
 
     static func matches(_ password: String, hash: String) -> Bool { Bcrypt.verify(password, hash: hash) }
 
-    /// A hash of nothing anyone knows, checked for an unknown login so that its answer takes as long as a real one.
-    static let decoy = Bcrypt.hash("decoy: no account has this password", cost: cost)
+    /// A hash of a random value nobody knows, checked for an unknown login so that its answer takes as long as a
+    /// real one.
+    static let decoy = Bcrypt.hash(Secrets.token(prefix: ""), cost: cost)
 }
