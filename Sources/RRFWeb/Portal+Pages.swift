@@ -11,12 +11,14 @@ extension Portal {
         var user: UserRecord
         var proposals: [ProposalRecord]?
         var drafts: [ProposalDraftRecord]?
-        var grants: [(GrantRecord, [TrancheRecord], [ReportRecord])]?
+        var grants: [GrantOverview]?
         var reviews: [ReviewRecord]?
+        var certificates: [CertificateRecord]?
     }
 
     /// The person's dashboard: an NGO user's proposals and grants (tranches with what they wait for, reports
-    /// due and overdue), a reviewer's assignments, staff's proposals. Each list is what the store lets them see.
+    /// due and overdue, a link to write the ones the report's machine would take) and their staff's
+    /// certificates with expiry; a reviewer's assignments; staff's proposals. Each list is what the store lets them see.
     func dashboard(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let user = person.user
         let data = try await runner.run {
@@ -24,7 +26,10 @@ extension Portal {
             var data = DashboardData(user: user)
             if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) { data.proposals = try store.proposals(ProposalFilter(limit: 200)) }
             if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat, .financeOfficer]) {
-                data.grants = try store.grants(limit: 100).map { ($0, try store.tranches($0.reference), try store.reports($0.reference)) }
+                data.grants = try store.grantOverviews(limit: 100)
+            }
+            if roles.contains(.ngoUser) {
+                data.certificates = try user.organisations.flatMap { try store.trainingCertificates(CertificateFilter(organisation: $0, includeInvalid: true)) }
             }
             if roles.contains(.reviewer) { data.reviews = try store.reviews(ReviewFilter(limit: 200)) }
             if roles.contains(.ngoUser) { data.drafts = try store.proposalDrafts() }
@@ -47,12 +52,23 @@ extension Portal {
         if let grants = data.grants {
             values["showGrants"] = true
             values["noGrants"] = grants.isEmpty
-            values["grants"] = grants.map { grant, tranches, reports -> [String: Any] in
+            let writes = user.roles.contains(.ngoUser)
+            values["grants"] = grants.map { overview -> [String: Any] in
                 [
-                    "reference": grant.reference, "state": grant.state, "amount": grant.amount.grouped,
-                    "tranches": tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": $0.state, "waiting": $0.unmet.joined(separator: "; ")] },
-                    "reports": reports.map { ["sequence": $0.sequence, "kind": $0.kind.rawValue, "state": $0.state, "due": $0.dueDate.description, "overdue": $0.overdue] },
+                    "reference": overview.grant.reference, "state": overview.grant.state, "amount": overview.grant.amount.grouped,
+                    "tranches": overview.tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": $0.state, "waiting": $0.unmet.joined(separator: "; ")] },
+                    "reports": overview.reports.map {
+                        ["sequence": $0.sequence, "kind": $0.kind.rawValue, "state": $0.state, "due": $0.dueDate.description, "overdue": $0.overdue,
+                         "grant": overview.grant.reference, "writable": writes && ReportMachine.offers("submit", from: $0.state)]
+                    },
                 ]
+            }
+        }
+        if let certificates = data.certificates {
+            values["showCertificates"] = true
+            values["noCertificates"] = certificates.isEmpty
+            values["certificates"] = certificates.map {
+                ["reference": $0.reference, "holder": $0.holderName, "course": $0.courseTitle, "validThrough": $0.validThrough.description, "status": $0.status]
             }
         }
         if let reviews = data.reviews {
@@ -74,18 +90,5 @@ extension Portal {
             ]
         }
         return pages.render("calls", ["calls": calls, "noCalls": calls.isEmpty], request: request, person: person.page)
-    }
-
-    /// One proposal: 404 when it does not exist or is not the person's to see.
-    func proposal(_ reference: String, request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
-        let proposal = try await runner.run { try store.proposal(reference) }
-        let values: [String: Any] = [
-            "reference": proposal.reference, "title": proposal.title, "organisation": proposal.organisation, "call": proposal.call,
-            "cluster": proposal.cluster.displayName, "state": proposal.state, "requested": proposal.requested.grouped,
-            "beneficiaries": proposal.beneficiaries, "duration": proposal.durationMonths, "locations": proposal.locations.joined(separator: ", "),
-            "submitted": pages.time(proposal.submittedAt), "summary": proposal.summary,
-            "budget": proposal.budgetLines.map { ["description": $0.description, "amount": $0.amount.grouped] },
-        ]
-        return pages.render("proposal", values, request: request, person: person.page)
     }
 }

@@ -55,7 +55,7 @@ extension Portal {
 
     func submitScores(_ reference: String, request: Request, context: WebContext, store: FundStore, person: SignedInPerson) async throws -> Response {
         let form = try await request.decode(as: [String: String].self, context: context)
-        guard let token = Session.token(of: request), Session.acceptsForm(csrf: form["csrf"], token: token) else { return formExpired(request) }
+        guard person.accepts(form["csrf"]) else { return formExpired(request) }
         var scores: [String: Int] = [:]
         var comments: [String: String] = [:]
         for (name, value) in form {
@@ -79,7 +79,7 @@ extension Portal {
 
     func declareConflict(_ reference: String, request: Request, context: WebContext, store: FundStore, person: SignedInPerson) async throws -> Response {
         let form = try await request.decode(as: ConflictForm.self, context: context)
-        guard let token = Session.token(of: request), Session.acceptsForm(csrf: form.csrf, token: token) else { return formExpired(request) }
+        guard person.accepts(form.csrf) else { return formExpired(request) }
         let login = person.user.login, reason = form.reason ?? ""
         do {
             _ = try await runner.run {

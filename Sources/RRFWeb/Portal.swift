@@ -24,20 +24,25 @@ public struct Portal: Sendable {
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.middlewares.add(SecurityHeaders())
+        router.middlewares.add(MetricsMiddleware())
         router.get("/healthz") { _, _ in try await health() }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: runner.metrics.text))
+            )
+        }
         router.get("/static/rrf.css") { _, _ in try stylesheet() }
         router.get("/login") { request, _ in signInPage(request) }
         router.post("/login") { request, context in try await signIn(request, context: context) }
         router.post("/logout") { request, context in try await signOut(request, context: context) }
         addCredentialRoutes(to: router)
         addProposalFormRoutes(to: router)
+        addProposalActionRoutes(to: router)
+        addReportRoutes(to: router)
         addReviewRoutes(to: router)
         router.get("/") { request, _ in try await signedIn(request) { store, person in try await dashboard(request, store: store, person: person) } }
         router.get("/calls") { request, _ in try await signedIn(request) { store, person in try await calls(request, store: store, person: person) } }
-        router.get("/proposals/{reference}") { request, context in
-            let reference = context.parameters.get("reference") ?? ""
-            return try await signedIn(request) { store, person in try await proposal(reference, request: request, store: store, person: person) }
-        }
         return router
     }
 
@@ -74,6 +79,7 @@ public struct Portal: Sendable {
     func signIn(_ request: Request, context: WebContext) async throws -> Response {
         let messages = pages.messages(for: request)
         guard await limiter.allow(context.clientAddress) else {
+            runner.metrics.count(.rateLimited)
             return signInPage(request, error: messages["too_many_attempts"], status: .tooManyRequests)
         }
         let form = try await request.decode(as: SignInForm.self, context: context)
@@ -84,11 +90,13 @@ public struct Portal: Sendable {
         let store = runner.store
         do {
             let issued = try await runner.run { try store.signIn(login: login, password: password, code: code, label: "web") }
+            runner.metrics.count(.signedIn)
             var response = redirect("/")
             response.setCookie(Session.cookie(Session.cookie, value: issued.secret, secure: configuration.isHTTPS))
             response.setCookie(Session.cookie(Session.signInCookie, value: "", secure: configuration.isHTTPS, maxAge: 0))
             return response
         } catch let error as StoreError where error.kind == .unauthenticated {
+            runner.metrics.count(.refused)
             return signInPage(request, error: error.message, login: login, status: .unauthorized)
         }
     }
@@ -113,6 +121,11 @@ public struct Portal: Sendable {
     struct SignedInPerson: Sendable {
         let user: UserRecord
         let csrf: String
+
+        /// Whether a form sent by them carries their CSRF token.
+        func accepts(_ formToken: String?) -> Bool {
+            formToken.map { Session.same(csrf, $0) } ?? false
+        }
 
         /// What the layout shows of them.
         var page: [String: Any] { ["name": user.displayName, "login": user.login, "csrf": csrf] }

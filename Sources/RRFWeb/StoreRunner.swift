@@ -7,9 +7,12 @@ public final class StoreRunner: Sendable {
     private let pool: NIOThreadPool
     /// The fund's store, as trusted code; pages act through ``store(token:)``.
     let store: FundStore
+    /// Where the calls are counted and timed.
+    let metrics: WebMetrics
 
-    public init(store: FundStore, threads: Int) {
+    public init(store: FundStore, threads: Int, metrics: WebMetrics = WebMetrics()) {
         self.store = store.via(.web)
+        self.metrics = metrics
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
     }
@@ -19,7 +22,7 @@ public final class StoreRunner: Sendable {
 
     /// Runs `body` on a store thread.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(body)
+        try await metrics.timeStoreCall { try await pool.runIfActive(body) }
     }
 
     /// Stops the threads once their work is done.

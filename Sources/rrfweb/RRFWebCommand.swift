@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import Postgres
 import RRFStore
 import RRFWeb
@@ -18,7 +19,7 @@ struct RRFWebCommand: AsyncParsableCommand {
             --config, a YAML file with the keys database_url, host, port, public_url, store_threads, log_level \
             (any other key is refused). Stateless: run several behind a load balancer on one database. \
             SIGTERM or SIGINT stop it gracefully. /healthz answers 200 when the database is reachable and its \
-            migrations are current.
+            migrations are current; /metrics answers the Prometheus text format.
             """
     )
 
@@ -39,7 +40,9 @@ struct RRFWebCommand: AsyncParsableCommand {
             maximumConnections: settings.storeThreads
         )
         let store = FundStore(pool: pool, logLevel: settings.logLevel)
-        let runner = StoreRunner(store: store, threads: settings.storeThreads)
+        let metrics = WebMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
+        let runner = StoreRunner(store: store, threads: settings.storeThreads, metrics: metrics)
         let portal = Portal(
             runner: runner, pages: try await Pages.load(utcOffsetMinutes: store.calendar.utcOffsetMinutes), configuration: settings,
             migrator: try SchemaFiles.migrator()

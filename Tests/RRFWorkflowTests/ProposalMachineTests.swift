@@ -14,6 +14,14 @@ import Testing
         #expect(verifyTable(ProposalMachine.self, expected: expected) == [])
     }
 
+    @Test func aPageIsOfferedWhatTheMachineWouldDo() {
+        #expect(ProposalMachine.offers("withdraw", from: "in_review"))
+        #expect(!ProposalMachine.offers("withdraw", from: "approved"))
+        #expect(ProposalMachine.offers("resubmit", from: "revision_requested"))
+        #expect(!ProposalMachine.offers("resubmit", from: "resubmitted"))
+        #expect(!ProposalMachine.offers("no_such_event", from: "draft"))
+    }
+
     @Test func submissionRecordsTheDecisionDeadline() throws {
         var machine = ProposalMachine(state: .draft)
         let action = try machine.submit(Fixture.check())

@@ -187,9 +187,14 @@ extension FundStore {
         let today = self.today
         return try read("report.list") { connection, viewer in
             let grant = try loadGrant(reference, lock: .unlocked, for: viewer, on: connection)
-            return try connection.query(ReportRecord.select + " WHERE r.grant_id = $1 ORDER BY r.sequence", [grant.id]).rows.map {
-                try ReportRecord(row: $0, today: today)
-            }
+            return try loadReports(grant, today: today, on: connection)
+        }
+    }
+
+    /// The reports of `grant`, in order, with their overdue flag on `today`.
+    func loadReports(_ grant: GrantRecord, today: LocalDate, on connection: Connection) throws -> [ReportRecord] {
+        try connection.query(ReportRecord.select + " WHERE r.grant_id = $1 ORDER BY r.sequence", [grant.id]).rows.map {
+            try ReportRecord(row: $0, today: today)
         }
     }
 

@@ -193,7 +193,7 @@ extension FundStore {
 }
 
 /// What a one-time link is for.
-enum LinkPurpose: String {
+enum LinkPurpose: String, CaseIterable {
     case invitation
     case passwordReset = "password_reset"
 }

@@ -131,6 +131,15 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
         }
     }
 
+    /// The proposal's content as a submission, to be revised and resubmitted (amounts as `1000.00 USD`).
+    public var submission: ProposalSubmission {
+        ProposalSubmission(
+            organisation: organisation, call: call, cluster: cluster.rawValue, title: title, summary: summary.isEmpty ? nil : summary,
+            locations: locations, beneficiaries: beneficiaries, requested: requested.description, durationMonths: durationMonths,
+            budgetLines: budgetLines.map { .init(description: $0.description, amount: $0.amount.description) }
+        )
+    }
+
     /// The decision of the current round when one is stored completely (kind, who, when, justification).
     private var recordedDecision: ProposalDecision? {
         guard let decision, let kind = ProposalDecision.Kind(rawValue: decision), let decidedByID, let decidedAt, let justification else {
