@@ -94,6 +94,8 @@ import Testing
                 ]
                 let unbalanced = try await client.execute(uri: "/proposals/\(reference)/revise", method: .post, headers: ngo, body: PortalTests.form(fields))
                 #expect(unbalanced.status == .badRequest && String(buffer: unbalanced.body).contains("role=\"alert\""))
+                let css = String(buffer: try await client.execute(uri: "/static/rrf.css", method: .get).body)
+                try PageQualityTests.expectValid([("revise", html), ("revise-refused", String(buffer: unbalanced.body))], stylesheet: css)
                 #expect(try store.proposal(reference).state == "revision_requested")
                 fields["amount2"] = "400"
                 let resubmitted = try await client.execute(uri: "/proposals/\(reference)/revise", method: .post, headers: ngo, body: PortalTests.form(fields))
@@ -138,6 +140,11 @@ import Testing
                 let report = try #require(try store.reports(reference).first { $0.sequence == due.sequence })
                 #expect(report.state == "submitted" && report.spendingLines == [SpendingLine(line: "Everything", amount: "250.50 USD")])
                 let shown = String(buffer: try await client.execute(uri: link, method: .get, headers: ngo).body)
+                let css = String(buffer: try await client.execute(uri: "/static/rrf.css", method: .get).body)
+                try PageQualityTests.expectValid(
+                    [("dashboard-grant", dashboard), ("report-form", String(buffer: form.body)), ("report-refused", String(buffer: tooMuch.body)), ("report", shown)],
+                    stylesheet: css
+                )
                 #expect(shown.contains("Water delivered to 800 households.") && !shown.contains("name=\"narrative\""))
 
                 let beta = Self.headers(try await PortalTests.signIn("beta", client: client))

@@ -19,9 +19,6 @@ import Testing
             _ = try store.screenProposal(reference, passed: true, as: "sec")
             _ = try store.assignReviewer(reference, reviewer: "rita", as: "sec")
             let app = Application(router: try await PortalTests.portal(store).router())
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-pages-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
             let pages: [(String, String, Int)] = try await app.test(.router) { client in
                 var pages: [(String, String, Int)] = []
                 func keep(_ name: String, _ uri: String, session: String?) async throws {
@@ -37,6 +34,7 @@ import Testing
                 try await keep("proposal", "/proposals/\(reference)", session: ngo)
                 try await keep("proposal-form", "/proposals/new", session: ngo)
                 try await keep("not-found", "/proposals/RRF-2026-9999", session: ngo)
+                try await keep("notifications", "/notifications", session: ngo)
                 let rita = try await PortalTests.signIn("rita", client: client)
                 try await keep("dashboard-reviewer", "/", session: rita)
                 try await keep("review", "/reviews/\(reference)", session: rita)
@@ -44,26 +42,37 @@ import Testing
                 return pages
             }
             let css = try #require(pages.first { $0.0 == "stylesheet" }).1
-            var files: [String] = []
-            for (name, html, status) in pages where name != "stylesheet" {
+            for (name, _, status) in pages where name != "stylesheet" {
                 #expect(status == 200 || name == "not-found", "\(name) answered \(status)")
-                #expect(html.utf8.count + css.utf8.count <= 100_000, "\(name): \(html.utf8.count + css.utf8.count) bytes on first load")
-                #expect(html.utf8.count <= 30_000, "\(name): \(html.utf8.count) bytes")
-                let file = folder.appendingPathComponent("\(name).html")
-                try html.write(to: file, atomically: true, encoding: .utf8)
-                files.append(file.path)
             }
-            let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/check_pages.py").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", checker] + files
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(text)")
+            try Self.expectValid(pages.filter { $0.0 != "stylesheet" }.map { ($0.0, $0.1) }, stylesheet: css)
         }
+    }
+
+    /// Expects each page within the budget with `stylesheet`, valid HTML5 and every control labelled
+    /// (Tools/check_pages.py).
+    static func expectValid(_ pages: [(name: String, html: String)], stylesheet css: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files: [String] = []
+        for (name, html) in pages {
+            #expect(html.utf8.count + css.utf8.count <= 100_000, "\(name): \(html.utf8.count + css.utf8.count) bytes on first load", sourceLocation: sourceLocation)
+            #expect(html.utf8.count <= 30_000, "\(name): \(html.utf8.count) bytes", sourceLocation: sourceLocation)
+            let file = folder.appendingPathComponent("\(name).html")
+            try html.write(to: file, atomically: true, encoding: .utf8)
+            files.append(file.path)
+        }
+        let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/check_pages.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", checker] + files
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)", sourceLocation: sourceLocation)
     }
 }
