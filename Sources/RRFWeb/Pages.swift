@@ -57,6 +57,12 @@ public struct Pages: Sendable {
         return response
     }
 
+    /// A record's state as the request's language says it (`state_<name>` in the catalogue), the stored name
+    /// in words when the catalogue has none.
+    func state(_ name: String, for request: Request) -> String {
+        messages(for: request)["state_\(name)"] ?? name.replacingOccurrences(of: "_", with: " ")
+    }
+
     /// A time in the fund's time zone with the zone shown, e.g. `2026-12-02 17:00 (UTC+03:00)`.
     func time(_ date: Date) -> String {
         let formatter = DateFormatter()

@@ -40,7 +40,7 @@ extension Portal {
             values["showProposals"] = true
             values["noProposals"] = proposals.isEmpty
             values["proposals"] = proposals.map { proposal -> [String: Any] in
-                ["reference": proposal.reference, "title": proposal.title, "call": proposal.call, "state": proposal.state, "requested": proposal.requested.grouped]
+                ["reference": proposal.reference, "title": proposal.title, "call": proposal.call, "state": pages.state(proposal.state, for: request), "requested": proposal.requested.grouped]
             }
         }
         if let drafts = data.drafts {
@@ -55,10 +55,10 @@ extension Portal {
             let writes = user.roles.contains(.ngoUser)
             values["grants"] = grants.map { overview -> [String: Any] in
                 [
-                    "reference": overview.grant.reference, "state": overview.grant.state, "amount": overview.grant.amount.grouped,
-                    "tranches": overview.tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": $0.state, "waiting": $0.unmet.joined(separator: "; ")] },
+                    "reference": overview.grant.reference, "state": pages.state(overview.grant.state, for: request), "amount": overview.grant.amount.grouped,
+                    "tranches": overview.tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": pages.state($0.state, for: request), "waiting": $0.unmet.joined(separator: "; ")] },
                     "reports": overview.reports.map {
-                        ["sequence": $0.sequence, "kind": $0.kind.rawValue, "state": $0.state, "due": $0.dueDate.description, "overdue": $0.overdue,
+                        ["sequence": $0.sequence, "kind": $0.kind.rawValue, "state": pages.state($0.state, for: request), "due": $0.dueDate.description, "overdue": $0.overdue,
                          "grant": overview.grant.reference, "writable": writes && ReportMachine.offers("submit", from: $0.state)]
                     },
                 ]
@@ -68,13 +68,13 @@ extension Portal {
             values["showCertificates"] = true
             values["noCertificates"] = certificates.isEmpty
             values["certificates"] = certificates.map {
-                ["reference": $0.reference, "holder": $0.holderName, "course": $0.courseTitle, "validThrough": $0.validThrough.description, "status": $0.status]
+                ["reference": $0.reference, "holder": $0.holderName, "course": $0.courseTitle, "validThrough": $0.validThrough.description, "status": pages.state($0.status, for: request)]
             }
         }
         if let reviews = data.reviews {
             values["showReviews"] = true
             values["noReviews"] = reviews.isEmpty
-            values["reviews"] = reviews.map { ["reference": $0.reference, "round": $0.round, "state": $0.state, "due": pages.time($0.dueAt), "overdue": $0.overdue] }
+            values["reviews"] = reviews.map { ["reference": $0.reference, "round": $0.round, "state": pages.state($0.state, for: request), "due": pages.time($0.dueAt), "overdue": $0.overdue] }
         }
         return pages.render("dashboard", values, request: request, person: person.page)
     }

@@ -38,7 +38,7 @@ extension Portal {
         let applicant = person.user.roles.contains(.ngoUser)
         var values: [String: Any] = [
             "reference": proposal.reference, "title": proposal.title, "organisation": proposal.organisation, "call": proposal.call,
-            "cluster": proposal.cluster.displayName, "state": proposal.state, "requested": proposal.requested.grouped,
+            "cluster": proposal.cluster.displayName, "state": pages.state(proposal.state, for: request), "requested": proposal.requested.grouped,
             "beneficiaries": proposal.beneficiaries, "duration": proposal.durationMonths, "locations": proposal.locations.joined(separator: ", "),
             "submitted": pages.time(proposal.submittedAt), "summary": proposal.summary,
             "budget": proposal.budgetLines.map { ["description": $0.description, "amount": $0.amount.grouped] },

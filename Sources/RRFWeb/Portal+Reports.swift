@@ -42,7 +42,7 @@ extension Portal {
         let currency = budget.first?.amount.currency.code ?? ""
         let plain = { (text: String) in text.hasSuffix(" \(currency)") ? String(text.dropLast(currency.count + 1)) : text }
         var values: [String: Any] = [
-            "grant": reference, "sequence": report.sequence, "kind": report.kind.rawValue, "state": report.state,
+            "grant": reference, "sequence": report.sequence, "kind": report.kind.rawValue, "state": pages.state(report.state, for: request),
             "period": "\(report.periodStart) – \(report.periodEnd)", "due": report.dueDate.description, "overdue": report.overdue,
             "narrative": sent?.narrative ?? report.narrative ?? "", "comment": report.comment ?? "", "currency": currency,
             "csrf": person.csrf, "version": report.version,

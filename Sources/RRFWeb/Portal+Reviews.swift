@@ -46,7 +46,7 @@ extension Portal {
         }
         if panel.aggregate != nil || own?.counts == true {
             values["panel"] = true
-            values["reviews"] = panel.reviews.map { ["reviewer": $0.reviewerName, "state": $0.state, "total": $0.total?.description ?? "—"] }
+            values["reviews"] = panel.reviews.map { ["reviewer": $0.reviewerName, "state": pages.state($0.state, for: request), "total": $0.total?.description ?? "—"] }
             if let aggregate = panel.aggregate { values["aggregate"] = ["mean": aggregate.aggregation.mean.description] }
         }
         if let error { values["error"] = error }

@@ -52,11 +52,16 @@ public struct Portal: Sendable {
     func signedIn(_ request: Request, _ page: (FundStore, SignedInPerson) async throws -> Response) async throws -> Response {
         guard let token = Session.token(of: request) else { return redirect("/login") }
         let store = runner.store(token: token)
+        let person: SignedInPerson
         do {
-            let user = try await runner.run { try store.whoami() }
-            return try await page(store, SignedInPerson(user: user, csrf: Session.csrf(for: token)))
+            person = SignedInPerson(user: try await runner.run { try store.whoami() }, csrf: Session.csrf(for: token))
         } catch let error as StoreError {
             return answer(error, request: request)
+        }
+        do {
+            return try await page(store, person)
+        } catch let error as StoreError {
+            return answer(error, request: request, person: person)
         }
     }
 
@@ -144,7 +149,7 @@ public struct Portal: Sendable {
 
     /// A refusal of the store as a page: not found (404: also what is out of scope), not allowed (403), the
     /// rule's sentence (400/409), or back to sign-in when the session ended.
-    func answer(_ error: StoreError, request: Request) -> Response {
+    func answer(_ error: StoreError, request: Request, person: SignedInPerson? = nil) -> Response {
         let messages = pages.messages(for: request)
         switch error.kind {
         case .unauthenticated:
@@ -152,13 +157,18 @@ public struct Portal: Sendable {
             response.setCookie(Session.cookie(Session.cookie, value: "", secure: configuration.isHTTPS, maxAge: 0))
             return response
         case .notFound:
-            return pages.render("message", ["heading": messages["not_found_title"] ?? "", "text": messages["not_found"] ?? ""], request: request, status: .notFound)
+            return pages.render(
+                "message", ["heading": messages["not_found_title"] ?? "", "text": messages["not_found"] ?? ""], request: request, person: person?.page, status: .notFound
+            )
         case .forbidden:
-            return pages.render("message", ["heading": messages["forbidden_title"] ?? "", "text": error.message], request: request, status: .forbidden)
+            return pages.render("message", ["heading": messages["forbidden_title"] ?? "", "text": error.message], request: request, person: person?.page, status: .forbidden)
         case .rejected, .conflict:
-            return pages.render("message", ["heading": messages["forbidden_title"] ?? "", "text": error.message], request: request, status: error.kind == .conflict ? .conflict : .badRequest)
+            return pages.render(
+                "message", ["heading": messages["forbidden_title"] ?? "", "text": error.message], request: request, person: person?.page,
+                status: error.kind == .conflict ? .conflict : .badRequest
+            )
         case .configuration, .internal:
-            return pages.render("message", ["heading": "RRF", "text": error.message], request: request, status: .internalServerError)
+            return pages.render("message", ["heading": "RRF", "text": error.message], request: request, person: person?.page, status: .internalServerError)
         }
     }
 
