@@ -79,14 +79,15 @@ extension Portal {
         return pages.render("dashboard", values, request: request, person: person.page)
     }
 
-    /// The open calls with their envelopes and deadlines.
+    /// The open calls with their envelopes, deadlines and the training their applicants' staff need.
     func calls(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
-        let records = try await runner.run { try store.calls(state: "open") }
-        let calls = records.map { call -> [String: Any] in
+        let records = try await runner.run { try store.calls(state: "open").map { ($0, try store.trainingRequirements(call: $0.code)) } }
+        let calls = records.map { call, training -> [String: Any] in
             [
                 "code": call.code, "title": call.configuration.title, "deadline": pages.time(call.configuration.submissionDeadline),
                 "reviewDeadline": pages.time(call.configuration.reviewDeadline),
                 "envelopes": call.envelopes.map { ["cluster": $0.cluster.displayName, "amount": $0.amount.grouped] },
+                "training": training.map { ["course": $0.courseTitle, "minimum": $0.minimumStaff] }, "hasTraining": !training.isEmpty,
             ]
         }
         return pages.render("calls", ["calls": calls, "noCalls": calls.isEmpty], request: request, person: person.page)

@@ -18,6 +18,8 @@ import Testing
             _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 1, as: "sec")
             _ = try store.screenProposal(reference, passed: true, as: "sec")
             _ = try store.assignReviewer(reference, reviewer: "rita", as: "sec")
+            _ = try store.addTrainingCourse(code: "PSEA", title: "Protection from sexual exploitation and abuse", validityMonths: 24, as: "sec")
+            _ = try store.setCallTrainingRequirement(call: "SA-1", course: "PSEA", minimumStaff: 2, as: "sec")
             let app = Application(router: try await PortalTests.portal(store).router())
             let pages: [(String, String, Int)] = try await app.test(.router) { client in
                 var pages: [(String, String, Int)] = []
@@ -42,6 +44,7 @@ import Testing
                 return pages
             }
             let css = try #require(pages.first { $0.0 == "stylesheet" }).1
+            #expect(try #require(pages.first { $0.0 == "calls" }).1.contains("Protection from sexual exploitation and abuse: at least 2 staff"))
             for (name, _, status) in pages where name != "stylesheet" {
                 #expect(status == 200 || name == "not-found", "\(name) answered \(status)")
             }
