@@ -45,6 +45,7 @@ extension Portal {
         }
         if let drafts = data.drafts {
             values["showDrafts"] = true
+            values["noDrafts"] = drafts.isEmpty
             values["drafts"] = drafts.map { draft -> [String: Any] in
                 ["id": draft.id.uuidString.lowercased(), "title": draft.content.title.isEmpty ? "—" : draft.content.title, "call": draft.call, "updated": pages.time(draft.updatedAt)]
             }
@@ -56,7 +57,7 @@ extension Portal {
             values["grants"] = grants.map { overview -> [String: Any] in
                 [
                     "reference": overview.grant.reference, "state": pages.state(overview.grant.state, for: request), "amount": overview.grant.amount.grouped,
-                    "tranches": overview.tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": pages.state($0.state, for: request), "waiting": $0.unmet.joined(separator: "; ")] },
+                    "tranches": overview.tranches.map { ["sequence": $0.sequence, "amount": $0.amount.grouped, "state": pages.state($0.state, for: request), "waiting": $0.unmet.isEmpty ? "—" : $0.unmet.joined(separator: " ")] },
                     "reports": overview.reports.map {
                         ["sequence": $0.sequence, "kind": $0.kind.rawValue, "state": pages.state($0.state, for: request), "due": $0.dueDate.description, "overdue": $0.overdue,
                          "grant": overview.grant.reference, "writable": writes && ReportMachine.offers("submit", from: $0.state)]

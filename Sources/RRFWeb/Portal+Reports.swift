@@ -44,7 +44,7 @@ extension Portal {
         var values: [String: Any] = [
             "grant": reference, "sequence": report.sequence, "kind": report.kind.rawValue, "state": pages.state(report.state, for: request),
             "period": "\(report.periodStart) – \(report.periodEnd)", "due": report.dueDate.description, "overdue": report.overdue,
-            "narrative": sent?.narrative ?? report.narrative ?? "", "comment": report.comment ?? "", "currency": currency,
+            "narrative": sent?.narrative ?? report.narrative ?? "", "currency": currency,
             "csrf": person.csrf, "version": report.version,
             "writable": person.user.roles.contains(.ngoUser) && ReportMachine.offers("submit", from: report.state),
             "lines": budget.enumerated().map { index, line -> [String: Any] in
@@ -55,6 +55,9 @@ extension Portal {
             },
         ]
         if let spent = report.spent { values["spentTotal"] = spent.grouped }
+        // Mustache shows a section for an empty string too: what is absent is left out.
+        if let comment = report.comment?.nilIfEmpty { values["comment"] = comment }
+        if let narrative = report.narrative?.nilIfEmpty { values["submittedNarrative"] = narrative }
         if let error { values["error"] = error }
         return pages.render("report", values, request: request, person: person.page, status: error == nil ? .ok : .badRequest)
     }
