@@ -38,7 +38,7 @@ public struct Pages: Sendable {
     /// The catalogue for the request's preferred language (Accept-Language), English when none matches.
     func messages(for request: Request) -> [String: String] {
         let accepted = (request.headers[.acceptLanguage] ?? "").split(separator: ",").map {
-            $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased().prefix(2)
+            ($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased().prefix(2)
         }
         let language = accepted.first { catalogues[String($0)] != nil }.map(String.init) ?? "en"
         return catalogues[language] ?? catalogues["en"]!

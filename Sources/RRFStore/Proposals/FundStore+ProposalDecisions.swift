@@ -15,26 +15,7 @@ extension FundStore {
             let action = passed
                 ? try machine.passScreening(by: context.actor)
                 : try machine.failScreening(reason: reason ?? "", by: context.actor)
-            let screeningReason: String? = if case .ineligible(let text) = machine.state { text } else { nil }
-            try context.updateVersioned(
-                "UPDATE proposals SET state = $3, screening_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name, screeningReason], what: "The proposal \(loaded.reference)"
-            )
-            let record = try loadProposal(loaded.reference, lock: .update, on: context.connection)
-            let stream = Streams.proposal(record.reference)
-            switch action {
-            case .assignReviewers(let round):
-                try context.audit(stream, "proposal.screening_passed", record)
-                try context.enqueue(NewJobs.make(
-                    JobKinds.proposalAssignReviewers, Self.jobPayload(record, round: round), uniqueKey: "assign:\(record.reference):\(round)"
-                ))
-            case .notifyIneligible(let reason):
-                try context.audit(stream, "proposal.screening_failed", record)
-                try context.notify(notification(record, event: "proposal.screening_failed", message: "Proposal \(record.reference) did not pass screening: \(reason)"))
-            case .recordSubmission, .requestDecision, .commitFunds, .recordDecision, .cancelReviews:
-                throw Self.unexpected(action, answering: "screening")
-            }
-            return record
+            return try ProposalExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -62,48 +43,7 @@ extension FundStore {
             case .requestRevision(let reason):
                 action = try machine.requestRevision(reason: reason, organisationID: organisationID, at: context.now, by: context.actor)
             }
-            let recorded: ProposalDecision
-            switch action {
-            case .commitFunds(let approval):
-                recorded = approval
-                // Grants module (issue #5): the ledger is the source of truth; it moves envelope → committed here.
-                if let amount = approval.amount { try commitApproval(loaded, amount: amount, context: context) }
-                let committed = try context.connection.query(
-                    "UPDATE call_envelopes SET committed_minor = committed_minor + $3 WHERE call_id = $1 AND cluster = $2",
-                    [loaded.callID, loaded.cluster.rawValue, approval.amount?.minorUnits ?? 0]
-                )
-                guard committed.affectedRows == 1 else { throw StoreError.changedSinceLoaded("The envelope of \(loaded.call)") }
-            case .recordDecision(let other):
-                recorded = other
-            case .recordSubmission, .assignReviewers, .notifyIneligible, .requestDecision, .cancelReviews:
-                throw Self.unexpected(action, answering: "a decision")
-            }
-            try context.updateVersioned(
-                """
-                UPDATE proposals SET state = $3, decision = $4, decided_by = $5, decided_at = $6, approved_minor = $7,
-                    justification = $8, version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [
-                    loaded.id, loaded.version, machine.state.name, recorded.kind.rawValue, recorded.decidedBy.uuid, recorded.decidedAt,
-                    recorded.amount?.minorUnits, recorded.justification,
-                ],
-                what: "The proposal \(loaded.reference)"
-            )
-            let record = try loadProposal(loaded.reference, lock: .update, on: context.connection)
-            let eventType = switch recorded.kind {
-            case .approve: "proposal.approved"
-            case .reject: "proposal.rejected"
-            case .requestRevision: "proposal.revision_requested"
-            }
-            try context.audit(Streams.proposal(record.reference), eventType, record)
-            if recorded.kind == .approve {
-                try context.enqueue(NewJobs.make(
-                    JobKinds.proposalCreateGrant, Self.jobPayload(record, round: record.round), uniqueKey: "grant:\(record.reference)"
-                ))
-            }
-            try context.notify(notification(record, event: eventType, message: "Decision on proposal \(record.reference): \(recorded.kind.rawValue.replacingOccurrences(of: "_", with: " ")). \(recorded.justification)"))
-            return record
+            return try ProposalExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -111,27 +51,7 @@ extension FundStore {
     public func withdrawProposal(_ reference: String, reason: String, expectedVersion: Int? = nil, as login: String) throws -> ProposalRecord {
         try proposalCommand("proposal.withdraw", reference, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
             let action = try machine.withdraw(reason: reason, organisationID: OrganisationID(loaded.organisationID), by: context.actor)
-            guard case .cancelReviews(let reason) = action else {
-                throw Self.unexpected(action, answering: "a withdrawal")
-            }
-            try context.updateVersioned(
-                "UPDATE proposals SET state = $3, withdrawal_reason = $4, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name, reason], what: "The proposal \(loaded.reference)"
-            )
-            let record = try loadProposal(loaded.reference, lock: .update, on: context.connection)
-            try context.audit(Streams.proposal(record.reference), "proposal.withdrawn", record)
-            try context.enqueue(NewJobs.make(
-                JobKinds.proposalCancelReviews, Self.jobPayload(record, round: record.round), uniqueKey: "cancel-reviews:\(record.reference)"
-            ))
-            return record
+            return try ProposalExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
         }
-    }
-
-    /// A notification to the users of the proposal's organisation.
-    private func notification(_ record: ProposalRecord, event: String, message: String) -> NotifyPayload {
-        NotifyPayload(
-            event: event, stream: Streams.proposal(record.reference), organisationID: record.organisationID.uuidString.lowercased(),
-            roles: [Role.ngoUser.rawValue], message: message
-        )
     }
 }

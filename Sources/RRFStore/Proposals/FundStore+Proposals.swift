@@ -82,11 +82,6 @@ extension FundStore {
         return try ProposalRecord(row: row)
     }
 
-    /// A machine answered an event with an action the command does not expect: a defect.
-    static func unexpected(_ action: ProposalMachine.Action, answering event: String) -> StoreError {
-        StoreError(.internal, code: "unexpected_action", "The proposal machine answered \(event) with \(action); this is a defect, please report it.")
-    }
-
     /// The payload of a proposal job for `round`.
     static func jobPayload(_ record: ProposalRecord, round: Int) -> ProposalJobPayload {
         ProposalJobPayload(proposalID: record.id, reference: record.reference, round: round)

@@ -37,15 +37,8 @@ extension FundStore {
             let aggregate = try storeAggregate(proposal, reviews: reviews, panel: panel, context: context)
             var machine = try proposal.machine
             let action = try machine.markScored(progress: progress, at: context.now, by: context.actor)
-            guard case .requestDecision = action else { throw Self.unexpected(action, answering: "the end of review") }
-            try saveReviewState(proposal, machine, context: context)
-            let record = try loadProposal(proposal.reference, lock: .update, on: context.connection)
-            try context.audit(Streams.proposal(record.reference), "proposal.scored", aggregate)
-            try context.notify(NotifyPayload(
-                event: "proposal.scored", stream: Streams.proposal(record.reference), organisationID: nil,
-                roles: [Role.fundManager.rawValue],
-                message: "Proposal \(record.reference) is scored (mean \(aggregate.aggregation.mean), \(aggregate.aggregation.passes ? "passes" : "fails")\(aggregate.aggregation.isDivergent ? ", divergent reviews" : "")) and awaits a decision."
-            ))
+            try ProposalExecutor(store: self, loaded: proposal, context: context)
+                .perform(action, machine: machine, review: ReviewRoundFacts(progress: progress, aggregate: aggregate))
             return aggregate
         case .scored:
             let panel = try loadPanel(proposal, on: context.connection)
@@ -218,29 +211,13 @@ extension FundStore {
         ))
     }
 
-    /// Conflicted reviews are done and never count; recused reviews are done.
-    /// Stores the proposal's new review state (in review ↔ scored), refusing when it changed since it was loaded.
-    func saveReviewState(_ proposal: ProposalRecord, _ machine: ProposalMachine, context: CommandContext) throws {
-        try context.updateVersioned(
-            "UPDATE proposals SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-            [proposal.id, proposal.version, machine.state.name], what: "The proposal \(proposal.reference)"
-        )
-    }
-
-    /// A conflict declared after scoring left fewer counting reviews than the quorum: back to review, with
-    /// replacements assigned by rrfd and the secretariat told.
+    /// A conflict declared after scoring left fewer counting reviews than the quorum: back to review (see
+    /// ``ProposalExecutor``).
     func reopenReview(_ proposal: ProposalRecord, progress: ReviewProgress, context: CommandContext) throws {
         var machine = try proposal.machine
         let action = try machine.reopenReview(progress: progress, by: context.actor)
-        guard case .assignReviewers(let round) = action else { throw Self.unexpected(action, answering: "reopening the review") }
-        try saveReviewState(proposal, machine, context: context)
-        try context.audit(Streams.proposal(proposal.reference), "proposal.review_reopened", ReviewReopening(round: round, counted: progress.submitted, quorum: progress.quorum))
-        let payload = Self.jobPayload(proposal, round: round)
-        try context.enqueue(try NewJobs.make(JobKinds.proposalAssignReviewers, payload, uniqueKey: "assign:\(proposal.reference):\(round)"))
-        try context.notify(NotifyPayload(
-            event: "proposal.review_reopened", stream: Streams.proposal(proposal.reference), organisationID: nil, roles: [Role.secretariat.rawValue],
-            message: "Proposal \(proposal.reference) is back in review: after a conflict of interest only \(progress.submitted) of the \(progress.quorum) reviews needed count; replacements are being assigned."
-        ))
+        try ProposalExecutor(store: self, loaded: proposal, context: context)
+            .perform(action, machine: machine, review: ReviewRoundFacts(progress: progress, aggregate: nil))
     }
 
     static func progress(_ reviews: [ReviewRecord], panel: Panel) -> ReviewProgress {

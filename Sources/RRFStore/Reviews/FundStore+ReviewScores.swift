@@ -98,29 +98,9 @@ extension FundStore {
         let call = try loadCall(id: proposal.callID, lock: .share, on: context.connection)
         let scorecard = call.configuration.scorecard
         let comments = try scorecard.comments(general: input.comments, perCriterion: input.criterionComments, scores: input.scores)
-        let general = input.comments?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var machine = try loaded.machine
         let action = try machine.submit(scores: input.scores, comments: comments, scorecard: scorecard, at: context.now, by: reviewerActor)
-        guard case .aggregate(let sheet) = action else {
-            throw StoreError(.internal, code: "unexpected_action", "The review machine answered a submission with \(action); this is a defect, please report it.")
-        }
-        try mappingReviewConstraints {
-            try context.updateVersioned(
-                """
-                UPDATE reviews SET state = $3, scores = $4::jsonb, comments = $5::jsonb, general_comments = $6, submitted_at = $7,
-                    entered_by = $8, version = version + 1
-                WHERE id = $1 AND version = $2
-                """,
-                [
-                    loaded.id, loaded.version, machine.state.name, JSONValue(sheet.scores), JSONValue(sheet.comments),
-                    general.isEmpty ? String?.none : general, sheet.submittedAt, context.actor.userID.uuid,
-                ],
-                what: "The review of \(loaded.reference) by \(loaded.reviewerName)"
-            )
-        }
-        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single(), at: context.now)
-        try context.audit(Streams.proposal(proposal.reference), "review.submitted", record)
-        try enqueueAggregationIfComplete(proposal, context: context)
-        return record
+        return try ReviewExecutor(store: self, proposal: proposal, loaded: loaded, context: context)
+            .perform(action, machine: machine, generalComments: input.comments)
     }
 }

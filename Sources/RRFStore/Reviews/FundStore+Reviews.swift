@@ -100,30 +100,8 @@ extension FundStore {
             reviewer: reviewer, declaredConflicts: try declaredConflicts(of: reviewer.userID.uuid, on: context.connection),
             organisationID: OrganisationID(proposal.organisationID), round: proposal.round, dueAt: panel.deadline, by: actor ?? context.actor
         )
-        guard case .notifyReviewer(let assignment) = action else {
-            throw StoreError(.internal, code: "unexpected_action", "The review machine answered an assignment with \(action); this is a defect, please report it.")
-        }
-        let id = UUID()
-        let assignedBy: UUID? = context.login == Self.systemActor ? nil : context.actor.userID.uuid
-        try context.connection.query(
-            """
-            INSERT INTO reviews (id, proposal_id, round, reviewer_id, committee_id, state, due_at, assigned_by, assigned_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """,
-            [id, proposal.id, assignment.round, assignment.reviewerID.uuid, panel.committee.id, machine.state.name, assignment.dueAt, assignedBy, context.now]
-        )
-        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [id]).single(), at: context.now)
-        try context.audit(Streams.proposal(proposal.reference), "review.assigned", record)
-        let payload = Self.jobPayload(proposal, round: proposal.round)
-        try context.enqueue(try NewJobs.make(
-            JobKinds.proposalAggregateReviews, payload, runAt: panel.deadline, uniqueKey: "aggregate-deadline:\(proposal.reference):\(proposal.round)"
-        ))
-        try context.notify(NotifyPayload(
-            event: "review.assigned", stream: Streams.proposal(proposal.reference), organisationID: nil, roles: [Role.reviewer.rawValue],
-            message: "\(reviewer.displayName): please review proposal \(proposal.reference) by \(ISO8601DateFormatter().string(from: assignment.dueAt)).",
-            userID: assignment.reviewerID.uuid.uuidString.lowercased()
-        ))
-        return record
+        return try ReviewExecutor(store: self, proposal: proposal, loaded: nil, context: context)
+            .perform(action, machine: machine, panel: panel, reviewerName: reviewer.displayName)
     }
 
     func autoAssign(_ proposal: ProposalRecord, context: CommandContext) throws -> [ReviewRecord] {
@@ -167,22 +145,6 @@ extension FundStore {
     ) throws -> ReviewRecord {
         var machine = try loaded.machine
         let action = try machine.recuse(reason: reason, by: actor)
-        guard case .assignReplacement(let reason) = action else {
-            throw StoreError(.internal, code: "unexpected_action", "The review machine answered a recusal with \(action); this is a defect, please report it.")
-        }
-        try context.updateVersioned(
-            "UPDATE reviews SET state = $3, recusal_reason = $4, recused_at = $5, version = version + 1 WHERE id = $1 AND version = $2",
-            [loaded.id, loaded.version, machine.state.name, reason, context.now], what: "The review of \(loaded.reference) by \(loaded.reviewerName)"
-        )
-        let record = try ReviewRecord(row: context.connection.query(ReviewRecord.select + " WHERE r.id = $1", [loaded.id]).single(), at: context.now)
-        try context.audit(Streams.proposal(proposal.reference), "review.recused", record)
-        if proposal.stateName == .inReview {
-            let payload = Self.jobPayload(proposal, round: proposal.round)
-            if replace {
-                try context.enqueue(NewJobs.make(JobKinds.proposalAssignReviewers, payload, uniqueKey: "assign:\(proposal.reference):\(proposal.round)"))
-            }
-            try enqueueAggregationIfComplete(proposal, context: context)
-        }
-        return record
+        return try ReviewExecutor(store: self, proposal: proposal, loaded: loaded, context: context).perform(action, machine: machine, replacing: replace)
     }
 }
