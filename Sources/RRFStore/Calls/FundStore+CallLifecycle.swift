@@ -9,26 +9,12 @@ extension FundStore {
     /// Changes fields of a draft call (secretariat), checked as the opening checks them; audited `call.edited`.
     public func editCall(_ code: String, _ changes: CallChanges, expectedVersion: Int? = nil, as login: String) throws -> CallRecord {
         try callCommand("call.edit", code, expectedVersion: expectedVersion, as: login) { machine, loaded, context in
-            let configuration = try changes.applied(to: loaded.configuration, of: loaded.code)
-            let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
+            var configuration = try changes.applied(to: loaded.configuration, of: loaded.code)
+            configuration.title = try Validate.text(configuration.title, field: "call title", maximum: 300)
             let action = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
             try Funding.changeEnvelopes(
                 to: configuration.envelopes, currency: configuration.currency, funded: try fundedEnvelopes(loaded, on: context.connection), call: loaded.code
             )
-            let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
-            try context.connection.query(
-                """
-                UPDATE calls SET title = $2, kind = $3, currency = $4, ceiling_minor = $5, submission_deadline = $6, review_deadline = $7,
-                                 decision_sla_unit = $8, decision_sla_amount = $9, scorecard = $10::jsonb, quorum = $11, divergence_spread = $12
-                WHERE id = $1
-                """,
-                [
-                    loaded.id, title, configuration.kind.rawValue, configuration.currency.code, configuration.perProposalCeiling.minorUnits,
-                    configuration.submissionDeadline, configuration.reviewDeadline, unit, amount, JSONValue(configuration.scorecard),
-                    configuration.quorum, configuration.divergenceSpread,
-                ]
-            )
-            try writeEnvelopes(callID: loaded.id, configuration.envelopes, on: context.connection)
             return (action, "call.edited")
         }
     }
@@ -39,21 +25,9 @@ extension FundStore {
         try command("call.delete", as: login) { context in
             let loaded = try loadCallForUpdate(code, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
-            let action = try loaded.machine.delete(by: context.actor)
-            switch action {
-            case .deleteDraft:
-                break
-            case .storeConfiguration, .scheduleClosing, .recordClosing, .recordDecided, .recordArchived:
-                throw StoreError(.internal, code: "unexpected_action", "The call machine answered \(action) to a deletion; this is a defect, please report it.")
-            }
-            do {
-                try context.updateVersioned(
-                    "DELETE FROM calls WHERE id = $1 AND version = $2", [loaded.id, loaded.version], what: "The call \(loaded.code)"
-                )
-            } catch let error as PostgresError where error.sqlState == "23503" {
-                throw StoreError(.rejected, code: "call_in_use", Self.callInUseSentence(loaded.code, constraint: error.constraint), underlying: error)
-            }
-            try context.audit(Streams.call(loaded.code), "call.deleted", loaded)
+            let machine = try loaded.machine
+            let action = try machine.delete(by: context.actor)
+            try CallExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine)
         }
     }
 
@@ -76,7 +50,7 @@ extension FundStore {
     }
 
     /// Why a draft call cannot be deleted, from the foreign key that refers to it.
-    private static func callInUseSentence(_ code: String, constraint: String?) -> String {
+    static func callInUseSentence(_ code: String, constraint: String?) -> String {
         let reason = switch constraint {
         case "committees_call_id_fkey": "a peer review committee is set up for it"
         case "ledger_accounts_call_id_fkey": "donor funding has been recorded in its envelopes"

@@ -73,28 +73,12 @@ extension FundStore {
     /// Creates a draft call (secretariat). Its envelopes are the configuration's `envelopes`.
     public func createCall(code: String, configuration: CallConfiguration, as login: String) throws -> CallRecord {
         try command("call.create", as: login) { context in
+            var configuration = configuration
+            configuration.title = try Validate.text(configuration.title, field: "call title", maximum: 300)
             var machine = CallMachine(state: .draft(configuration))
+            let action = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
-            let title = try Validate.text(configuration.title, field: "call title", maximum: 300)
-            _ = try machine.configure(configuration, at: context.now, calendar: calendar, by: context.actor)
-            let id = UUID()
-            let (unit, amount) = Self.slaColumns(configuration.decisionSLA)
-            try context.connection.query(
-                """
-                INSERT INTO calls (id, code, title, kind, currency, ceiling_minor, submission_deadline, review_deadline,
-                                   decision_sla_unit, decision_sla_amount, scorecard, quorum, divergence_spread)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
-                """,
-                [
-                    id, code, title, configuration.kind.rawValue, configuration.currency.code, configuration.perProposalCeiling.minorUnits,
-                    configuration.submissionDeadline, configuration.reviewDeadline, unit, amount, JSONValue(configuration.scorecard),
-                    configuration.quorum, configuration.divergenceSpread,
-                ]
-            )
-            try writeEnvelopes(callID: id, configuration.envelopes, on: context.connection)
-            let record = try loadCallForUpdate(code, on: context.connection)
-            try context.audit(Streams.call(code), "call.created", record)
-            return record
+            return try required(CallExecutor(store: self, loaded: nil, context: context).perform(action, machine: machine, code: code, event: "call.created"))
         }
     }
 
@@ -107,7 +91,6 @@ extension FundStore {
             try Funding.changeEnvelopes(
                 to: configuration.envelopes, currency: configuration.currency, funded: try fundedEnvelopes(loaded, on: context.connection), call: loaded.code
             )
-            try writeEnvelopes(callID: loaded.id, envelopes, on: context.connection)
             return (action, "call.envelopes_set")
         }
     }
@@ -166,26 +149,15 @@ extension FundStore {
             let loaded = try loadCallForUpdate(code, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "The call \(loaded.code)")
             var machine = try loaded.machine
-            let (action, eventType) = try event(&machine, loaded, context)
-            try context.updateVersioned(
-                "UPDATE calls SET state = $3, version = version + 1 WHERE id = $1 AND version = $2",
-                [loaded.id, loaded.version, machine.state.name], what: "The call \(loaded.code)"
-            )
-            let record = try loadCallForUpdate(loaded.code, on: context.connection)
-            try context.audit(Streams.call(record.code), eventType, record)
-            switch action {
-            case .scheduleClosing(let deadline):
-                try context.enqueue(NewJobs.make(
-                    JobKinds.callClose, CallJobPayload(callID: record.id, code: record.code),
-                    runAt: deadline, uniqueKey: "call-close:\(record.code)"
-                ))
-            case .storeConfiguration, .recordClosing, .recordDecided, .recordArchived:
-                break
-            case .deleteDraft:
-                throw StoreError(.internal, code: "unexpected_action", "The call machine asked to delete \(record.code) in \(name); this is a defect, please report it.")
-            }
-            return record
+            let (action, event) = try event(&machine, loaded, context)
+            return try required(CallExecutor(store: self, loaded: loaded, context: context).perform(action, machine: machine, event: event))
         }
+    }
+
+    /// The call a command's action left, which only a deletion does not.
+    private func required(_ record: CallRecord?) throws -> CallRecord {
+        guard let record else { throw StoreError(.internal, code: "call_missing", "The call is gone after a command that keeps it; this is a defect, please report it.") }
+        return record
     }
 
     func writeEnvelopes(callID: UUID, _ envelopes: [Cluster: Money], on connection: Connection) throws {
