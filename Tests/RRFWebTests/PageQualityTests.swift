@@ -67,15 +67,7 @@ import Testing
             files.append(file.path)
         }
         let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/check_pages.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", checker] + files
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)", sourceLocation: sourceLocation)
+        let (status, text) = try BrowserStoryTests.run(["python3", checker] + files)
+        #expect(status == 0, "\(text)", sourceLocation: sourceLocation)
     }
 }
