@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Postgres
 import RRFStore
+import RRFWorkflow
 
 /// The portal's routes: thin handlers over the store's commands and queries, no rule, no SQL, no decision on
 /// who may see what (the store answers "not found" for what is out of a person's scope).
@@ -41,6 +42,13 @@ public struct Portal: Sendable {
         addProposalActionRoutes(to: router)
         addReportRoutes(to: router)
         addReviewRoutes(to: router)
+        addScreeningRoutes(to: router)
+        addCommitteeRoutes(to: router)
+        addDecisionRoutes(to: router)
+        addGrantRoutes(to: router)
+        addReleaseRoutes(to: router)
+        addLedgerRoutes(to: router)
+        addFundReportRoutes(to: router)
         router.get("/") { request, _ in try await signedIn(request) { store, person in try await dashboard(request, store: store, person: person) } }
         router.get("/calls") { request, _ in try await signedIn(request) { store, person in try await calls(request, store: store, person: person) } }
         return router
@@ -132,8 +140,17 @@ public struct Portal: Sendable {
             formToken.map { Session.same(csrf, $0) } ?? false
         }
 
-        /// What the layout shows of them.
-        var page: [String: Any] { ["name": user.displayName, "login": user.login, "csrf": csrf] }
+        /// What the layout shows of them: their name, and the desks of their roles in the navigation (the store
+        /// still decides every page and form).
+        var page: [String: Any] {
+            let roles = Set(user.roles)
+            return [
+                "name": user.displayName, "login": user.login, "csrf": csrf,
+                "screens": roles.contains(.secretariat), "decides": roles.contains(.fundManager) || roles.contains(.secretariat),
+                "pays": !roles.isDisjoint(with: [.fundManager, .financeOfficer]),
+                "reads": !roles.isDisjoint(with: [.fundManager, .financeOfficer, .secretariat, .admin]),
+            ]
+        }
     }
 
     // MARK: Answers

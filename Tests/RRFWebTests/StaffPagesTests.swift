@@ -1,0 +1,171 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RRFStore
+import RRFTestSupport
+import RRFWeb
+import RRFWorkflow
+import Testing
+
+/// The fund staff's pages over a real PostgreSQL: screening and panels (secretariat), ranking and decisions (fund
+/// manager), signature and tranche approval, release with an idempotency key per form (finance officer), the
+/// ledger, key figures and downloads; each refusal shown beside its form, changing nothing.
+@Suite struct StaffPagesTests {
+    /// The portal's fund with a committee, a fund manager who may also release, and a second finance officer;
+    /// the sessions of the staff (the money roles sign in with a recovery code).
+    static func fund(_ db: TestDatabase) throws -> (store: FundStore, reference: String, sessions: [String: String]) {
+        let (store, reference) = try ApplicantPagesTests.fundWithStaff(db)
+        _ = try store.editUser("fm", UserChanges(roles: [.fundManager, .financeOfficer]), as: "admin")
+        _ = try store.addUser(login: "rita", displayName: "Reviewer Rita", roles: [.reviewer], as: "admin")
+        _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 1, as: "sec")
+        var sessions: [String: String] = [:]
+        for login in ["sec", "fm", "fin", "rita"] {
+            let enrolment = try store.acceptCredentialLink(token: try db.invitationLink(for: login), password: PortalTests.password)
+            sessions[login] = try store.signIn(login: login, password: PortalTests.password, code: enrolment?.recoveryCodes.first, label: "web").secret
+        }
+        sessions["ngo"] = try store.signIn(login: "ngo", password: PortalTests.password).secret
+        return (store, reference, sessions)
+    }
+
+    /// `path`'s page for the session; its status and HTML.
+    static func page(_ path: String, _ session: String, client: some TestClientProtocol) async throws -> (HTTPResponse.Status, String) {
+        let response = try await client.execute(uri: path, method: .get, headers: [.cookie: "rrf_session=\(session)"])
+        return (response.status, String(buffer: response.body))
+    }
+
+    /// Sends a form as the session's person, with their CSRF token (read from their dashboard's sign-out form).
+    static func send(_ path: String, _ fields: [String: String], _ session: String, client: some TestClientProtocol) async throws -> (HTTPResponse.Status, String) {
+        let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+        let csrf = try ApplicantPagesTests.csrf(dashboard)
+        let response = try await client.execute(
+            uri: path, method: .post, headers: ApplicantPagesTests.headers(session), body: PortalTests.form(fields.merging(["csrf": csrf]) { $1 })
+        )
+        return (response.status, String(buffer: response.body))
+    }
+
+    @Test func theSecretariatScreensWithAReasonAndFormsThePanel() async throws {
+        try await withTestDatabase { db in
+            let (store, reference, sessions) = try Self.fund(db)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let sec = sessions["sec"]!
+                let (status, queue) = try await Self.page("/screening", sec, client: client)
+                #expect(status == .ok && queue.contains("Pass screening of \(reference)"))
+                let noReason = try await Self.send("/proposals/\(reference)/screening", ["outcome": "fail", "reason": " "], sec, client: client)
+                #expect(noReason.0 == .badRequest && noReason.1.contains("role=\"alert\""))
+                #expect(try store.proposal(reference).state == "submitted")
+                let stranger = try await Self.send("/proposals/\(reference)/screening", ["outcome": "pass"], sessions["ngo"]!, client: client)
+                #expect(stranger.0 == .forbidden)
+                #expect(try store.proposal(reference).state == "submitted")
+                let passed = try await Self.send("/proposals/\(reference)/screening", ["outcome": "pass"], sec, client: client)
+                #expect(try passed.0 == .seeOther && (store.proposal(reference).state) == "in_review")
+                let panel = try await Self.page("/screening", sec, client: client).1
+                #expect(panel.contains("Reviewer Rita (rita) — 0 open reviews"))
+                let assigned = try await Self.send("/proposals/\(reference)/reviewers", [:], sec, client: client)
+                #expect(assigned.0 == .seeOther)
+                #expect(try store.reviews(ReviewFilter(reference: reference)).map(\.reviewer) == ["rita"])
+
+                let badQuorum = try await Self.send("/committees", ["code": "PRC-W", "cluster": "health", "call": "SA-1", "quorum": "three"], sec, client: client)
+                #expect(badQuorum.0 == .badRequest && badQuorum.1.contains("The quorum &quot;three&quot; is not a whole number") && badQuorum.1.contains("value=\"PRC-W\""))
+                #expect(try store.committees().count == 1)
+                let member = try await Self.send("/committees/PRC-H/members", ["member": "nobody"], sec, client: client)
+                #expect(member.0 == .badRequest || member.0 == .notFound)
+                #expect(try store.committee("PRC-H").members.count == 1)
+            }
+        }
+    }
+
+    @Test func theFundManagerDecidesWithinTheEnvelopeAndTheFinanceOfficerPaysOnce() async throws {
+        try await withTestDatabase { db in
+            let (store, reference, sessions) = try Self.fund(db)
+            try ApplicantPagesTests.markScored(reference, db: db)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let fm = sessions["fm"]!, fin = sessions["fin"]!
+                let ranking = try await Self.page("/calls/SA-1/ranking", fm, client: client)
+                #expect(ranking.0 == .ok)
+                let (formStatus, form) = try await Self.page("/proposals/\(reference)/decision", fm, client: client)
+                #expect(formStatus == .ok && form.contains("100,000.00 USD"))
+                let version = "\(try store.proposal(reference).version)"
+                let tooMuch = try await Self.send(
+                    "/proposals/\(reference)/decision", ["outcome": "approve", "amount": "1500", "justification": "Good", "version": version], fm, client: client
+                )
+                #expect(tooMuch.0 == .badRequest && tooMuch.1.contains("value=\"1500\"") && tooMuch.1.contains("role=\"alert\""))
+                #expect(try store.proposal(reference).state == "scored")
+                let approved = try await Self.send(
+                    "/proposals/\(reference)/decision", ["outcome": "approve", "amount": "800", "justification": "Good value", "version": version], fm, client: client
+                )
+                #expect(try approved.0 == .seeOther && (store.proposal(reference).approved?.minorUnits) == 80_000)
+
+                let unsigned = try await Self.send("/grants/\(reference)/signature", ["signatory": " "], fm, client: client)
+                #expect(unsigned.0 == .badRequest)
+                let signed = try await Self.send("/grants/\(reference)/signature", ["signatory": "Amina Yusuf"], fm, client: client)
+                #expect(try signed.0 == .seeOther && (store.grant(reference).state) == "active")
+                _ = try await Self.send("/grants/\(reference)/evaluation", [:], fm, client: client)
+                let tranche = try #require(try store.tranches(reference).first)
+                #expect(tranche.state == "ready")
+                let approval = try await Self.send("/grants/\(reference)/tranches/1/approval", ["version": "\(tranche.version)"], fm, client: client)
+                #expect(try approval.0 == .seeOther && (store.tranches(reference).first?.state) == "approved")
+
+                let desk = try await Self.page("/tranches", fin, client: client).1
+                let key = try #require(desk.components(separatedBy: "name=\"key\" value=\"").dropFirst().first?.prefix(36)).description
+                let fields = ["amount": tranche.amount.description, "key": key]
+                let own = try await Self.send("/grants/\(reference)/tranches/1/release", fields.merging(["key": UUID().uuidString]) { $1 }, fm, client: client)
+                #expect(own.0 == .badRequest && own.1.contains("cannot also release it"))
+                let first = try await Self.send("/grants/\(reference)/tranches/1/release", fields, fin, client: client)
+                let again = try await Self.send("/grants/\(reference)/tranches/1/release", fields, fin, client: client)
+                #expect(first.0 == .ok && first.1.contains("is released"))
+                #expect(again.0 == .ok && again.1.contains("nothing was paid again"))
+                #expect(try store.ledgerBalances().filter { $0.code == "released:\(reference)" }.map(\.balance.minorUnits) == [tranche.amount.minorUnits])
+                let ledger = try await Self.page("/ledger", fin, client: client)
+                #expect(ledger.0 == .ok && ledger.1.contains("The ledger verifies"))
+            }
+        }
+    }
+
+    @Test func keyFiguresDrawTheirChartsAndDownloadsAreTheFundsOwn() async throws {
+        try await withTestDatabase { db in
+            let (store, reference, sessions) = try Self.fund(db)
+            try ApplicantPagesTests.markScored(reference, db: db)
+            _ = try store.decideProposal(reference, .reject(justification: "Outside the call's priorities"), as: "fm")
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let (status, kpis) = try await Self.page("/kpis", sessions["fin"]!, client: client)
+                #expect(status == .ok && kpis.contains("<svg") && kpis.contains("Health") && kpis.contains("0 % (0/1)"))
+                let csv = try await client.execute(uri: "/exports/proposals.csv", method: .get, headers: [.cookie: "rrf_session=\(sessions["fin"]!)"])
+                #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+                #expect(String(buffer: csv.body).contains(reference))
+                let iati = try await client.execute(uri: "/exports/iati.xml", method: .get, headers: [.cookie: "rrf_session=\(sessions["fin"]!)"])
+                #expect(iati.status == .ok && String(buffer: iati.body).contains("<iati-activities"))
+                for path in ["/kpis", "/exports/proposals.csv", "/exports/iati.xml", "/ledger"] {
+                    let refused = try await Self.page(path, sessions["ngo"]!, client: client)
+                    #expect(refused.0 == .notFound || refused.0 == .forbidden, "\(path) answered \(refused.0) to an NGO user")
+                }
+                #expect(try await Self.page("/exports/secrets.csv", sessions["fin"]!, client: client).0 == .notFound)
+            }
+        }
+    }
+
+    @Test func everyStaffPageIsValidLabelledAndWithinItsBudget() async throws {
+        try await withTestDatabase { db in
+            let (store, reference, sessions) = try Self.fund(db)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            let pages: [(name: String, html: String)] = try await app.test(.router) { client in
+                var pages: [(name: String, html: String)] = []
+                for (name, path, login) in [
+                    ("screening", "/screening", "sec"), ("committees", "/committees", "sec"), ("ranking-index", "/ranking", "fm"),
+                    ("ranking", "/calls/SA-1/ranking", "fm"), ("decision", "/proposals/\(reference)/decision", "fm"),
+                    ("grant", "/grants/\(reference)", "fm"), ("tranches", "/tranches", "fin"), ("ledger", "/ledger", "fin"), ("kpis", "/kpis", "fin"),
+                ] {
+                    let (status, html) = try await Self.page(path, sessions[login]!, client: client)
+                    #expect(status == .ok, "\(name) answered \(status)")
+                    pages.append((name, html))
+                }
+                return pages
+            }
+            let css = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Sources/RRFWeb/Static/rrf.css"), encoding: .utf8)
+            try PageQualityTests.expectValid(pages, stylesheet: css)
+        }
+    }
+}
