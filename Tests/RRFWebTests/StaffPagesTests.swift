@@ -85,7 +85,7 @@ import Testing
                 let ranking = try await Self.page("/calls/SA-1/ranking", fm, client: client)
                 #expect(ranking.0 == .ok)
                 let (formStatus, form) = try await Self.page("/proposals/\(reference)/decision", fm, client: client)
-                #expect(formStatus == .ok && form.contains("100,000.00 USD"))
+                #expect(formStatus == .ok && form.contains("100,000.00 USD") && form.contains("<dd>100,000.00 USD</dd>"))
                 let version = "\(try store.proposal(reference).version)"
                 let tooMuch = try await Self.send(
                     "/proposals/\(reference)/decision", ["outcome": "approve", "amount": "1500", "justification": "Good", "version": version], fm, client: client

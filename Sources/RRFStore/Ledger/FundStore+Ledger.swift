@@ -196,6 +196,18 @@ extension FundStore {
             }
         }
     }
+
+    /// The donor funding left in a call's envelope for one cluster, what approvals may still commit (the
+    /// envelope account's balance); zero before any deposit. For those who decide (fund managers, secretariat).
+    public func envelopeFunding(call: String, cluster: Cluster) throws -> Money {
+        try read("ledger.envelope") { connection, viewer in
+            try viewer.require(.ranking, notFound: StoreError(.forbidden, code: "role_required", "Only the secretariat or a fund manager can see an envelope's funding."))
+            let record = try loadCall(call, lock: .unlocked, on: connection)
+            let code = LedgerAccountKey.envelope(callID: record.id, callCode: record.code, cluster: cluster.rawValue, currency: record.configuration.currency.code).code
+            let balance = try connection.query("SELECT balance_minor FROM ledger_accounts WHERE code = $1", [code]).first.map { try $0.decode("balance_minor", as: Int64.self) }
+            return Money(minorUnits: balance ?? 0, currency: record.configuration.currency)
+        }
+    }
 }
 
 extension RowLock {

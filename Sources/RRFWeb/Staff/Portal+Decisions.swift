@@ -62,11 +62,12 @@ extension Portal {
         var message: String
     }
 
-    /// The decision form of a scored proposal: its panel's aggregate, the envelope's total, committed and what is left.
+    /// The decision form of a scored proposal: its panel's aggregate, the envelope's allocation, what is committed
+    /// and left of it, and the donor funding it holds (what an approval may commit).
     func decisionForm(_ reference: String, request: Request, store: FundStore, person: SignedInPerson, refused: DecisionEcho? = nil) async throws -> Response {
-        let (proposal, call, panel) = try await runner.run {
+        let (proposal, call, panel, funding) = try await runner.run {
             let proposal = try store.proposal(reference)
-            return (proposal, try store.call(proposal.call), try store.proposalReviews(reference))
+            return (proposal, try store.call(proposal.call), try store.proposalReviews(reference), try store.envelopeFunding(call: proposal.call, cluster: proposal.cluster))
         }
         let envelope = call.envelopes.first { $0.cluster == proposal.cluster }
         let outcome = refused?.outcome ?? "approve"
@@ -75,7 +76,7 @@ extension Portal {
             "cluster": proposal.cluster.displayName, "state": pages.state(proposal.state, for: request), "requested": proposal.requested.grouped,
             "currency": proposal.requested.currency.code, "version": proposal.version, "csrf": person.csrf,
             "envelope": envelope?.amount.grouped ?? "—", "committed": envelope?.committed.grouped ?? "—", "left": envelope?.uncommitted.grouped ?? "—",
-            "amount": refused?.amount ?? proposal.requested.amountText(grouped: false), "justification": refused?.justification ?? "",
+            "funding": funding.grouped, "amount": refused?.amount ?? proposal.requested.amountText(grouped: false), "justification": refused?.justification ?? "",
             "approve": outcome == "approve", "reject": outcome == "reject", "revise": outcome == "revise",
             "decidable": ProposalMachine.offers("approve", from: proposal.state),
             "reviews": panel.reviews.map { ["reviewer": $0.reviewerName, "state": pages.state($0.state, for: request), "total": $0.total?.description ?? "—"] },

@@ -50,16 +50,21 @@ class Browser:
     def heading(self):
         return self.driver.find_element(By.TAG_NAME, "h1").text
 
+    def alerts(self):
+        """The refusals the page shows (role=alert), to say why a step did not go as expected."""
+        shown = [element.text.strip() for element in self.driver.find_elements(By.CSS_SELECTOR, "[role=alert]")]
+        return f" (the page says: {' / '.join(shown)})" if shown else ""
+
     def expect_heading(self, text, step):
         if text not in self.heading():
             self.shot(f"unexpected-{step}")
-            raise StoryFailure(f"{step}: the page's heading is {self.heading()!r}, expected it to contain {text!r} ({self.driver.current_url})")
+            raise StoryFailure(f"{step}: the page's heading is {self.heading()!r}, expected it to contain {text!r} ({self.driver.current_url}){self.alerts()}")
 
     def expect_text(self, text, step):
         body = self.driver.find_element(By.TAG_NAME, "body").text
         if text not in body:
             self.shot(f"unexpected-{step}")
-            raise StoryFailure(f"{step}: {text!r} is not on the page {self.driver.current_url}")
+            raise StoryFailure(f"{step}: {text!r} is not on the page {self.driver.current_url}{self.alerts()}")
 
     def expect_term(self, term, value, step):
         """The description of `term` in the page's description list (e.g. a proposal's State) is `value`."""
@@ -67,7 +72,7 @@ class Browser:
         if not found or found[0].text.strip() != value:
             self.shot(f"unexpected-{step}")
             shown = found[0].text.strip() if found else None
-            raise StoryFailure(f"{step}: {term} is {shown!r}, expected {value!r} ({self.driver.current_url})")
+            raise StoryFailure(f"{step}: {term} is {shown!r}, expected {value!r} ({self.driver.current_url}){self.alerts()}")
 
     def field(self, label):
         """The control a <label> names, found as a person finds it: by the label's text."""
