@@ -44,6 +44,9 @@ public struct Portal: Sendable {
         addReviewRoutes(to: router)
         addScreeningRoutes(to: router)
         addCommitteeRoutes(to: router)
+        addOrganisationRoutes(to: router)
+        addUserRoutes(to: router)
+        addTrainingRoutes(to: router)
         addDecisionRoutes(to: router)
         addGrantRoutes(to: router)
         addReleaseRoutes(to: router)
@@ -148,7 +151,8 @@ public struct Portal: Sendable {
                 "name": user.displayName, "login": user.login, "csrf": csrf,
                 "screens": roles.contains(.secretariat), "decides": roles.contains(.fundManager) || roles.contains(.secretariat),
                 "pays": !roles.isDisjoint(with: [.fundManager, .financeOfficer]),
-                "reads": !roles.isDisjoint(with: [.fundManager, .financeOfficer, .secretariat, .admin]),
+                "reads": !roles.isDisjoint(with: [.fundManager, .financeOfficer, .secretariat, .admin]), "administers": roles.contains(.admin),
+                "trains": !roles.isDisjoint(with: [.trainer, .secretariat]),
             ]
         }
     }

@@ -15,8 +15,9 @@ import Testing
 ///
 /// Screenshots of every step go to `$RRF_SCREENSHOTS/javascript-on|off` (default `.build/browser-screenshots`).
 /// Without Chromium, chromedriver or selenium the test is skipped, unless `CI` or `RRF_BROWSER_TESTS` is set:
-/// then it fails, so CI cannot pass without it.
-@Suite struct BrowserStoryTests {
+/// then it fails, so CI cannot pass without it. The stories run one at a time (`.serialized`, the staff's story
+/// included, in StaffBrowserStoryTests.swift): several Chromiums at once starve a 2-core machine.
+@Suite(.serialized) struct BrowserStoryTests {
     static let tools = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools")
     static let environment = ProcessInfo.processInfo.environment
     static let required = environment["CI"] != nil || environment["RRF_BROWSER_TESTS"] != nil

@@ -12,7 +12,7 @@ import Testing
 /// sees the ranking, approves for less than requested, records the signature, approves the first tranche and is
 /// refused releasing it; a different finance officer releases it with a double click and a form sent again:
 /// one payment; the key figures show the decision. The reviewers' scores go through the store between phases.
-@Suite struct StaffBrowserStoryTests {
+extension BrowserStoryTests {
     @Test(.enabled(if: BrowserStoryTests.available || BrowserStoryTests.required, "needs chromium, chromium-driver and selenium (set CI or RRF_BROWSER_TESTS to require them)"),
           arguments: [true, false])
     func theStaffStoryInChromium(javascript: Bool) async throws {

@@ -18,8 +18,9 @@ import Testing
         _ = try store.editUser("fm", UserChanges(roles: [.fundManager, .financeOfficer]), as: "admin")
         _ = try store.addUser(login: "rita", displayName: "Reviewer Rita", roles: [.reviewer], as: "admin")
         _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 1, as: "sec")
+        _ = try store.addUser(login: "tina", displayName: "Tina Trainer", roles: [.trainer], as: "admin")
         var sessions: [String: String] = [:]
-        for login in ["sec", "fm", "fin", "rita"] {
+        for login in ["admin", "sec", "fm", "fin", "rita", "tina"] {
             let enrolment = try store.acceptCredentialLink(token: try db.invitationLink(for: login), password: PortalTests.password)
             sessions[login] = try store.signIn(login: login, password: PortalTests.password, code: enrolment?.recoveryCodes.first, label: "web").secret
         }
@@ -146,9 +147,89 @@ import Testing
         }
     }
 
+    @Test func theRegisterAndThePeopleAreKeptFromTheBrowser() async throws {
+        try await withTestDatabase { db in
+            let (store, _, sessions) = try Self.fund(db)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let sec = sessions["sec"]!, admin = sessions["admin"]!
+                let badCountry = try await Self.send("/organisations", ["code": "NGO-GAMMA", "name": "Gamma Care", "country": "Kenya"], sec, client: client)
+                #expect(badCountry.0 == .badRequest && badCountry.1.contains("value=\"Gamma Care\"") && badCountry.1.contains("role=\"alert\""))
+                #expect(try store.organisations().count == 2)
+                let registered = try await Self.send("/organisations", ["code": "NGO-GAMMA", "name": "Gamma Care", "country": "KE"], sec, client: client)
+                #expect(registered.0 == .seeOther)
+                let expires = LocalDate(Date(), utcOffsetMinutes: 0).adding(days: 200).description
+                let assessed = try await Self.send("/organisations/NGO-GAMMA/assessment", ["risk": "high", "expires": expires], sec, client: client)
+                #expect(try assessed.0 == .seeOther && store.organisation("NGO-GAMMA").risk == .high)
+                let unexplained = try await Self.send("/organisations/NGO-GAMMA/suspension", ["reason": ""], sec, client: client)
+                #expect(try unexplained.0 == .badRequest && store.organisation("NGO-GAMMA").state != "suspended")
+                let byNGO = try await Self.send("/organisations/NGO-GAMMA/suspension", ["reason": "Mischief"], sessions["ngo"]!, client: client)
+                #expect(try byNGO.0 == .forbidden && store.organisation("NGO-GAMMA").state != "suspended")
+                #expect(try await Self.page("/organisations", sec, client: client).1.contains("NGO-GAMMA: Gamma Care"))
+
+                let noName = try await Self.send("/users", ["login": "omar", "name": "", "role": "ngo_user", "organisation": "NGO-GAMMA"], admin, client: client)
+                #expect(noName.0 == .badRequest && noName.1.contains("value=\"omar\""))
+                #expect(throws: StoreError.self) { try store.user("omar") }
+                let bySecretariat = try await Self.send("/users", ["login": "omar", "name": "Omar Said", "role": "ngo_user", "organisation": "NGO-GAMMA"], sec, client: client)
+                #expect(bySecretariat.0 == .forbidden)
+                let added = try await Self.send(
+                    "/users", ["login": "omar", "name": "Omar Said", "email": "omar@gamma.example", "role": "ngo_user", "organisation": "NGO-GAMMA"], admin, client: client
+                )
+                #expect(added.0 == .seeOther)
+                #expect(try store.user("omar").organisations == ["NGO-GAMMA"] && store.user("omar").roles == [.ngoUser])
+                #expect(try store.mailbox("omar").contains { $0.subject.contains("invited") })
+                let people = try await Self.page("/users", admin, client: client).1
+                #expect(people.contains("Omar Said") && !people.contains("rrfl_"))
+            }
+        }
+    }
+
+    @Test func aTrainerUploadsTheSignInSheetAndClosesTheSession() async throws {
+        try await withTestDatabase { db in
+            let (store, _, sessions) = try Self.fund(db)
+            let today = LocalDate(Date(), utcOffsetMinutes: 0)
+            _ = try store.addTrainingCourse(code: "PSEA", title: "Protection from sexual exploitation and abuse", validityMonths: 24, as: "sec")
+            let session = try store.scheduleTrainingSession(
+                course: "PSEA", startDate: today.adding(days: -1), endDate: today.adding(days: -1), place: "Garissa", trainer: "tina", capacity: 20, as: "sec"
+            ).reference
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let tina = sessions["tina"]!
+                func upload(_ sheet: String) async throws -> (HTTPResponse.Status, String) {
+                    let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "rrf_session=\(tina)"])
+                    let boundary = "----rrf\(UUID().uuidString)"
+                    let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(try ApplicantPagesTests.csrf(dashboard))\r\n"
+                        + "--\(boundary)\r\nContent-Disposition: form-data; name=\"sheet\"; filename=\"sheet.csv\"\r\nContent-Type: text/csv\r\n\r\n\(sheet)\r\n--\(boundary)--\r\n"
+                    let response = try await client.execute(
+                        uri: "/training/sessions/\(session)/attendance", method: .post,
+                        headers: [.cookie: "rrf_session=\(tina)", .contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body)
+                    )
+                    return (response.status, String(buffer: response.body))
+                }
+                let wrong = try await upload("name,organisation\nAmina Yusuf,NGO-NOWHERE\n")
+                #expect(wrong.0 == .badRequest && wrong.1.contains("line 2"))
+                #expect(try store.trainingAttendance(session: session).isEmpty)
+                let sheet = "name,organisation,role,gender,attended,passed,score\nAmina Yusuf,NGO-ALPHA,Nurse,female,yes,yes,88\nJoseph Mwangi,NGO-ALPHA,Driver,male,yes,no,40\n"
+                let uploaded = try await upload(sheet)
+                #expect(uploaded.0 == .seeOther)
+                #expect(try store.trainingAttendance(session: session).count == 2)
+                let version = { try store.trainingSession(session).version }
+                #expect(try await Self.send("/training/sessions/\(session)/held", ["version": "\(try version())"], tina, client: client).0 == .seeOther)
+                #expect(try await Self.send("/training/sessions/\(session)/closing", ["version": "\(try version())"], tina, client: client).0 == .seeOther)
+                let page = try await Self.page("/training/sessions/\(session)", tina, client: client).1
+                #expect(page.contains("Amina Yusuf (NGO-ALPHA)") && !page.contains("Joseph Mwangi (NGO-ALPHA)"))
+            }
+        }
+    }
+
     @Test func everyStaffPageIsValidLabelledAndWithinItsBudget() async throws {
         try await withTestDatabase { db in
             let (store, reference, sessions) = try Self.fund(db)
+            _ = try store.addTrainingCourse(code: "PSEA", title: "Protection from sexual exploitation and abuse", validityMonths: 24, as: "sec")
+            let session = try store.scheduleTrainingSession(
+                course: "PSEA", startDate: LocalDate(Date(), utcOffsetMinutes: 0), endDate: LocalDate(Date(), utcOffsetMinutes: 0), place: "Garissa",
+                trainer: "tina", capacity: 20, as: "sec"
+            ).reference
             let app = Application(router: try await PortalTests.portal(store).router())
             let pages: [(name: String, html: String)] = try await app.test(.router) { client in
                 var pages: [(name: String, html: String)] = []
@@ -156,6 +237,8 @@ import Testing
                     ("screening", "/screening", "sec"), ("committees", "/committees", "sec"), ("ranking-index", "/ranking", "fm"),
                     ("ranking", "/calls/SA-1/ranking", "fm"), ("decision", "/proposals/\(reference)/decision", "fm"),
                     ("grant", "/grants/\(reference)", "fm"), ("tranches", "/tranches", "fin"), ("ledger", "/ledger", "fin"), ("kpis", "/kpis", "fin"),
+                    ("organisations", "/organisations", "sec"), ("users", "/users", "admin"), ("training", "/training", "tina"),
+                    ("training-session", "/training/sessions/\(session)", "tina"),
                 ] {
                     let (status, html) = try await Self.page(path, sessions[login]!, client: client)
                     #expect(status == .ok, "\(name) answered \(status)")
