@@ -45,6 +45,7 @@ public struct Portal: Sendable {
         addScreeningRoutes(to: router)
         addCommitteeRoutes(to: router)
         addOrganisationRoutes(to: router)
+        addCallSetupRoutes(to: router)
         addUserRoutes(to: router)
         addTrainingRoutes(to: router)
         addDecisionRoutes(to: router)

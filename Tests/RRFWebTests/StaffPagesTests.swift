@@ -222,6 +222,60 @@ import Testing
         }
     }
 
+    @Test func theSecretariatSetsUpACallWithEachRefusalBesideItsField() async throws {
+        try await withTestDatabase { db in
+            let (store, _, sessions) = try Self.fund(db)
+            _ = try store.addTrainingCourse(code: "PSEA", title: "Protection from sexual exploitation and abuse", validityMonths: 24, as: "sec")
+            let portal = try await PortalTests.portal(store)
+            let app = Application(router: portal.router())
+            try await app.test(.router) { client in
+                let sec = sessions["sec"]!
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.timeZone = TimeZone(secondsFromGMT: 180 * 60)
+                formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+                let submission = formatter.string(from: Date().addingTimeInterval(20 * 86_400))
+                let review = formatter.string(from: Date().addingTimeInterval(25 * 86_400))
+                var fields = [
+                    "code": "SA-2", "title": "Cholera in the east", "kind": "standard", "currency": "USD", "ceiling": "50000",
+                    "envelopes[health]": "lots", "envelopes[wash]": "80000", "submissionDeadline": submission, "reviewDeadline": review,
+                    "scorecard": "relevance; Relevance; 60; 5\ncapacity; Capacity; 40; 5", "passThreshold": "60", "commentFloor": "40",
+                ]
+                let badAmount = try await Self.send("/calls/setup", fields, sec, client: client)
+                #expect(badAmount.0 == .badRequest && badAmount.1.contains("value=\"lots\"") && badAmount.1.contains("value=\"Cholera in the east\""))
+                let envelopeError = try #require(badAmount.1.range(of: "role=\"alert\""))
+                #expect(badAmount.1[..<envelopeError.lowerBound].contains("envelope-wash"), "the refusal stands beside the envelopes")
+                fields["envelopes[health]"] = "120000"
+                fields["reviewDeadline"] = formatter.string(from: Date().addingTimeInterval(10 * 86_400))
+                let early = try await Self.send("/calls/setup", fields, sec, client: client)
+                #expect(early.0 == .badRequest && early.1.contains("The review deadline must come after the submission deadline"))
+                fields["reviewDeadline"] = review
+                fields["scorecard"] = "relevance; Relevance; 50; 5"
+                let weights = try await Self.send("/calls/setup", fields, sec, client: client)
+                #expect(weights.0 == .badRequest && weights.1.contains("add up to 50, not 100"))
+                #expect(throws: StoreError.self) { try store.call("SA-2") }
+                fields["scorecard"] = "relevance; Relevance; 60; 5\ncapacity; Capacity; 40; 5"
+                let byNGO = try await Self.send("/calls/setup", fields, sessions["ngo"]!, client: client)
+                #expect(byNGO.0 == .forbidden)
+                let created = try await Self.send("/calls/setup", fields, sec, client: client)
+                #expect(created.0 == .seeOther)
+                let call = try store.call("SA-2")
+                #expect(call.state == "draft" && call.envelopes.map(\.amount.minorUnits).sorted() == [8_000_000, 12_000_000])
+                #expect(formatter.string(from: call.configuration.submissionDeadline) == submission)
+                fields["title"] = "Cholera in the east and north"
+                fields["version"] = "\(call.version)"
+                let edited = try await Self.send("/calls/SA-2/setup", fields, sec, client: client)
+                #expect(try edited.0 == .seeOther && store.call("SA-2").configuration.title == "Cholera in the east and north")
+                let training = try await Self.send("/calls/SA-2/training", ["course": "PSEA", "minimum": "2"], sec, client: client)
+                #expect(try training.0 == .seeOther && store.trainingRequirements(call: "SA-2").map(\.minimumStaff) == [2])
+                let opened = try await Self.send("/calls/SA-2/open", ["version": "\(try store.call("SA-2").version)"], sec, client: client)
+                #expect(try opened.0 == .seeOther && store.call("SA-2").state == "open")
+                let page = try await Self.page("/calls/SA-2/setup", sec, client: client).1
+                #expect(page.contains("Close the call SA-2") && !page.contains("Save the changes"))
+            }
+        }
+    }
+
     @Test func everyStaffPageIsValidLabelledAndWithinItsBudget() async throws {
         try await withTestDatabase { db in
             let (store, reference, sessions) = try Self.fund(db)
@@ -238,7 +292,8 @@ import Testing
                     ("ranking", "/calls/SA-1/ranking", "fm"), ("decision", "/proposals/\(reference)/decision", "fm"),
                     ("grant", "/grants/\(reference)", "fm"), ("tranches", "/tranches", "fin"), ("ledger", "/ledger", "fin"), ("kpis", "/kpis", "fin"),
                     ("organisations", "/organisations", "sec"), ("users", "/users", "admin"), ("training", "/training", "tina"),
-                    ("training-session", "/training/sessions/\(session)", "tina"),
+                    ("training-session", "/training/sessions/\(session)", "tina"), ("call-setup-new", "/calls/setup", "sec"),
+                    ("call-setup", "/calls/SA-1/setup", "sec"),
                 ] {
                     let (status, html) = try await Self.page(path, sessions[login]!, client: client)
                     #expect(status == .ok, "\(name) answered \(status)")
