@@ -120,6 +120,17 @@ import Testing
                 #expect(try store.ledgerBalances().filter { $0.code == "released:\(reference)" }.map(\.balance.minorUnits) == [tranche.amount.minorUnits])
                 let ledger = try await Self.page("/ledger", fin, client: client)
                 #expect(ledger.0 == .ok && ledger.1.contains("The ledger verifies"))
+                let depositKey = try #require(ledger.1.components(separatedBy: "name=\"key\" value=\"").dropFirst().first?.prefix(36)).description
+                let envelope = { try store.ledgerBalances().first { $0.code == "envelope:SA-1:health" }?.balance.minorUnits ?? 0 }
+                let funded = try envelope()
+                let deposit = ["envelope": "SA-1/health", "donor": "ECHO", "amount": "2500", "key": depositKey]
+                let noDonor = try await Self.send("/ledger/deposits", deposit.merging(["donor": ""]) { $1 }, fin, client: client)
+                #expect(try noDonor.0 == .badRequest && noDonor.1.contains("value=\"2500\"") && envelope() == funded)
+                for _ in 0..<2 {
+                    let deposited = try await Self.send("/ledger/deposits", deposit, fin, client: client)
+                    #expect(deposited.0 == .ok && deposited.1.contains("2,500.00 USD is deposited into envelope:SA-1:health"))
+                }
+                #expect(try envelope() == funded + 250_000, "the form sent twice deposits once")
             }
         }
     }
