@@ -113,8 +113,9 @@ public struct Portal: Sendable {
             response.setCookie(Session.cookie(Session.signInCookie, value: "", secure: configuration.isHTTPS, maxAge: 0))
             return response
         } catch let error as StoreError where error.kind == .unauthenticated {
+            // One sentence for every refusal: which part was wrong (the password, or only the code) is not said.
             runner.metrics.count(.refused)
-            return signInPage(request, error: error.message, login: login, status: .unauthorized)
+            return signInPage(request, error: messages["sign_in_failed"], login: login, status: .unauthorized)
         }
     }
 
@@ -190,7 +191,11 @@ public struct Portal: Sendable {
                 status: error.kind == .conflict ? .conflict : .badRequest
             )
         case .configuration, .internal:
-            return pages.render("message", ["heading": "RRF", "text": error.message], request: request, person: person?.page, status: .internalServerError)
+            // The cause stays in the log (the store logged it with its SQLSTATE); the page says what to do.
+            return pages.render(
+                "message", ["heading": messages["internal_title"] ?? "", "text": messages["internal_error"] ?? ""], request: request, person: person?.page,
+                status: .internalServerError
+            )
         }
     }
 
