@@ -125,6 +125,15 @@ let package = Package(
             dependencies: ["JobQueue", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
+        // `swift run -c release rrfwebbench`: rrfweb under wrk on a fund of 100,000 proposals, beside a "hello" ceiling.
+        .executableTarget(
+            name: "rrfwebbench",
+            dependencies: [
+                "RRFWeb", "RRFStore", "Postgres", "RRFWorkflow", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         // Test helpers shared by the test targets: a throwaway cluster per test process, a fresh database per test.
         .target(
             name: "RRFTestSupport",

@@ -12,13 +12,14 @@ public struct Portal: Sendable {
     let pages: Pages
     let configuration: WebConfiguration
     let migrator: Migrator
-    let limiter = SignInLimiter()
+    let limiter: SignInLimiter
 
     public init(runner: StoreRunner, pages: Pages, configuration: WebConfiguration, migrator: Migrator) {
         self.runner = runner
         self.pages = pages
         self.configuration = configuration
         self.migrator = migrator
+        limiter = SignInLimiter(attempts: configuration.signInAttemptsPerMinute)
     }
 
     /// Every route of the portal.
