@@ -38,6 +38,11 @@ import Testing
                 #expect(routed.count == Portal.apiRoutes.count, "a route is registered twice")
                 #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
                 #expect(routed.subtracting(documented).isEmpty, "routed but not documented: \(routed.subtracting(documented).sorted())")
+                // Another method on an address of the API is 405 with what it allows; an unknown address a 404 problem.
+                let patch = try await api.send(.patch, "/proposals", token: nil)
+                #expect(patch.status == .methodNotAllowed && patch.isProblem && patch.headers[.allow] == "GET, POST")
+                let nowhere = try await api.send(.get, "/proposals/RRF-2026-0001/nowhere", token: nil)
+                #expect(nowhere.status == .notFound && nowhere.isProblem)
                 // Every bearer operation documents the problems of authentication; the document itself is open.
                 for route in Portal.apiRoutes {
                     let operation = try #require(paths[route.path]?[route.method.rawValue.lowercased()] as? [String: Any])

@@ -57,6 +57,14 @@ struct APIProblem: Error, Encodable, Sendable {
         detail: "Send an API token as `Authorization: Bearer <token>`; create one with `rrfctl token create`."
     )
 
+    /// A method the path does not have: 405 with the methods it has in `Allow`.
+    static func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> Response {
+        let methods = allowed.map(\.rawValue).joined(separator: ", ")
+        var response = APIProblem(.methodNotAllowed, code: "method_not_allowed", detail: "This address answers \(methods) only.").response
+        response.headers[.allow] = methods
+        return response
+    }
+
     /// The problem any error of a handler answers; what is not the store's or the API's own refusal is logged.
     static func answering(_ error: any Error, logger: Logger) -> APIProblem {
         switch error {

@@ -27,20 +27,29 @@ struct APIRequest: Sendable {
     }
 
     /// The path parameter `name` (e.g. `reference` of `/proposals/{reference}`).
-    func parameter(_ name: String) -> String { context.parameters.get(name) ?? "" }
+    /// - Throws: `<name>_invalid` (400) when it holds a NUL character, which no record's key can.
+    func parameter(_ name: String) throws(WorkflowRejection) -> String {
+        let value = context.parameters.get(name) ?? ""
+        try Validate.noNUL(value, field: name)
+        return value
+    }
 
     /// The path parameter `name` as a whole number.
     /// - Throws: `parameter_invalid` (400).
     func number(_ name: String) throws(APIProblem) -> Int {
-        guard let value = Int(parameter(name)) else {
-            throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(parameter(name)) in the path is not a whole number.", field: name)
+        let text = context.parameters.get(name) ?? ""
+        guard let value = Int(text) else {
+            throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(text) in the path is not a whole number.", field: name)
         }
         return value
     }
 
     /// The query parameter `name`; nil when absent or empty.
-    func query(_ name: String) -> String? {
-        request.uri.queryParameters[name[...]].map(String.init).flatMap(\.nilIfEmpty)
+    /// - Throws: `<name>_invalid` (400) when it holds a NUL character.
+    func query(_ name: String) throws(WorkflowRejection) -> String? {
+        guard let value = request.uri.queryParameters[name[...]].map(String.init).flatMap(\.nilIfEmpty) else { return nil }
+        try Validate.noNUL(value, field: name)
+        return value
     }
 
     /// The cluster named by the query parameter `name`, if any.
@@ -50,7 +59,7 @@ struct APIRequest: Sendable {
     }
 
     /// The page the query asks for (`limit`, `cursor`).
-    func page() throws(APIProblem) -> APIPageRequest { try APIPageRequest(limit: query("limit"), cursor: query("cursor")) }
+    func page() throws -> APIPageRequest { try APIPageRequest(limit: query("limit"), cursor: query("cursor")) }
 
     /// The `Idempotency-Key` header a money-moving request must carry.
     /// - Throws: `idempotency_key_missing` (400) without it, or when it is empty or longer than 200 characters.

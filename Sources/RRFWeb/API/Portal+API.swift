@@ -59,8 +59,10 @@ extension Portal {
         APIRoute(.get, "/reports/kpis", .bearer { portal, call in try await portal.apiKPIs(call) }),
     ]
 
-    /// Registers every operation of ``apiRoutes`` under ``apiBase``.
+    /// Registers every operation of ``apiRoutes`` under ``apiBase``; what no operation takes below it answers
+    /// a problem too (``APIFallback``).
     func addAPIRoutes(to router: Router<WebContext>) {
+        router.middlewares.add(APIFallback(routes: Self.apiRoutes))
         for route in Self.apiRoutes {
             router.on(RouterPath(Self.apiBase + route.path), method: route.method) { request, context in
                 await answer(route, request: request, context: context)

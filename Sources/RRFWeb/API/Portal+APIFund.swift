@@ -9,26 +9,26 @@ import RRFWorkflow
 extension Portal {
     /// `GET /calls?state=`: calls, latest submission deadline first.
     func apiCalls(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store, state = call.query("state")
+        let page = try call.page(), store = call.store, state = try call.query("state")
         let records = try await runner.run { try store.calls(state: state, limit: page.probe, offset: page.offset) }
         return try APIJSON.response(page.page(records, APICall.init))
     }
 
     /// `GET /calls/{code}`.
     func apiCall(_ call: APIRequest) async throws -> Response {
-        let store = call.store, code = call.parameter("code")
+        let store = call.store, code = try call.parameter("code")
         return try APIJSON.response(APICall(try await runner.run { try store.call(code) }))
     }
 
     /// `GET /calls/{code}/ranking?cluster=`: the secretariat's and fund managers' ranking against the envelopes.
     func apiRanking(_ call: APIRequest) async throws -> Response {
-        let store = call.store, code = call.parameter("code"), cluster = try call.cluster("cluster")
+        let store = call.store, code = try call.parameter("code"), cluster = try call.cluster("cluster")
         return try APIJSON.response(APIRanking(try await runner.run { try store.callRanking(code, cluster: cluster) }))
     }
 
     /// `GET /organisations?state=`: the partner register.
     func apiOrganisations(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store, state = call.query("state")
+        let page = try call.page(), store = call.store, state = try call.query("state")
         let records = try await runner.run { try store.organisations(state: state, limit: page.probe, offset: page.offset) }
         return try APIJSON.response(page.page(records, APIOrganisation.init))
     }

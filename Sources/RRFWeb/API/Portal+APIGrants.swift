@@ -9,14 +9,14 @@ import RRFWorkflow
 extension Portal {
     /// `GET /grants?state=`.
     func apiGrants(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store, state = call.query("state")
+        let page = try call.page(), store = call.store, state = try call.query("state")
         let records = try await runner.run { try store.grants(state: state, limit: page.probe, offset: page.offset) }
         return try APIJSON.response(page.page(records, APIGrant.init))
     }
 
     /// `GET /grants/{reference}`.
     func apiGrant(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = call.parameter("reference")
+        let store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APIGrant(try await runner.run { try store.grant(reference) }))
     }
 
@@ -31,7 +31,7 @@ extension Portal {
 
     /// `POST /grants/{reference}/signature`: signs the agreement of an approved proposal (fund manager).
     func apiSignGrant(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(SignatureBody.self), store = call.store, reference = call.parameter("reference")
+        let body = try await call.body(SignatureBody.self), store = call.store, reference = try call.parameter("reference")
         let start = try body.startDate.map { (text) throws(WorkflowRejection) in try LocalDate(parsing: text) }
         return try APIJSON.response(APIGrant(try await runner.run {
             try store.signGrant(reference, signatory: body.signatory, startDate: start, expectedVersion: body.version, as: "")
@@ -45,7 +45,7 @@ extension Portal {
 
     /// `GET /grants/{reference}/tranches`.
     func apiTranches(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = call.parameter("reference")
+        let store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(Tranches(tranches: try await runner.run { try store.tranches(reference) }.map(APITranche.init)))
     }
 
@@ -56,7 +56,7 @@ extension Portal {
 
     /// `POST /grants/{reference}/tranches/{sequence}/approval` (fund manager).
     func apiApproveTranche(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ApprovalBody.self), sequence = try call.number("sequence"), store = call.store, reference = call.parameter("reference")
+        let body = try await call.body(ApprovalBody.self), sequence = try call.number("sequence"), store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APITranche(try await runner.run {
             try store.approveTranche(reference, sequence: sequence, expectedVersion: body.version, as: "")
         }))
@@ -72,7 +72,7 @@ extension Portal {
     func apiReleaseTranche(_ call: APIRequest) async throws -> Response {
         let key = try call.idempotencyKey()
         let body = try await call.body(ReleaseBody.self), amount = try body.amount.money(), sequence = try call.number("sequence")
-        let store = call.store, reference = call.parameter("reference")
+        let store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APIRelease(try await runner.run {
             try store.releaseTranche(reference, sequence: sequence, amount: amount, idempotencyKey: key, as: "")
         }))

@@ -11,7 +11,7 @@ extension Portal {
     func apiProposals(_ call: APIRequest) async throws -> Response {
         let page = try call.page(), store = call.store
         let filter = ProposalFilter(
-            state: call.query("state"), call: call.query("call"), cluster: try call.cluster("cluster"), organisation: call.query("organisation"),
+            state: try call.query("state"), call: try call.query("call"), cluster: try call.cluster("cluster"), organisation: try call.query("organisation"),
             limit: page.probe, offset: page.offset
         )
         return try APIJSON.response(page.page(try await runner.run { try store.proposals(filter) }, APIProposal.init))
@@ -19,7 +19,7 @@ extension Portal {
 
     /// `GET /proposals/{reference}`.
     func apiProposal(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = call.parameter("reference")
+        let store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APIProposal(try await runner.run { try store.proposal(reference) }))
     }
 
@@ -67,7 +67,7 @@ extension Portal {
 
     /// `POST /proposals/{reference}/withdraw`.
     func apiWithdraw(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(WithdrawalBody.self), store = call.store, reference = call.parameter("reference")
+        let body = try await call.body(WithdrawalBody.self), store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APIProposal(try await runner.run {
             try store.withdrawProposal(reference, reason: body.reason, expectedVersion: body.version, as: "")
         }))
@@ -82,7 +82,7 @@ extension Portal {
 
     /// `POST /proposals/{reference}/screening`.
     func apiScreen(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ScreeningBody.self), store = call.store, reference = call.parameter("reference")
+        let body = try await call.body(ScreeningBody.self), store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APIProposal(try await runner.run {
             try store.screenProposal(reference, passed: body.passed, reason: body.reason, expectedVersion: body.version, as: "")
         }))
@@ -121,7 +121,7 @@ extension Portal {
     /// decision never commits twice: the proposal's machine refuses to decide a decided proposal.
     func apiDecide(_ call: APIRequest) async throws -> Response {
         _ = try call.idempotencyKey()
-        let body = try await call.body(DecisionBody.self), decision = try body.input(), store = call.store, reference = call.parameter("reference")
+        let body = try await call.body(DecisionBody.self), decision = try body.input(), store = call.store, reference = try call.parameter("reference")
         return try APIJSON.response(APIProposal(try await runner.run {
             try store.decideProposal(reference, decision, expectedVersion: body.version, as: "")
         }))
@@ -130,7 +130,7 @@ extension Portal {
     /// `GET /reviews?reference=&reviewer=&state=`: a reviewer's assignments, or the reviews staff may see.
     func apiReviews(_ call: APIRequest) async throws -> Response {
         let page = try call.page(), store = call.store
-        let filter = ReviewFilter(reference: call.query("reference"), reviewer: call.query("reviewer"), state: call.query("state"), limit: page.probe, offset: page.offset)
+        let filter = ReviewFilter(reference: try call.query("reference"), reviewer: try call.query("reviewer"), state: try call.query("state"), limit: page.probe, offset: page.offset)
         return try APIJSON.response(page.page(try await runner.run { try store.reviews(filter) }, APIReview.init))
     }
 
@@ -148,7 +148,7 @@ extension Portal {
 
     /// `POST /reviews/{reference}/scores`.
     func apiSubmitScores(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ScoresBody.self), store = call.store, reference = call.parameter("reference")
+        let body = try await call.body(ScoresBody.self), store = call.store, reference = try call.parameter("reference")
         let input = ReviewScoresInput(scores: body.scores, comments: body.comments, criterionComments: body.criterionComments ?? [:])
         return try APIJSON.response(APIReview(try await runner.run { try store.submitReview(reference, reviewer: body.reviewer, input, as: "") }))
     }
