@@ -87,6 +87,15 @@ extension Portal {
         }
     }
 
+    /// A page of a list: what the store's `read` answers for one more than the page from the cursor's offset,
+    /// as `{"items": [...], "nextCursor": …}`.
+    func listPage<Record: Sendable, Item: Encodable>(
+        _ call: APIRequest, as item: (Record) -> Item, _ read: @escaping @Sendable (FundStore, APIPageRequest) throws -> [Record]
+    ) async throws -> Response {
+        let page = try call.page(), store = call.store
+        return try APIJSON.response(page.page(try await runner.run { try read(store, page) }, item))
+    }
+
     /// `GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document, shipped with the module.
     func openAPIDocument() throws -> Response {
         let url = try Pages.bundledResources().appendingPathComponent("Static/openapi.json")

@@ -9,9 +9,8 @@ import RRFWorkflow
 extension Portal {
     /// `GET /calls?state=`: calls, latest submission deadline first.
     func apiCalls(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store, state = try call.query("state")
-        let records = try await runner.run { try store.calls(state: state, limit: page.probe, offset: page.offset) }
-        return try APIJSON.response(page.page(records, APICall.init))
+        let state = try call.query("state")
+        return try await listPage(call, as: APICall.init) { store, page in try store.calls(state: state, limit: page.probe, offset: page.offset) }
     }
 
     /// `GET /calls/{code}`.
@@ -28,9 +27,8 @@ extension Portal {
 
     /// `GET /organisations?state=`: the partner register.
     func apiOrganisations(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store, state = try call.query("state")
-        let records = try await runner.run { try store.organisations(state: state, limit: page.probe, offset: page.offset) }
-        return try APIJSON.response(page.page(records, APIOrganisation.init))
+        let state = try call.query("state")
+        return try await listPage(call, as: APIOrganisation.init) { store, page in try store.organisations(state: state, limit: page.probe, offset: page.offset) }
     }
 
     /// `GET /ledger/balances`: every account of the ledger (finance staff).

@@ -9,9 +9,8 @@ import RRFWorkflow
 extension Portal {
     /// `GET /grants?state=`.
     func apiGrants(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store, state = try call.query("state")
-        let records = try await runner.run { try store.grants(state: state, limit: page.probe, offset: page.offset) }
-        return try APIJSON.response(page.page(records, APIGrant.init))
+        let state = try call.query("state")
+        return try await listPage(call, as: APIGrant.init) { store, page in try store.grants(state: state, limit: page.probe, offset: page.offset) }
     }
 
     /// `GET /grants/{reference}`.

@@ -9,12 +9,14 @@ import RRFWorkflow
 extension Portal {
     /// `GET /proposals?state=&call=&cluster=&organisation=`: the proposals the person may see, by reference.
     func apiProposals(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store
         let filter = ProposalFilter(
-            state: try call.query("state"), call: try call.query("call"), cluster: try call.cluster("cluster"), organisation: try call.query("organisation"),
-            limit: page.probe, offset: page.offset
+            state: try call.query("state"), call: try call.query("call"), cluster: try call.cluster("cluster"), organisation: try call.query("organisation")
         )
-        return try APIJSON.response(page.page(try await runner.run { try store.proposals(filter) }, APIProposal.init))
+        return try await listPage(call, as: APIProposal.init) { store, page in
+            var filter = filter
+            (filter.limit, filter.offset) = (page.probe, page.offset)
+            return try store.proposals(filter)
+        }
     }
 
     /// `GET /proposals/{reference}`.
@@ -129,9 +131,12 @@ extension Portal {
 
     /// `GET /reviews?reference=&reviewer=&state=`: a reviewer's assignments, or the reviews staff may see.
     func apiReviews(_ call: APIRequest) async throws -> Response {
-        let page = try call.page(), store = call.store
-        let filter = ReviewFilter(reference: try call.query("reference"), reviewer: try call.query("reviewer"), state: try call.query("state"), limit: page.probe, offset: page.offset)
-        return try APIJSON.response(page.page(try await runner.run { try store.reviews(filter) }, APIReview.init))
+        let filter = ReviewFilter(reference: try call.query("reference"), reviewer: try call.query("reviewer"), state: try call.query("state"))
+        return try await listPage(call, as: APIReview.init) { store, page in
+            var filter = filter
+            (filter.limit, filter.offset) = (page.probe, page.offset)
+            return try store.reviews(filter)
+        }
     }
 
     /// A reviewer's scores on the call's scorecard.
