@@ -48,21 +48,35 @@ extension APITests {
                 try expect(screened, .ok)
                 #expect(try screened.object()["state"] as? String == "in_review")
 
-                // Two reviewers score; a third, not assigned, sees nothing of it.
-                for login in ["rita", "rolf"] { _ = try store.assignReviewer(reference, reviewer: login, as: "sec") }
+                // Two reviewers score, blind until their own scores are in; a third declares a conflict and then sees nothing of it.
+                for login in ["rita", "rolf", "rosa"] { _ = try store.assignReviewer(reference, reviewer: login, as: "sec") }
+                let committees = try await api.send(.get, "/committees?call=SA-1", token: token("sec"))
+                try expect(committees, .ok)
+                let members = (try committees.object()["committees"] as? [[String: Any]])?.first?["members"] as? [[String: Any]]
+                #expect(members?.map { $0["openAssignments"] as? Int } == [1, 1, 1])
+                let conflict = try await api.send(.post, "/reviews/\(reference)/conflict", token: token("rosa"), json: #"{"reason": "I sit on its board."}"#)
+                try expect(conflict, .created)
+                #expect(try conflict.object()["organisation"] as? String == "NGO-ALPHA")
                 try expect(try await api.send(.get, "/proposals/\(reference)", token: token("rosa")), .notFound)
                 let rosas = try await api.send(.get, "/proposals", token: token("rosa"))
                 #expect((try rosas.object()["items"] as? [Any])?.isEmpty == true)
+                let blind = try await api.send(.get, "/proposals/\(reference)/reviews", token: token("rolf"))
+                try expect(blind, .ok)
+                #expect(!blind.text.contains("Reviewer Rita"))
+                #expect(try blind.object()["aggregate"] == nil)
                 let assignments = try await api.send(.get, "/reviews", token: token("rita"))
                 try expect(assignments, .ok)
                 #expect((try assignments.object()["items"] as? [[String: Any]])?.map { $0["reference"] as? String } == [reference])
                 let scores = #"{"scores": {"relevance": 4, "feasibility": 4, "value_for_money": 4, "capacity": 4}, "comments": "Sound plan."}"#
-                // The store answers a reviewer who is not assigned "not allowed" here, not "not found".
-                try expect(try await api.send(.post, "/reviews/\(reference)/scores", token: token("rosa"), json: scores), .forbidden, code: "not_assigned_reviewer")
+                try expect(try await api.send(.post, "/reviews/\(reference)/scores", token: token("rosa"), json: scores), .badRequest, code: "reviewer_conflict_declared")
                 for login in ["rita", "rolf"] {
                     try expect(try await api.send(.post, "/reviews/\(reference)/scores", token: token(login), json: scores), .ok)
                 }
                 _ = try store.aggregateReviews(reference, as: "sec")
+                let panel = try await api.send(.get, "/proposals/\(reference)/reviews", token: token("rolf"))
+                try expect(panel, .ok)
+                #expect(((try panel.object()["aggregate"] as? [String: Any])?["totals"] as? [String])?.count == 2)
+                try expect(try await api.send(.get, "/proposals/\(reference)/reviews", token: token("bashir")), .notFound)
 
                 // The ranking is staff's; the decision needs an Idempotency-Key and a fund manager.
                 try expect(try await api.send(.get, "/calls/SA-1/ranking", token: token("nadia")), .forbidden)
@@ -139,6 +153,8 @@ extension APITests {
                 #expect((try grants.object()["items"] as? [[String: Any]])?.map { $0["reference"] as? String } == [reference])
                 #expect((try await api.send(.get, "/grants", token: token("bashir")).object()["items"] as? [Any])?.isEmpty == true)
                 try expect(try await api.send(.get, "/grants/\(reference)", token: token("bashir")), .notFound)
+                try expect(try await api.send(.get, "/organisations/NGO-ALPHA", token: token("bashir")), .notFound)
+                #expect(try await api.send(.get, "/organisations/NGO-ALPHA", token: token("nadia")).object()["risk"] as? String == "low")
                 let organisations = try await api.send(.get, "/organisations", token: token("bashir"))
                 #expect((try organisations.object()["items"] as? [[String: Any]])?.map { $0["code"] as? String } == ["NGO-BETA"])
                 let call = try await api.send(.get, "/calls/SA-1", token: token("nadia"))

@@ -120,8 +120,11 @@ import Testing
                 submission["budgetLines"] = [["description": "Latrines", "amount": ["amount": "1500", "currency": "USD"]]]
                 submission["title"] = nil
                 try await refused(try Self.json(submission), field: "title")
-                // A rule's refusal is the store's sentence, with its code.
                 submission["title"] = "Latrines"
+                submission["locations"] = ["Dadaab", "Ifo\u{0}"]
+                try await refused(try Self.json(submission), field: "locations[1]")
+                submission["locations"] = ["Dadaab"]
+                // A rule's refusal is the store's sentence, with its code.
                 submission["requested"] = ["amount": "15.001", "currency": "USD"]
                 let rule = try await api.send(.post, "/proposals", token: nadia, json: try Self.json(submission))
                 #expect(rule.status == .badRequest)
@@ -155,7 +158,7 @@ import Testing
                 #expect(pages == 3)
                 #expect(seen == (try store.organisations()).map(\.code))
                 #expect(Set(seen).count == 7)
-                for query in ["limit=0", "limit=201", "limit=ten", "cursor=bm90LWFuLW9mZnNldA"] {
+                for query in ["limit=0", "limit=201", "limit=ten", "limit=", "cursor=bm90LWFuLW9mZnNldA", "state=open%00"] {
                     let refused = try await api.send(.get, "/organisations?\(query)", token: tokens["sec"])
                     #expect(refused.status == .badRequest && refused.isProblem, "\(query)")
                 }

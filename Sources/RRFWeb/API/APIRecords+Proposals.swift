@@ -107,3 +107,103 @@ struct APIReview: Encodable {
         version = record.version
     }
 }
+
+/// The peer review of a proposal's current round: who reviews, how far it is, the aggregate once scored. A
+/// reviewer sees the other reviews only once their own scores are in (the store decides).
+struct APIProposalReviews: Encodable {
+    struct Progress: Encodable {
+        let submitted: Int
+        let recused: Int
+        let pending: Int
+        let quorum: Int
+    }
+
+    /// The committee's aggregate of the counted reviews; scores as decimal text.
+    struct Aggregate: Encodable {
+        let round: Int
+        let totals: [String]
+        let mean: String
+        let standardDeviation: String
+        let spread: String
+        let isDivergent: Bool
+        let passes: Bool
+        let computedAt: Date
+    }
+
+    let reference: String
+    let state: String
+    let round: Int
+    let committee: String?
+    let reviewDeadline: Date
+    let progress: Progress
+    let reviews: [APIReview]
+    let aggregate: Aggregate?
+
+    init(_ record: ProposalReviewsRecord) {
+        reference = record.reference
+        state = record.state
+        round = record.round
+        committee = record.committee
+        reviewDeadline = record.reviewDeadline
+        progress = Progress(submitted: record.progress.submitted, recused: record.progress.recused, pending: record.progress.pending, quorum: record.quorum)
+        reviews = record.reviews.map(APIReview.init)
+        aggregate = record.aggregate.map {
+            let aggregation = $0.aggregation
+            return Aggregate(
+                round: $0.round, totals: aggregation.totals.map(\.description), mean: aggregation.mean.description,
+                standardDeviation: aggregation.standardDeviation.description, spread: aggregation.spread.description,
+                isDivergent: aggregation.isDivergent, passes: aggregation.passes, computedAt: $0.computedAt
+            )
+        }
+    }
+}
+
+/// A peer review committee and its members' open assignments.
+struct APICommittee: Encodable {
+    struct Member: Encodable {
+        let login: String
+        let displayName: String
+        let isChair: Bool
+        let openAssignments: Int
+    }
+
+    let code: String
+    /// Nil for a standing committee of the cluster.
+    let call: String?
+    let cluster: String
+    let chair: String?
+    let quorum: Int?
+    let reviewDeadline: Date?
+    let members: [Member]
+    let version: Int
+
+    init(_ record: CommitteeRecord) {
+        code = record.code
+        call = record.call
+        cluster = record.cluster.rawValue
+        chair = record.chair
+        quorum = record.quorum
+        reviewDeadline = record.reviewDeadline
+        members = record.members.map { Member(login: $0.login, displayName: $0.displayName, isChair: $0.isChair, openAssignments: $0.openAssignments) }
+        version = record.version
+    }
+}
+
+/// A reviewer's declared conflict of interest with an organisation.
+struct APIConflict: Encodable {
+    let reviewer: String
+    let organisation: String
+    let reason: String
+    let declaredOn: String
+    let recordedBy: String?
+    let recordedAt: Date
+
+    init(_ record: ConflictRecord) {
+        reviewer = record.reviewer
+        organisation = record.organisation
+        reason = record.reason
+        declaredOn = record.declaredOn.description
+        recordedBy = record.recordedBy
+        recordedAt = record.recordedAt
+    }
+}

@@ -52,14 +52,16 @@ struct APIRequest: Sendable {
         return value
     }
 
-    /// The cluster named by the query parameter `name`, if any.
+    /// The cluster named by the query parameter `name`, if any (an empty `cluster=` names none, so it is refused).
     /// - Throws: `cluster_unknown` (400).
     func cluster(_ name: String) throws(WorkflowRejection) -> Cluster? {
-        try query(name).map { (code) throws(WorkflowRejection) in try Cluster(code: code) }
+        try request.uri.queryParameters[name[...]].map { (code) throws(WorkflowRejection) in try Cluster(code: String(code)) }
     }
 
-    /// The page the query asks for (`limit`, `cursor`).
-    func page() throws -> APIPageRequest { try APIPageRequest(limit: query("limit"), cursor: query("cursor")) }
+    /// The page the query asks for (`limit`, `cursor`); an empty `limit=` is not a number, so it is refused.
+    func page() throws -> APIPageRequest {
+        try APIPageRequest(limit: request.uri.queryParameters["limit"].map(String.init), cursor: query("cursor"))
+    }
 
     /// The `Idempotency-Key` header a money-moving request must carry.
     /// - Throws: `idempotency_key_missing` (400) without it, or when it is empty or longer than 200 characters.
@@ -75,10 +77,34 @@ struct APIRequest: Sendable {
     ///   the body is not JSON.
     func body<Body: Decodable>(_ type: Body.Type) async throws -> Body {
         let data = Data(try await request.body.collect(upTo: Self.maximumBody).readableBytesView)
+        if let object = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed), let member = Self.memberWithNUL(in: object) {
+            throw APIProblem(
+                .badRequest, code: "body_invalid", detail: "The request body holds a NUL character\(member.isEmpty ? "" : " in \(member)"); remove it.",
+                field: member.isEmpty ? nil : member
+            )
+        }
         do {
             return try JSONDecoder().decode(Body.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch let error as DecodingError {
             throw APIProblem(bodyError: error)
+        }
+    }
+}
+
+extension APIRequest {
+    /// The path of the first member of a parsed JSON body whose text or name holds a NUL character (which no
+    /// stored text can hold), "" for a name at the top level; nil when there is none.
+    static func memberWithNUL(in value: Any, path: String = "") -> String? {
+        switch value {
+        case let text as String:
+            return text.contains("\u{0}") ? path : nil
+        case let array as [Any]:
+            return array.enumerated().lazy.compactMap { memberWithNUL(in: $1, path: "\(path)[\($0)]") }.first
+        case let object as [String: Any]:
+            if object.keys.contains(where: { $0.contains("\u{0}") }) { return path }
+            return object.sorted { $0.key < $1.key }.lazy.compactMap { memberWithNUL(in: $1, path: path.isEmpty ? $0 : "\(path).\($0)") }.first
+        default:
+            return nil
         }
     }
 }

@@ -47,7 +47,10 @@ extension Portal {
         APIRoute(.post, "/proposals/{reference}/screening", .bearer { portal, call in try await portal.apiScreen(call) }),
         APIRoute(.post, "/proposals/{reference}/decision", .bearer { portal, call in try await portal.apiDecide(call) }),
         APIRoute(.get, "/reviews", .bearer { portal, call in try await portal.apiReviews(call) }),
+        APIRoute(.get, "/proposals/{reference}/reviews", .bearer { portal, call in try await portal.apiProposalReviews(call) }),
         APIRoute(.post, "/reviews/{reference}/scores", .bearer { portal, call in try await portal.apiSubmitScores(call) }),
+        APIRoute(.post, "/reviews/{reference}/conflict", .bearer { portal, call in try await portal.apiDeclareConflict(call) }),
+        APIRoute(.get, "/committees", .bearer { portal, call in try await portal.apiCommittees(call) }),
         APIRoute(.get, "/grants", .bearer { portal, call in try await portal.apiGrants(call) }),
         APIRoute(.get, "/grants/{reference}", .bearer { portal, call in try await portal.apiGrant(call) }),
         APIRoute(.post, "/grants/{reference}/signature", .bearer { portal, call in try await portal.apiSignGrant(call) }),
@@ -55,6 +58,7 @@ extension Portal {
         APIRoute(.post, "/grants/{reference}/tranches/{sequence}/approval", .bearer { portal, call in try await portal.apiApproveTranche(call) }),
         APIRoute(.post, "/grants/{reference}/tranches/{sequence}/release", .bearer { portal, call in try await portal.apiReleaseTranche(call) }),
         APIRoute(.get, "/organisations", .bearer { portal, call in try await portal.apiOrganisations(call) }),
+        APIRoute(.get, "/organisations/{code}", .bearer { portal, call in try await portal.apiOrganisation(call) }),
         APIRoute(.get, "/ledger/balances", .bearer { portal, call in try await portal.apiLedgerBalances(call) }),
         APIRoute(.get, "/reports/kpis", .bearer { portal, call in try await portal.apiKPIs(call) }),
     ]

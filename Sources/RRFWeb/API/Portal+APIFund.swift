@@ -31,6 +31,12 @@ extension Portal {
         return try await listPage(call, as: APIOrganisation.init) { store, page in try store.organisations(state: state, limit: page.probe, offset: page.offset) }
     }
 
+    /// `GET /organisations/{code}`.
+    func apiOrganisation(_ call: APIRequest) async throws -> Response {
+        let store = call.store, code = try call.parameter("code")
+        return try APIJSON.response(APIOrganisation(try await runner.run { try store.organisation(code) }))
+    }
+
     /// `GET /ledger/balances`: every account of the ledger (finance staff).
     func apiLedgerBalances(_ call: APIRequest) async throws -> Response {
         let store = call.store

@@ -3,8 +3,8 @@ import Hummingbird
 import RRFStore
 import RRFWorkflow
 
-// The API's proposal and review operations: submission, withdrawal, screening, the decision (which may commit
-// money, so it carries an Idempotency-Key), the reviewer's list and scores. Every rule is the store's.
+// The API's proposal operations: submission, withdrawal, screening and the decision (which may commit money,
+// so it carries an Idempotency-Key). Every rule is the store's.
 
 extension Portal {
     /// `GET /proposals?state=&call=&cluster=&organisation=`: the proposals the person may see, by reference.
@@ -127,34 +127,5 @@ extension Portal {
         return try APIJSON.response(APIProposal(try await runner.run {
             try store.decideProposal(reference, decision, expectedVersion: body.version, as: "")
         }))
-    }
-
-    /// `GET /reviews?reference=&reviewer=&state=`: a reviewer's assignments, or the reviews staff may see.
-    func apiReviews(_ call: APIRequest) async throws -> Response {
-        let filter = ReviewFilter(reference: try call.query("reference"), reviewer: try call.query("reviewer"), state: try call.query("state"))
-        return try await listPage(call, as: APIReview.init) { store, page in
-            var filter = filter
-            (filter.limit, filter.offset) = (page.probe, page.offset)
-            return try store.reviews(filter)
-        }
-    }
-
-    /// A reviewer's scores on the call's scorecard.
-    struct ScoresBody: Decodable {
-        /// Score per criterion id.
-        let scores: [String: Int]
-        /// General comments; also the comment of a low score without its own.
-        let comments: String?
-        /// Comment per criterion id.
-        let criterionComments: [String: String]?
-        /// The reviewer the secretariat enters the scores for; absent when reviewers enter their own.
-        let reviewer: String?
-    }
-
-    /// `POST /reviews/{reference}/scores`.
-    func apiSubmitScores(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ScoresBody.self), store = call.store, reference = try call.parameter("reference")
-        let input = ReviewScoresInput(scores: body.scores, comments: body.comments, criterionComments: body.criterionComments ?? [:])
-        return try APIJSON.response(APIReview(try await runner.run { try store.submitReview(reference, reviewer: body.reviewer, input, as: "") }))
     }
 }
