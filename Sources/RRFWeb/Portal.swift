@@ -54,6 +54,7 @@ public struct Portal: Sendable {
         addReleaseRoutes(to: router)
         addLedgerRoutes(to: router)
         addFundReportRoutes(to: router)
+        addAPIRoutes(to: router)
         router.get("/") { request, _ in try await signedIn(request) { store, person in try await dashboard(request, store: store, person: person) } }
         router.get("/calls") { request, _ in try await signedIn(request) { store, person in try await calls(request, store: store, person: person) } }
         return router

@@ -1,0 +1,183 @@
+import Foundation
+import RRFStore
+import RRFWorkflow
+
+/// A grant: the agreement of an approved proposal (same reference).
+struct APIGrant: Encodable {
+    let reference: String
+    let organisation: String
+    let call: String
+    let cluster: String
+    let amount: APIMoney
+    let risk: String
+    let startDate: String
+    let endDate: String
+    let state: String
+    let signedOn: String?
+    let signatory: String?
+    let reason: String?
+    let refund: APIMoney?
+    let policyVersion: Int?
+    let version: Int
+
+    init(_ record: GrantRecord) {
+        reference = record.reference
+        organisation = record.organisation
+        call = record.call
+        cluster = record.cluster.rawValue
+        amount = APIMoney(record.amount)
+        risk = record.risk.rawValue
+        startDate = record.startDate.description
+        endDate = record.endDate.description
+        state = record.state
+        signedOn = record.signedOn?.description
+        signatory = record.signatory
+        reason = record.reason
+        refund = record.refund.map(APIMoney.init)
+        policyVersion = record.policyVersion
+        version = record.version
+    }
+}
+
+/// A tranche of a grant, with what it still waits for.
+struct APITranche: Encodable {
+    let grant: String
+    let sequence: Int
+    let amount: APIMoney
+    let state: String
+    /// The unmet conditions at the last evaluation, as sentences.
+    let unmet: [String]
+    let approvedBy: String?
+    let approvedAt: Date?
+    let releasedBy: String?
+    let releasedAt: Date?
+    let cancelReason: String?
+    let version: Int
+
+    init(_ record: TrancheRecord) {
+        grant = record.grant
+        sequence = record.sequence
+        amount = APIMoney(record.amount)
+        state = record.state
+        unmet = record.unmet
+        approvedBy = record.approvedBy
+        approvedAt = record.approvedAt
+        releasedBy = record.releasedBy
+        releasedAt = record.releasedAt
+        cancelReason = record.cancelReason
+        version = record.version
+    }
+}
+
+/// The answer to a release: the first result for its idempotency key, `replayed` when it repeats it.
+struct APIRelease: Encodable {
+    let grant: String
+    let sequence: Int
+    let amount: APIMoney
+    let releasedBy: String
+    let releasedAt: Date
+    let idempotencyKey: String
+    let ledgerTransaction: Int64
+    let replayed: Bool
+
+    init(_ record: TrancheRelease) {
+        grant = record.grant
+        sequence = record.sequence
+        amount = APIMoney(record.amount)
+        releasedBy = record.releasedBy
+        releasedAt = record.releasedAt
+        idempotencyKey = record.idempotencyKey
+        ledgerTransaction = record.ledgerTransactionID
+        replayed = record.replayed
+    }
+}
+
+/// The ledger's accounts with their balances.
+struct APILedgerBalances: Encodable {
+    struct Account: Encodable {
+        let code: String
+        let kind: String
+        let balance: APIMoney
+    }
+
+    let accounts: [Account]
+
+    init(_ balances: [LedgerAccountBalance]) {
+        accounts = balances.map { Account(code: $0.code, kind: $0.kind, balance: APIMoney($0.balance)) }
+    }
+}
+
+/// The fund's KPIs (durations in business hours and days, rates in percent, money as ``APIMoney``).
+struct APIKPIs: Encodable {
+    struct Durations: Encodable {
+        let count: Int
+        let medianBusinessHours: Double?
+        let p90BusinessHours: Double?
+        let medianBusinessDays: Double?
+        let p90BusinessDays: Double?
+        let withinSLA: Int
+        let withinSLAPercent: Double?
+
+        init(_ statistics: FundKPIs.DurationStatistics) {
+            count = statistics.count
+            medianBusinessHours = statistics.medianBusinessHours
+            p90BusinessHours = statistics.p90BusinessHours
+            medianBusinessDays = statistics.medianBusinessDays
+            p90BusinessDays = statistics.p90BusinessDays
+            withinSLA = statistics.withinSLA
+            withinSLAPercent = statistics.withinSLAPercent
+        }
+    }
+
+    struct ApprovalRate: Encodable {
+        let cluster: String
+        let approved: Int
+        let rejected: Int
+        let ineligible: Int
+        let approvalRatePercent: Double?
+    }
+
+    struct EnvelopeUse: Encodable {
+        let call: String
+        let cluster: String
+        let envelope: APIMoney
+        let committed: APIMoney
+        let usePercent: Double?
+    }
+
+    struct Disbursement: Encodable {
+        let committed: APIMoney
+        let released: APIMoney
+        let ratePercent: Double?
+    }
+
+    struct TrainedStaff: Encodable {
+        let organisation: String
+        let gender: String
+        let people: Int
+    }
+
+    let proposalsByState: [String: Int]
+    let timeToDecision: [String: Durations]
+    let approvalRates: [ApprovalRate]
+    let envelopeUse: [EnvelopeUse]
+    let timeToFirstDisbursement: [String: Durations]
+    let disbursement: [Disbursement]
+    let overdueReports: Int
+    let trainedStaff: [TrainedStaff]
+
+    init(_ kpis: FundKPIs) {
+        proposalsByState = kpis.proposalsByState
+        timeToDecision = kpis.timeToDecision.mapValues(Durations.init)
+        approvalRates = kpis.approvalRates.map {
+            ApprovalRate(cluster: $0.cluster.rawValue, approved: $0.approved, rejected: $0.rejected, ineligible: $0.ineligible, approvalRatePercent: $0.approvalRatePercent)
+        }
+        envelopeUse = kpis.envelopeUse.map {
+            EnvelopeUse(call: $0.call, cluster: $0.cluster.rawValue, envelope: APIMoney($0.envelope), committed: APIMoney($0.committed), usePercent: $0.usePercent)
+        }
+        timeToFirstDisbursement = kpis.timeToFirstDisbursement.mapValues(Durations.init)
+        disbursement = kpis.disbursement.map { Disbursement(committed: APIMoney($0.committed), released: APIMoney($0.released), ratePercent: $0.ratePercent) }
+        overdueReports = kpis.overdueReports
+        trainedStaff = kpis.trainedStaff.map { TrainedStaff(organisation: $0.organisation, gender: $0.gender, people: $0.people) }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RRFStore
+import RRFTestSupport
+@testable import RRFWeb
+import RRFWorkflow
+import Testing
+
+/// schemathesis (PyPI) against the API on a real port: for each role's token it generates requests from
+/// openapi.json (valid and invalid) and checks that no answer is a 5xx, that every answer matches the document
+/// (status, content type, headers, schema) and that what the document forbids is refused. Skipped without
+/// schemathesis, unless `CI` or `RRF_BROWSER_TESTS` is set: then it fails, so CI cannot pass without it.
+@Suite struct SchemathesisAPITests {
+    static let available = (try? BrowserStoryTests.run(["schemathesis", "--version"]).status) == 0
+
+    @Test(.enabled(if: available || BrowserStoryTests.required, "needs schemathesis (pip install schemathesis; set CI or RRF_BROWSER_TESTS to require it)"))
+    func schemathesisFindsNoFaultForAnyRole() async throws {
+        try #require(Self.available, "schemathesis is missing (pip install schemathesis)")
+        try await withTestDatabase { db in
+            let logins = ["nadia", "rita", "sec", "fm", "fin"]
+            let (store, tokens) = try APITests.fund(db, tokens: logins)
+            // A proposal for the generated requests to find (the document's example reference).
+            _ = try store.submitProposal(
+                ProposalSubmission(
+                    organisation: "NGO-ALPHA", call: "SA-1", cluster: "health", title: "Latrines", summary: "Latrines and hand washing.", locations: ["Dadaab"],
+                    beneficiaries: 2000, requested: "1500 USD", durationMonths: 6, budgetLines: [.init(description: "Latrines", amount: "1500 USD")]
+                ),
+                as: "nadia"
+            )
+            let portal = try await PortalTests.portal(store)
+            let app = Application(router: portal.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in
+                let base = "http://127.0.0.1:\(try #require(client.port))\(Portal.apiBase)"
+                for login in logins {
+                    let arguments = [
+                        "schemathesis", "run", "\(base)/openapi.json", "--url", base, "--header", "Authorization: Bearer \(try #require(tokens[login]))",
+                        "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--max-examples", "25", "--seed", "16", "--workers", "1",
+                        "--generation-database", "none", "--no-color", "--suppress-health-check", "all",
+                    ]
+                    // A thread of its own: the run takes seconds, which must not hold one of the cooperative pool's threads.
+                    let (status, output) = try await withCheckedThrowingContinuation { continuation in
+                        Thread { continuation.resume(with: Result { try BrowserStoryTests.run(arguments) }) }.start()
+                    }
+                    #expect(status == 0, "schemathesis as \(login):\n\(output)")
+                }
+            }
+        }
+    }
+}
