@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 
 /// One load run of wrk (a bounded client: a fixed number of connections on two threads) and what it measured.
 struct LoadRun {
@@ -17,15 +18,7 @@ struct LoadRun {
         if let script { command += ["-s", script] }
         command.append(url)
         var run = LoadRun(name: name, command: command)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, text) = try output(of: command)
         for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if line.hasPrefix("Requests/sec:"), let value = fields.last.flatMap(Double.init) { run.requestsPerSecond = value }
@@ -36,8 +29,16 @@ struct LoadRun {
                 run.failures += fields.compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }.reduce(0, +)
             }
         }
-        if process.terminationStatus != 0 || run.failures > 0 { FileHandle.standardError.write(Data("wrk for \(name) says:\n\(text)\n".utf8)) }
+        if status != 0 || run.failures > 0 { FileHandle.standardError.write(Data("wrk for \(name) says:\n\(text)\n".utf8)) }
         return run
+    }
+
+    /// Runs a program found on PATH to its end; its exit status and what it printed (both streams).
+    static func output(of arguments: [String]) throws -> (Int32, String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rrfwebbench-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let status = try Subprocess.run("/usr/bin/env", arguments, outputPath: file.path)
+        return (status, (try? String(contentsOf: file, encoding: .utf8)) ?? "")
     }
 
     /// The command as a shell line, quoted where needed, with secrets replaced by a placeholder.

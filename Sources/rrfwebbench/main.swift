@@ -83,14 +83,7 @@ func probe() throws {
         ("/", "Cookie: rrf_session=\(fund.sessions["ngo"]!)"), ("/calls/SA-1/ranking", "Cookie: rrf_session=\(fund.sessions["fm"]!)"),
         ("/api/v1/proposals?limit=50", "Authorization: Bearer \(fund.apiToken)"),
     ] {
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        curl.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", header, base + path]
-        let output = Pipe()
-        curl.standardOutput = output
-        try curl.run()
-        let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        curl.waitUntilExit()
+        let status = try LoadRun.output(of: ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", header, base + path]).1
         if status != "200" { print("warning: \(path) answers \(status); its figures below measure an error") }
     }
 }

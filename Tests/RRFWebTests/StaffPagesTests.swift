@@ -233,6 +233,25 @@ import Testing
         }
     }
 
+    @Test func coursesAndSessionsAreAddedFromTheDesk() async throws {
+        try await withTestDatabase { db in
+            let (store, _, sessions) = try Self.fund(db)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let sec = sessions["sec"]!
+                let noMonths = try await Self.send("/training/courses", ["code": "PSEA", "title": "Safeguarding", "validity": "two years"], sec, client: client)
+                #expect(try noMonths.0 == .badRequest && noMonths.1.contains("value=\"Safeguarding\"") && store.trainingCourses().isEmpty)
+                #expect(try await Self.send("/training/courses", ["code": "PSEA", "title": "Safeguarding", "validity": "24"], sec, client: client).0 == .seeOther)
+                let day = LocalDate(Date(), utcOffsetMinutes: 0).adding(days: 10).description
+                let session = ["course": "PSEA", "start": day, "end": "2026-02-30", "place": "Garissa", "trainer": "tina", "capacity": "25"]
+                let impossible = try await Self.send("/training/sessions", session, sec, client: client)
+                #expect(try impossible.0 == .badRequest && impossible.1.contains("value=\"Garissa\"") && store.trainingSessions().isEmpty)
+                let scheduled = try await Self.send("/training/sessions", session.merging(["end": day]) { $1 }, sec, client: client)
+                #expect(try scheduled.0 == .seeOther && store.trainingSessions().map(\.trainer) == ["tina"])
+            }
+        }
+    }
+
     @Test func theSecretariatSetsUpACallWithEachRefusalBesideItsField() async throws {
         try await withTestDatabase { db in
             let (store, _, sessions) = try Self.fund(db)

@@ -11,6 +11,29 @@ import RRFWorkflow
 extension Portal {
     func addTrainingRoutes(to router: Router<WebContext>) {
         router.get("/training") { request, _ in try await signedIn(request) { store, person in try await trainingDesk(request, store: store, person: person) } }
+        router.post("/training/courses") { request, context in
+            try await signedIn(request) { store, person in
+                let form = try await request.decode(as: [String: String].self, context: context)
+                return try await trainingAction(form, request: request, store: store, person: person) {
+                    let months = try StoreError.wholeNumber(form["validity"] ?? "", field: "validity in months", example: "24")
+                    _ = try store.addTrainingCourse(code: form["code"] ?? "", title: form["title"] ?? "", validityMonths: months, as: "")
+                }
+            }
+        }
+        router.post("/training/sessions") { request, context in
+            try await signedIn(request) { store, person in
+                let form = try await request.decode(as: [String: String].self, context: context)
+                return try await trainingAction(form, request: request, store: store, person: person) {
+                    let start = try StoreError.refusing { () throws(WorkflowRejection) in try LocalDate(parsing: form["start"] ?? "") }
+                    let end = try StoreError.refusing { () throws(WorkflowRejection) in try LocalDate(parsing: form["end"] ?? "") }
+                    let capacity = try StoreError.wholeNumber(form["capacity"] ?? "", field: "capacity", example: "25")
+                    _ = try store.scheduleTrainingSession(
+                        course: form["course"] ?? "", startDate: start, endDate: end, place: form["place"] ?? "", trainer: form["trainer"] ?? "",
+                        capacity: capacity, as: ""
+                    )
+                }
+            }
+        }
         router.get("/training/sessions/{reference}") { request, context in
             let reference = context.parameters.get("reference") ?? ""
             return try await signedIn(request) { store, person in try await trainingSession(reference, request: request, store: store, person: person) }
@@ -42,9 +65,23 @@ extension Portal {
         ("closing", { store, reference, version in _ = try store.closeTrainingSession(reference, expectedVersion: version, as: "") }),
     ]
 
-    func trainingDesk(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
+    /// Runs one of the desk's forms, then shows the desk again (with the refusal and what was sent).
+    func trainingAction(
+        _ form: [String: String], request: Request, store: FundStore, person: SignedInPerson, _ command: @escaping @Sendable () throws -> Void
+    ) async throws -> Response {
+        guard person.accepts(form["csrf"]) else { return formExpired(request) }
+        do {
+            try await runner.run { try command() }
+            return redirect("/training")
+        } catch let error as StoreError where error.kind == .rejected || error.kind == .notFound || error.kind == .conflict {
+            return try await trainingDesk(request, store: store, person: person, refused: (form, error.message))
+        }
+    }
+
+    func trainingDesk(_ request: Request, store: FundStore, person: SignedInPerson, refused: (sent: [String: String], message: String)? = nil) async throws -> Response {
         let (courses, sessions) = try await runner.run { (try store.trainingCourses(), try store.trainingSessions(limit: 200)) }
-        let values: [String: Any] = [
+        let sent = refused?.sent ?? [:]
+        var values: [String: Any] = [
             "courses": courses.map { ["code": $0.code, "title": $0.title, "validity": $0.validityMonths] }, "noCourses": courses.isEmpty,
             "sessions": sessions.map { session -> [String: Any] in
                 [
@@ -53,9 +90,12 @@ extension Portal {
                     "participants": session.participants, "capacity": session.capacity,
                 ]
             },
-            "noSessions": sessions.isEmpty,
+            "noSessions": sessions.isEmpty, "csrf": person.csrf,
+            "courseChoices": courses.map { ["code": $0.code, "title": $0.title, "selected": sent["course"] == $0.code] },
+            "sent": sent, "trainer": sent["trainer"] ?? person.user.login,
         ]
-        return pages.render("training", values, request: request, person: person.page)
+        if let refused { values["error"] = refused.message }
+        return pages.render("training", values, request: request, person: person.page, status: refused == nil ? .ok : .badRequest)
     }
 
     func trainingSession(_ reference: String, request: Request, store: FundStore, person: SignedInPerson, error: String? = nil) async throws -> Response {
