@@ -100,9 +100,14 @@ try probe()
 server.cancel()
 helloServer.cancel()
 
-print("\nrrfweb over loopback, \(proposals) proposals, wrk -t 2 -c \(connections) -d \(seconds)s, \(ProcessInfo.processInfo.activeProcessorCount) cores, debug or release as built")
+#if DEBUG
+let build = "debug build (figures for comparison only; measure with -c release)"
+#else
+let build = "release build"
+#endif
+print("\nrrfweb over loopback, \(proposals) proposals, wrk -t 2 -c \(connections) -d \(seconds)s (timeout 2 s), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(build)")
 print("reproduce: swift run -c release rrfwebbench --proposals \(proposals) --seconds \(seconds) --connections \(connections)")
-print("name".padding(toLength: 50, withPad: " ", startingAt: 0) + "  req/s      p50       p99    failed")
+print("name".padding(toLength: 50, withPad: " ", startingAt: 0) + "  req/s      p50       p99    failed (non-2xx/3xx, socket errors, timeouts)")
 for run in runs {
     print(run.name.padding(toLength: 50, withPad: " ", startingAt: 0) + String(format: "  %8.1f", run.requestsPerSecond) + "  " + run.p50.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + run.p99.padding(toLength: 8, withPad: " ", startingAt: 0) + "  \(run.failures)")
 }
