@@ -91,13 +91,22 @@ extension Portal {
         }
     }
 
+    /// The answer of one store call for the token's person: `read` on a store thread, its result as `item`'s JSON.
+    func respond<Record: Sendable, Item: Encodable>(
+        _ call: APIRequest, status: HTTPResponse.Status = .ok, as item: (Record) -> Item,
+        _ read: @escaping @Sendable (FundStore) throws -> Record
+    ) async throws -> Response {
+        let store = call.store
+        return try APIJSON.response(item(try await runner.run { try read(store) }), status: status)
+    }
+
     /// A page of a list: what the store's `read` answers for one more than the page from the cursor's offset,
     /// as `{"items": [...], "nextCursor": …}`.
     func listPage<Record: Sendable, Item: Encodable>(
         _ call: APIRequest, as item: (Record) -> Item, _ read: @escaping @Sendable (FundStore, APIPageRequest) throws -> [Record]
     ) async throws -> Response {
-        let page = try call.page(), store = call.store
-        return try APIJSON.response(page.page(try await runner.run { try read(store, page) }, item))
+        let page = try call.page()
+        return try await respond(call, as: { page.page($0, item) }) { try read($0, page) }
     }
 
     /// `GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document, shipped with the module.

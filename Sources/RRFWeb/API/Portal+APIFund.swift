@@ -15,14 +15,14 @@ extension Portal {
 
     /// `GET /calls/{code}`.
     func apiCall(_ call: APIRequest) async throws -> Response {
-        let store = call.store, code = try call.parameter("code")
-        return try APIJSON.response(APICall(try await runner.run { try store.call(code) }))
+        let code = try call.parameter("code")
+        return try await respond(call, as: APICall.init) { try $0.call(code) }
     }
 
     /// `GET /calls/{code}/ranking?cluster=`: the secretariat's and fund managers' ranking against the envelopes.
     func apiRanking(_ call: APIRequest) async throws -> Response {
-        let store = call.store, code = try call.parameter("code"), cluster = try call.cluster("cluster")
-        return try APIJSON.response(APIRanking(try await runner.run { try store.callRanking(code, cluster: cluster) }))
+        let code = try call.parameter("code"), cluster = try call.cluster("cluster")
+        return try await respond(call, as: APIRanking.init) { try $0.callRanking(code, cluster: cluster) }
     }
 
     /// `GET /organisations?state=`: the partner register.
@@ -33,19 +33,17 @@ extension Portal {
 
     /// `GET /organisations/{code}`.
     func apiOrganisation(_ call: APIRequest) async throws -> Response {
-        let store = call.store, code = try call.parameter("code")
-        return try APIJSON.response(APIOrganisation(try await runner.run { try store.organisation(code) }))
+        let code = try call.parameter("code")
+        return try await respond(call, as: APIOrganisation.init) { try $0.organisation(code) }
     }
 
     /// `GET /ledger/balances`: every account of the ledger (finance staff).
     func apiLedgerBalances(_ call: APIRequest) async throws -> Response {
-        let store = call.store
-        return try APIJSON.response(APILedgerBalances(try await runner.run { try store.ledgerBalances() }))
+        try await respond(call, as: APILedgerBalances.init) { try $0.ledgerBalances() }
     }
 
     /// `GET /reports/kpis`: the fund's key performance indicators.
     func apiKPIs(_ call: APIRequest) async throws -> Response {
-        let store = call.store
-        return try APIJSON.response(APIKPIs(try await runner.run { try store.kpis() }))
+        try await respond(call, as: APIKPIs.init) { try $0.kpis() }
     }
 }
