@@ -41,6 +41,8 @@ extension APITests {
                 let bashirs = try await api.send(.get, "/proposals", token: token("bashir"))
                 #expect((try bashirs.object()["items"] as? [Any])?.isEmpty == true)
                 try expect(try await api.send(.post, "/proposals/\(reference)/withdraw", token: token("bashir"), json: #"{"reason": "Mischief"}"#), .notFound)
+                let stale = #"{"reason": "Duplicate.", "version": 99}"#
+                try expect(try await api.send(.post, "/proposals/\(reference)/withdraw", token: token("nadia"), json: stale), .conflict, code: "changed_since_loaded")
 
                 // Screening is the secretariat's.
                 try expect(try await api.send(.post, "/proposals/\(reference)/screening", token: token("nadia"), json: #"{"passed": true}"#), .forbidden)

@@ -33,7 +33,7 @@ extension Portal {
     /// Where the API lives.
     static let apiBase = "/api/v1"
 
-    /// Every operation of the API, in the order of the OpenAPI document.
+    /// Every operation of the API (each is in the OpenAPI document, with the same method).
     static let apiRoutes: [APIRoute] = [
         APIRoute(.get, "/openapi.json", .open { portal in try portal.openAPIDocument() }),
         APIRoute(.get, "/me", .bearer { _, call in try APIJSON.response(APIUser(call.person)) }),
@@ -69,13 +69,13 @@ extension Portal {
         router.middlewares.add(APIFallback(routes: Self.apiRoutes))
         for route in Self.apiRoutes {
             router.on(RouterPath(Self.apiBase + route.path), method: route.method) { request, context in
-                await answer(route, request: request, context: context)
+                await answerAPI(route, request: request, context: context)
             }
         }
     }
 
     /// Runs `route`'s handler (for a bearer route, once the token's person is known); any error becomes its problem.
-    func answer(_ route: APIRoute, request: Request, context: WebContext) async -> Response {
+    func answerAPI(_ route: APIRoute, request: Request, context: WebContext) async -> Response {
         do {
             switch route.handler {
             case .open(let handle):
