@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(
@@ -102,6 +103,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [.copy("Templates"), .copy("Messages"), .copy("Static")],
             swiftSettings: sharedSettings
@@ -121,6 +123,15 @@ let package = Package(
         .executableTarget(
             name: "rrfbench",
             dependencies: ["JobQueue", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: sharedSettings
+        ),
+        // `swift run -c release rrfwebbench`: rrfweb under wrk on a fund of 100,000 proposals, beside a "hello" ceiling.
+        .executableTarget(
+            name: "rrfwebbench",
+            dependencies: [
+                "RRFWeb", "RRFStore", "Postgres", "RRFWorkflow", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: sharedSettings
         ),
         // Test helpers shared by the test targets: a throwaway cluster per test process, a fresh database per test.

@@ -73,4 +73,24 @@ public struct Pages: Sendable {
         let offset = abs(utcOffsetMinutes)
         return "\(formatter.string(from: date)) (UTC\(sign)\(String(format: "%02d:%02d", offset / 60, offset % 60)))"
     }
+
+    /// A time as a `datetime-local` field shows it, in the fund's time zone: `2026-12-15T17:00`.
+    func inputTime(_ date: Date) -> String { inputFormatter.string(from: date) }
+
+    /// A time typed in a `datetime-local` field (`2026-12-15T17:00`, or with a space), read in the fund's time zone;
+    /// nil for anything else (no lenient guesses: `2027-02-30` is not a day).
+    func parseInputTime(_ text: String) -> Date? {
+        let typed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "T")
+        guard let date = inputFormatter.date(from: typed), inputFormatter.string(from: date) == typed else { return nil }
+        return date
+    }
+
+    private var inputFormatter: DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: utcOffsetMinutes * 60)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        formatter.isLenient = false
+        return formatter
+    }
 }

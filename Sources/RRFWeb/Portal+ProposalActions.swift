@@ -45,6 +45,8 @@ extension Portal {
             "csrf": person.csrf, "version": proposal.version,
             "canWithdraw": applicant && ProposalMachine.offers("withdraw", from: proposal.state),
             "canRevise": applicant && ProposalMachine.offers("resubmit", from: proposal.state),
+            "canDecide": person.user.roles.contains(.fundManager) && ProposalMachine.offers("approve", from: proposal.state),
+            "hasGrant": proposal.stateName == .approved,
         ]
         if let decision = proposal.decision, let justification = proposal.justification {
             values["decision"] = ["kind": decision.replacingOccurrences(of: "_", with: " "), "justification": justification]

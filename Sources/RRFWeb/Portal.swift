@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Postgres
 import RRFStore
+import RRFWorkflow
 
 /// The portal's routes: thin handlers over the store's commands and queries, no rule, no SQL, no decision on
 /// who may see what (the store answers "not found" for what is out of a person's scope).
@@ -11,13 +12,14 @@ public struct Portal: Sendable {
     let pages: Pages
     let configuration: WebConfiguration
     let migrator: Migrator
-    let limiter = SignInLimiter()
+    let limiter: SignInLimiter
 
     public init(runner: StoreRunner, pages: Pages, configuration: WebConfiguration, migrator: Migrator) {
         self.runner = runner
         self.pages = pages
         self.configuration = configuration
         self.migrator = migrator
+        limiter = SignInLimiter(attempts: configuration.signInAttemptsPerMinute)
     }
 
     /// Every route of the portal.
@@ -41,6 +43,17 @@ public struct Portal: Sendable {
         addProposalActionRoutes(to: router)
         addReportRoutes(to: router)
         addReviewRoutes(to: router)
+        addScreeningRoutes(to: router)
+        addCommitteeRoutes(to: router)
+        addOrganisationRoutes(to: router)
+        addCallSetupRoutes(to: router)
+        addUserRoutes(to: router)
+        addTrainingRoutes(to: router)
+        addDecisionRoutes(to: router)
+        addGrantRoutes(to: router)
+        addReleaseRoutes(to: router)
+        addLedgerRoutes(to: router)
+        addFundReportRoutes(to: router)
         addAPIRoutes(to: router)
         router.get("/") { request, _ in try await signedIn(request) { store, person in try await dashboard(request, store: store, person: person) } }
         router.get("/calls") { request, _ in try await signedIn(request) { store, person in try await calls(request, store: store, person: person) } }
@@ -102,8 +115,9 @@ public struct Portal: Sendable {
             response.setCookie(Session.cookie(Session.signInCookie, value: "", secure: configuration.isHTTPS, maxAge: 0))
             return response
         } catch let error as StoreError where error.kind == .unauthenticated {
+            // One sentence for every refusal: which part was wrong (the password, or only the code) is not said.
             runner.metrics.count(.refused)
-            return signInPage(request, error: error.message, login: login, status: .unauthorized)
+            return signInPage(request, error: messages["sign_in_failed"], login: login, status: .unauthorized)
         }
     }
 
@@ -133,8 +147,18 @@ public struct Portal: Sendable {
             formToken.map { Session.same(csrf, $0) } ?? false
         }
 
-        /// What the layout shows of them.
-        var page: [String: Any] { ["name": user.displayName, "login": user.login, "csrf": csrf] }
+        /// What the layout shows of them: their name, and the desks of their roles in the navigation (the store
+        /// still decides every page and form).
+        var page: [String: Any] {
+            let roles = Set(user.roles)
+            return [
+                "name": user.displayName, "login": user.login, "csrf": csrf,
+                "screens": roles.contains(.secretariat), "decides": roles.contains(.fundManager) || roles.contains(.secretariat),
+                "pays": !roles.isDisjoint(with: [.fundManager, .financeOfficer]),
+                "reads": !roles.isDisjoint(with: [.fundManager, .financeOfficer, .secretariat, .admin]), "administers": roles.contains(.admin),
+                "trains": !roles.isDisjoint(with: [.trainer, .secretariat]),
+            ]
+        }
     }
 
     // MARK: Answers
@@ -169,7 +193,11 @@ public struct Portal: Sendable {
                 status: error.kind == .conflict ? .conflict : .badRequest
             )
         case .configuration, .internal:
-            return pages.render("message", ["heading": "RRF", "text": error.message], request: request, person: person?.page, status: .internalServerError)
+            // The cause stays in the log (the store logged it with its SQLSTATE); the page says what to do.
+            return pages.render(
+                "message", ["heading": messages["internal_title"] ?? "", "text": messages["internal_error"] ?? ""], request: request, person: person?.page,
+                status: .internalServerError
+            )
         }
     }
 

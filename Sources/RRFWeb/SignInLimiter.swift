@@ -1,16 +1,18 @@
 import Foundation
 
 /// A rate limit on sign-in attempts per client address (on top of the accounts' own lock-out): at most
-/// ``attempts`` a minute from one address, kept in memory per instance.
+/// `attempts` a minute from one address (rrfweb's `sign_in_attempts_per_minute`), kept in memory per instance.
 actor SignInLimiter {
-    static let attempts = 10
+    let attempts: Int
     private var recent: [String: [Date]] = [:]
+
+    init(attempts: Int) { self.attempts = attempts }
 
     /// Records an attempt from `address` at `now`; false when the address is over the limit.
     func allow(_ address: String?, at now: Date = Date()) -> Bool {
         let key = address ?? "unknown"
         let window = recent[key, default: []].filter { now.timeIntervalSince($0) < 60 }
-        guard window.count < Self.attempts else {
+        guard window.count < attempts else {
             recent[key] = window
             return false
         }

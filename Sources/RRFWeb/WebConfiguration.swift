@@ -16,11 +16,18 @@ public struct WebConfiguration: Sendable, Equatable {
     public var storeThreads = 8
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// The fund's name in exports (`RRF_FUND_NAME`): HXL's #org +funder, IATI's reporting organisation.
+    public var fundName = "Rapid Response Fund"
+    /// The IATI identifier of the fund's manager (`RRF_IATI_ORG_REF`), as `rrfctl export iati` uses it.
+    public var iatiOrganisationRef = "XM-RRF"
+    /// Sign-in attempts a minute from one address before the form answers 429 (`RRFWEB_SIGN_IN_LIMIT`), beside
+    /// each account's own lock-out.
+    public var signInAttemptsPerMinute = 10
 
     public init() {}
 
     /// The keys a configuration file may hold.
-    static let keys: Set<String> = ["database_url", "host", "port", "public_url", "store_threads", "log_level"]
+    static let keys: Set<String> = ["database_url", "host", "port", "public_url", "store_threads", "log_level", "fund_name", "iati_org_ref", "sign_in_attempts_per_minute"]
 
     /// The environment's settings, then the file's (when given) over them.
     public static func load(environment: [String: String], file: String?) throws -> WebConfiguration {
@@ -29,6 +36,11 @@ public struct WebConfiguration: Sendable, Equatable {
         if let host = environment["RRFWEB_HOST"], !host.isEmpty { configuration.host = host }
         if let port = environment["RRFWEB_PORT"], !port.isEmpty { configuration.port = try number(port, key: "RRFWEB_PORT", in: 1...65_535) }
         if let url = environment["RRF_PUBLIC_URL"], !url.isEmpty { configuration.publicURL = url }
+        if let name = environment["RRF_FUND_NAME"], !name.isEmpty { configuration.fundName = name }
+        if let ref = environment["RRF_IATI_ORG_REF"], !ref.isEmpty { configuration.iatiOrganisationRef = ref }
+        if let limit = environment["RRFWEB_SIGN_IN_LIMIT"], !limit.isEmpty {
+            configuration.signInAttemptsPerMinute = try number(limit, key: "RRFWEB_SIGN_IN_LIMIT", in: 1...1_000_000)
+        }
         guard let file else { return configuration }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw ConfigurationProblem("The configuration file \(file) cannot be read; check its path and permissions.")
@@ -45,6 +57,11 @@ public struct WebConfiguration: Sendable, Equatable {
         if let value = values["public_url"] { configuration.publicURL = "\(value)" }
         if let value = values["store_threads"] { configuration.storeThreads = try number("\(value)", key: "store_threads", in: 1...256) }
         if let value = values["log_level"] { configuration.logLevel = "\(value)" }
+        if let value = values["fund_name"] { configuration.fundName = "\(value)" }
+        if let value = values["iati_org_ref"] { configuration.iatiOrganisationRef = "\(value)" }
+        if let value = values["sign_in_attempts_per_minute"] {
+            configuration.signInAttemptsPerMinute = try number("\(value)", key: "sign_in_attempts_per_minute", in: 1...1_000_000)
+        }
         return configuration
     }
 

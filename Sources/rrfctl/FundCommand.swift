@@ -20,6 +20,10 @@ struct FundCommand: ParsableCommand {
         @Option(help: "The cluster, e.g. health.") var cluster: String
         @Option(parsing: .unconditional, help: "The amount with its currency, e.g. \"100000.00 USD\".") var amount: String
         @Option(parsing: .unconditional, help: "The donor, e.g. ECHO.") var donor: String
+        @Option(help: ArgumentHelp(
+            "A key of your choice (1 to 200 characters) that makes the deposit safe to retry: the same deposit again with it records nothing.",
+            valueName: "key"
+        )) var idempotencyKey: String?
         @OptionGroup var options: ChangeOptions
 
         /// The envelope's new balance, with the amount deposited.
@@ -27,7 +31,7 @@ struct FundCommand: ParsableCommand {
             let code = cluster
             let funded = try parsed { () throws(WorkflowRejection) in try Cluster(code: code) }
             let deposited = try money(amount)
-            return Annotated(value: try store.deposit(call: call, cluster: funded, amount: deposited, donor: donor, as: login), note: deposited)
+            return Annotated(value: try store.deposit(call: call, cluster: funded, amount: deposited, donor: donor, idempotencyKey: idempotencyKey, as: login), note: deposited)
         }
 
         func show(_ result: Annotated<LedgerAccountBalance, Money>) {

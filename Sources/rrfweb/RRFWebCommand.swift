@@ -15,9 +15,10 @@ struct RRFWebCommand: AsyncParsableCommand {
         commandName: "rrfweb",
         abstract: "Serve the fund's web portal (NGOs, reviewers, staff) on the fund's PostgreSQL.",
         discussion: """
-            Settings come from the environment (DATABASE_URL, RRFWEB_HOST, RRFWEB_PORT, RRF_PUBLIC_URL), then from \
-            --config, a YAML file with the keys database_url, host, port, public_url, store_threads, log_level \
-            (any other key is refused). Stateless: run several behind a load balancer on one database. \
+            Settings come from the environment (DATABASE_URL, RRFWEB_HOST, RRFWEB_PORT, RRF_PUBLIC_URL, \
+            RRF_FUND_NAME, RRF_IATI_ORG_REF, RRFWEB_SIGN_IN_LIMIT), then from --config, a YAML file with the keys \
+            database_url, host, port, public_url, store_threads, log_level, fund_name, iati_org_ref, \
+            sign_in_attempts_per_minute (any other key is refused). Stateless: run several behind a load balancer on one database. \
             SIGTERM or SIGINT stop it gracefully. /healthz answers 200 when the database is reachable and its \
             migrations are current; /metrics answers the Prometheus text format.
             """

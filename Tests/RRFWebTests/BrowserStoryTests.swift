@@ -15,8 +15,9 @@ import Testing
 ///
 /// Screenshots of every step go to `$RRF_SCREENSHOTS/javascript-on|off` (default `.build/browser-screenshots`).
 /// Without Chromium, chromedriver or selenium the test is skipped, unless `CI` or `RRF_BROWSER_TESTS` is set:
-/// then it fails, so CI cannot pass without it.
-@Suite struct BrowserStoryTests {
+/// then it fails, so CI cannot pass without it. The stories run one at a time (`.serialized`, the staff's story
+/// included, in StaffBrowserStoryTests.swift): several Chromiums at once starve a 2-core machine.
+@Suite(.serialized) struct BrowserStoryTests {
     static let tools = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools")
     static let environment = ProcessInfo.processInfo.environment
     static let required = environment["CI"] != nil || environment["RRF_BROWSER_TESTS"] != nil
@@ -77,9 +78,9 @@ import Testing
         }
     }
 
-    /// The fund of the story: staff, two partners (Nadia of NGO-ALPHA is invited during the story, Bashir of
+    /// The fund of the story (`committee`: with the health committee formed): staff, two partners (Nadia of NGO-ALPHA is invited during the story, Bashir of
     /// NGO-BETA has a password), an open call with money for health, and a health committee of three reviewers.
-    static func fund(_ db: TestDatabase) throws -> FundStore {
+    static func fund(_ db: TestDatabase, committee: Bool = true) throws -> FundStore {
         let store = FundStore(pool: db.pool())
         _ = try store.addUser(login: "admin", displayName: "Ada Admin", roles: [.admin], as: nil)
         _ = try store.addUser(login: "sec", displayName: "Sam Secretariat", roles: [.secretariat], as: "admin")
@@ -104,8 +105,10 @@ import Testing
         )
         _ = try store.createCall(code: "SA-1", configuration: configuration, as: "sec")
         _ = try store.openCall("SA-1", as: "sec")
-        _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 2, as: "sec")
-        for login in ["rolf", "rosa"] { _ = try store.addCommitteeMember("PRC-H", member: login, as: "sec") }
+        if committee {
+            _ = try store.createCommittee(code: "PRC-H", call: "SA-1", cluster: .health, chair: "rita", quorum: 2, as: "sec")
+            for login in ["rolf", "rosa"] { _ = try store.addCommitteeMember("PRC-H", member: login, as: "sec") }
+        }
         return store
     }
 

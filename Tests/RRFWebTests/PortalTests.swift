@@ -113,6 +113,26 @@ import Testing
         }
     }
 
+    @Test func errorAnswersCarryTheSecurityHeadersToo() async throws {
+        try await withTestDatabase { db in
+            let (store, _) = try Self.fund(db)
+            let app = Application(router: try await Self.portal(store).router())
+            try await app.test(.router) { client in
+                let session = try await Self.signIn("ngo", client: client)
+                let unknown = try await client.execute(uri: "/no/such/page", method: .get, headers: [.cookie: "rrf_session=\(session)"])
+                let malformed = try await client.execute(
+                    uri: "/proposals/RRF-2026-0001/withdraw", method: .post,
+                    headers: [.cookie: "rrf_session=\(session)", .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "csrf=%zz&reason")
+                )
+                for response in [unknown, malformed] {
+                    #expect(response.status.code >= 400 && response.status.code < 500, "\(response.status) \(String(buffer: response.body))")
+                    #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                    #expect(response.headers[.cacheControl] == "no-store")
+                }
+            }
+        }
+    }
+
     @Test func formsNeedTheirCSRFTokenAndSignOutEndsTheSession() async throws {
         try await withTestDatabase { db in
             let (store, _) = try Self.fund(db)

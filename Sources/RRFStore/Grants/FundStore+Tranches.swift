@@ -229,8 +229,12 @@ extension FundStore {
 
     /// The hash that identifies a release request for its idempotency key.
     static func releaseHash(grant: String, sequence: Int, amount: Money) -> String {
-        let text = "\(grant)|\(sequence)|\(amount.minorUnits)|\(amount.currency.code)"
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        requestHash(of: "\(grant)|\(sequence)|\(amount.minorUnits)|\(amount.currency.code)")
+    }
+
+    /// The SHA-256 (hex) of a request's identifying text, kept beside its idempotency key.
+    static func requestHash(of text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     func loadTranches(_ grant: GrantRecord, lock: RowLock, on connection: Connection) throws -> [TrancheRecord] {

@@ -120,6 +120,7 @@ enum Ledger {
             "same_person_release", "The person who approved a tranche cannot also release it; another finance officer must release it."
         ),
         "release_requests_key": ("idempotency_key_in_use", "This idempotency key is being used by another release right now; retry."),
+        "deposit_requests_key": ("idempotency_key_in_use", "This idempotency key is being used by another deposit right now; retry."),
         "grants_proposal_key": ("grant_exists", "This proposal already has a grant."),
     ]
 
@@ -144,9 +145,12 @@ extension FundStore {
 
     /// Donor funding straight into a call's envelope for one cluster (finance officer or fund manager):
     /// `donor:<DONOR>:<CUR>` → `envelope:<CALL>:<cluster>`. The amount must be in the call's currency.
-    /// Returns the envelope account's new balance.
+    /// With an `idempotencyKey` (a form's, an API request's) the same request again deposits nothing and answers
+    /// the first result; the key with another request is refused. Returns the envelope account's new balance.
     @discardableResult
-    public func deposit(call code: String, cluster: Cluster, amount: Money, donor: String, as login: String) throws -> LedgerAccountBalance {
+    public func deposit(
+        call code: String, cluster: Cluster, amount: Money, donor: String, idempotencyKey: String? = nil, as login: String
+    ) throws -> LedgerAccountBalance {
         try grantsCommand("fund.deposit", as: login) { context in
             try context.actor.require(.financeOfficer, .fundManager, to: "record donor funding")
             let call = try loadCall(code, lock: .share, on: context.connection)
@@ -154,6 +158,21 @@ extension FundStore {
                 donor: donor, amount: amount, call: call.code, callCurrency: call.configuration.currency,
                 fundedClusters: Set(call.envelopes.map(\.cluster)), cluster: cluster
             )
+            let idempotency = try idempotencyKey.map { key throws(WorkflowRejection) in try IdempotencyKey(key) }
+            let requestHash = Self.requestHash(of: "\(call.code)|\(cluster.rawValue)|\(donor)|\(amount.minorUnits)|\(amount.currency.code)")
+            if let idempotency {
+                let claimed = try context.connection.queryPrepared(
+                    "INSERT INTO deposit_requests (idempotency_key, request_hash, result) VALUES ($1, $2, '{}') ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+                    [idempotency.text, requestHash]
+                ).first != nil
+                if !claimed {
+                    let earlier = try context.connection.queryPrepared(
+                        "SELECT request_hash, result::text AS result FROM deposit_requests WHERE idempotency_key = $1", [idempotency.text]
+                    ).single()
+                    try idempotency.replay(requestHash: requestHash, earlierHash: try earlier.decode("request_hash"))
+                    return try earlier.decode("result", as: JSONValue<LedgerAccountBalance>.self).value
+                }
+            }
             let envelope = LedgerAccountKey.envelope(callID: call.id, callCode: call.code, cluster: cluster.rawValue, currency: amount.currency.code)
             try Ledger.post(
                 "deposit",
@@ -164,7 +183,13 @@ extension FundStore {
             )
             let balance = Money(minorUnits: try Ledger.balance(envelope, lock: false, on: context.connection), currency: amount.currency)
             try context.audit("ledger:\(envelope.code)", "fund.deposited", DepositEvent(donor: donor, amount: amount, envelopeBalance: balance))
-            return LedgerAccountBalance(code: envelope.code, kind: "envelope", balance: balance)
+            let result = LedgerAccountBalance(code: envelope.code, kind: "envelope", balance: balance)
+            if let idempotency {
+                try context.connection.queryPrepared(
+                    "UPDATE deposit_requests SET result = $2::jsonb WHERE idempotency_key = $1", [idempotency.text, JSONValue(result)]
+                )
+            }
+            return result
         }
     }
 
@@ -194,6 +219,18 @@ extension FundStore {
                     balance: Money(minorUnits: try row.decode("balance_minor"), currency: try Currency.stored(try row.decode("currency")))
                 )
             }
+        }
+    }
+
+    /// The donor funding left in a call's envelope for one cluster, what approvals may still commit (the
+    /// envelope account's balance); zero before any deposit. For those who decide (fund managers, secretariat).
+    public func envelopeFunding(call: String, cluster: Cluster) throws -> Money {
+        try read("ledger.envelope") { connection, viewer in
+            try viewer.require(.ranking, notFound: StoreError(.forbidden, code: "role_required", "Only the secretariat or a fund manager can see an envelope's funding."))
+            let record = try loadCall(call, lock: .unlocked, on: connection)
+            let code = LedgerAccountKey.envelope(callID: record.id, callCode: record.code, cluster: cluster.rawValue, currency: record.configuration.currency.code).code
+            let balance = try connection.query("SELECT balance_minor FROM ledger_accounts WHERE code = $1", [code]).first.map { try $0.decode("balance_minor", as: Int64.self) }
+            return Money(minorUnits: balance ?? 0, currency: record.configuration.currency)
         }
     }
 }

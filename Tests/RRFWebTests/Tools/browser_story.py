@@ -3,7 +3,7 @@ selenium), as the people would: typing into labelled fields, pressing the page's
 off. Each step saves a screenshot. Prints one JSON object (what the next phase needs) on its last line; exits 1
 with the reason when a page is not what the person should see.
 
-    python3 browser_story.py --base URL --phase apply|review|revise --javascript on|off --screenshots DIR --facts JSON
+    python3 browser_story.py --base URL --phase apply|review|revise|screen|decide|release --javascript on|off --screenshots DIR --facts JSON
 """
 import argparse
 import json
@@ -50,16 +50,21 @@ class Browser:
     def heading(self):
         return self.driver.find_element(By.TAG_NAME, "h1").text
 
+    def alerts(self):
+        """The refusals the page shows (role=alert), to say why a step did not go as expected."""
+        shown = [element.text.strip() for element in self.driver.find_elements(By.CSS_SELECTOR, "[role=alert]")]
+        return f" (the page says: {' / '.join(shown)})" if shown else ""
+
     def expect_heading(self, text, step):
         if text not in self.heading():
             self.shot(f"unexpected-{step}")
-            raise StoryFailure(f"{step}: the page's heading is {self.heading()!r}, expected it to contain {text!r} ({self.driver.current_url})")
+            raise StoryFailure(f"{step}: the page's heading is {self.heading()!r}, expected it to contain {text!r} ({self.driver.current_url}){self.alerts()}")
 
     def expect_text(self, text, step):
         body = self.driver.find_element(By.TAG_NAME, "body").text
         if text not in body:
             self.shot(f"unexpected-{step}")
-            raise StoryFailure(f"{step}: {text!r} is not on the page {self.driver.current_url}")
+            raise StoryFailure(f"{step}: {text!r} is not on the page {self.driver.current_url}{self.alerts()}")
 
     def expect_term(self, term, value, step):
         """The description of `term` in the page's description list (e.g. a proposal's State) is `value`."""
@@ -67,7 +72,7 @@ class Browser:
         if not found or found[0].text.strip() != value:
             self.shot(f"unexpected-{step}")
             shown = found[0].text.strip() if found else None
-            raise StoryFailure(f"{step}: {term} is {shown!r}, expected {value!r} ({self.driver.current_url})")
+            raise StoryFailure(f"{step}: {term} is {shown!r}, expected {value!r} ({self.driver.current_url}){self.alerts()}")
 
     def field(self, label):
         """The control a <label> names, found as a person finds it: by the label's text."""
@@ -112,13 +117,23 @@ class Browser:
                 return
         raise StoryFailure(f"no button {text!r} on {self.driver.current_url}")
 
+    def press_starting(self, text):
+        """Presses the button whose text starts with `text` (buttons name what they act on, e.g. a reference)."""
+        for button in self.driver.find_elements(By.TAG_NAME, "button"):
+            if button.text.strip().startswith(text):
+                self.navigating(button.click)
+                return
+        raise StoryFailure(f"no button starting {text!r} on {self.driver.current_url}")
+
     def follow(self, text):
         self.navigating(self.driver.find_element(By.PARTIAL_LINK_TEXT, text).click)
 
-    def sign_in(self, login, password):
+    def sign_in(self, login, password, code=None):
         self.open("/login")
         self.type("Login", login)
         self.type("Password", password)
+        if code:
+            self.type("One-time code", code)
         self.press("Sign in")
         if "/login" in self.driver.current_url:
             raise StoryFailure(f"{login} could not sign in: {self.driver.find_element(By.TAG_NAME, 'body').text}")
@@ -223,17 +238,119 @@ def revise(browser, facts):
     return {}
 
 
+def screen(browser, facts):
+    """The secretariat forms the health committee, passes the proposal's screening and lets the portal pick its reviewers."""
+    reference = facts["reference"]
+    browser.sign_in(facts["login"], facts["password"])
+    browser.follow("Committees")
+    browser.expect_heading("Committees", "committees")
+    browser.type("Committee code", "PRC-HEALTH")
+    browser.choose("Call", "SA-1")
+    browser.choose("Cluster", "Health")
+    browser.type("Chair's login", facts["chair"])
+    browser.type("Quorum", "2")
+    browser.press("Create the committee")
+    browser.expect_text("PRC-HEALTH", "committee-created")
+    browser.type("New member's login for PRC-HEALTH", facts["member"])
+    browser.press("Add the member")
+    browser.expect_text(facts["member"], "member-added")
+    browser.shot("committee")
+    browser.follow("Screening")
+    browser.expect_text(reference, "screening-queue")
+    browser.shot("screening-queue")
+    browser.press(f"Pass screening of {reference}")
+    browser.expect_text("Review panels", "screened")
+    browser.press(f"Assign reviewers automatically to {reference}")
+    browser.expect_text(facts["chairName"], "reviewers-assigned")
+    browser.shot("reviewers-assigned")
+    browser.sign_out()
+    return {}
+
+
+def decide(browser, facts):
+    """The fund manager ranks, approves for less than requested, records the signed agreement, has the tranche
+    conditions checked, approves the first tranche, and is refused when releasing it themselves."""
+    reference = facts["reference"]
+    browser.sign_in(facts["login"], facts["password"], facts["codes"][0])
+    browser.follow("Ranking")
+    browser.follow("SA-1")
+    browser.expect_text(reference, "ranking")
+    browser.shot("ranking")
+    browser.follow(f"Decide on {reference}")
+    browser.expect_heading(f"Decision: {reference}", "decision-form")
+    browser.expect_text("Left in the envelope", "decision-envelope")
+    browser.type("Approved amount", facts["amount"])
+    browser.type("Justification", "Strong panel scores; the kits budget is reduced to match the cluster's standard.")
+    browser.shot("decision-form")
+    browser.press("Record the decision")
+    browser.expect_term("State", "Approved", "approved")
+    browser.shot("approved")
+    browser.follow(f"Grant {reference}")
+    browser.type("Signatory", "Amina Yusuf, Executive Director")
+    browser.press("Record the signature")
+    browser.expect_term("State", "Active", "signed")
+    browser.press("Check the tranche conditions again")
+    browser.press_starting("Approve tranche 1")
+    browser.expect_text("approved by", "tranche-approved")
+    browser.shot("tranche-approved")
+    browser.follow("Tranches")
+    browser.press_starting("Release")
+    browser.expect_text("cannot also release", "approver-refused")
+    browser.shot("approver-refused")
+    browser.sign_out()
+    return {}
+
+
+def release(browser, facts):
+    """A different finance officer releases the first tranche with a double click, sends the form again, and
+    sees one payment on the ledger and the decision on the key figures."""
+    reference = facts["reference"]
+    browser.sign_in(facts["login"], facts["password"], facts["codes"][0])
+    browser.follow("Tranches")
+    browser.expect_text(reference, "release-queue")
+    browser.shot("release-queue")
+    form = browser.driver.find_element(By.XPATH, f"//form[contains(@action, '/grants/{reference}/tranches/1/release')]")
+    sent = {field.get_attribute("name"): field.get_attribute("value") for field in form.find_elements(By.TAG_NAME, "input")}
+    action = form.get_attribute("action")
+    button = form.find_element(By.TAG_NAME, "button")
+    button.click()
+    try:
+        button.click()  # the double click: the second may reach the server or find the page already gone
+    except WebDriverException:
+        pass
+    WebDriverWait(browser.driver, 60).until(lambda driver: "released" in driver.find_element(By.TAG_NAME, "body").text)
+    browser.expect_text(f"Tranche 1 of {reference}", "released")
+    browser.shot("released")
+    # The same form sent again (a resubmitted page): rebuilt from the fields it carried, and sent by the browser.
+    browser.navigating(lambda: browser.driver.execute_script(
+        "const form = document.createElement('form'); form.method = 'post'; form.action = arguments[0];"
+        "for (const [name, value] of Object.entries(arguments[1])) {"
+        " const input = document.createElement('input'); input.type = 'hidden'; input.name = name; input.value = value; form.appendChild(input); }"
+        "document.body.appendChild(form); form.submit();", action, sent))
+    browser.expect_text("nothing was paid again", "release-repeated")
+    browser.shot("release-repeated")
+    browser.follow("Ledger")
+    browser.expect_text("The ledger verifies", "ledger")
+    browser.shot("ledger")
+    browser.follow("Key figures")
+    browser.expect_heading("Key figures", "kpis")
+    browser.expect_text("All calls", "kpis-decision")
+    browser.shot("kpis")
+    browser.sign_out()
+    return {}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
-    parser.add_argument("--phase", required=True, choices=["apply", "review", "revise"])
+    parser.add_argument("--phase", required=True, choices=["apply", "review", "revise", "screen", "decide", "release"])
     parser.add_argument("--javascript", required=True, choices=["on", "off"])
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--facts", required=True)
     arguments = parser.parse_args()
     browser = Browser(arguments.base, arguments.javascript == "on", arguments.screenshots, arguments.phase)
     try:
-        result = {"apply": apply, "review": review, "revise": revise}[arguments.phase](browser, json.loads(arguments.facts))
+        result = {"apply": apply, "review": review, "revise": revise, "screen": screen, "decide": decide, "release": release}[arguments.phase](browser, json.loads(arguments.facts))
     except StoryFailure as failure:
         print(f"story failed: {failure}", file=sys.stderr)
         return 1

@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import RRFStore
+import RRFWorkflow
+
+// The trainer's desk: courses, sessions with their state and participants, a session's attendance with the
+// upload of its sign-in sheet (the CSV rrfctl reads, all or nothing), marking it held and closing it (which
+// issues the certificates), and the certificates issued.
+
+extension Portal {
+    func addTrainingRoutes(to router: Router<WebContext>) {
+        router.get("/training") { request, _ in try await signedIn(request) { store, person in try await trainingDesk(request, store: store, person: person) } }
+        router.get("/training/sessions/{reference}") { request, context in
+            let reference = context.parameters.get("reference") ?? ""
+            return try await signedIn(request) { store, person in try await trainingSession(reference, request: request, store: store, person: person) }
+        }
+        router.post("/training/sessions/{reference}/attendance") { request, context in
+            let reference = context.parameters.get("reference") ?? ""
+            return try await signedIn(request) { store, person in try await uploadAttendance(reference, request: request, store: store, person: person) }
+        }
+        for (action, run) in Self.sessionActions {
+            router.post("/training/sessions/{reference}/\(action)") { request, context in
+                let reference = context.parameters.get("reference") ?? ""
+                return try await signedIn(request) { store, person in
+                    let form = try await request.decode(as: GrantActionForm.self, context: context)
+                    guard person.accepts(form.csrf) else { return formExpired(request) }
+                    do {
+                        try await runner.run { try run(store, reference, Int(form.version ?? "")) }
+                        return redirect("/training/sessions/\(reference)")
+                    } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
+                        return try await trainingSession(reference, request: request, store: store, person: person, error: error.message)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A session's one-button commands, with the event name its machine offers them under.
+    static let sessionActions: [(String, @Sendable (FundStore, String, Int?) throws -> Void)] = [
+        ("held", { store, reference, version in _ = try store.recordTrainingSessionHeld(reference, expectedVersion: version, as: "") }),
+        ("closing", { store, reference, version in _ = try store.closeTrainingSession(reference, expectedVersion: version, as: "") }),
+    ]
+
+    func trainingDesk(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
+        let (courses, sessions) = try await runner.run { (try store.trainingCourses(), try store.trainingSessions(limit: 200)) }
+        let values: [String: Any] = [
+            "courses": courses.map { ["code": $0.code, "title": $0.title, "validity": $0.validityMonths] }, "noCourses": courses.isEmpty,
+            "sessions": sessions.map { session -> [String: Any] in
+                [
+                    "reference": session.reference, "course": session.course.title, "start": session.startDate.description, "end": session.endDate.description,
+                    "place": session.place, "trainer": session.trainer, "state": pages.state(session.state, for: request),
+                    "participants": session.participants, "capacity": session.capacity,
+                ]
+            },
+            "noSessions": sessions.isEmpty,
+        ]
+        return pages.render("training", values, request: request, person: person.page)
+    }
+
+    func trainingSession(_ reference: String, request: Request, store: FundStore, person: SignedInPerson, error: String? = nil) async throws -> Response {
+        let (session, attendance, certificates) = try await runner.run {
+            let session = try store.trainingSession(reference)
+            let certificates = try store.trainingCertificates(CertificateFilter(course: session.course.code, includeInvalid: true, limit: 500)).filter { $0.session == session.reference }
+            return (session, try store.trainingAttendance(session: reference), certificates)
+        }
+        var values: [String: Any] = [
+            "reference": session.reference, "course": session.course.title, "start": session.startDate.description, "end": session.endDate.description,
+            "place": session.place, "trainer": session.trainer, "state": pages.state(session.state, for: request), "version": session.version,
+            "capacity": session.capacity, "csrf": person.csrf, "columns": TrainingSheet.columns.joined(separator: ","),
+            "attendance": attendance.map { line -> [String: Any] in
+                ["name": line.name, "organisation": line.organisation, "role": line.role, "gender": line.gender,
+                 "attended": line.attended, "passed": line.passed, "score": line.score.map { String(format: "%.0f", $0) } ?? "—"]
+            },
+            "noAttendance": attendance.isEmpty,
+            "certificates": certificates.map { ["reference": $0.reference, "holder": $0.holderName, "organisation": $0.organisation, "validThrough": $0.validThrough.description] },
+            "noCertificates": certificates.isEmpty,
+            "uploadable": TrainingSessionMachine.offers("record_held", from: session.state) || session.state == "held",
+            "holdable": TrainingSessionMachine.offers("record_held", from: session.state),
+            "closable": TrainingSessionMachine.offers("close", from: session.state),
+        ]
+        if let error { values["error"] = error }
+        return pages.render("training-session", values, request: request, person: person.page, status: error == nil ? .ok : .badRequest)
+    }
+
+    /// The attendance form's fields: its CSRF token and the sign-in sheet's file (multipart/form-data).
+    struct AttendanceUpload: Decodable {
+        let csrf: String?
+        let sheet: String?
+    }
+
+    func uploadAttendance(_ reference: String, request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
+        let type = request.headers[.contentType] ?? ""
+        guard let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.hasPrefix("boundary=") })?
+            .dropFirst("boundary=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        else {
+            return try await trainingSession(reference, request: request, store: store, person: person, error: pages.messages(for: request)["sheet_required"])
+        }
+        let body = try await request.body.collect(upTo: 2 * 1024 * 1024)
+        let upload = try? FormDataDecoder().decode(AttendanceUpload.self, from: body, boundary: boundary)
+        guard person.accepts(upload?.csrf) else { return formExpired(request) }
+        guard let sheet = upload?.sheet, !sheet.isEmpty else {
+            return try await trainingSession(reference, request: request, store: store, person: person, error: pages.messages(for: request)["sheet_required"])
+        }
+        do {
+            _ = try await runner.run { try store.importAttendance(session: reference, csv: sheet, as: "") }
+            return redirect("/training/sessions/\(reference)")
+        } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
+            return try await trainingSession(reference, request: request, store: store, person: person, error: error.message)
+        }
+    }
+}

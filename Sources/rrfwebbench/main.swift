@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import Logging
+import NIOCore
+import Postgres
+import RRFStore
+import RRFWeb
+
+// rrfwebbench: rrfweb under a bounded load (wrk) over loopback on a fund of --proposals proposals (default
+// 100,000), beside a minimal Hummingbird "hello" route served by the same process as the ceiling.
+// Usage: swift run -c release rrfwebbench [--proposals 100000] [--seconds 10] [--connections 8]
+// Needs wrk (apt-get install wrk). Run from the repository root (migrations are read from ./sql).
+
+func option(_ name: String, default value: Int) -> Int {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
+    return parsed
+}
+
+let proposals = option("--proposals", default: 100_000)
+let seconds = option("--seconds", default: 10)
+let connections = option("--connections", default: 8)
+
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = .error
+    return handler
+}
+
+/// Serves `router` on a free loopback port until the task is cancelled; answers the port once it listens.
+func serve<Context: RequestContext>(_ router: Router<Context>, name: String) async throws -> (port: Int, task: Task<Void, any Error>)
+where Context.Source == ApplicationRequestContextSource {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: name),
+        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }
+    )
+    let task = Task { try await app.run() }
+    for await port in ports { return (port, task) }
+    throw CancellationError()
+}
+
+print("starting a throwaway PostgreSQL and seeding \(proposals) proposals …")
+let cluster = try ThrowawayCluster.start(options: .init(durable: true))
+defer { cluster.stop() }
+let setup = try Connection(cluster.configuration(applicationName: "rrfwebbench"))
+_ = try SchemaFiles.migrator().migrate(on: setup)
+setup.close()
+let seeding = Date()
+let fund = try BenchFund.seed(cluster, proposals: proposals)
+print(String(format: "seeded in %.1f s", Date().timeIntervalSince(seeding)))
+
+var configuration = WebConfiguration()
+configuration.signInAttemptsPerMinute = 1_000_000
+let runner = StoreRunner(store: fund.store, threads: 8)
+let portal = Portal(runner: runner, pages: try await Pages.load(utcOffsetMinutes: 0), configuration: configuration, migrator: try SchemaFiles.migrator())
+let (port, server) = try await serve(portal.router(), name: "rrfweb")
+let hello = Router()
+hello.get("/hello") { _, _ in "hello" }
+let (helloPort, helloServer) = try await serve(hello, name: "hello")
+
+// The sign-in form's POST as wrk sends it: its CSRF pair from a real GET of /login.
+let login = URL(string: "http://127.0.0.1:\(port)/login")!
+let (_, page) = try await URLSession.shared.data(from: login)
+let pair = ((page as? HTTPURLResponse)?.value(forHTTPHeaderField: "Set-Cookie") ?? "").split(separator: ";").first.map { String($0.split(separator: "=", maxSplits: 1).last ?? "") } ?? ""
+let script = FileManager.default.temporaryDirectory.appendingPathComponent("rrfwebbench-login-\(UUID().uuidString).lua")
+try """
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    wrk.headers["Cookie"] = "rrf_signin=\(pair)"
+    wrk.body = "csrf=\(pair)&login=ngo&password=\(BenchFund.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+    """.write(to: script, atomically: true, encoding: .utf8)
+defer { try? FileManager.default.removeItem(at: script) }
+
+let base = "http://127.0.0.1:\(port)"
+// Each page once before the load (and after it), with curl (FoundationNetworking drops a Cookie header set by
+// hand): a benchmark of error pages or redirects would measure nothing.
+func probe() throws {
+    for (path, header) in [
+        ("/", "Cookie: rrf_session=\(fund.sessions["ngo"]!)"), ("/calls/SA-1/ranking", "Cookie: rrf_session=\(fund.sessions["fm"]!)"),
+        ("/api/v1/proposals?limit=50", "Authorization: Bearer \(fund.apiToken)"),
+    ] {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", header, base + path]
+        let output = Pipe()
+        curl.standardOutput = output
+        try curl.run()
+        let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        if status != "200" { print("warning: \(path) answers \(status); its figures below measure an error") }
+    }
+}
+try probe()
+let runs = [
+    try LoadRun.run("hello (ceiling)", url: "http://127.0.0.1:\(helloPort)/hello", seconds: seconds, connections: connections),
+    try LoadRun.run("login (POST /login)", url: "\(base)/login", script: script.path, seconds: seconds, connections: connections),
+    try LoadRun.run("NGO dashboard (GET /)", url: "\(base)/", headers: ["Cookie: rrf_session=\(fund.sessions["ngo"]!)"], seconds: seconds, connections: connections),
+    try LoadRun.run("ranking (GET /calls/SA-1/ranking)", url: "\(base)/calls/SA-1/ranking", headers: ["Cookie: rrf_session=\(fund.sessions["fm"]!)"], seconds: seconds, connections: connections),
+    try LoadRun.run("API proposal list (GET /api/v1/proposals?limit=50)", url: "\(base)/api/v1/proposals?limit=50", headers: ["Authorization: Bearer \(fund.apiToken)"], seconds: seconds, connections: connections),
+    try LoadRun.run("hello again (ceiling)", url: "http://127.0.0.1:\(helloPort)/hello", seconds: seconds, connections: connections),
+]
+try probe()
+server.cancel()
+helloServer.cancel()
+
+print("\nrrfweb over loopback, \(proposals) proposals, wrk -t 2 -c \(connections) -d \(seconds)s, \(ProcessInfo.processInfo.activeProcessorCount) cores, debug or release as built")
+print("reproduce: swift run -c release rrfwebbench --proposals \(proposals) --seconds \(seconds) --connections \(connections)")
+print("name".padding(toLength: 50, withPad: " ", startingAt: 0) + "  req/s      p50       p99    failed")
+for run in runs {
+    print(run.name.padding(toLength: 50, withPad: " ", startingAt: 0) + String(format: "  %8.1f", run.requestsPerSecond) + "  " + run.p50.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + run.p99.padding(toLength: 8, withPad: " ", startingAt: 0) + "  \(run.failures)")
+}
+print("\neach run (secrets shown as placeholders; the bench makes them):")
+for run in runs { print("  \(run.shellLine)") }
+try await runner.shutdown()
