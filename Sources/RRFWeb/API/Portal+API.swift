@@ -40,6 +40,7 @@ extension Portal {
         APIRoute(.get, "/calls", .bearer { portal, call in try await portal.apiCalls(call) }),
         APIRoute(.get, "/calls/{code}", .bearer { portal, call in try await portal.apiCall(call) }),
         APIRoute(.get, "/calls/{code}/ranking", .bearer { portal, call in try await portal.apiRanking(call) }),
+        APIRoute(.post, "/calls/{code}/deposits", .bearer { portal, call in try await portal.apiDeposit(call) }),
         APIRoute(.get, "/proposals", .bearer { portal, call in try await portal.apiProposals(call) }),
         APIRoute(.post, "/proposals", .bearer { portal, call in try await portal.apiSubmitProposal(call) }),
         APIRoute(.get, "/proposals/{reference}", .bearer { portal, call in try await portal.apiProposal(call) }),
