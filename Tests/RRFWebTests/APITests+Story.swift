@@ -41,6 +41,8 @@ extension APITests {
                 let bashirs = try await api.send(.get, "/proposals", token: token("bashir"))
                 #expect((try bashirs.object()["items"] as? [Any])?.isEmpty == true)
                 try expect(try await api.send(.post, "/proposals/\(reference)/withdraw", token: token("bashir"), json: #"{"reason": "Mischief"}"#), .notFound)
+                let stale = #"{"reason": "Duplicate.", "version": 99}"#
+                try expect(try await api.send(.post, "/proposals/\(reference)/withdraw", token: token("nadia"), json: stale), .conflict, code: "changed_since_loaded")
 
                 // Screening is the secretariat's.
                 try expect(try await api.send(.post, "/proposals/\(reference)/screening", token: token("nadia"), json: #"{"passed": true}"#), .forbidden)
@@ -143,6 +145,27 @@ extension APITests {
                 #expect(paid?["minorUnits"] as? Int == minor)
                 #expect(try store.ledgerBalances().first { $0.code == "released:\(reference)" }?.balance.minorUnits == Int64(minor))
                 try expect(try await api.send(.get, "/ledger/balances", token: token("nadia")), .forbidden)
+
+                // A donor deposit needs a key and a finance role; the same key and deposit again deposit nothing more.
+                func envelope() throws -> Int64? { try store.ledgerBalances().first { $0.code == "envelope:SA-1:health" }?.balance.minorUnits }
+                let before = try #require(try envelope())
+                let deposit = #"{"cluster": "health", "amount": {"amount": "500.00", "currency": "USD"}, "donor": "ECHO"}"#
+                try expect(try await api.send(.post, "/calls/SA-1/deposits", token: token("fin"), json: deposit), .badRequest, code: "idempotency_key_missing")
+                try expect(try await api.send(.post, "/calls/SA-1/deposits", token: token("nadia"), json: deposit, headers: [APIRequest.idempotencyKeyHeader: "dep-0"]), .forbidden)
+                var deposited: [String] = []
+                for _ in 1...2 {
+                    let answer = try await api.send(.post, "/calls/SA-1/deposits", token: token("fin"), json: deposit, headers: [APIRequest.idempotencyKeyHeader: "ECHO-2026-7"])
+                    try expect(answer, .ok)
+                    deposited.append(answer.text)
+                }
+                #expect(deposited[0] == deposited[1] && deposited[0].contains(#""minorUnits":\#(before + 50_000)"#))
+                #expect(try envelope() == before + 50_000)
+                let other = deposit.replacingOccurrences(of: "500.00", with: "600.00")
+                try expect(
+                    try await api.send(.post, "/calls/SA-1/deposits", token: token("fin"), json: other, headers: [APIRequest.idempotencyKeyHeader: "ECHO-2026-7"]),
+                    .badRequest, code: "idempotency_key_reused"
+                )
+                #expect(try envelope() == before + 50_000)
 
                 // Reads of the fund, each as the store scopes them.
                 let kpis = try await api.send(.get, "/reports/kpis", token: token("fm"))

@@ -92,18 +92,26 @@ struct APIRelease: Encodable {
     }
 }
 
+/// One account of the ledger with its balance, e.g. `envelope:SA-1:health`.
+struct APILedgerAccount: Encodable {
+    let code: String
+    /// donor | envelope | committed | released | refunds
+    let kind: String
+    let balance: APIMoney
+
+    init(_ record: LedgerAccountBalance) {
+        code = record.code
+        kind = record.kind
+        balance = APIMoney(record.balance)
+    }
+}
+
 /// The ledger's accounts with their balances.
 struct APILedgerBalances: Encodable {
-    struct Account: Encodable {
-        let code: String
-        let kind: String
-        let balance: APIMoney
-    }
-
-    let accounts: [Account]
+    let accounts: [APILedgerAccount]
 
     init(_ balances: [LedgerAccountBalance]) {
-        accounts = balances.map { Account(code: $0.code, kind: $0.kind, balance: APIMoney($0.balance)) }
+        accounts = balances.map(APILedgerAccount.init)
     }
 }
 

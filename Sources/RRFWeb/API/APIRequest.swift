@@ -64,10 +64,16 @@ struct APIRequest: Sendable {
     }
 
     /// The `Idempotency-Key` header a money-moving request must carry.
-    /// - Throws: `idempotency_key_missing` (400) without it, or when it is empty or longer than 200 characters.
+    /// - Throws: `idempotency_key_missing` (400) without it, or when it is empty or longer than 200 characters
+    ///   (the rule's own sentence).
     func idempotencyKey() throws -> String {
-        let key = try IdempotencyKey(request.headers[APIRequest.idempotencyKeyHeader] ?? "")
-        return key.text
+        guard let header = request.headers[APIRequest.idempotencyKeyHeader] else {
+            throw APIProblem(
+                .badRequest, code: "idempotency_key_missing",
+                detail: "This request moves money: send an Idempotency-Key header (1 to 200 characters, the same for every retry of this request) so that a retry does not move it twice."
+            )
+        }
+        return try IdempotencyKey(header).text
     }
 
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!

@@ -33,13 +33,14 @@ extension Portal {
     /// Where the API lives.
     static let apiBase = "/api/v1"
 
-    /// Every operation of the API, in the order of the OpenAPI document.
+    /// Every operation of the API (each is in the OpenAPI document, with the same method).
     static let apiRoutes: [APIRoute] = [
         APIRoute(.get, "/openapi.json", .open { portal in try portal.openAPIDocument() }),
         APIRoute(.get, "/me", .bearer { _, call in try APIJSON.response(APIUser(call.person)) }),
         APIRoute(.get, "/calls", .bearer { portal, call in try await portal.apiCalls(call) }),
         APIRoute(.get, "/calls/{code}", .bearer { portal, call in try await portal.apiCall(call) }),
         APIRoute(.get, "/calls/{code}/ranking", .bearer { portal, call in try await portal.apiRanking(call) }),
+        APIRoute(.post, "/calls/{code}/deposits", .bearer { portal, call in try await portal.apiDeposit(call) }),
         APIRoute(.get, "/proposals", .bearer { portal, call in try await portal.apiProposals(call) }),
         APIRoute(.post, "/proposals", .bearer { portal, call in try await portal.apiSubmitProposal(call) }),
         APIRoute(.get, "/proposals/{reference}", .bearer { portal, call in try await portal.apiProposal(call) }),
@@ -69,13 +70,13 @@ extension Portal {
         router.middlewares.add(APIFallback(routes: Self.apiRoutes))
         for route in Self.apiRoutes {
             router.on(RouterPath(Self.apiBase + route.path), method: route.method) { request, context in
-                await answer(route, request: request, context: context)
+                await answerAPI(route, request: request, context: context)
             }
         }
     }
 
     /// Runs `route`'s handler (for a bearer route, once the token's person is known); any error becomes its problem.
-    func answer(_ route: APIRoute, request: Request, context: WebContext) async -> Response {
+    func answerAPI(_ route: APIRoute, request: Request, context: WebContext) async -> Response {
         do {
             switch route.handler {
             case .open(let handle):
@@ -91,13 +92,22 @@ extension Portal {
         }
     }
 
+    /// The answer of one store call for the token's person: `read` on a store thread, its result as `item`'s JSON.
+    func respond<Record: Sendable, Item: Encodable>(
+        _ call: APIRequest, status: HTTPResponse.Status = .ok, as item: (Record) -> Item,
+        _ read: @escaping @Sendable (FundStore) throws -> Record
+    ) async throws -> Response {
+        let store = call.store
+        return try APIJSON.response(item(try await runner.run { try read(store) }), status: status)
+    }
+
     /// A page of a list: what the store's `read` answers for one more than the page from the cursor's offset,
     /// as `{"items": [...], "nextCursor": …}`.
     func listPage<Record: Sendable, Item: Encodable>(
         _ call: APIRequest, as item: (Record) -> Item, _ read: @escaping @Sendable (FundStore, APIPageRequest) throws -> [Record]
     ) async throws -> Response {
-        let page = try call.page(), store = call.store
-        return try APIJSON.response(page.page(try await runner.run { try read(store, page) }, item))
+        let page = try call.page()
+        return try await respond(call, as: { page.page($0, item) }) { try read($0, page) }
     }
 
     /// `GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document, shipped with the module.

@@ -15,8 +15,8 @@ extension Portal {
 
     /// `GET /grants/{reference}`.
     func apiGrant(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIGrant(try await runner.run { try store.grant(reference) }))
+        let reference = try call.parameter("reference")
+        return try await respond(call, as: APIGrant.init) { try $0.grant(reference) }
     }
 
     /// The signature of a grant agreement.
@@ -30,11 +30,11 @@ extension Portal {
 
     /// `POST /grants/{reference}/signature`: signs the agreement of an approved proposal (fund manager).
     func apiSignGrant(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(SignatureBody.self), store = call.store, reference = try call.parameter("reference")
+        let body = try await call.body(SignatureBody.self), reference = try call.parameter("reference")
         let start = try body.startDate.map { (text) throws(WorkflowRejection) in try LocalDate(parsing: text) }
-        return try APIJSON.response(APIGrant(try await runner.run {
-            try store.signGrant(reference, signatory: body.signatory, startDate: start, expectedVersion: body.version, as: "")
-        }))
+        return try await respond(call, as: APIGrant.init) {
+            try $0.signGrant(reference, signatory: body.signatory, startDate: start, expectedVersion: body.version, as: "")
+        }
     }
 
     /// The tranches of a grant, in order.
@@ -44,8 +44,8 @@ extension Portal {
 
     /// `GET /grants/{reference}/tranches`.
     func apiTranches(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(Tranches(tranches: try await runner.run { try store.tranches(reference) }.map(APITranche.init)))
+        let reference = try call.parameter("reference")
+        return try await respond(call, as: { Tranches(tranches: $0.map(APITranche.init)) }) { try $0.tranches(reference) }
     }
 
     /// The approval of a tranche; the body may be empty.
@@ -55,10 +55,8 @@ extension Portal {
 
     /// `POST /grants/{reference}/tranches/{sequence}/approval` (fund manager).
     func apiApproveTranche(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ApprovalBody.self), sequence = try call.number("sequence"), store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APITranche(try await runner.run {
-            try store.approveTranche(reference, sequence: sequence, expectedVersion: body.version, as: "")
-        }))
+        let body = try await call.body(ApprovalBody.self), sequence = try call.number("sequence"), reference = try call.parameter("reference")
+        return try await respond(call, as: APITranche.init) { try $0.approveTranche(reference, sequence: sequence, expectedVersion: body.version, as: "") }
     }
 
     /// The release of an approved tranche: the amount, which must be the tranche's.
@@ -71,9 +69,9 @@ extension Portal {
     func apiReleaseTranche(_ call: APIRequest) async throws -> Response {
         let key = try call.idempotencyKey()
         let body = try await call.body(ReleaseBody.self), amount = try body.amount.money(), sequence = try call.number("sequence")
-        let store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIRelease(try await runner.run {
-            try store.releaseTranche(reference, sequence: sequence, amount: amount, idempotencyKey: key, as: "")
-        }))
+        let reference = try call.parameter("reference")
+        return try await respond(call, as: APIRelease.init) {
+            try $0.releaseTranche(reference, sequence: sequence, amount: amount, idempotencyKey: key, as: "")
+        }
     }
 }

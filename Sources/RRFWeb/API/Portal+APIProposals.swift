@@ -21,8 +21,8 @@ extension Portal {
 
     /// `GET /proposals/{reference}`.
     func apiProposal(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIProposal(try await runner.run { try store.proposal(reference) }))
+        let reference = try call.parameter("reference")
+        return try await respond(call, as: APIProposal.init) { try $0.proposal(reference) }
     }
 
     /// A proposal as an NGO user submits it (`POST /proposals`).
@@ -69,10 +69,8 @@ extension Portal {
 
     /// `POST /proposals/{reference}/withdraw`.
     func apiWithdraw(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(WithdrawalBody.self), store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIProposal(try await runner.run {
-            try store.withdrawProposal(reference, reason: body.reason, expectedVersion: body.version, as: "")
-        }))
+        let body = try await call.body(WithdrawalBody.self), reference = try call.parameter("reference")
+        return try await respond(call, as: APIProposal.init) { try $0.withdrawProposal(reference, reason: body.reason, expectedVersion: body.version, as: "") }
     }
 
     /// The secretariat's screening: pass, or fail with a reason.
@@ -84,10 +82,10 @@ extension Portal {
 
     /// `POST /proposals/{reference}/screening`.
     func apiScreen(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ScreeningBody.self), store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIProposal(try await runner.run {
-            try store.screenProposal(reference, passed: body.passed, reason: body.reason, expectedVersion: body.version, as: "")
-        }))
+        let body = try await call.body(ScreeningBody.self), reference = try call.parameter("reference")
+        return try await respond(call, as: APIProposal.init) {
+            try $0.screenProposal(reference, passed: body.passed, reason: body.reason, expectedVersion: body.version, as: "")
+        }
     }
 
     /// The fund manager's decision: approve (for at most the requested amount), reject, or request a revision.
@@ -123,9 +121,7 @@ extension Portal {
     /// decision never commits twice: the proposal's machine refuses to decide a decided proposal.
     func apiDecide(_ call: APIRequest) async throws -> Response {
         _ = try call.idempotencyKey()
-        let body = try await call.body(DecisionBody.self), decision = try body.input(), store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIProposal(try await runner.run {
-            try store.decideProposal(reference, decision, expectedVersion: body.version, as: "")
-        }))
+        let body = try await call.body(DecisionBody.self), decision = try body.input(), reference = try call.parameter("reference")
+        return try await respond(call, as: APIProposal.init) { try $0.decideProposal(reference, decision, expectedVersion: body.version, as: "") }
     }
 }

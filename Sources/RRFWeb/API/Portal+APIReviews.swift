@@ -31,15 +31,15 @@ extension Portal {
 
     /// `POST /reviews/{reference}/scores`.
     func apiSubmitScores(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ScoresBody.self), store = call.store, reference = try call.parameter("reference")
+        let body = try await call.body(ScoresBody.self), reference = try call.parameter("reference")
         let input = ReviewScoresInput(scores: body.scores, comments: body.comments, criterionComments: body.criterionComments ?? [:])
-        return try APIJSON.response(APIReview(try await runner.run { try store.submitReview(reference, reviewer: body.reviewer, input, as: "") }))
+        return try await respond(call, as: APIReview.init) { try $0.submitReview(reference, reviewer: body.reviewer, input, as: "") }
     }
 
     /// `GET /proposals/{reference}/reviews`: the current round's panel and aggregate.
     func apiProposalReviews(_ call: APIRequest) async throws -> Response {
-        let store = call.store, reference = try call.parameter("reference")
-        return try APIJSON.response(APIProposalReviews(try await runner.run { try store.proposalReviews(reference) }))
+        let reference = try call.parameter("reference")
+        return try await respond(call, as: APIProposalReviews.init) { try $0.proposalReviews(reference) }
     }
 
     /// A reviewer's declaration of a conflict of interest with the proposal's organisation.
@@ -50,11 +50,10 @@ extension Portal {
     /// `POST /reviews/{reference}/conflict`: the signed-in reviewer declares a conflict with the organisation of
     /// the proposal; their review of it stops counting.
     func apiDeclareConflict(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ConflictBody.self), store = call.store, reference = try call.parameter("reference"), login = call.person.login
-        return try APIJSON.response(APIConflict(try await runner.run {
-            let proposal = try store.proposal(reference)
-            return try store.declareConflict(reviewer: login, organisation: proposal.organisation, reason: body.reason, as: "")
-        }), status: .created)
+        let body = try await call.body(ConflictBody.self), reference = try call.parameter("reference"), login = call.person.login
+        return try await respond(call, status: .created, as: APIConflict.init) { store in
+            try store.declareConflict(reviewer: login, organisation: try store.proposal(reference).organisation, reason: body.reason, as: "")
+        }
     }
 
     /// The committees, by code.
@@ -64,7 +63,7 @@ extension Portal {
 
     /// `GET /committees?call=`: the committees the person may see, optionally of one call.
     func apiCommittees(_ call: APIRequest) async throws -> Response {
-        let store = call.store, code = try call.query("call")
-        return try APIJSON.response(Committees(committees: try await runner.run { try store.committees(call: code) }.map(APICommittee.init)))
+        let code = try call.query("call")
+        return try await respond(call, as: { Committees(committees: $0.map(APICommittee.init)) }) { try $0.committees(call: code) }
     }
 }
