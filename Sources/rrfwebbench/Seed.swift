@@ -7,6 +7,7 @@ import RRFWorkflow
 /// scored through the whole review path, then `proposals` proposals written in bulk by SQL (the store would take
 /// minutes), 1 % of them scored with a copy of the real proposal's aggregate so the ranking has work to do.
 struct BenchFund {
+    /// The password of the benchmark's seeded people, on a throwaway cluster the run deletes (not a credential).
     static let password = "Benchmarks measure, they do not guess"
     let store: FundStore
     /// Session tokens by login (`ngo` is an NGO officer of NGO-001, `fm` a fund manager).

@@ -25,10 +25,10 @@ extension Portal {
             let code = context.parameters.get("code") ?? ""
             return try await signedIn(request) { store, person in
                 let form = try await request.decode(as: [String: String].self, context: context)
-                return try await callAction(code, form: form, request: request, store: store, person: person) {
+                return try await formCommand(csrf: form["csrf"], request: request, person: person, done: "/calls/\(code)/setup") {
                     let minimum = try StoreError.wholeNumber(form["minimum"] ?? "", field: "minimum number of staff", example: "2")
                     _ = try store.setCallTrainingRequirement(call: code, course: form["course"] ?? "", minimumStaff: minimum, as: "")
-                }
+                } refused: { error in try await callSetup(code, request: request, store: store, person: person, refusal: FieldRefusal(field: nil, message: error.message)) }
             }
         }
         for (action, run) in Self.callActions {
@@ -36,7 +36,9 @@ extension Portal {
                 let code = context.parameters.get("code") ?? ""
                 return try await signedIn(request) { store, person in
                     let form = try await request.decode(as: [String: String].self, context: context)
-                    return try await callAction(code, form: form, request: request, store: store, person: person) { try run(store, code, Int(form["version"] ?? "")) }
+                    return try await formCommand(csrf: form["csrf"], request: request, person: person, done: "/calls/\(code)/setup") {
+                        try run(store, code, Int(form["version"] ?? ""))
+                    } refused: { error in try await callSetup(code, request: request, store: store, person: person, refusal: FieldRefusal(field: nil, message: error.message)) }
                 }
             }
         }
@@ -107,19 +109,6 @@ extension Portal {
         } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
             let refusal = FieldRefusal(field: CallSetupForm.field(of: error.code), message: error.message)
             return try await callSetup(code, request: request, store: store, person: person, sent: form, refusal: refusal)
-        }
-    }
-
-    /// Runs a command on the call, then shows its set-up page again (with the refusal on top).
-    func callAction(
-        _ code: String, form: [String: String], request: Request, store: FundStore, person: SignedInPerson, _ command: @escaping @Sendable () throws -> Void
-    ) async throws -> Response {
-        guard person.accepts(form["csrf"]) else { return formExpired(request) }
-        do {
-            try await runner.run { try command() }
-            return redirect("/calls/\(code)/setup")
-        } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
-            return try await callSetup(code, request: request, store: store, person: person, refusal: FieldRefusal(field: nil, message: error.message))
         }
     }
 }

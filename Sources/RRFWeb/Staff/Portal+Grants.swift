@@ -96,24 +96,14 @@ extension Portal {
         }
     }
 
-    /// The fields of a grant's one-button forms.
-    struct GrantActionForm: Decodable {
-        let csrf: String?
-        let version: String?
-    }
-
     /// Runs a one-button command on a grant, then shows the grant again (with the refusal, if any).
     func grantAction(
         _ reference: String, request: Request, context: WebContext, store: FundStore, person: SignedInPerson,
-        _ command: @escaping @Sendable (GrantActionForm) throws -> Void
+        _ command: @escaping @Sendable (OneButtonForm) throws -> Void
     ) async throws -> Response {
-        let form = try await request.decode(as: GrantActionForm.self, context: context)
-        guard person.accepts(form.csrf) else { return formExpired(request) }
-        do {
-            try await runner.run { try command(form) }
-            return redirect("/grants/\(reference)")
-        } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
-            return try await grant(reference, request: request, store: store, person: person, error: error.message)
-        }
+        let form = try await request.decode(as: OneButtonForm.self, context: context)
+        return try await formCommand(csrf: form.csrf, request: request, person: person, done: "/grants/\(reference)") {
+            try command(form)
+        } refused: { error in try await grant(reference, request: request, store: store, person: person, error: error.message) }
     }
 }

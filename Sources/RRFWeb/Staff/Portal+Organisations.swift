@@ -97,12 +97,8 @@ extension Portal {
         _ request: Request, store: FundStore, person: SignedInPerson, form: OrganisationForm, about code: String?,
         _ command: @escaping @Sendable () throws -> Void
     ) async throws -> Response {
-        guard person.accepts(form.csrf) else { return formExpired(request) }
-        do {
-            try await runner.run { try command() }
-            return redirect("/organisations")
-        } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
-            return try await organisations(request, store: store, person: person, refused: (code, form, error.message))
+        try await formCommand(csrf: form.csrf, request: request, person: person, done: "/organisations", command) { error in
+            try await organisations(request, store: store, person: person, refused: (code, form, error.message))
         }
     }
 }

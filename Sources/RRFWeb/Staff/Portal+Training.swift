@@ -46,14 +46,10 @@ extension Portal {
             router.post("/training/sessions/{reference}/\(action)") { request, context in
                 let reference = context.parameters.get("reference") ?? ""
                 return try await signedIn(request) { store, person in
-                    let form = try await request.decode(as: GrantActionForm.self, context: context)
-                    guard person.accepts(form.csrf) else { return formExpired(request) }
-                    do {
-                        try await runner.run { try run(store, reference, Int(form.version ?? "")) }
-                        return redirect("/training/sessions/\(reference)")
-                    } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
-                        return try await trainingSession(reference, request: request, store: store, person: person, error: error.message)
-                    }
+                    let form = try await request.decode(as: OneButtonForm.self, context: context)
+                    return try await formCommand(csrf: form.csrf, request: request, person: person, done: "/training/sessions/\(reference)") {
+                        try run(store, reference, Int(form.version ?? ""))
+                    } refused: { error in try await trainingSession(reference, request: request, store: store, person: person, error: error.message) }
                 }
             }
         }
@@ -69,12 +65,8 @@ extension Portal {
     func trainingAction(
         _ form: [String: String], request: Request, store: FundStore, person: SignedInPerson, _ command: @escaping @Sendable () throws -> Void
     ) async throws -> Response {
-        guard person.accepts(form["csrf"]) else { return formExpired(request) }
-        do {
-            try await runner.run { try command() }
-            return redirect("/training")
-        } catch let error as StoreError where error.kind == .rejected || error.kind == .notFound || error.kind == .conflict {
-            return try await trainingDesk(request, store: store, person: person, refused: (form, error.message))
+        try await formCommand(csrf: form["csrf"], request: request, person: person, done: "/training", command) { error in
+            try await trainingDesk(request, store: store, person: person, refused: (form, error.message))
         }
     }
 

@@ -17,15 +17,11 @@ extension Portal {
             router.post("/users/{login}/\(action)") { request, context in
                 let login = context.parameters.get("login") ?? ""
                 return try await signedIn(request) { store, person in
-                    let form = try await request.decode(as: GrantActionForm.self, context: context)
-                    guard person.accepts(form.csrf) else { return formExpired(request) }
+                    let form = try await request.decode(as: OneButtonForm.self, context: context)
                     let publicURL = configuration.publicURL
-                    do {
-                        try await runner.run { try run(store, login, Int(form.version ?? ""), publicURL) }
-                        return redirect("/users")
-                    } catch let error as StoreError where error.kind == .rejected || error.kind == .conflict {
-                        return try await users(request, store: store, person: person, refused: (login, [:], error.message))
-                    }
+                    return try await formCommand(csrf: form.csrf, request: request, person: person, done: "/users") {
+                        try run(store, login, Int(form.version ?? ""), publicURL)
+                    } refused: { error in try await users(request, store: store, person: person, refused: (login, [:], error.message)) }
                 }
             }
         }
