@@ -9,19 +9,25 @@ import RRFWorkflow
 
 extension Portal {
     func addLedgerRoutes(to router: Router<WebContext>) {
-        router.get("/ledger") { request, _ in try await signedIn(request) { store, person in try await ledger(request, store: store, person: person) } }
+        router.get("/ledger") { request, _ in
+            try await signedIn(request) { store, person in try await ledger(request, store: store, person: person, verify: request.uri.queryParameters["verify"] == "yes") }
+        }
         router.post("/ledger/deposits") { request, context in
             try await signedIn(request) { store, person in try await deposit(request, context: context, store: store, person: person) }
         }
     }
 
-    func ledger(_ request: Request, store: FundStore, person: SignedInPerson, notice: (text: String, refused: Bool)? = nil, sent: DepositForm? = nil) async throws -> Response {
+    /// The balances and the deposit form; with `verify`, the ledger's verification too (it reads every movement,
+    /// so it runs when asked, not on each view).
+    func ledger(
+        _ request: Request, store: FundStore, person: SignedInPerson, verify: Bool = false, notice: (text: String, refused: Bool)? = nil, sent: DepositForm? = nil
+    ) async throws -> Response {
         let (balances, violations, calls) = try await runner.run {
-            (try store.ledgerBalances(), try store.verifyLedger(), try store.calls().filter { $0.state != "archived" })
+            (try store.ledgerBalances(), verify ? try store.verifyLedger() : nil, try store.calls().filter { $0.state != "archived" })
         }
         var values: [String: Any] = [
             "balances": balances.map { ["code": $0.code, "kind": $0.kind, "balance": $0.balance.grouped] },
-            "intact": violations.isEmpty, "violations": violations.map(\.message), "csrf": person.csrf,
+            "verified": violations != nil, "intact": violations?.isEmpty == true, "violations": violations?.map(\.message) ?? [], "csrf": person.csrf,
             "envelopes": calls.flatMap { call in
                 call.envelopes.map { envelope -> [String: Any] in
                     let value = "\(call.code)/\(envelope.cluster.rawValue)"

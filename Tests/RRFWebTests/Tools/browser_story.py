@@ -330,6 +330,7 @@ def release(browser, facts):
     browser.expect_text("nothing was paid again", "release-repeated")
     browser.shot("release-repeated")
     browser.follow("Ledger")
+    browser.follow("Verify the ledger now")
     browser.expect_text("The ledger verifies", "ledger")
     browser.shot("ledger")
     browser.follow("Key figures")
