@@ -20,6 +20,14 @@ func option(_ name: String, default value: Int) -> Int {
     return parsed
 }
 
+if CommandLine.arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
+    print("""
+        rrfwebbench: rrfweb under wrk over loopback on a throwaway durable PostgreSQL, beside a Hummingbird "hello" ceiling.
+        usage: rrfwebbench [--proposals N (100000)] [--seconds S (10)] [--connections C (8)]
+        Needs wrk and curl on PATH; run from the repository root (migrations are read from ./sql).
+        """)
+    exit(0)
+}
 let proposals = option("--proposals", default: 100_000)
 let seconds = option("--seconds", default: 10)
 let connections = option("--connections", default: 8)
