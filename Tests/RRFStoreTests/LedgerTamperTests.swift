@@ -40,7 +40,8 @@ import Testing
                 FROM t, ledger_accounts a WHERE a.code IN ('committed:' || $1, 'released:' || $2)
                 """, [first.reference, second.reference])
             let violations = try fund.store.verifyLedger()
-            #expect(violations.map(\.code) == ["release_without_tranche"])
+            // Written beside the application, the movement also lacks its audit event (sql/0025).
+            #expect(violations.map(\.code) == ["release_without_tranche", "movement_not_audited"])
             #expect(violations.first?.message.contains("does not move exactly one released tranche") == true)
         }
     }
