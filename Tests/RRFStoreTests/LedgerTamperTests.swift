@@ -70,6 +70,26 @@ import Testing
         }
     }
 
+    @Test func aBalancedMovementEditedAfterItWasPostedIsFound() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            try fund.expectLedgerConsistent()
+            // The first deposit grows by one unit on both legs, balances kept in step: only its audit event knows.
+            let connection = try db.connect()
+            defer { connection.close() }
+            try connection.withTransaction { connection in
+                try connection.execute("SET LOCAL session_replication_role = replica")
+                try connection.execute("UPDATE ledger_entries SET amount_minor = amount_minor + sign(amount_minor) WHERE transaction_id = 1")
+                try connection.execute("""
+                    UPDATE ledger_accounts a SET balance_minor = (SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries e WHERE e.account_id = a.id)
+                    """)
+            }
+            let violations = try fund.store.verifyLedger()
+            #expect(violations.map(\.code) == ["movement_not_audited"])
+            #expect(violations.first?.message == "Ledger transaction 1 differs from its audit event: its entries were changed after it was posted.")
+        }
+    }
+
     private func sql(_ db: TestDatabase, _ text: String, _ parameters: [(any PostgresEncodable)?]) throws {
         let connection = try db.connect()
         defer { connection.close() }
