@@ -80,7 +80,8 @@ struct RRFD: AsyncParsableCommand {
                 queues: \(configuration.queues.joined(separator: ","))
                 batch_size: \(configuration.batchSize)
                 log_level: \(configuration.logLevel.rawValue)
-                cron: \((DaemonJobKinds.builtInCron.filter { entry in !configuration.cron.contains { $0.name == entry.name } } + configuration.cron).map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
+                cron: \(configuration.cronEntries.map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
+                audit_anchors: \(configuration.auditAnchors.map { "folder=\($0.folder) signing_key=\($0.signingKey)" } ?? "off")
                 """)
             return
         }
