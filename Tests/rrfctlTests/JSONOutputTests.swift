@@ -35,12 +35,12 @@ import Testing
     /// Commands without `--as` that are not reads: they change the schema or the queue, or write a file format.
     static let notReads: Set<[String]> = [
         ["db", "migrate"], ["jobs", "retry"], ["jobs", "cancel"], ["demo"], ["export", "csv"], ["export", "hxl"], ["export", "iati"],
-        ["login"], ["logout"], ["user", "set-password"], ["user", "reset-password"],
+        ["login"], ["logout"], ["user", "set-password"], ["user", "reset-password"], ["audit", "anchor"], ["audit", "keygen"],
     ]
 
     /// Commands whose output is a file format of its own (CSV, XML) rather than data for scripts.
     static let withoutJSON: Set<[String]> = [
-        ["export", "csv"], ["export", "hxl"], ["export", "iati"], ["login"], ["logout"], ["user", "reset-password"],
+        ["export", "csv"], ["export", "hxl"], ["export", "iati"], ["login"], ["logout"], ["user", "reset-password"], ["audit", "keygen"],
     ]
 
     /// Who reads on the demo fund: its secretariat, or its administrator for what only they see.
