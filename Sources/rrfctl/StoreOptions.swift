@@ -58,6 +58,16 @@ extension DatabaseOptions {
     }
 }
 
+/// Refuses as a usage error (exit code 64) a filter value that is none of `names`, listing them: an unknown value
+/// would only ever match nothing.
+func requireOneOf(_ value: String?, _ names: [String], option: String) throws {
+    guard let value, !names.contains(value) else { return }
+    throw ValidationError("\(option) \(value.debugDescription) is not one of: \(names.joined(separator: ", ")).")
+}
+
+/// The stored names of a state machine's states, for ``requireOneOf(_:_:option:)``.
+func names<Name: StateName>(_ type: Name.Type) -> [String] { Name.allCases.map(\.rawValue) }
+
 /// Parses a value with a workflow rule, turning its refusal into a store refusal (exit code 3).
 func parsed<T>(_ parse: () throws(WorkflowRejection) -> T) throws -> T {
     do {
