@@ -118,6 +118,8 @@ import Testing
                 #expect(outcome.status == 0, "\(line) failed: \(outcome.stderr)")
                 #expect(outcome.stderr.isEmpty, "\(line) wrote to standard error: \(outcome.stderr)")
                 #expect((try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))) != nil, "\(line) printed no valid JSON: \(outcome.stdout.prefix(300))")
+                // Swift's synthesized coding of an enum's associated value is not a shape for scripts (issue 17 item 5).
+                #expect(!outcome.stdout.contains("\"_0\""), "\(line) leaks Swift's enum encoding: \(outcome.stdout.prefix(300))")
             }
         }
     }
