@@ -85,6 +85,10 @@ import Testing
                 let fm = sessions["fm"]!, fin = sessions["fin"]!
                 let ranking = try await Self.page("/calls/SA-1/ranking", fm, client: client)
                 #expect(ranking.0 == .ok)
+                // One funded cluster a page; an unknown cluster or page falls back to the first of each.
+                #expect(ranking.1.contains("aria-current=\"page\">Health ("))
+                let fallback = try await Self.page("/calls/SA-1/ranking?cluster=nonsense&page=99", fm, client: client)
+                #expect(fallback.0 == .ok && fallback.1.contains("<h2>Health</h2>"))
                 let (formStatus, form) = try await Self.page("/proposals/\(reference)/decision", fm, client: client)
                 #expect(formStatus == .ok && form.contains("100,000.00 USD") && form.contains("<dd>100,000.00 USD</dd>"))
                 let version = "\(try store.proposal(reference).version)"

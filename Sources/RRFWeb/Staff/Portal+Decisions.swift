@@ -32,26 +32,49 @@ extension Portal {
         return pages.render("ranking-index", values, request: request, person: person.page)
     }
 
-    /// A call's ranking, one table per funded cluster.
+    /// How many lines of a cluster's ranking one page shows (a call of a real fund ranks hundreds per cluster).
+    static let rankingPageSize = 50
+
+    /// A call's ranking: one funded cluster at a time (`?cluster=`, the first by default), ``rankingPageSize`` lines
+    /// a page (`?page=`), the running total still counted from the top.
     func ranking(_ code: String, request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let (call, ranking) = try await runner.run { (try store.call(code), try store.callRanking(code)) }
-        let clusters = ranking.clusters.map { cluster -> [String: Any] in
-            let envelope = call.envelopes.first { $0.cluster == cluster.cluster }
-            return [
-                "cluster": cluster.cluster.displayName, "envelope": cluster.envelope.grouped, "left": envelope?.uncommitted.grouped ?? "—",
-                "noLines": cluster.lines.isEmpty,
-                "lines": cluster.lines.map { line -> [String: Any] in
-                    [
-                        "rank": line.rank, "reference": line.reference, "title": line.title, "organisation": line.organisation,
-                        "state": pages.state(line.state, for: request), "requested": line.requested.grouped, "mean": line.mean.description,
-                        "divergent": line.isDivergent, "passes": line.passes, "cumulative": line.cumulativeRequested.grouped,
-                        "withinEnvelope": line.withinEnvelope, "decidable": ProposalMachine.offers("approve", from: line.state),
-                    ]
-                },
-            ]
-        }
-        let values: [String: Any] = ["code": call.code, "title": call.configuration.title, "clusters": clusters]
+        let query = request.uri.queryParameters
+        let chosen = query["cluster"].map(String.init).flatMap { code in ranking.clusters.first { $0.cluster.rawValue == code } }
+            ?? ranking.clusters.first
+        let values: [String: Any] = [
+            "code": call.code, "title": call.configuration.title,
+            "clusterLinks": ranking.clusters.map { cluster -> [String: Any] in
+                ["clusterCode": cluster.cluster.rawValue, "name": cluster.cluster.displayName, "count": cluster.lines.count,
+                 "current": cluster.cluster == chosen?.cluster]
+            },
+            "clusters": chosen.map { [rankingTable($0, call: call, page: Int(query["page"].map(String.init) ?? "") ?? 1, request: request)] } ?? [],
+        ]
         return pages.render("ranking", values, request: request, person: person.page)
+    }
+
+    /// One cluster's page of the ranking, with links to the pages before and after it.
+    private func rankingTable(_ cluster: ClusterRankingRecord, call: CallRecord, page: Int, request: Request) -> [String: Any] {
+        let size = Self.rankingPageSize
+        let pageCount = max(1, (cluster.lines.count + size - 1) / size)
+        let page = min(max(1, page), pageCount)
+        let shown = cluster.lines.dropFirst((page - 1) * size).prefix(size)
+        let envelope = call.envelopes.first { $0.cluster == cluster.cluster }
+        let base = "/calls/\(call.code)/ranking?cluster=\(cluster.cluster.rawValue)&page="
+        return [
+            "cluster": cluster.cluster.displayName, "envelope": cluster.envelope.grouped, "left": envelope?.uncommitted.grouped ?? "—",
+            "noLines": cluster.lines.isEmpty, "first": (page - 1) * size + 1, "last": (page - 1) * size + shown.count,
+            "total": cluster.lines.count, "paged": pageCount > 1,
+            "previous": page > 1 ? base + "\(page - 1)" : "", "next": page < pageCount ? base + "\(page + 1)" : "",
+            "lines": shown.map { line -> [String: Any] in
+                [
+                    "rank": line.rank, "reference": line.reference, "title": line.title, "organisation": line.organisation,
+                    "state": pages.state(line.state, for: request), "requested": line.requested.grouped, "mean": line.mean.description,
+                    "divergent": line.isDivergent, "passes": line.passes, "cumulative": line.cumulativeRequested.grouped,
+                    "withinEnvelope": line.withinEnvelope, "decidable": ProposalMachine.offers("approve", from: line.state),
+                ]
+            },
+        ]
     }
 
     /// What a refused decision form sent, to show again.
