@@ -148,20 +148,31 @@ struct ExportDestination: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var output: String?
 
-    /// Runs `body` with a text sink and a progress reporter. A file is written beside its target and renamed
-    /// over it only when the export is complete, so a failed export leaves no partial file.
+    /// Runs `body` with a text sink and a progress reporter. A regular file is written beside its target and
+    /// renamed over it only once the export is complete and on disk, so a failed export leaves no partial file; a
+    /// target that is not a regular file (a pipe, a device such as /dev/stdout) is written in place. Any failed
+    /// write (a full disk, a closed pipe) fails the export with exit code 74.
     func write(_ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
         guard let output else {
-            try export(to: FileHandle.standardOutput, body)
+            try export(to: FileHandle.standardOutput, named: "standard output", body)
             return
         }
         let target = URL(fileURLWithPath: output)
+        var status = stat()
+        if stat(target.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            guard let handle = FileHandle(forWritingAtPath: target.path) else {
+                throw FileProblem(message: "\(output) cannot be written; check that you may write there.")
+            }
+            defer { try? handle.close() }
+            return try export(to: handle, named: output, body)
+        }
         let partial = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
         guard FileManager.default.createFile(atPath: partial.path, contents: nil), let handle = FileHandle(forWritingAtPath: partial.path) else {
             throw FileProblem(message: "The file \(output) cannot be written; check that its folder exists and that you may write there.")
         }
         do {
-            try export(to: handle, body)
+            try export(to: handle, named: output, body)
+            try handle.synchronize()
             try handle.close()
             // rename(2) replaces the target in one step.
             guard rename(partial.path, target.path) == 0 else {
@@ -170,22 +181,32 @@ struct ExportDestination: ParsableArguments {
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(at: partial)
-            throw error
+            if error is FileProblem { throw error }
+            throw FileProblem(message: "The file \(output) could not be written completely (is the disk full?); nothing was kept.", underlying: "\(error)")
         }
     }
 
-    private func export(to handle: FileHandle, _ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
+    private func export(
+        to handle: FileHandle, named name: String, _ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void
+    ) throws {
         var buffer = Data()
+        var failure: (any Error)?
+        func flush() {
+            guard failure == nil, !buffer.isEmpty else { return }
+            do { try handle.write(contentsOf: buffer) } catch { failure = error }
+            buffer.removeAll(keepingCapacity: true)
+        }
         let progress = ExportProgress()
         try body({ text in
+            guard failure == nil else { return }
             buffer.append(contentsOf: text.utf8)
-            if buffer.count >= 64 * 1024 {
-                handle.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
+            if buffer.count >= 64 * 1024 { flush() }
         }, progress)
-        handle.write(buffer)
+        flush()
         progress.finish()
+        if let failure {
+            throw FileProblem(message: "Writing the export to \(name) failed (is the disk full, or the reader gone?); the export is incomplete.", underlying: "\(failure)")
+        }
     }
 }
 

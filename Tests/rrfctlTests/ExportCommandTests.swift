@@ -47,6 +47,30 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["calls.csv"], "no partial file is left behind")
         }
     }
+
+    /// Issue 17 item 4: a full disk fails the export (74), whether it is --output or standard output, and a device
+    /// named as --output is written, never replaced by a file.
+    @Test func anExportToAFullDiskFailsAndReplacesNoDevice() throws {
+        try withTestDatabase { db in
+            let cli = CLI(db)
+            try cli.ok("user", "add", "admin", "--name", "Ada Admin", "--role", "admin")
+            try cli.ok("user", "add", "sec", "--name", "Sam Secretariat", "--role", "secretariat", as: "admin")
+            let full = try cli.run("export", "csv", "calls", "--output", "/dev/full")
+            #expect(full.status == 74, "\(full.stderr)")
+            #expect(full.stderr.contains("is the disk full"), "\(full.stderr)")
+            var status = stat()
+            #expect(stat("/dev/full", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "/dev/full is still the device")
+            let process = try cli.process(["export", "csv", "calls"])
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 74, "\(text)")
+            #expect(text.contains("standard output"))
+        }
+    }
 }
 
 extension CLI {
