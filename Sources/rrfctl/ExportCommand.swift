@@ -104,13 +104,23 @@ struct IATIExportCommand: StoreExport {
     @OptionGroup var destination: ExportDestination
     @OptionGroup var database: DatabaseOptions
 
-    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+    /// The reporting organisation, from the options, then the environment (refused as a usage error, exit code 64).
+    func reportingOrganisation() throws -> IATIOrganisation {
         let environment = ProcessInfo.processInfo.environment
-        let organisation = IATIOrganisation(
-            ref: reportingOrgRef ?? environment["RRF_IATI_ORG_REF"] ?? "XM-RRF", type: reportingOrgType,
-            name: reportingOrgName ?? environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
-        )
-        let activities = try store.iatiActivities(reportingOrg: organisation)
+        do {
+            return try IATIOrganisation.reporting(
+                ref: reportingOrgRef ?? environment["RRF_IATI_ORG_REF"] ?? "XM-RRF", type: reportingOrgType,
+                name: reportingOrgName ?? environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
+            )
+        } catch let error as StoreError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func validate() throws { _ = try reportingOrganisation() }
+
+    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+        let activities = try store.iatiActivities(reportingOrg: try reportingOrganisation())
         return { sink, progress in
             sink(IATIXML.document(activities, generated: Date()))
             progress.update(activities.count, activities.count)

@@ -25,6 +25,23 @@ import Testing
     }
 }
 
+/// Issue 17 item 4: the IATI reporting organisation is checked against IATI's identifier rules and codelist.
+@Suite struct ExportIATIOptionTests {
+    @Test(arguments: [
+        (["--reporting-org-ref", ""], "not an IATI organisation identifier"),
+        (["--reporting-org-ref", "RRF fund"], "not an IATI organisation identifier"),
+        (["--reporting-org-ref", "xm-rrf"], "not an IATI organisation identifier"),
+        (["--reporting-org-type", "words"], "not an IATI OrganisationType code"),
+        (["--reporting-org-type", "41"], "not an IATI OrganisationType code"),
+        (["--reporting-org-name", " "], "needs a name"),
+    ])
+    func aBadReportingOrganisationIsAUsageError(options: [String], sentence: String) throws {
+        let outcome = try Offline.run(["export", "iati"] + options, environment: ["DATABASE_URL": "postgresql://nobody@/nowhere"])
+        #expect(outcome.status == 64, "\(options): \(outcome.stderr)")
+        #expect(outcome.stderr.contains(sentence), "\(options): \(outcome.stderr)")
+    }
+}
+
 /// `--output`: the file appears whole or not at all.
 @Suite struct ExportOutputFileTests {
     @Test func anExportToAFileIsCompleteAndAnUnwritableOneLeavesNothing() throws {

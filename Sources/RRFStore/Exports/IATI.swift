@@ -15,6 +15,34 @@ public struct IATIOrganisation: Sendable, Equatable {
         self.type = type
         self.name = name
     }
+
+    /// The codes of IATI's OrganisationType codelist.
+    public static let organisationTypes: Set<String> = ["10", "11", "15", "21", "22", "23", "24", "30", "40", "60", "70", "71", "72", "73", "80", "90"]
+
+    /// The reporting organisation of an export, refused when its identifier is not an IATI organisation
+    /// identifier (a registration agency prefix such as `XM-DAC` or `GB-COH`, a hyphen, the number; no spaces) or
+    /// its type is not in the OrganisationType codelist; the sentence names the option.
+    public static func reporting(ref: String, type: String, name: String) throws -> IATIOrganisation {
+        let parts = ref.split(separator: "-", omittingEmptySubsequences: false)
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._")
+        guard parts.count >= 2, parts[0].count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isUppercase }),
+              parts.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(allowed.contains) }), ref.count <= 100 else {
+            throw StoreError(
+                .rejected, code: "iati_identifier_invalid",
+                "The reporting organisation's identifier \(ref.debugDescription) is not an IATI organisation identifier; write the registration agency's prefix, a hyphen and the number, e.g. XM-DAC-41127 or GB-COH-1234567."
+            )
+        }
+        guard organisationTypes.contains(type) else {
+            throw StoreError(
+                .rejected, code: "iati_organisation_type_invalid",
+                "The reporting organisation's type \(type.debugDescription) is not an IATI OrganisationType code; use one of \(organisationTypes.sorted().joined(separator: ", ")) (40 multilateral, 21 international NGO)."
+            )
+        }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw StoreError(.rejected, code: "iati_name_missing", "The reporting organisation needs a name.")
+        }
+        return IATIOrganisation(ref: ref, type: type, name: name)
+    }
 }
 
 /// One grant as an IATI 2.03 activity.

@@ -55,7 +55,7 @@ extension Portal {
             var text = ""
             switch file {
             case "iati.xml":
-                let organisation = IATIOrganisation(ref: configuration.iatiOrganisationRef, type: "40", name: configuration.fundName)
+                let organisation = try IATIOrganisation.reporting(ref: configuration.iatiOrganisationRef, type: "40", name: configuration.fundName)
                 return (IATIXML.document(try store.iatiActivities(reportingOrg: organisation), generated: Date()), "application/xml; charset=utf-8")
             case "hxl.csv":
                 try store.exportHXL(funder: configuration.fundName, header: { text += CSV.record($0) }, record: { text += CSV.record($0) })
