@@ -12,7 +12,7 @@ struct DaemonCommand: ParsableCommand {
     )
 
     struct Status: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Live worker pools with their heartbeat age, and queue depths.")
+        static let configuration = CommandConfiguration(abstract: "Live worker pools with their heartbeat age, and queue depths; exit code 69 when no rrfd is running.")
 
         @OptionGroup var options: ReadOptions
 
@@ -27,6 +27,11 @@ struct DaemonCommand: ParsableCommand {
                 workers: try JobAdmin.workers(on: connection),
                 queues: try JobAdmin.depths(on: connection).filter { $0.state == "pending" || $0.state == "running" }
             )
+        }
+
+        /// No live rrfd is exit code 69 (EX_UNAVAILABLE), so a monitoring check can use the command as it is.
+        func conclude(_ report: Report) throws {
+            if report.workers.isEmpty { throw ExitCode(69) }
         }
 
         func show(_ report: Report) {

@@ -20,6 +20,8 @@ import Testing
 
             let daemon = try Daemon(db)
             defer { daemon.cleanUp() }
+            // `daemon status` is a monitoring check: 69 (unavailable) until a daemon runs, then 0.
+            #expect(try cli.run("daemon", "status").status == 69)
             let first = try daemon.start(name: "rrfd-a")
             let second = try daemon.start(name: "rrfd-b")
             defer {
@@ -33,6 +35,7 @@ import Testing
 
             // The screening pass enqueues the assignment; a daemon assigns the three members.
             try cli.ok("proposal", "screen", reference, "pass", as: "sec")
+            #expect(eventually { (try? cli.run("daemon", "status").status) == 0 }, "daemon status never saw the daemons")
             let assigned = try eventually {
                 try count("SELECT count(*)::int AS n FROM reviews r JOIN proposals p ON p.id = r.proposal_id WHERE p.reference = $1 AND r.state = 'assigned'") == 3
             }
