@@ -40,7 +40,7 @@ struct RRFD: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Login the RRF jobs act as (a user with the secretariat role).", valueName: "login")) var actor: String?
     @Flag(name: [.customLong("drain"), .customLong("once")], help: "Exit once no job is runnable (for tests and demos).")
     var drain = false
-    @Flag(name: .customLong("print-config"), help: "Print the effective configuration and exit.") var printConfig = false
+    @Flag(name: .customLong("print-config"), help: "Print every effective setting (the password and the webhook secret redacted) and exit.") var printConfig = false
 
     func effectiveConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
@@ -73,15 +73,8 @@ struct RRFD: AsyncParsableCommand {
             throw ExitCode(7)
         }
         if printConfig {
-            print("""
-                name: \(configuration.name)
-                actor: \(configuration.actor)
-                workers: \(configuration.workers)
-                queues: \(configuration.queues.joined(separator: ","))
-                batch_size: \(configuration.batchSize)
-                log_level: \(configuration.logLevel.rawValue)
-                cron: \((DaemonJobKinds.builtInCron.filter { entry in !configuration.cron.contains { $0.name == entry.name } } + configuration.cron).map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
-                """)
+            let cron = DaemonJobKinds.builtInCron.filter { entry in !configuration.cron.contains { $0.name == entry.name } } + configuration.cron
+            print(configuration.printableText(cron: cron))
             return
         }
         let level = configuration.logLevel
