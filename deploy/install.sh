@@ -84,7 +84,7 @@ if [ "$uninstall" = yes ]; then
         rm -f -- "$destdir$path"
     done < "$destdir$manifest"
     rm -f -- "$destdir$manifest"
-    rm -rf -- "${destdir:?}$libexecdir" "${destdir:?}$datadir/sql"
+    rm -rf -- "$destdir$libexecdir" "$destdir$datadir/sql"
     # Remove the folders the install made, when empty (never a folder that holds something else).
     for dir in "$datadir" "$docdir/examples" "$docdir" "$libexecdir" "$mandir" "$unit_dir" "$sysusersdir" \
                "$tmpfilesdir" "$bindir"; do
@@ -118,7 +118,7 @@ put() {
 # Bundle.main, which follows symlinks), so it lives in libexec with them and bin/rrfweb is a symlink.
 put 0755 "$bin_dir/rrfctl" "$bindir/rrfctl"
 put 0755 "$bin_dir/rrfd" "$bindir/rrfd"
-rm -rf -- "${destdir:?}$libexecdir"
+rm -rf -- "$destdir$libexecdir"
 put 0755 "$bin_dir/rrfweb" "$libexecdir/rrfweb"
 cp -R -- "$bin_dir/RRF_RRFWeb.resources" "$destdir$libexecdir/RRF_RRFWeb.resources"
 chmod -R u=rwX,go=rX -- "$destdir$libexecdir/RRF_RRFWeb.resources"
@@ -128,7 +128,7 @@ installed+=("$bindir/rrfweb")
 
 # The schema migrations: rrfctl finds them at <its real file>/../share/rrf/sql (RRF_SQL_DIR overrides). A folder
 # of its own, replaced whole, so a migration removed from the release does not linger.
-rm -rf -- "${destdir:?}$datadir/sql"
+rm -rf -- "$destdir$datadir/sql"
 for file in "$checkout"/sql/*.sql; do
     put 0644 "$file" "$datadir/sql/$(basename "$file")"
 done

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Yams
 
 /// The keys rrfd's YAML file may hold, and the effective configuration as text for `--print-config`.
@@ -14,13 +15,13 @@ extension DaemonConfiguration {
     static let cronKeys: [String] = ["name", "schedule", "kind", "queue", "payload"]
 
     /// Refuses a key the daemon does not know (a typo would otherwise be ignored silently), naming it, where it
-    /// is, and the keys that are allowed there.
-    static func refuseUnknownKeys(yaml text: String, source: String) throws {
+    /// is, and the keys that are allowed there. False when the file holds no settings at all (empty or comments).
+    static func refuseUnknownKeys(yaml text: String, source: String) throws -> Bool {
         let document: Any?
         do { document = try Yams.load(yaml: text) } catch {
             throw Invalid(description: "cannot read the configuration file \(source): it is not valid YAML (\(error))")
         }
-        guard let document else { return }
+        guard let document else { return false }
         guard let top = document as? [String: Any] else {
             throw Invalid(description: "the configuration file \(source) is not a YAML mapping of settings (key: value)")
         }
@@ -33,6 +34,7 @@ extension DaemonConfiguration {
                 if let entry = entry as? [String: Any] { try check(entry, allowed: cronKeys, at: "cron[\(index)]", source: source) }
             }
         }
+        return true
     }
 
     private static func check(_ mapping: [String: Any], allowed: [String], at place: String?, source: String) throws {

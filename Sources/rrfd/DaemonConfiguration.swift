@@ -90,7 +90,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     mutating func apply(yaml text: String, source: String) throws {
         let file: File
         do {
-            try Self.refuseUnknownKeys(yaml: text, source: source)
+            guard try Self.refuseUnknownKeys(yaml: text, source: source) else { return }
             file = try YAMLDecoder().decode(File.self, from: text)
         } catch let error as Invalid {
             throw error

@@ -36,6 +36,12 @@ import Testing
         }
     }
 
+    @Test func aFileOfOnlyCommentsHoldsNoSettings() throws {
+        let run = try printConfig("# every setting at its default\n")
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("workers: 4"), "\(run.output)")
+    }
+
     @Test func printConfigShowsEverySettingWithTheSecretsRedacted() throws {
         let run = try printConfig("workers: 3\nnotifications:\n  from: rrf@fund.example\n", environment: [
             "DATABASE_URL": "postgresql://rrf_app:pw-Sd83kd-not-shown@db.internal:5432/rrf",

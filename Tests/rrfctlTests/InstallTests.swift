@@ -70,6 +70,12 @@ import Testing
                             "\(migration.version) \(migration.name) not listed as applied: \(status.output)")
                 }
             }
+            // The installed portal (bin/rrfweb → libexec/rrf/rrfweb) finds its templates and the schema: /healthz is 200.
+            var environment = system
+            environment["PATH"] = "\(prefix.path)/bin:/usr/bin:/bin"
+            environment["DATABASE_URL"] = db.configuration.connectionURL
+            let health = try InstalledPortal.health(environment: environment, log: scratch.url.appendingPathComponent("rrfweb.log"))
+            #expect(health == "200 ok", "installed rrfweb: \(health)")
         }
 
         let uninstall = try ProcessRun("/bin/bash", [Self.installer, "--prefix", prefix.path, "--uninstall"], environment: system)

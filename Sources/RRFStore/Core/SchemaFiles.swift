@@ -3,7 +3,8 @@ import Postgres
 
 /// Finds the folder of numbered migrations (`sql/`) that defines the RRF schema.
 public enum SchemaFiles {
-    /// The first of: `$RRF_SQL_DIR`; `<executable>/../share/rrf/sql` (an installed layout, `deploy/install.sh`);
+    /// The first of: `$RRF_SQL_DIR`; `<executable>/../share/rrf/sql` or `<executable>/../../share/rrf/sql` (the
+    /// installed layout of `deploy/install.sh`: `PREFIX/bin/rrfctl`, `PREFIX/libexec/rrf/rrfweb`);
     /// a `sql/` folder beside a `Package.swift` above the executable or the current folder (a checkout).
     /// The executable is the real file, symlinks resolved (``executableURL``), so `rrfctl` found through `PATH` or a
     /// symlink in another folder still finds the schema of its own installation.
@@ -12,7 +13,10 @@ public enum SchemaFiles {
             return URL(fileURLWithPath: explicit, isDirectory: true)
         }
         let executable = executableURL()
-        let installed = executable.deletingLastPathComponent().appendingPathComponent("../share/rrf/sql").standardized
+        // PREFIX/bin/rrfctl and PREFIX/libexec/rrf/rrfweb (beside its templates) both use PREFIX/share/rrf/sql.
+        let folder = executable.deletingLastPathComponent().standardized
+        let inLibexec = folder.lastPathComponent == "rrf" && folder.deletingLastPathComponent().lastPathComponent == "libexec"
+        let installed = folder.appendingPathComponent(inLibexec ? "../../share/rrf/sql" : "../share/rrf/sql").standardized
         if isMigrationFolder(installed) { return installed }
         for start in [executable.deletingLastPathComponent(), URL(fileURLWithPath: FileManager.default.currentDirectoryPath)] {
             var folder = start.standardized
