@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the systemd units as deploy/install.sh installs them: `systemd-analyze verify` must print nothing and
 # `systemd-analyze security --offline=true` must score each service at most 2.0 ("OK"). Also checks that each
-# unit's Documentation= is installed (man pages through man(1) when it is there, file:// paths in the stage).
+# unit's Documentation= is installed (man pages through man(1) when it is there, file:// paths in the stage) and
+# that the sysusers.d/tmpfiles.d files create the rrf user and its folders (in the stage, not on this machine).
 #   deploy/check-units.sh [--bin-dir DIR]   (DIR: built rrfctl, rrfd, rrfweb; default: stand-ins, for the
 #                                            units' ExecStart= only)
 # Stages the install under .build/check-units of the checkout and removes it afterwards. Exit 1 on any finding.
@@ -84,6 +85,15 @@ for unit in "${units[@]}"; do
         esac
     done
 done
+
+echo "==> sysusers.d and tmpfiles.d, applied to the stage"
+if (systemd-sysusers --root="$stage" rrf.conf && systemd-tmpfiles --root="$stage" --create rrf.conf) 2>&1 \
+    && grep -q '^rrf:' "$stage/etc/passwd" && [ -d "$stage/var/lib/rrf/anchors" ]; then
+    echo "the rrf user, /etc/rrf, /var/lib/rrf and /var/lib/rrf/anchors are created"
+else
+    echo "sysusers/tmpfiles did not create the rrf user and its folders"
+    failed=1
+fi
 
 if [ "$failed" != 0 ]; then echo "check-units.sh: the units do not pass" >&2; exit 1; fi
 echo "check-units.sh: every unit passes"

@@ -75,6 +75,10 @@ tmpfilesdir="$prefix/lib/tmpfiles.d"
 manifest="$datadir/install-manifest"
 
 if [ "$uninstall" = yes ]; then
+    if [ -z "$destdir" ] && [ -d /run/systemd/system ] && systemctl is-active --quiet rrfd rrfweb 2>/dev/null; then
+        echo "install.sh: rrfd or rrfweb is running; stop them first: systemctl disable --now rrfd rrfweb rrf-migrate" >&2
+        exit 75
+    fi
     if [ ! -f "$destdir$manifest" ]; then
         echo "install.sh: nothing to uninstall: $destdir$manifest is missing" >&2
         exit 66
@@ -85,10 +89,9 @@ if [ "$uninstall" = yes ]; then
     done < "$destdir$manifest"
     rm -f -- "$destdir$manifest"
     rm -rf -- "$destdir$libexecdir" "$destdir$datadir/sql"
-    # Remove the folders the install made, when empty (never a folder that holds something else).
-    for dir in "$datadir" "$docdir/examples" "$docdir" "$libexecdir" "$mandir" "$unit_dir" "$sysusersdir" \
-               "$tmpfilesdir" "$bindir"; do
-        rmdir -p --ignore-fail-on-non-empty -- "$destdir$dir" 2>/dev/null || true
+    # RRF's own folders, when empty; shared ones (bin, man1, the systemd folders) stay.
+    for dir in "$datadir" "$docdir/examples" "$docdir" "$prefix/libexec"; do
+        rmdir --ignore-fail-on-non-empty -- "$destdir$dir" 2>/dev/null || true
     done
     if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
     echo "Uninstalled RRF from $destdir$prefix. Kept: $sysconfdir/rrf (configuration and secrets), /var/lib/rrf"
@@ -155,6 +158,7 @@ for example in rrf.env.example migrate.env.example rrf.pgpass.example rrfd.yaml.
                compose.yaml Containerfile; do
     put 0644 "$here/$example" "$docdir/examples/$example"
 done
+put 0755 "$here/compose-init-roles.sh" "$docdir/examples/compose-init-roles.sh"
 
 # Configuration: the examples, where nothing is yet (never over the site's own files). Secrets files are root's only.
 mkdir -p -- "$destdir$sysconfdir/rrf"
