@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import Yams
 
 /// The keys rrfd's YAML file may hold, and the effective configuration as text for `--print-config`.
@@ -51,7 +52,7 @@ extension DaemonConfiguration {
     func printableText(cron entries: [Cron]) -> String {
         func optional(_ value: String?) -> String { value ?? "(not set)" }
         var lines = [
-            "database_url: \(databaseURL.map(Self.redactingPassword) ?? "(not set: PG* variables and ~/.pgpass)")",
+            "database_url: \(databaseURL.map { PostgresConfiguration.redactingPassword(in: $0) } ?? "(not set: PG* variables and ~/.pgpass)")",
             "name: \(name)",
             "actor: \(actor)",
             "workers: \(workers)",
@@ -71,16 +72,5 @@ extension DaemonConfiguration {
         ]
         lines.append("cron: \(entries.map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))")
         return lines.joined(separator: "\n")
-    }
-
-    /// A `postgresql://user:secret@host/db` URL or a `password=secret` conninfo with the password replaced.
-    static func redactingPassword(_ text: String) -> String {
-        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
-           let colon = text[scheme.upperBound..<at].firstIndex(of: ":") {
-            return String(text[..<text.index(after: colon)]) + "(redacted)" + String(text[at...])
-        }
-        guard let regex = try? NSRegularExpression(pattern: "(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S+)") else { return text }
-        return regex.stringByReplacingMatches(
-            in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1(redacted)")
     }
 }

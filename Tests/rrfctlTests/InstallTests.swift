@@ -41,7 +41,7 @@ import Testing
         #expect(try files.destinationOfSymbolicLink(atPath: prefix.appendingPathComponent("bin/rrfweb").path) == "../libexec/rrf/rrfweb")
         for unit in ["rrfd", "rrfweb", "rrf-migrate"] {
             let text = try String(contentsOf: prefix.appendingPathComponent("lib/systemd/system/\(unit).service"), encoding: .utf8)
-            #expect(!text.contains("@"), "\(unit).service keeps a placeholder")
+            #expect(text.range(of: "@[A-Z]+@", options: .regularExpression) == nil, "\(unit).service keeps a placeholder")
             #expect(text.contains("\(prefix.path)/bin/"), "\(unit).service does not start the installed binary")
         }
         let migrations = try Self.migrations()
