@@ -3,8 +3,9 @@ import Postgres
 
 /// Finds the folder of numbered migrations (`sql/`) that defines the RRF schema.
 public enum SchemaFiles {
-    /// The first of: `$RRF_SQL_DIR`; `<executable>/../share/rrf/sql` or `<executable>/../../share/rrf/sql` (the
-    /// installed layout of `deploy/install.sh`: `PREFIX/bin/rrfctl`, `PREFIX/libexec/rrf/rrfweb`);
+    /// The first of: `$RRF_SQL_DIR`; `PREFIX/share/rrf/sql` of the installed layout of `deploy/install.sh`
+    /// (`<executable>/../share/rrf/sql` for `PREFIX/bin/rrfctl`, `<executable>/../../share/rrf/sql` for
+    /// `PREFIX/libexec/rrf/rrfweb`);
     /// a `sql/` folder beside a `Package.swift` above the executable or the current folder (a checkout).
     /// The executable is the real file, symlinks resolved (``executableURL``), so `rrfctl` found through `PATH` or a
     /// symlink in another folder still finds the schema of its own installation.
