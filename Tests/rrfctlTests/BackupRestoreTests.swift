@@ -1,0 +1,66 @@
+import Foundation
+import Postgres
+import RRFTestSupport
+import Testing
+
+/// docs/operations.md's backup and restore, played: a fund with history is dumped with `pg_dump --format=custom`,
+/// restored with `pg_restore --create` into a new cluster whose roles were created first, and the restored copy
+/// has every migration applied, the same audit events, and passes `rrfctl audit verify` and `ledger verify`.
+/// (Checking it against signed anchors comes with issue 18's `audit verify --anchors`.)
+@Suite(.serialized) struct BackupRestoreTests {
+    /// The folder of `pg_dump` and `pg_restore`: `RRF_PG_BIN`, else the newest `/usr/lib/postgresql/N/bin`.
+    static func clientTools() throws -> String {
+        if let explicit = ProcessInfo.processInfo.environment["RRF_PG_BIN"], !explicit.isEmpty { return explicit }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        let newest = try #require(versions.compactMap(Int.init).max(), "PostgreSQL's client tools are not installed")
+        return "/usr/lib/postgresql/\(newest)/bin"
+    }
+
+    @Test func aDumpRestoredIntoANewClusterVerifies() throws {
+        try withTestDatabase { db in
+            let cli = CLI(db)
+            try cli.setUpFund()
+            let reference = try cli.submitProposal()
+            try cli.ok("proposal", "screen", reference, "pass", as: "sec")
+            let source = try db.connect()
+            defer { source.close() }
+            func count(_ connection: Connection) throws -> Int {
+                try connection.query("SELECT count(*)::int AS n FROM audit_events").single().decode("n", as: Int.self)
+            }
+            let events = try count(source)
+            let roles = try source.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'rrf\\_%' ORDER BY rolname").rows
+                .map { try $0.decode("rolname", as: String.self) }
+
+            let scratch = try BuildScratch("backup-test")
+            defer { scratch.remove() }
+            let dump = scratch.url.appendingPathComponent("rrf.dump")
+            let tools = try Self.clientTools()
+            let system = ["PATH": "/usr/bin:/bin", "HOME": scratch.url.path]
+            let dumped = try ProcessRun("\(tools)/pg_dump", ["--format=custom", "--file", dump.path, "--dbname", db.configuration.connectionURL],
+                                        environment: system)
+            try #require(dumped.status == 0, "pg_dump: \(dumped.output)")
+
+            let cluster = try ThrowawayCluster.start()
+            defer { cluster.stop() }
+            // The roles first (deploy/roles.sql on a real site; a dump holds no roles).
+            let admin = try Connection(cluster.configuration())
+            for role in roles { try admin.execute("CREATE ROLE \(try admin.quoteIdentifier(role))") }
+            admin.close()
+            let restored = try ProcessRun("\(tools)/pg_restore", ["--create", "--exit-on-error", "--dbname", cluster.connectionURL(), dump.path],
+                                          environment: system)
+            try #require(restored.status == 0, "pg_restore: \(restored.output)")
+
+            let copy = try Connection(cluster.configuration(database: db.name))
+            defer { copy.close() }
+            #expect(try count(copy) == events && events > 0)
+            var environment = system
+            environment["DATABASE_URL"] = cluster.connectionURL(database: db.name)
+            for command in [["db", "status"], ["audit", "verify"], ["ledger", "verify"]] {
+                let run = try ProcessRun(CLI.executable.path, command, environment: environment)
+                #expect(run.status == 0, "rrfctl \(command.joined(separator: " ")) on the restored copy: \(run.output)")
+                if command == ["db", "status"] { #expect(!run.output.contains("pending"), "\(run.output)") }
+                if command == ["audit", "verify"] { #expect(run.output.contains("The audit log is intact"), "\(run.output)") }
+            }
+        }
+    }
+}
