@@ -71,6 +71,8 @@ public struct Migrator: Sendable {
     /// Applies pending migrations; returns those applied now. Refuses to run when an applied file changed.
     @discardableResult
     public func migrate(on connection: Connection) throws -> [Migration] {
+        // A current schema is left alone without any DDL, so a role that may only read it (rrf_app) can run this.
+        guard try status(on: connection).contains(where: { $0.state != .applied }) else { return [] }
         let checksums = try checksums(connection)
         var applied: [Migration] = []
         for migration in migrations {

@@ -6,8 +6,8 @@ import RRFStore
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Read a proposal's history, verify the audit log, list the security log's refusals.",
-        subcommands: [Log.self, Verify.self, Refusals.self]
+        abstract: "Read a proposal's history, verify and anchor the audit log, list the security log's refusals.",
+        subcommands: [Log.self, Verify.self, AuditAnchorCommand.self, AuditKeygenCommand.self, Refusals.self]
     )
 
     struct Log: StoreQuery {
@@ -28,23 +28,44 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: OperatorQuery {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every hash chain and check the ledger's invariants; exit code 3 and the first broken event of each stream when the log was tampered with."
+            abstract: "Recompute every hash chain and check the ledger's invariants; exit code 3 and the first broken event of each stream when the log was tampered with.",
+            discussion: """
+                With --anchors, the log is also checked against the signed checkpoints `rrfctl audit anchor` (or rrfd) \
+                wrote outside the database: a deleted stream, a stream cut short, a recomputed chain, an event added \
+                afterwards but dated before the latest checkpoint, or a checkpoint removed or altered is named, with \
+                the stream and the checkpoint. --public-key (or RRF_AUDIT_PUBLIC_KEY) is the key the checkpoints \
+                must be signed with: the one `rrfctl audit keygen` wrote, kept where the database's users cannot change it.
+                """
         )
+        @Option(help: "A folder of signed checkpoints to check the log against (RRF_AUDIT_ANCHOR_DIR).") var anchors: String?
+        @Option(help: "The public key the checkpoints are signed with (RRF_AUDIT_PUBLIC_KEY).") var publicKey: String?
         @OptionGroup var options: ReadOptions
 
         /// The broken hash chains, and the ledger's violations: its invariants are part of the verification.
         struct Verification: Encodable {
             let brokenChains: [AuditBreak]
             let ledgerViolations: [LedgerViolation]
+            /// The number of the latest checkpoint checked against, with --anchors.
+            let checkpoint: Int?
         }
 
         func perform(_ store: FundStore) throws -> Verification {
-            Verification(brokenChains: try store.verifyAuditLog(), ledgerViolations: try store.verifyLedger())
+            let anchors = try AnchorLocation(folder: self.anchors, key: publicKey, keyVariable: "RRF_AUDIT_PUBLIC_KEY", required: false)
+                .map { location in
+                    try AuditAnchorFolder.read(location.folder, trusting: AuditSigningKey.publicKey(at: location.key)).state
+                }
+            if let anchors, anchors.latestCheckpoint == 0 {
+                throw StoreError.configuration("The anchor folder holds no checkpoint yet; run `rrfctl audit anchor` first.")
+            }
+            return Verification(
+                brokenChains: try store.verifyAuditLog(anchors: anchors), ledgerViolations: try store.verifyLedger(),
+                checkpoint: anchors?.latestCheckpoint
+            )
         }
 
         func show(_ result: Verification) {
             if result.brokenChains.isEmpty {
-                print("The audit log is intact: every chain verifies.")
+                print("The audit log is intact: every chain verifies" + (result.checkpoint.map { " and matches checkpoint \($0) and those before it." } ?? "."))
             } else {
                 result.brokenChains.forEach { print($0.description) }
             }

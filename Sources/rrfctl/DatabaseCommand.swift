@@ -33,7 +33,15 @@ struct DatabaseCommand: ParsableCommand {
         }
 
         func perform(on connection: Connection) throws -> [Applied] {
-            try SchemaFiles.migrator().migrate(on: connection).map { Applied(version: $0.version, name: $0.name) }
+            do {
+                return try SchemaFiles.migrator().migrate(on: connection).map { Applied(version: $0.version, name: $0.name) }
+            } catch let error as PostgresError where error.sqlState == "42501" {
+                throw StoreError(
+                    .forbidden, code: "migration_not_permitted",
+                    "This database role may not change the schema: run `rrfctl db migrate` as the owner role (rrf_owner, see deploy/roles.sql; the rrf-migrate unit does), not as the application role. Nothing was changed.",
+                    underlying: error
+                )
+            }
         }
 
         func show(_ applied: [Applied]) {

@@ -8,12 +8,14 @@ extension DaemonConfiguration {
     /// The top-level keys of the configuration file.
     static let fileKeys: [String] = [
         "database_url", "name", "actor", "workers", "queues", "batch_size", "poll_interval", "heartbeat_timeout",
-        "shutdown_timeout", "retention_days", "log_level", "maintenance", "notifications", "cron",
+        "shutdown_timeout", "retention_days", "log_level", "maintenance", "notifications", "cron", "audit_anchors",
     ]
     /// The keys under `notifications:`.
     static let notificationKeys: [String] = ["sendmail", "from", "file", "webhook_urls", "webhook_secret"]
     /// The keys of each entry of `cron:`.
     static let cronKeys: [String] = ["name", "schedule", "kind", "queue", "payload"]
+    /// The keys under `audit_anchors:`.
+    static let auditAnchorKeys: [String] = ["folder", "signing_key", "schedule"]
 
     /// Refuses a key the daemon does not know (a typo would otherwise be ignored silently), naming it, where it
     /// is, and the keys that are allowed there. False when the file holds no settings at all (empty or comments).
@@ -29,6 +31,9 @@ extension DaemonConfiguration {
         try check(top, allowed: fileKeys, at: nil, source: source)
         if let notifications = top["notifications"] as? [String: Any] {
             try check(notifications, allowed: notificationKeys, at: "notifications", source: source)
+        }
+        if let anchors = top["audit_anchors"] as? [String: Any] {
+            try check(anchors, allowed: auditAnchorKeys, at: "audit_anchors", source: source)
         }
         if let cron = top["cron"] as? [Any] {
             for (index, entry) in cron.enumerated() {
@@ -71,6 +76,7 @@ extension DaemonConfiguration {
             "notifications.webhook_secret: \(notifications.webhookSecret == nil ? "(not set)" : "(set, redacted)")",
         ]
         lines.append("cron: \(entries.map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))")
+        lines.append("audit_anchors: \(auditAnchors.map { "folder=\($0.folder) signing_key=\($0.signingKey) schedule=\($0.schedule)" } ?? "off")")
         return lines.joined(separator: "\n")
     }
 }

@@ -3,6 +3,7 @@ import JobQueue
 import Logging
 import Notifications
 import Postgres
+import RRFStore
 import Yams
 
 /// rrfd's settings: defaults, overridden by the YAML file (`--config` / `RRFD_CONFIG`), then by environment
@@ -24,6 +25,40 @@ struct DaemonConfiguration: Sendable, Equatable {
     var maintenance = true
     var notifications = Notifications()
     var cron: [Cron] = []
+    /// Where and how often to checkpoint the audit log (nil: this rrfd does not).
+    var auditAnchors: AuditAnchors?
+
+    /// Signed checkpoints of the audit log (issue 18): the folder outside the database they go to, the private key
+    /// file that signs them (from `rrfctl audit keygen`) and the schedule. Only an rrfd that has them claims the
+    /// `audit.anchor` job: it runs on the queue ``queue``, which such an rrfd adds to its queues.
+    struct AuditAnchors: Sendable, Equatable, Decodable {
+        var folder: String
+        var signingKey: String
+        var schedule: String = "*/15 * * * *"
+
+        static let queue = "audit-anchor"
+
+        init(folder: String, signingKey: String, schedule: String? = nil) {
+            self.folder = folder
+            self.signingKey = signingKey
+            if let schedule { self.schedule = schedule }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let values = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                folder: try values.decode(String.self, forKey: .folder), signingKey: try values.decode(String.self, forKey: .signingKey),
+                schedule: try values.decodeIfPresent(String.self, forKey: .schedule)
+            )
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case folder, signingKey = "signing_key", schedule
+        }
+
+        /// The periodic job that writes the checkpoints.
+        var cron: Cron { Cron(name: "rrf.audit_anchor", schedule: schedule, kind: AuditAnchorHandler.jobKind.name, queue: Self.queue) }
+    }
 
     struct Notifications: Sendable, Equatable, Decodable {
         /// Sendmail-compatible command line for e-mail, e.g. `/usr/sbin/sendmail -t -i`.
@@ -75,11 +110,12 @@ struct DaemonConfiguration: Sendable, Equatable {
         var maintenance: Bool?
         var notifications: Notifications?
         var cron: [Cron]?
+        var auditAnchors: AuditAnchors?
 
         enum CodingKeys: String, CodingKey {
             case databaseURL = "database_url", name, actor, workers, queues, batchSize = "batch_size", pollInterval = "poll_interval"
             case heartbeatTimeout = "heartbeat_timeout", shutdownTimeout = "shutdown_timeout", retentionDays = "retention_days"
-            case logLevel = "log_level", maintenance, notifications, cron
+            case logLevel = "log_level", maintenance, notifications, cron, auditAnchors = "audit_anchors"
         }
     }
 
@@ -111,6 +147,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         if let value = file.maintenance { maintenance = value }
         if let value = file.notifications { notifications = value }
         if let value = file.cron { cron = value }
+        if let value = file.auditAnchors { auditAnchors = value }
     }
 
     mutating func apply(environment: [String: String]) throws {
@@ -131,6 +168,15 @@ struct DaemonConfiguration: Sendable, Equatable {
         if let value = environment["RRFD_NOTIFY_FILE"], !value.isEmpty { notifications.file = value }
         if let value = environment["RRFD_WEBHOOK_URLS"], !value.isEmpty { notifications.webhookURLs = Self.list(value) }
         if let value = environment["RRFD_WEBHOOK_SECRET"].flatMap(WebhookSecret.init) { notifications.webhookSecret = value }
+        // The same variables as `rrfctl audit anchor` reads.
+        let folder = environment["RRF_AUDIT_ANCHOR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = environment["RRF_AUDIT_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if folder != nil || key != nil {
+            guard let folder = folder ?? auditAnchors?.folder, let key = key ?? auditAnchors?.signingKey else {
+                throw Invalid(description: "audit anchors need both RRF_AUDIT_ANCHOR_DIR and RRF_AUDIT_SIGNING_KEY (or audit_anchors: in the file)")
+            }
+            auditAnchors = AuditAnchors(folder: folder, signingKey: key, schedule: auditAnchors?.schedule)
+        }
     }
 
     static func list(_ text: String) -> [String] {
@@ -154,13 +200,28 @@ struct DaemonConfiguration: Sendable, Equatable {
         return NotificationSinks(email: email, webhook: webhook, file: file, webhookSubscribers: urls)
     }
 
+    /// The periodic jobs this rrfd schedules: the built-in ones (each replaceable by a `cron:` entry of the same
+    /// name), the configured ones, and the audit checkpoint when ``auditAnchors`` is set.
+    var cronEntries: [Cron] {
+        let configured = Set(cron.map(\.name))
+        let anchor = auditAnchors.map { [$0.cron] } ?? []
+        return (DaemonJobKinds.builtInCron + anchor).filter { !configured.contains($0.name) } + cron
+    }
+
     /// With `drain` (run until the queue is empty), cron schedules are validated but not run.
     func poolConfiguration(drain: Bool) throws -> WorkerPoolConfiguration {
         if notifications.webhookURLs?.isEmpty == false, notifications.webhookSecret == nil {
             throw Invalid(description: "webhook URLs are configured without a secret to sign the requests with (webhook_secret under notifications, or RRFD_WEBHOOK_SECRET)")
         }
-        let configured = Set(cron.map(\.name))
-        let entries = DaemonJobKinds.builtInCron.filter { !configured.contains($0.name) } + cron
+        if let auditAnchors {
+            // Refuse at start, not at the first checkpoint, a key others can read or a folder that is not there.
+            _ = try AuditSigningKey.privateKey(at: URL(fileURLWithPath: auditAnchors.signingKey))
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: auditAnchors.folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw Invalid(description: "the audit anchor folder \(auditAnchors.folder) does not exist; create it (writable by rrfd only)")
+            }
+        }
+        let entries = cronEntries
         let schedules = try entries.map { entry in
             do {
                 return try CronSchedule(name: entry.name, expression: entry.schedule, job: NewJob(
@@ -172,7 +233,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         }
         return WorkerPoolConfiguration(
             database: PostgresConfiguration(connectionString: databaseURL, applicationName: name),
-            name: name, queues: queues, workers: workers, batchSize: batchSize,
+            name: name, queues: queues + (auditAnchors == nil || queues.contains(AuditAnchors.queue) ? [] : [AuditAnchors.queue]), workers: workers, batchSize: batchSize,
             pollInterval: .milliseconds(Int(pollInterval * 1000)),
             heartbeatInterval: .milliseconds(Int(max(0.2, min(1, heartbeatTimeout / 5)) * 1000)),
             heartbeatTimeout: .milliseconds(Int(heartbeatTimeout * 1000)),

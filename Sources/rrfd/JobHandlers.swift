@@ -38,6 +38,9 @@ enum JobHandlers {
             ReviewRemindersHandler(services: services),
         ]
         handlers.forEach { registry.register($0) }
+        if let anchors = configuration.auditAnchors {
+            registry.register(AuditAnchorHandler(store: store, anchors: anchors))
+        }
         return registry
     }
 }

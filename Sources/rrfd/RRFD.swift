@@ -73,8 +73,7 @@ struct RRFD: AsyncParsableCommand {
             throw ExitCode(7)
         }
         if printConfig {
-            let cron = DaemonJobKinds.builtInCron.filter { entry in !configuration.cron.contains { $0.name == entry.name } } + configuration.cron
-            print(configuration.printableText(cron: cron))
+            print(configuration.printableText(cron: configuration.cronEntries))
             return
         }
         let level = configuration.logLevel

@@ -40,7 +40,8 @@ import Testing
                 FROM t, ledger_accounts a WHERE a.code IN ('committed:' || $1, 'released:' || $2)
                 """, [first.reference, second.reference])
             let violations = try fund.store.verifyLedger()
-            #expect(violations.map(\.code) == ["release_without_tranche"])
+            // Written beside the application, the movement also lacks its audit event (sql/0025).
+            #expect(violations.map(\.code) == ["release_without_tranche", "movement_not_audited"])
             #expect(violations.first?.message.contains("does not move exactly one released tranche") == true)
         }
     }
@@ -66,6 +67,26 @@ import Testing
                 UPDATE proposals SET state = 'rejected', decision = 'reject', approved_minor = NULL WHERE reference = $1
                 """, [approved.reference])
             #expect(try fund.store.verifyLedger().map(\.code) == ["commitment_without_approval"])
+        }
+    }
+
+    @Test func aBalancedMovementEditedAfterItWasPostedIsFound() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.withFinance(db)
+            try fund.expectLedgerConsistent()
+            // The first deposit grows by one unit on both legs, balances kept in step: only its audit event knows.
+            let connection = try db.connect()
+            defer { connection.close() }
+            try connection.withTransaction { connection in
+                try connection.execute("SET LOCAL session_replication_role = replica")
+                try connection.execute("UPDATE ledger_entries SET amount_minor = amount_minor + sign(amount_minor) WHERE transaction_id = 1")
+                try connection.execute("""
+                    UPDATE ledger_accounts a SET balance_minor = (SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries e WHERE e.account_id = a.id)
+                    """)
+            }
+            let violations = try fund.store.verifyLedger()
+            #expect(violations.map(\.code) == ["movement_not_audited"])
+            #expect(violations.first?.message == "Ledger transaction 1 differs from its audit event: its entries were changed after it was posted.")
         }
     }
 

@@ -4,7 +4,7 @@ import RRFTestSupport
 import Testing
 
 /// docs/operations.md's backup and restore, played: a fund with history is dumped with `pg_dump --format=custom`,
-/// restored with `pg_restore --create` into a new cluster whose roles were created first, and the restored copy
+/// restored with `pg_restore` into a new cluster prepared by `deploy/roles.sql`, and the restored copy
 /// has every migration applied, the same audit events, and passes `rrfctl audit verify` and `ledger verify`.
 /// (Checking it against signed anchors comes with issue 18's `audit verify --anchors`.)
 @Suite(.serialized) struct BackupRestoreTests {
@@ -28,8 +28,6 @@ import Testing
                 try connection.query("SELECT count(*)::int AS n FROM audit_events").single().decode("n", as: Int.self)
             }
             let events = try count(source)
-            let roles = try source.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'rrf\\_%' ORDER BY rolname").rows
-                .map { try $0.decode("rolname", as: String.self) }
 
             let scratch = try BuildScratch("backup-test")
             defer { scratch.remove() }
@@ -42,11 +40,12 @@ import Testing
 
             let cluster = try ThrowawayCluster.start()
             defer { cluster.stop() }
-            // The roles first (deploy/roles.sql on a real site; a dump holds no roles).
-            let admin = try Connection(cluster.configuration())
-            for role in roles { try admin.execute("CREATE ROLE \(try admin.quoteIdentifier(role))") }
-            admin.close()
-            let restored = try ProcessRun("\(tools)/pg_restore", ["--create", "--exit-on-error", "--dbname", cluster.connectionURL(), dump.path],
+            // As docs/operations.md says: deploy/roles.sql on the new cluster (the roles and an empty database; a dump
+            // holds no roles), then the dump into that database.
+            let roles = try ProcessRun("\(tools)/psql", ["--no-psqlrc", "--quiet", "-v", "database=\(db.name)", "--dbname", cluster.connectionURL(),
+                                                         "-f", checkoutRoot.appendingPathComponent("deploy/roles.sql").path], environment: system)
+            try #require(roles.status == 0, "roles.sql: \(roles.output)")
+            let restored = try ProcessRun("\(tools)/pg_restore", ["--exit-on-error", "--dbname", cluster.connectionURL(database: db.name), dump.path],
                                           environment: system)
             try #require(restored.status == 0, "pg_restore: \(restored.output)")
 

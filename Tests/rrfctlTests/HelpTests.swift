@@ -3,10 +3,13 @@ import Testing
 
 /// Runs the built `rrfctl` without any database settings.
 enum Offline {
-    static func run(_ arguments: [String], environment extra: [String: String] = [:], removing: [String] = []) throws -> CLI.Outcome {
+    /// `program` (rrfctl unless named, e.g. `psql`, found on PATH) with `arguments`.
+    static func run(
+        _ arguments: [String], environment extra: [String: String] = [:], removing: [String] = [], program: String? = nil
+    ) throws -> CLI.Outcome {
         let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = arguments
+        process.executableURL = program == nil ? CLI.executable : URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = (program.map { [$0] } ?? []) + arguments
         var environment = ProcessInfo.processInfo.environment
         for key in ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGSERVICE"] + removing { environment[key] = nil }
         environment.merge(extra) { $1 }

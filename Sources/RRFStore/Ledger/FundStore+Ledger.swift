@@ -104,6 +104,13 @@ enum Ledger {
                 [transactionID, accountID, leg.amount]
             )
         }
+        // The movement's own audit event, which `verifyLedger` compares it with (sql/0025).
+        let payload: String = try connection.queryPrepared(
+            "SELECT ledger_posting_payload($1) AS payload", [transactionID]
+        ).single().decode("payload")
+        try AuditLog.append(
+            stream: Streams.ledgerTransaction(transactionID), type: "ledger.posted", actor: actor, at: now, payloadJSON: payload, on: connection
+        )
         return transactionID
     }
 

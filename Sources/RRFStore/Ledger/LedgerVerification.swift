@@ -17,12 +17,14 @@ extension FundStore {
     /// - every release transaction moves exactly one released tranche's amount from that grant's committed
     ///   account to that grant's released account, and nothing else; every released tranche points at exactly
     ///   one such release of its own;
+    /// - every movement has its audit event (`movement:<id>`, sql/0025) recording the same entries, and every such
+    ///   event its movement, so a balanced movement written beside the application is found;
     /// - every approved proposal has exactly one commitment of its approved amount from its call's envelope for
     ///   its cluster, and no other proposal has one.
     public func verifyLedger() throws -> [LedgerViolation] {
         try read("ledger.verify") { connection, viewer in
             try viewer.require(.finance, notFound: Self.financeOnly)
-            return             try Self.ledgerChecks.flatMap { check in
+            return try Self.ledgerChecks.flatMap { check in
                 try connection.query(check.sql).rows.map { LedgerViolation(code: check.code, message: try check.message($0)) }
             }
         }
@@ -142,6 +144,30 @@ extension FundStore {
                 """
         ) { row in
             "Ledger transaction \(try row.decode("id", as: Int64.self)) commits money to proposal \(try row.decode("reference", as: String.self)), which is \(try row.decode("state", as: String.self)), not approved."
+        },
+        LedgerCheck(
+            code: "movement_not_audited",
+            sql: """
+                SELECT t.id AS transaction_id, e.id IS NULL AS missing
+                FROM ledger_transactions t LEFT JOIN audit_events e ON e.stream = 'movement:' || t.id AND e.sequence = 1
+                WHERE e.id IS NULL OR e.payload::jsonb IS DISTINCT FROM ledger_posting_payload(t.id)::jsonb
+                ORDER BY t.id
+                """
+        ) { row in
+            let id = try row.decode("transaction_id", as: Int64.self)
+            return try row.decode("missing", as: Bool.self)
+                ? "Ledger transaction \(id) has no audit event: it was written beside the application."
+                : "Ledger transaction \(id) differs from its audit event: its entries were changed after it was posted."
+        },
+        LedgerCheck(
+            code: "audited_movement_missing",
+            sql: """
+                SELECT e.stream, e.id FROM audit_events e LEFT JOIN ledger_transactions t ON 'movement:' || t.id = e.stream
+                WHERE e.stream LIKE 'movement:%' AND e.sequence = 1 AND t.id IS NULL
+                ORDER BY e.id
+                """
+        ) { row in
+            "The audit event \(try row.decode("stream", as: String.self)) records a ledger movement the ledger no longer has: it was deleted."
         },
     ]
 }

@@ -240,4 +240,6 @@ public enum Streams {
     public static func user(_ login: String) -> String { "user:\(login)" }
     public static func call(_ code: String) -> String { "call:\(code)" }
     public static func proposal(_ reference: String) -> String { "proposal:\(reference)" }
+    /// One ledger movement's stream (a single `ledger.posted` event; sql/0025).
+    public static func ledgerTransaction(_ id: Int64) -> String { "movement:\(id)" }
 }

@@ -46,14 +46,6 @@ extension FundStore {
         }
     }
 
-    /// Recomputes every audit chain on one snapshot of the log; empty when the log is intact.
-    public func verifyAuditLog() throws -> [AuditBreak] {
-        try read("audit.verify", isolation: .repeatableRead) { connection, viewer in
-            try viewer.require(.securityLog, notFound: StoreError(.forbidden, code: "role_required", "Only an administrator can verify the audit log."))
-            return try AuditLog.verify(on: connection)
-        }
-    }
-
     // MARK: Internals
 
     /// Loads the proposal `FOR UPDATE`, checks the expected version and runs `body` with its machine.
