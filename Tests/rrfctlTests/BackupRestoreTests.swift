@@ -16,6 +16,10 @@ import Testing
         return "/usr/lib/postgresql/\(newest)/bin"
     }
 
+    static func auditEvents(on connection: Connection) throws -> Int {
+        try connection.query("SELECT count(*)::int AS n FROM audit_events").single().decode("n", as: Int.self)
+    }
+
     @Test func aDumpRestoredIntoANewClusterVerifies() throws {
         try withTestDatabase { db in
             let cli = CLI(db)
@@ -24,42 +28,42 @@ import Testing
             try cli.ok("proposal", "screen", reference, "pass", as: "sec")
             let source = try db.connect()
             defer { source.close() }
-            func count(_ connection: Connection) throws -> Int {
-                try connection.query("SELECT count(*)::int AS n FROM audit_events").single().decode("n", as: Int.self)
-            }
-            let events = try count(source)
+            let events = try Self.auditEvents(on: source)
 
-            let scratch = try BuildScratch("backup-test")
-            defer { scratch.remove() }
-            let dump = scratch.url.appendingPathComponent("rrf.dump")
-            let tools = try Self.clientTools()
-            let system = ["PATH": "/usr/bin:/bin", "HOME": scratch.url.path]
-            let dumped = try ProcessRun("\(tools)/pg_dump", ["--format=custom", "--file", dump.path, "--dbname", db.configuration.connectionURL],
-                                        environment: system)
-            try #require(dumped.status == 0, "pg_dump: \(dumped.output)")
+            try withScratchFolder { scratch in try dumpAndRestore(db, events: events, in: scratch) }
+        }
+    }
 
-            let cluster = try ThrowawayCluster.start()
-            defer { cluster.stop() }
-            // As docs/operations.md says: deploy/roles.sql on the new cluster (the roles and an empty database; a dump
-            // holds no roles), then the dump into that database.
-            let roles = try ProcessRun("\(tools)/psql", ["--no-psqlrc", "--quiet", "-v", "database=\(db.name)", "--dbname", cluster.connectionURL(),
-                                                         "-f", checkoutRoot.appendingPathComponent("deploy/roles.sql").path], environment: system)
-            try #require(roles.status == 0, "roles.sql: \(roles.output)")
-            let restored = try ProcessRun("\(tools)/pg_restore", ["--exit-on-error", "--dbname", cluster.connectionURL(database: db.name), dump.path],
-                                          environment: system)
-            try #require(restored.status == 0, "pg_restore: \(restored.output)")
+    /// Dumps `db`, restores it into a new cluster, and checks the copy.
+    func dumpAndRestore(_ db: TestDatabase, events: Int, in scratch: URL) throws {
+        let dump = scratch.appendingPathComponent("rrf.dump")
+        let tools = try Self.clientTools()
+        let system = ["PATH": "/usr/bin:/bin", "HOME": scratch.path]
+        let dumped = try ProcessRun("\(tools)/pg_dump", ["--format=custom", "--file", dump.path, "--dbname", db.configuration.connectionURL],
+                                    environment: system)
+        try #require(dumped.status == 0, "pg_dump: \(dumped.output)")
 
-            let copy = try Connection(cluster.configuration(database: db.name))
-            defer { copy.close() }
-            #expect(try count(copy) == events && events > 0)
-            var environment = system
-            environment["DATABASE_URL"] = cluster.connectionURL(database: db.name)
-            for command in [["db", "status"], ["audit", "verify"], ["ledger", "verify"]] {
-                let run = try ProcessRun(CLI.executable.path, command, environment: environment)
-                #expect(run.status == 0, "rrfctl \(command.joined(separator: " ")) on the restored copy: \(run.output)")
-                if command == ["db", "status"] { #expect(!run.output.contains("pending"), "\(run.output)") }
-                if command == ["audit", "verify"] { #expect(run.output.contains("The audit log is intact"), "\(run.output)") }
-            }
+        let cluster = try ThrowawayCluster.start()
+        defer { cluster.stop() }
+        // As docs/operations.md says: deploy/roles.sql on the new cluster (the roles and an empty database; a dump
+        // holds no roles), then the dump into that database.
+        let roles = try ProcessRun("\(tools)/psql", ["--no-psqlrc", "--quiet", "-v", "database=\(db.name)", "--dbname", cluster.connectionURL(),
+                                                     "-f", checkoutRoot.appendingPathComponent("deploy/roles.sql").path], environment: system)
+        try #require(roles.status == 0, "roles.sql: \(roles.output)")
+        let restored = try ProcessRun("\(tools)/pg_restore", ["--exit-on-error", "--dbname", cluster.connectionURL(database: db.name), dump.path],
+                                      environment: system)
+        try #require(restored.status == 0, "pg_restore: \(restored.output)")
+
+        let copy = try Connection(cluster.configuration(database: db.name))
+        defer { copy.close() }
+        #expect(try Self.auditEvents(on: copy) == events && events > 0)
+        var environment = system
+        environment["DATABASE_URL"] = cluster.connectionURL(database: db.name)
+        for command in [["db", "status"], ["audit", "verify"], ["ledger", "verify"]] {
+            let run = try ProcessRun(CLI.executable.path, command, environment: environment)
+            #expect(run.status == 0, "rrfctl \(command.joined(separator: " ")) on the restored copy: \(run.output)")
+            if command == ["db", "status"] { #expect(!run.output.contains("pending"), "\(run.output)") }
+            if command == ["audit", "verify"] { #expect(run.output.contains("The audit log is intact"), "\(run.output)") }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RRFTestSupport
 import Testing
 
 /// rrfd's YAML file: a key it does not know is refused with a sentence naming it (a typo is never ignored), the
@@ -6,11 +7,11 @@ import Testing
 @Suite struct DaemonConfigFileTests {
     /// `rrfd --config <file> --print-config` with only `extra` in the environment.
     func printConfig(_ yaml: String, environment extra: [String: String] = [:]) throws -> ProcessRun {
-        let scratch = try BuildScratch("rrfd-config")
-        defer { scratch.remove() }
-        let file = try scratch.file("rrfd.yaml", yaml)
-        return try ProcessRun(Daemon.executable.path, ["--config", file.path, "--print-config"],
-                              environment: ["PATH": "/usr/bin:/bin"].merging(extra) { _, new in new })
+        try withScratchFolder { scratch in
+            let file = try scratch.file("rrfd.yaml", yaml)
+            return try ProcessRun(Daemon.executable.path, ["--config", file.path, "--print-config"],
+                                  environment: ["PATH": "/usr/bin:/bin"].merging(extra) { _, new in new })
+        }
     }
 
     @Test(arguments: [

@@ -20,11 +20,13 @@ import Testing
     }
 
     @Test func theInstalledRrfctlFromPATHMigratesAndListsTheSchema() throws {
-        let scratch = try BuildScratch("install-test")
-        defer { scratch.remove() }
-        let prefix = scratch.url.appendingPathComponent("prefix")
+        try withScratchFolder { scratch in try installAndRun(in: scratch) }
+    }
+
+    func installAndRun(in scratch: URL) throws {
+        let prefix = scratch.appendingPathComponent("prefix")
         let binaries = CLI.executable.deletingLastPathComponent().path
-        let system = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.url.path]
+        let system = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path]
         let install = try ProcessRun("/bin/bash", [Self.installer, "--prefix", prefix.path, "--bin-dir", binaries, "--no-activate"],
                                      environment: system)
         try #require(install.status == 0, "install.sh failed: \(install.output)")
@@ -48,7 +50,7 @@ import Testing
         #expect(try files.contentsOfDirectory(atPath: prefix.appendingPathComponent("share/rrf/sql").path).count == migrations.count)
 
         // Through PATH (the installed copy) and through a symlink in another folder: argv[0] is only "rrfctl".
-        let links = scratch.url.appendingPathComponent("links")
+        let links = scratch.appendingPathComponent("links")
         try files.createDirectory(at: links, withIntermediateDirectories: true)
         try files.createSymbolicLink(atPath: links.appendingPathComponent("rrfctl").path, withDestinationPath: prefix.appendingPathComponent("bin/rrfctl").path)
         try withTestDatabase(migrated: false) { db in
@@ -74,7 +76,7 @@ import Testing
             var environment = system
             environment["PATH"] = "\(prefix.path)/bin:/usr/bin:/bin"
             environment["DATABASE_URL"] = db.configuration.connectionURL
-            let health = try InstalledPortal.health(environment: environment, log: scratch.url.appendingPathComponent("rrfweb.log"))
+            let health = try InstalledPortal.health(environment: environment, log: scratch.appendingPathComponent("rrfweb.log"))
             #expect(health == "200 ok", "installed rrfweb: \(health)")
         }
 

@@ -24,23 +24,13 @@ struct ProcessRun {
     }
 }
 
-/// A folder of its own under the build folder (beside the built binaries, never in /tmp), removed by `remove()`.
-struct BuildScratch {
-    let url: URL
-
-    init(_ label: String) throws {
-        url = CLI.executable.deletingLastPathComponent().appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    /// A file of the folder with `text` written into it.
+extension URL {
+    /// A file of this folder with `text` written into it.
     func file(_ name: String, _ text: String) throws -> URL {
-        let file = url.appendingPathComponent(name)
+        let file = appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)
         return file
     }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
 /// The checkout's root folder (this file is `Tests/rrfctlTests/ProcessRun.swift`).

@@ -1,4 +1,5 @@
 import Foundation
+import RRFTestSupport
 import Testing
 
 /// rrfweb's YAML file: an unknown key is refused by name (exit 78), the documented example is accepted, and
@@ -8,11 +9,11 @@ import Testing
 
     /// `rrfweb --config <file> --print-config` with only `extra` in the environment.
     func printConfig(_ yaml: String, environment extra: [String: String] = [:]) throws -> ProcessRun {
-        let scratch = try BuildScratch("rrfweb-config")
-        defer { scratch.remove() }
-        let file = try scratch.file("rrfweb.yaml", yaml)
-        return try ProcessRun(Self.executable.path, ["--config", file.path, "--print-config"],
-                              environment: ["PATH": "/usr/bin:/bin"].merging(extra) { _, new in new })
+        try withScratchFolder { scratch in
+            let file = try scratch.file("rrfweb.yaml", yaml)
+            return try ProcessRun(Self.executable.path, ["--config", file.path, "--print-config"],
+                                  environment: ["PATH": "/usr/bin:/bin"].merging(extra) { _, new in new })
+        }
     }
 
     @Test func anUnknownKeyIsRefusedByName() throws {
