@@ -98,11 +98,10 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 
+        func validate() throws { try requireOneOf(kind, ["sign_in", "authorisation", "rule"], option: "--kind") }
+
         func perform(_ store: FundStore) throws -> [SecurityEvent] {
-            if let kind, !["sign_in", "authorisation", "rule"].contains(kind) {
-                throw StoreError(.rejected, code: "kind_unknown", "--kind \"\(kind)\" is not a kind of refusal; use sign_in, authorisation or rule.")
-            }
-            return try store.securityEvents(SecurityEventFilter(
+            try store.securityEvents(SecurityEventFilter(
                 actor: actor, kind: kind, command: command, since: try since.map { try instant($0, option: "--since") }, limit: page.limit,
                 offset: page.offset
             ))

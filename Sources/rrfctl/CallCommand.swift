@@ -153,6 +153,8 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 
+        func validate() throws { try requireOneOf(state, names(CallMachine.State.Name.self), option: "--state") }
+
         func perform(_ store: FundStore) throws -> [CallRecord] { try store.calls(state: state, limit: page.limit, offset: page.offset) }
 
         func show(_ records: [CallRecord]) {

@@ -14,6 +14,8 @@ extension CallCommand {
         @Option(help: "Only this cluster.") var cluster: String?
         @OptionGroup var options: ReadOptions
 
+        func validate() throws { try requireOneOf(cluster?.lowercased(), Cluster.allCases.map(\.rawValue), option: "--cluster") }
+
         func perform(_ store: FundStore) throws -> CallRankingRecord {
             let clusterFilter = try cluster.map { text in try parsed { () throws(WorkflowRejection) in try Cluster(code: text.lowercased()) } }
             return try store.callRanking(code, cluster: clusterFilter)

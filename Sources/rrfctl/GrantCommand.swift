@@ -92,6 +92,8 @@ struct GrantCommand: ParsableCommand {
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 
+        func validate() throws { try requireOneOf(state, names(GrantMachine.State.Name.self), option: "--state") }
+
         func perform(_ store: FundStore) throws -> [GrantRecord] { try store.grants(state: state, limit: page.limit, offset: page.offset) }
 
         func show(_ grants: [GrantRecord]) {

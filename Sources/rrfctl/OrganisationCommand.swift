@@ -81,6 +81,8 @@ struct OrganisationCommand: ParsableCommand {
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 
+        func validate() throws { try requireOneOf(state, names(OrganisationMachine.State.Name.self), option: "--state") }
+
         func perform(_ store: FundStore) throws -> [OrganisationRecord] {
             try store.organisations(state: state, limit: page.limit, offset: page.offset)
         }

@@ -119,6 +119,11 @@ struct ProposalCommand: ParsableCommand {
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 
+        func validate() throws {
+            try requireOneOf(state, names(ProposalMachine.State.Name.self), option: "--state")
+            try requireOneOf(cluster?.lowercased(), Cluster.allCases.map(\.rawValue), option: "--cluster")
+        }
+
         func perform(_ store: FundStore) throws -> [ProposalRecord] {
             let clusterFilter = try cluster.map { text in try parsed { () throws(WorkflowRejection) in try Cluster(code: text.lowercased()) } }
             return try store.proposals(ProposalFilter(

@@ -134,9 +134,7 @@ struct ReviewCommand: ParsableCommand {
         @OptionGroup var options: ReadOptions
 
         func validate() throws {
-            if let state, !ReviewFilter.states.contains(state) {
-                throw ValidationError("\"\(state)\" is not a review state; use one of \(ReviewFilter.states.joined(separator: ", ")).")
-            }
+            try requireOneOf(state, ReviewFilter.states, option: "--state")
         }
 
         func perform(_ store: FundStore) throws -> [ReviewRecord] {

@@ -58,6 +58,16 @@ extension DatabaseOptions {
     }
 }
 
+/// Refuses as a usage error (exit code 64) a filter value that is none of `names`, listing them: an unknown value
+/// would only ever match nothing.
+func requireOneOf(_ value: String?, _ names: [String], option: String) throws {
+    guard let value, !names.contains(value) else { return }
+    throw ValidationError("\(option) \(value.debugDescription) is not one of: \(names.joined(separator: ", ")).")
+}
+
+/// The stored names of a state machine's states, for ``requireOneOf(_:_:option:)``.
+func names<Name: StateName>(_ type: Name.Type) -> [String] { Name.allCases.map(\.rawValue) }
+
 /// Parses a value with a workflow rule, turning its refusal into a store refusal (exit code 3).
 func parsed<T>(_ parse: () throws(WorkflowRejection) -> T) throws -> T {
     do {
@@ -73,24 +83,12 @@ func money(_ text: String) throws -> Money { try parsed { () throws(WorkflowReje
 /// A date as typed on the command line: `2026-11-22`.
 func date(_ text: String) throws -> LocalDate { try parsed { () throws(WorkflowRejection) in try LocalDate(parsing: text) } }
 
-/// What a bare date means where a time is asked for.
-enum BareDate {
-    /// Its first instant, 00:00:00 UTC (e.g. when to open a call).
-    case startOfDay
-    /// Its last second, 23:59:59 UTC: a deadline given as a day includes that whole day.
-    case endOfDay
-}
-
-/// An instant as typed on the command line: `2026-11-22T17:00:00Z`, or a date read as `bareDate` says.
-func instant(_ text: String, option: String, bareDate: BareDate = .startOfDay) throws -> Date {
-    if let value = ISO8601DateFormatter().date(from: text) { return value }
-    if let day = try? LocalDate(parsing: text) {
-        switch bareDate {
-        case .startOfDay: return day.start(utcOffsetMinutes: 0)
-        case .endOfDay: return day.adding(days: 1).start(utcOffsetMinutes: 0).addingTimeInterval(-1)
-        }
+/// An instant as typed on the command line or in a file: RFC 3339 (`2026-11-22T17:00:00Z`, `…+03:00`), or a
+/// date read as `bareDate` says in the fund's zone (UTC for rrfctl); everything else is refused (``InstantText``).
+func instant(_ text: String, option: String, bareDate: InstantText.BareDate = .startOfDay) throws -> Date {
+    try parsed { () throws(WorkflowRejection) in
+        try InstantText.parse(text, field: option, bareDate: bareDate, utcOffsetMinutes: BusinessCalendar.mondayToFriday.utcOffsetMinutes)
     }
-    throw StoreError(.rejected, code: "time_invalid", "\(option) \"\(text)\" is not a time; write it like 2026-12-01T17:00:00Z or 2026-12-01.")
 }
 
 /// The bytes of a file (`-` reads standard input), with a sentence when it cannot be read (exit code 74).

@@ -71,6 +71,8 @@ extension TrainingCommand {
             @OptionGroup var page: PageOptions
             @OptionGroup var options: ReadOptions
 
+            func validate() throws { try requireOneOf(state, names(TrainingSessionMachine.State.Name.self), option: "--state") }
+
             func perform(_ store: FundStore) throws -> [TrainingSessionRecord] {
                 try store.trainingSessions(course: course, state: state, limit: page.limit, offset: page.offset)
             }

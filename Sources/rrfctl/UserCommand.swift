@@ -108,6 +108,8 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 
+        func validate() throws { try requireOneOf(role, Role.allCases.map(\.rawValue), option: "--role") }
+
         func perform(_ store: FundStore) throws -> [UserRecord] {
             try store.users(role: try role.map(parsedRole), limit: page.limit, offset: page.offset)
         }

@@ -18,6 +18,32 @@ public enum DecisionSLA: Hashable, Sendable, Codable {
     /// The reserve call's service level: a decision within 72 business hours of submission.
     public static let reserveCall = DecisionSLA.businessHours(72)
 
+    private enum CodingKeys: String, CodingKey { case unit, amount }
+
+    /// `{"unit": "business_days", "amount": 10}`, the shape `--json` and the API document.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .businessHours(let hours):
+            try container.encode("business_hours", forKey: .unit)
+            try container.encode(hours, forKey: .amount)
+        case .businessDays(let days):
+            try container.encode("business_days", forKey: .unit)
+            try container.encode(days, forKey: .amount)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let amount = try container.decode(Int.self, forKey: .amount)
+        switch try container.decode(String.self, forKey: .unit) {
+        case "business_hours": self = .businessHours(amount)
+        case "business_days": self = .businessDays(amount)
+        case let unit:
+            throw DecodingError.dataCorruptedError(forKey: .unit, in: container, debugDescription: "unit \(unit) is neither business_hours nor business_days")
+        }
+    }
+
     /// Whether the amount is positive.
     var isPositive: Bool {
         switch self {
