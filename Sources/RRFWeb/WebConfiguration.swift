@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Yams
 
 /// How rrfweb runs: from the environment, then a YAML file whose unknown keys are refused.
@@ -67,6 +68,16 @@ public struct WebConfiguration: Sendable, Equatable {
 
     /// Whether people reach the portal over https (cookies are then `Secure`).
     public var isHTTPS: Bool { publicURL.lowercased().hasPrefix("https://") }
+
+    /// Every effective setting, one `key: value` line each in the configuration file's words, the database
+    /// password redacted (`rrfweb --print-config`).
+    public var printableText: String {
+        [
+            "database_url: \(databaseURL.map { PostgresConfiguration.redactingPassword(in: $0) } ?? "(not set: PG* variables and ~/.pgpass)")",
+            "host: \(host)", "port: \(port)", "public_url: \(publicURL)", "store_threads: \(storeThreads)", "log_level: \(logLevel)",
+            "fund_name: \(fundName)", "iati_org_ref: \(iatiOrganisationRef)", "sign_in_attempts_per_minute: \(signInAttemptsPerMinute)",
+        ].joined(separator: "\n")
+    }
 
     private static func number(_ text: String, key: String, in range: ClosedRange<Int>) throws -> Int {
         guard let value = Int(text), range.contains(value) else {

@@ -9,7 +9,7 @@ struct CommandsCommand: ParsableCommand {
         abstract: "List every command, or print the manual page (troff or Markdown) built from their help.",
         discussion: """
             Shell completions come from the same tree: rrfctl --generate-completion-script bash (or zsh, fish).
-            Install the manual with: rrfctl commands --man > /usr/local/share/man/man1/rrfctl.1
+            deploy/install.sh installs rrfctl.1 made by swift-argument-parser's generate-manual (deploy/man/generate.sh).
             """,
         shouldDisplay: false
     )

@@ -126,7 +126,10 @@ struct DaemonConfiguration: Sendable, Equatable {
     mutating func apply(yaml text: String, source: String) throws {
         let file: File
         do {
+            guard try Self.refuseUnknownKeys(yaml: text, source: source) else { return }
             file = try YAMLDecoder().decode(File.self, from: text)
+        } catch let error as Invalid {
+            throw error
         } catch {
             throw Invalid(description: "cannot read the configuration file \(source): \(error)")
         }

@@ -40,7 +40,7 @@ struct RRFD: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Login the RRF jobs act as (a user with the secretariat role).", valueName: "login")) var actor: String?
     @Flag(name: [.customLong("drain"), .customLong("once")], help: "Exit once no job is runnable (for tests and demos).")
     var drain = false
-    @Flag(name: .customLong("print-config"), help: "Print the effective configuration and exit.") var printConfig = false
+    @Flag(name: .customLong("print-config"), help: "Print every effective setting (the password and the webhook secret redacted) and exit.") var printConfig = false
 
     func effectiveConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
@@ -73,16 +73,7 @@ struct RRFD: AsyncParsableCommand {
             throw ExitCode(7)
         }
         if printConfig {
-            print("""
-                name: \(configuration.name)
-                actor: \(configuration.actor)
-                workers: \(configuration.workers)
-                queues: \(configuration.queues.joined(separator: ","))
-                batch_size: \(configuration.batchSize)
-                log_level: \(configuration.logLevel.rawValue)
-                cron: \(configuration.cronEntries.map { "\($0.name)=\($0.schedule)" }.joined(separator: ","))
-                audit_anchors: \(configuration.auditAnchors.map { "folder=\($0.folder) signing_key=\($0.signingKey)" } ?? "off")
-                """)
+            print(configuration.printableText(cron: configuration.cronEntries))
             return
         }
         let level = configuration.logLevel

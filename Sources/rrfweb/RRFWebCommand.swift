@@ -25,6 +25,8 @@ struct RRFWebCommand: AsyncParsableCommand {
     )
 
     @Option(help: ArgumentHelp("A YAML configuration file.", valueName: "file")) var config: String?
+    @Flag(name: .customLong("print-config"), help: "Print every effective setting (the database password redacted) and exit.")
+    var printConfig = false
 
     func run() async throws {
         let settings: WebConfiguration
@@ -34,6 +36,7 @@ struct RRFWebCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(problem.description)\n".utf8))
             throw ExitCode(78)
         }
+        if printConfig { return print(settings.printableText) }
         var logger = Logger(label: "rrfweb")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let pool = ConnectionPool(
