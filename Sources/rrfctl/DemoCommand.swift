@@ -53,6 +53,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The port of the portal with --serve.")
     var port = 8080
 
+    @Option(help: ArgumentHelp("Keep the e-mails rrfd writes (JSON lines) in this file; by default they are shown and removed.", valueName: "file"))
+    var outbox: String?
+
     /// The environment variables that configure a database for libpq or rrfctl.
     static let configuringVariables = ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGSERVICE"]
 
@@ -107,8 +110,13 @@ struct DemoCommand: ParsableCommand {
         let story = DemoStory(store: store, clock: clock, narrator: narrator)
         try story.run()
         narrator.plain("\nThe daemon's part")
-        let outbox = throwaway.map { "\($0)/outbox.jsonl" } ?? FileManager.default.temporaryDirectory.appendingPathComponent("rrf-demo-outbox-\(UUID().uuidString.prefix(8)).jsonl").path
-        try DemoDaemon.run(databaseURL: configuration.connectionString ?? "", outboxFile: outbox, connection: connection, narrator: narrator)
+        // Without --outbox the e-mails go to a file of the run's own that is removed at its end (never left in /tmp).
+        let outboxFile = outbox ?? throwaway.map { "\($0)/outbox.jsonl" }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("rrf-demo-outbox-\(UUID().uuidString.prefix(8)).jsonl").path
+        defer { if outbox == nil { try? FileManager.default.removeItem(atPath: outboxFile) } }
+        try DemoDaemon.run(
+            databaseURL: configuration.connectionString ?? "", outboxFile: outboxFile, kept: outbox != nil, connection: connection, narrator: narrator
+        )
         var dashboard = try DemoDashboard.load(store: store)
         dashboard.people = story.desk.credentials
         if json {

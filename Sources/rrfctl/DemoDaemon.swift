@@ -10,7 +10,8 @@ enum DemoDaemon {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("rrfd")
     }
 
-    static func run(databaseURL: String, outboxFile: String, connection: Connection, narrator: DemoNarrator) throws {
+    /// `kept`: the outbox file stays after the demo (--outbox), so the story names it.
+    static func run(databaseURL: String, outboxFile: String, kept: Bool, connection: Connection, narrator: DemoNarrator) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             narrator.plain("  rrfd was not found next to rrfctl (\(executable.path)); the jobs stay queued for the daemon.")
             return
@@ -41,7 +42,7 @@ enum DemoDaemon {
         narrator.plain(
             "  The daemon finished \(after["succeeded", default: 0]) jobs (\(kinds.joined(separator: ", "))); "
                 + "\(after["pending", default: 0]) wait for a later time, \(after["discarded", default: 0]) were discarded; "
-                + "it delivered \(sent) e-mails to \(outboxFile), for example:"
+                + "it delivered \(sent) e-mails to \(kept ? outboxFile : "its development outbox (--outbox FILE keeps them)"), for example:"
         )
         for mail in try sampleMails(outboxFile) { narrator.plain("    to \(mail.recipient): \(mail.subject)") }
     }

@@ -24,10 +24,11 @@ import Testing
     }
 
     @Test func theDemoSeedsAGivenEmptyDatabaseAndItsSummaryMatchesTheData() throws {
-        try withTestDatabase { db in
+        try withTestDatabase { db in try withScratchFolder { scratch in
             let url = db.configuration.connectionURL
+            let outbox = scratch.appendingPathComponent("outbox.jsonl").path
             let outcome = try Offline.run(
-                ["demo", "--database-url", url, "--i-understand-this-writes-demo-data", "--json"],
+                ["demo", "--database-url", url, "--i-understand-this-writes-demo-data", "--json", "--outbox", outbox],
                 environment: ["RRF_SQL_DIR": TestServer.schemaDirectory.path]
             )
             #expect(outcome.status == 0, "demo failed: \(outcome.stderr)")
@@ -67,7 +68,9 @@ import Testing
             // rrfd delivered the e-mails of the story (to its development file sink).
             let sent = try connection.query("SELECT count(*)::int AS n FROM notifications WHERE state = 'sent'").single().decode("n", as: Int.self)
             #expect(sent > 0)
-            #expect(outcome.stderr.contains("it delivered \(sent) e-mails"))
+            #expect(outcome.stderr.contains("it delivered \(sent) e-mails to \(outbox)"))
+            // --outbox keeps them where it says (without it they are removed at the end, never left in /tmp).
+            #expect(try String(contentsOfFile: outbox, encoding: .utf8).split(separator: "\n").count == sent)
             #expect(states["rejected"] == 1)
             #expect(outcome.stderr.contains("release it himself — refused"))
             #expect(outcome.stderr.contains("Assigning Ahmed Ali"))
@@ -91,7 +94,7 @@ import Testing
             )
             #expect(again.status == 3, "a second demo into the same database must be refused")
             #expect(again.stderr.contains("only seeds an empty database"))
-        }
+        } }
     }
 
     @Test func theDemoRefusesAConfiguredDatabaseWithoutConfirmation() throws {
