@@ -1,4 +1,5 @@
 import ArgumentParser
+import RRFStore
 import Foundation
 
 /// `rrfctl commands`: every command path (hidden; for tests and packaging), and the manual page rendered

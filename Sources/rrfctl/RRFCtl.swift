@@ -1,4 +1,5 @@
 import ArgumentParser
+import RRFStore
 
 /// `rrfctl`: the admin CLI of the Rapid Response Fund.
 @main
@@ -32,9 +33,4 @@ struct RRFCtl: ParsableCommand {
             DaemonCommand.self, WorkflowCommand.self, ExportCommand.self, DemoCommand.self, CommandsCommand.self,
         ]
     )
-}
-
-/// The version printed by `--version`.
-enum RRFVersion {
-    static let current = "0.1.0"
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RRFStore
 import Foundation
 import JobQueue
 import Logging
@@ -27,7 +28,8 @@ struct RRFD: AsyncParsableCommand {
             same name in the configuration file replaces one. A job the fund's rules refuse for good is completed, \
             logged at error level and sent to the secretariat (event job.refused), not retried.
             SIGTERM or SIGINT: stop claiming, let running jobs finish (up to the shutdown timeout), exit.
-            """
+            """,
+        version: RRFVersion.current
     )
 
     @Option(help: ArgumentHelp("YAML configuration file.", valueName: "path")) var config: String?

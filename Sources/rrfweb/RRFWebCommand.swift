@@ -21,7 +21,8 @@ struct RRFWebCommand: AsyncParsableCommand {
             sign_in_attempts_per_minute (any other key is refused). Stateless: run several behind a load balancer on one database. \
             SIGTERM or SIGINT stop it gracefully. /healthz answers 200 when the database is reachable and its \
             migrations are current; /metrics answers the Prometheus text format.
-            """
+            """,
+        version: RRFVersion.current
     )
 
     @Option(help: ArgumentHelp("A YAML configuration file.", valueName: "file")) var config: String?

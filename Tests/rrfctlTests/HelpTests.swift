@@ -86,6 +86,11 @@ func reap(_ process: Process) -> Int32 {
         let version = try Offline.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        // The daemon and the portal print the same release (issue 17 item 8).
+        for program in ["rrfd", "rrfweb"] {
+            let other = try Offline.run(["--version"], program: CLI.executable.deletingLastPathComponent().appendingPathComponent(program).path)
+            #expect(other.status == 0 && other.stdout == version.stdout, "\(program) --version: \(other.stdout) \(other.stderr)")
+        }
     }
 
     @Test func theRootHelpDocumentsExitCodesAndCompletions() throws {
