@@ -55,6 +55,10 @@ extension APITests {
                 let resubmitted = try await api.send(.post, "/proposals/\(reference)/resubmission", token: tokens["nadia"], json: revised)
                 try Self.expect(resubmitted, .ok)
                 #expect(try resubmitted.object()["round"] as? Int == 2 && resubmitted.object()["title"] as? String == "Wells, costed")
+                let log = try await api.send(.get, "/proposals/\(reference)/log", token: tokens["nadia"])
+                try Self.expect(log, .ok)
+                #expect((try log.object()["items"] as? [[String: Any]])?.first?["stream"] as? String == "proposal:\(reference)")
+                try Self.expect(try await api.send(.get, "/proposals/\(reference)/log", token: tokens["bashir"]), .notFound)
             }
         }
     }

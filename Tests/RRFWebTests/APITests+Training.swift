@@ -76,6 +76,12 @@ extension APITests {
 
                 let second = try await api.send(.post, "/training/sessions", token: tokens["sec"], json: session)
                 let other = try #require(try second.object()["reference"] as? String)
+                let sheet = try Self.json(["csv": "name,organisation,role,gender,attended,passed,score\nJuma Otieno,NGO-ALPHA,Driver,male,yes,no,\n"])
+                try Self.expect(try await api.send(.post, "/training/sessions/\(other)/attendance-sheet", token: tokens["nadia"], json: sheet), .forbidden)
+                let imported = try await api.send(.post, "/training/sessions/\(other)/attendance-sheet", token: tokens["sec"], json: sheet)
+                try Self.expect(imported, .ok)
+                #expect((try imported.object()["attendance"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Juma Otieno"])
+                try Self.expect(try await api.send(.get, "/training/certificates/expiring?days=", token: tokens["sec"]), .badRequest, code: "parameter_invalid")
                 try Self.expect(try await api.send(.post, "/training/sessions/\(other)/cancellation", token: tokens["nadia"], json: #"{"reason": "x"}"#), .forbidden)
                 let cancelled = try await api.send(.post, "/training/sessions/\(other)/cancellation", token: tokens["sec"], json: #"{"reason": "The venue flooded."}"#)
                 try Self.expect(cancelled, .ok)

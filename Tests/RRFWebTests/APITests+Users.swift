@@ -52,6 +52,14 @@ extension APITests {
                 try Self.expect(try await api.send(.get, "/users?role=wizard", token: tokens["sec"]), .badRequest)
                 try Self.expect(try await api.send(.get, "/users/tom", token: tokens["sec"]), .ok)
                 try Self.expect(try await api.send(.get, "/users/nobody", token: tokens["sec"]), .notFound)
+                // The refusals above are in the security log, for administrators only.
+                let refusals = try await api.send(.get, "/security/refusals?kind=authorisation&actor=sec", token: tokens["admin"])
+                try Self.expect(refusals, .ok)
+                #expect((try refusals.object()["items"] as? [[String: Any]])?.contains { $0["command"] as? String == "user.add" } == true)
+                try Self.expect(try await api.send(.get, "/security/refusals", token: tokens["sec"]), .forbidden)
+                for query in ["since=", "since=yesterday", "kind=mischief"] {
+                    try Self.expect(try await api.send(.get, "/security/refusals?\(query)", token: tokens["admin"]), .badRequest, code: "parameter_invalid")
+                }
                 try api.expectNoSecret(Array(tokens.values) + [BrowserStoryTests.password])
             }
         }

@@ -65,7 +65,7 @@ struct APIRequest: Sendable {
     /// The query parameter `name` as a whole number; nil when absent.
     /// - Throws: `parameter_invalid` (400) when it is not one.
     func integerQuery(_ name: String) throws -> Int? {
-        guard let text = try query(name) else { return nil }
+        guard let text = try given(name) else { return nil }
         guard let value = Int(text) else {
             throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(text) in the query is not a whole number.", field: name)
         }
@@ -75,12 +75,21 @@ struct APIRequest: Sendable {
     /// The query parameter `name` as true or false; false when absent.
     /// - Throws: `parameter_invalid` (400) for another word.
     func flag(_ name: String) throws -> Bool {
-        switch try query(name) {
+        switch try given(name) {
         case nil, "false": return false
         case "true": return true
         case let text?:
             throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(text) in the query is neither true nor false.", field: name)
         }
+    }
+
+    /// The query parameter `name` as sent, also when empty (for a typed parameter, whose empty value is not one of
+    /// its type); nil when absent.
+    /// - Throws: `<name>_invalid` (400) when it holds a NUL character.
+    func given(_ name: String) throws(WorkflowRejection) -> String? {
+        guard let value = request.uri.queryParameters[name[...]].map(String.init) else { return nil }
+        try Validate.noNUL(value, field: name)
+        return value
     }
 
     /// The cluster named by the query parameter `name`, if any (an empty `cluster=` names none, so it is refused).

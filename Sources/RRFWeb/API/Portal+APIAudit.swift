@@ -24,7 +24,7 @@ extension Portal {
         if let kind, !Self.refusalKinds.contains(kind) {
             throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The kind \(kind) is not a kind of refusal; use sign_in, authorisation or rule.", field: "kind")
         }
-        let since = try call.query("since").map { (text) throws(APIProblem) in
+        let since = try call.given("since").map { (text) throws(APIProblem) in
             do {
                 return try APIInput.instant(text, field: "since")
             } catch {

@@ -53,7 +53,7 @@ extension Portal {
     /// (or to submit to `call`) on `on` (default: today in the fund's time zone).
     func apiTrainingShortfalls(_ call: APIRequest) async throws -> Response {
         let code = try call.parameter("code"), target = try call.query("call")
-        let given = try call.query("on").map { (text) throws(APIProblem) in
+        let given = try call.given("on").map { (text) throws(APIProblem) in
             do {
                 return try LocalDate(parsing: text)
             } catch {
