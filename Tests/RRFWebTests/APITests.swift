@@ -168,6 +168,20 @@ import Testing
 
     // MARK: Helpers
 
+    /// `answer` has `status`; a refusal is a problem with that status, a detail and (when given) `code`.
+    static func expect(_ answer: APIClient.Answer, _ status: HTTPResponse.Status, code: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(answer.status == status, "\(answer.text)", sourceLocation: sourceLocation)
+        if status.code >= 400 {
+            #expect(answer.isProblem, sourceLocation: sourceLocation)
+            let problem = try answer.object(sourceLocation: sourceLocation)
+            #expect(problem["status"] as? Int == status.code && problem["detail"] is String, sourceLocation: sourceLocation)
+            if let code { #expect(problem["code"] as? String == code, sourceLocation: sourceLocation) }
+        }
+    }
+
+    /// The `Idempotency-Key` header `key`.
+    static func key(_ key: String) -> HTTPFields { [APIRequest.idempotencyKeyHeader: key] }
+
     /// A proposal for NGO-ALPHA in the call SA-1, as JSON members.
     static func submission(title: String, requested: String = "1500") -> [String: Any] {
         [

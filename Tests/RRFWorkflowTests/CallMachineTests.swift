@@ -43,13 +43,14 @@ import Testing
         ("submission_deadline_in_past", { $0.submissionDeadline = Fixture.now }),
         ("deadlines_out_of_order", { $0.reviewDeadline = $0.submissionDeadline }),
         ("decision_sla_invalid", { $0.decisionSLA = .businessHours(0) }),
+        ("decision_sla_invalid", { $0.decisionSLA = .businessDays(DecisionSLA.maximumBusinessDays + 1) }),
         // Ten business days after the submission deadline the last proposals must be decided: reviews cannot end later.
         ("review_after_decision_deadline", { $0.reviewDeadline = $0.submissionDeadline.addingTimeInterval(20 * 86_400) }),
         ("quorum_invalid", { $0.quorum = 0 }),
         ("divergence_spread_invalid", { $0.divergenceSpread = 101 }),
     ] }
 
-    @Test(arguments: 0..<12)
+    @Test(arguments: 0..<13)
     func refusesInvalidConfiguration(index: Int) {
         let (code, change) = Self.invalidConfigurations[index]
         var configuration = Fixture.configuration
@@ -118,6 +119,8 @@ import Testing
         ([Criterion](), 50, "scorecard_empty"),
         ([Criterion(id: "a", title: "A", weight: 60, maxScore: 5), Criterion(id: "b", title: "B", weight: 30, maxScore: 5)], 50, "scorecard_weights_not_100"),
         ([Criterion(id: "a", title: "A", weight: 100, maxScore: 0)], 50, "criterion_invalid"),
+        // Weights whose sum would overflow are refused before they are added up.
+        ([Criterion(id: "a", title: "A", weight: Int.max, maxScore: 5), Criterion(id: "b", title: "B", weight: 1, maxScore: 5)], 50, "criterion_invalid"),
         ([Criterion(id: "a", title: "A", weight: 50, maxScore: 5), Criterion(id: "a", title: "B", weight: 50, maxScore: 5)], 50, "criterion_duplicate"),
         ([Criterion(id: "a", title: "A", weight: 100, maxScore: 5)], 101, "pass_threshold_invalid"),
     ])

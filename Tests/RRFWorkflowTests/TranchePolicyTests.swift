@@ -37,6 +37,8 @@ import Testing
         #expect(rejectionCode { try TranchePolicy(percentages: [.low: [70, 20], .medium: [100], .high: [100]]) } == "tranche_policy_invalid")
         #expect(rejectionCode { try TranchePolicy(percentages: [.low: [100], .medium: [100]]) } == "tranche_policy_invalid")
         #expect(rejectionCode { try TranchePolicy(percentages: [.low: [110, -10], .medium: [100], .high: [100]]) } == "tranche_policy_invalid")
+        // Shares so large that their sum would overflow are refused, not added up.
+        #expect(rejectionCode { try TranchePolicy(percentages: [.low: [Int.max, 1], .medium: [100], .high: [100]]) } == "tranche_policy_invalid")
         #expect(rejectionCode { try TranchePolicy(percentages: [.low: [100], .medium: [100], .high: [100]], spendThresholdPercent: 101) } == "tranche_policy_invalid")
         #expect(rejectionCode { try TranchePolicy.standard.plan(for: money("0 USD"), risk: .low) } == "grant_amount_not_positive")
     }

@@ -189,3 +189,70 @@ struct APIKPIs: Encodable {
         trainedStaff = kpis.trainedStaff.map { TrainedStaff(organisation: $0.organisation, gender: $0.gender, people: $0.people) }
     }
 }
+
+/// A report a grant owes, with what the organisation reported.
+struct APIReport: Encodable {
+    struct Spending: Encodable {
+        let line: String
+        /// As the organisation gave it, e.g. `1200.00 USD`.
+        let amount: String
+    }
+
+    let grant: String
+    let sequence: Int
+    /// interim | final
+    let kind: String
+    let periodStart: String
+    let periodEnd: String
+    let dueDate: String
+    let state: String
+    let overdue: Bool
+    let narrative: String?
+    /// Cumulative money spent up to the end of the period.
+    let spent: APIMoney?
+    let spending: [Spending]
+    let comment: String?
+    let version: Int
+
+    init(_ record: ReportRecord) {
+        grant = record.grant
+        sequence = record.sequence
+        kind = record.kind.rawValue
+        periodStart = record.periodStart.description
+        periodEnd = record.periodEnd.description
+        dueDate = record.dueDate.description
+        state = record.state
+        overdue = record.overdue
+        narrative = record.narrative
+        spent = record.spent.map(APIMoney.init)
+        spending = record.spendingLines.map { Spending(line: $0.line, amount: $0.amount) }
+        comment = record.comment
+        version = record.version
+    }
+}
+
+/// One event of the audit log: what happened to a stream, by whom, with its hash chain.
+struct APIAuditEvent: Encodable {
+    /// The aggregate, e.g. `grant:RRF-2026-0001`.
+    let stream: String
+    let sequence: Int
+    /// e.g. `tranche.released`.
+    let type: String
+    let actor: String
+    let occurredAt: Date
+    /// The event's canonical JSON text, exactly as hashed.
+    let payload: String
+    let previousHash: String
+    let hash: String
+
+    init(_ event: AuditEvent) {
+        stream = event.stream
+        sequence = event.sequence
+        type = event.type
+        actor = event.actor
+        occurredAt = event.occurredAt
+        payload = event.payload
+        previousHash = event.previousHash
+        hash = event.hash
+    }
+}

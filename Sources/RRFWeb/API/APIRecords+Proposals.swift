@@ -118,18 +118,6 @@ struct APIProposalReviews: Encodable {
         let quorum: Int
     }
 
-    /// The committee's aggregate of the counted reviews; scores as decimal text.
-    struct Aggregate: Encodable {
-        let round: Int
-        let totals: [String]
-        let mean: String
-        let standardDeviation: String
-        let spread: String
-        let isDivergent: Bool
-        let passes: Bool
-        let computedAt: Date
-    }
-
     let reference: String
     let state: String
     let round: Int
@@ -137,7 +125,7 @@ struct APIProposalReviews: Encodable {
     let reviewDeadline: Date
     let progress: Progress
     let reviews: [APIReview]
-    let aggregate: Aggregate?
+    let aggregate: APIReviewAggregate?
 
     init(_ record: ProposalReviewsRecord) {
         reference = record.reference
@@ -147,14 +135,31 @@ struct APIProposalReviews: Encodable {
         reviewDeadline = record.reviewDeadline
         progress = Progress(submitted: record.progress.submitted, recused: record.progress.recused, pending: record.progress.pending, quorum: record.quorum)
         reviews = record.reviews.map(APIReview.init)
-        aggregate = record.aggregate.map {
-            let aggregation = $0.aggregation
-            return Aggregate(
-                round: $0.round, totals: aggregation.totals.map(\.description), mean: aggregation.mean.description,
-                standardDeviation: aggregation.standardDeviation.description, spread: aggregation.spread.description,
-                isDivergent: aggregation.isDivergent, passes: aggregation.passes, computedAt: $0.computedAt
-            )
-        }
+        aggregate = record.aggregate.map(APIReviewAggregate.init)
+    }
+}
+
+/// A committee's aggregate of a round's counted reviews; scores as decimal text.
+struct APIReviewAggregate: Encodable {
+    let round: Int
+    let totals: [String]
+    let mean: String
+    let standardDeviation: String
+    let spread: String
+    let isDivergent: Bool
+    let passes: Bool
+    let computedAt: Date
+
+    init(_ record: ReviewAggregateRecord) {
+        let aggregation = record.aggregation
+        round = record.round
+        totals = aggregation.totals.map(\.description)
+        mean = aggregation.mean.description
+        standardDeviation = aggregation.standardDeviation.description
+        spread = aggregation.spread.description
+        isDivergent = aggregation.isDivergent
+        passes = aggregation.passes
+        computedAt = record.computedAt
     }
 }
 

@@ -44,10 +44,50 @@ struct APIRequest: Sendable {
         return value
     }
 
+    /// The path parameter `name` as a UUID (a token's id).
+    /// - Throws: `parameter_invalid` (400).
+    func uuid(_ name: String) throws(APIProblem) -> UUID {
+        let text = context.parameters.get(name) ?? ""
+        guard let value = UUID(uuidString: text) else {
+            throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(text) in the path is not an id like 6f1c2a4e-8b0d-4a57-9e2f-3c7d5b1a9e40.", field: name)
+        }
+        return value
+    }
+
     /// The query parameter `name`; nil when absent or empty.
     /// - Throws: `<name>_invalid` (400) when it holds a NUL character.
     func query(_ name: String) throws(WorkflowRejection) -> String? {
         guard let value = request.uri.queryParameters[name[...]].map(String.init).flatMap(\.nilIfEmpty) else { return nil }
+        try Validate.noNUL(value, field: name)
+        return value
+    }
+
+    /// The query parameter `name` as a whole number; nil when absent.
+    /// - Throws: `parameter_invalid` (400) when it is not one.
+    func integerQuery(_ name: String) throws -> Int? {
+        guard let text = try given(name) else { return nil }
+        guard let value = Int(text) else {
+            throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(text) in the query is not a whole number.", field: name)
+        }
+        return value
+    }
+
+    /// The query parameter `name` as true or false; false when absent.
+    /// - Throws: `parameter_invalid` (400) for another word.
+    func flag(_ name: String) throws -> Bool {
+        switch try given(name) {
+        case nil, "false": return false
+        case "true": return true
+        case let text?:
+            throw APIProblem(.badRequest, code: "parameter_invalid", detail: "The \(name) \(text) in the query is neither true nor false.", field: name)
+        }
+    }
+
+    /// The query parameter `name` as sent, also when empty (for a typed parameter, whose empty value is not one of
+    /// its type); nil when absent.
+    /// - Throws: `<name>_invalid` (400) when it holds a NUL character.
+    func given(_ name: String) throws(WorkflowRejection) -> String? {
+        guard let value = request.uri.queryParameters[name[...]].map(String.init) else { return nil }
         try Validate.noNUL(value, field: name)
         return value
     }

@@ -48,14 +48,9 @@ extension Portal {
         return try await respond(call, as: { Tranches(tranches: $0.map(APITranche.init)) }) { try $0.tranches(reference) }
     }
 
-    /// The approval of a tranche; the body may be empty.
-    struct ApprovalBody: Decodable {
-        let version: Int?
-    }
-
     /// `POST /grants/{reference}/tranches/{sequence}/approval` (fund manager).
     func apiApproveTranche(_ call: APIRequest) async throws -> Response {
-        let body = try await call.body(ApprovalBody.self), sequence = try call.number("sequence"), reference = try call.parameter("reference")
+        let body = try await call.body(APIVersionBody.self), sequence = try call.number("sequence"), reference = try call.parameter("reference")
         return try await respond(call, as: APITranche.init) { try $0.approveTranche(reference, sequence: sequence, expectedVersion: body.version, as: "") }
     }
 

@@ -44,11 +44,15 @@ public enum DecisionSLA: Hashable, Sendable, Codable {
         }
     }
 
-    /// Whether the amount is positive.
-    var isPositive: Bool {
+    /// The longest service level a call may set, about a working year: 2,000 business hours or 250 business days.
+    public static let maximumBusinessHours = 2_000, maximumBusinessDays = 250
+
+    /// Whether the amount is positive and at most ``maximumBusinessHours`` or ``maximumBusinessDays`` (beyond them
+    /// a deadline would be years away, and counting to it would take as long as the number is large).
+    var isWithinLimits: Bool {
         switch self {
-        case .businessHours(let hours): hours > 0
-        case .businessDays(let days): days > 0
+        case .businessHours(let hours): (1...Self.maximumBusinessHours).contains(hours)
+        case .businessDays(let days): (1...Self.maximumBusinessDays).contains(days)
         }
     }
 
@@ -144,8 +148,11 @@ public struct CallConfiguration: Hashable, Sendable, Codable {
         guard reviewDeadline > submissionDeadline else {
             throw invalid("deadlines_out_of_order", "The review deadline must come after the submission deadline; move it later.")
         }
-        guard decisionSLA.isPositive else {
-            throw invalid("decision_sla_invalid", "The decision SLA must be at least one business hour or day.")
+        guard decisionSLA.isWithinLimits else {
+            throw invalid(
+                "decision_sla_invalid",
+                "The decision SLA must be 1 to \(DecisionSLA.maximumBusinessHours) business hours or 1 to \(DecisionSLA.maximumBusinessDays) business days."
+            )
         }
         let decisionDeadline = decisionDeadline(calendar: calendar)
         guard reviewDeadline <= decisionDeadline else {

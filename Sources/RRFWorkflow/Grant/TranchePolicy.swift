@@ -31,7 +31,8 @@ public struct TranchePolicy: Hashable, Sendable, Codable {
     ) throws(WorkflowRejection) {
         for risk in RiskRating.allCases {
             let shares = percentages[risk] ?? []
-            guard !shares.isEmpty, shares.count <= 12, shares.allSatisfy({ $0 > 0 }), shares.reduce(0, +) == 100 else {
+            // Each share is checked to be 1…100 before they are added up, so the sum cannot overflow.
+            guard !shares.isEmpty, shares.count <= 12, shares.allSatisfy({ (1...100).contains($0) }), shares.reduce(0, +) == 100 else {
                 throw Self.invalid("The tranche percentages for \(risk.rawValue) risk must be 1 to 12 positive numbers that add up to 100; they are \(shares).")
             }
             guard let months = interimReportMonths[risk], (1...12).contains(months) else {

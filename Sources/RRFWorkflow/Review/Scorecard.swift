@@ -57,10 +57,11 @@ public struct Scorecard: Hashable, Sendable, Codable {
             throw WorkflowRejection(code: "scorecard_empty", message: "The scorecard has no criteria; add at least one criterion with a weight.")
         }
         for criterion in criteria {
-            guard !criterion.id.isEmpty, !criterion.title.isEmpty, criterion.weight > 0, criterion.maxScore > 0 else {
+            // A weight is at most 100 (they add up to 100), checked before adding them so the sum cannot overflow.
+            guard !criterion.id.isEmpty, !criterion.title.isEmpty, (1...100).contains(criterion.weight), criterion.maxScore > 0 else {
                 throw WorkflowRejection(
                     code: "criterion_invalid",
-                    message: "The criterion \"\(criterion.id)\" needs an id, a title, a weight above 0 and a maximum score above 0."
+                    message: "The criterion \"\(criterion.id)\" needs an id, a title, a weight of 1 to 100 and a maximum score above 0."
                 )
             }
         }
