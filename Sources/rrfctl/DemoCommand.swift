@@ -85,7 +85,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func refusal(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        printError("error: \(message)\n")
         return ExitCode(64)
     }
 

@@ -64,7 +64,7 @@ struct DemoNarrator {
 
     private func write(_ text: String) {
         if toStandardError {
-            FileHandle.standardError.write(Data(text.utf8))
+            printError(text)
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }

@@ -55,6 +55,6 @@ private func exitCode(for kind: StoreError.Kind) -> Int32 {
 private func fail(_ message: String, code: Int32, detail: String?) -> Never {
     var text = "error: \(message)\n"
     if let detail, ProcessInfo.processInfo.environment["RRF_DEBUG"] == "1" { text += "detail: \(detail)\n" }
-    FileHandle.standardError.write(Data(text.utf8))
+    printError(text)
     exit(code)
 }

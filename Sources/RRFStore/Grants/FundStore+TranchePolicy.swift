@@ -37,7 +37,7 @@ extension FundStore {
     /// signed from now on use it; grants already signed keep the version of their agreement.
     public func changeTranchePolicy(_ policy: TranchePolicy, reason: String, as login: String) throws -> TranchePolicyVersion {
         try command("tranche_policy.change", as: login) { context in
-            let reason = try Validate.text(reason, field: "reason", maximum: 2_000)
+            let reason = try Validate.text(reason, field: "reason", maximum: TextLimit.reason, shape: .lines)
             try context.connection.queryPrepared("LOCK TABLE tranche_policies IN SHARE ROW EXCLUSIVE MODE")
             let current = try currentTranchePolicy(on: context.connection)
             let changed = try current.policy.change(to: policy, by: context.actor)

@@ -82,6 +82,6 @@ extension FundStore {
 
     /// The optional summary, checked (at most ``maximumSummaryLength`` characters).
     static func summary(_ text: String?) throws -> String {
-        try Validate.optionalText(text, field: "summary", maximum: maximumSummaryLength)
+        try Validate.optionalText(text, field: "summary", maximum: maximumSummaryLength, shape: .lines)
     }
 }

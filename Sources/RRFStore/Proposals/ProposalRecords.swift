@@ -54,7 +54,8 @@ public struct ProposalSubmission: Codable, Sendable, Equatable {
 
     /// The draft for the workflow's ``SubmissionCheck``, parsing cluster and amounts.
     func draft() throws -> ProposalDraft {
-        for (field, text) in [("title", title), ("summary", summary ?? "")] { try Validate.noNUL(text, field: field) }
+        try Validate.characters(title, field: "title")
+        try Validate.characters(summary ?? "", field: "summary", shape: .lines)
         let cluster = try Cluster(code: cluster.trimmingCharacters(in: .whitespaces))
         let requested = try Money(parsing: requested)
         var lines: [BudgetLine] = []

@@ -132,7 +132,7 @@ extension FundStore {
         try command("committee.declare_conflict", as: login) { context in
             let member = try resolveActor(reviewer, on: context.connection)
             try ReviewPanel.requireMayDeclareConflict(of: member, by: context.actor)
-            let reason = try Validate.text(reason, field: "reason", maximum: 2000)
+            let reason = try Validate.text(reason, field: "reason", maximum: TextLimit.reason, shape: .lines)
             let organisationRecord = try loadOrganisation(organisation, lock: .share, on: context.connection)
             let day = declaredOn ?? context.today
             let recordedBy: UUID? = context.actor.userID.uuid

@@ -19,7 +19,7 @@ extension FundStore {
             try context.actor.require(.secretariat, to: "add a training course")
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             let title = try Validate.text(title, field: "course title", maximum: 300)
-            let description = try Validate.optionalText(description, field: "course description", maximum: 5000)
+            let description = try Validate.optionalText(description, field: "course description", maximum: TextLimit.comment, shape: .lines)
             let course = try parsedRule { () throws(WorkflowRejection) in try Course(id: CourseID(UUID()), code: code, title: title, validityMonths: validityMonths) }
             try context.connection.query(
                 "INSERT INTO training_courses (id, code, title, description, validity_months) VALUES ($1, $2, $3, $4, $5)",

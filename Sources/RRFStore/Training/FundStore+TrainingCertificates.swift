@@ -10,7 +10,7 @@ extension FundStore {
     public func revokeCertificate(_ reference: String, reason: String, as login: String) throws -> CertificateRecord {
         try trainingCommand("training.certificate_revoke", as: login) { context in
             try context.actor.require(.secretariat, to: "revoke a certificate")
-            let reason = try Validate.text(reason, field: "reason", maximum: 2000)
+            let reason = try Validate.text(reason, field: "reason", maximum: TextLimit.reason, shape: .lines)
             let number = try Validate.referenceNumber(reference, prefix: "TC", what: "certificate")
             guard let row = try context.connection.query(
                 "SELECT id, organisation_id, revoked_at FROM training_certificates WHERE number = $1 FOR UPDATE", [number]

@@ -27,10 +27,10 @@ struct APIRequest: Sendable {
     }
 
     /// The path parameter `name` (e.g. `reference` of `/proposals/{reference}`).
-    /// - Throws: `<name>_invalid` (400) when it holds a NUL character, which no record's key can.
+    /// - Throws: `<name>_invalid` (400) when it holds a control character or invalid UTF-8, which no record's key can.
     func parameter(_ name: String) throws(WorkflowRejection) -> String {
         let value = context.parameters.get(name) ?? ""
-        try Validate.noNUL(value, field: name)
+        try Validate.characters(value, field: name)
         return value
     }
 
@@ -55,10 +55,10 @@ struct APIRequest: Sendable {
     }
 
     /// The query parameter `name`; nil when absent or empty.
-    /// - Throws: `<name>_invalid` (400) when it holds a NUL character.
+    /// - Throws: `<name>_invalid` (400) when it holds a control character or invalid UTF-8.
     func query(_ name: String) throws(WorkflowRejection) -> String? {
         guard let value = request.uri.queryParameters[name[...]].map(String.init).flatMap(\.nilIfEmpty) else { return nil }
-        try Validate.noNUL(value, field: name)
+        try Validate.characters(value, field: name)
         return value
     }
 
@@ -85,10 +85,10 @@ struct APIRequest: Sendable {
 
     /// The query parameter `name` as sent, also when empty (for a typed parameter, whose empty value is not one of
     /// its type); nil when absent.
-    /// - Throws: `<name>_invalid` (400) when it holds a NUL character.
+    /// - Throws: `<name>_invalid` (400) when it holds a control character or invalid UTF-8.
     func given(_ name: String) throws(WorkflowRejection) -> String? {
         guard let value = request.uri.queryParameters[name[...]].map(String.init) else { return nil }
-        try Validate.noNUL(value, field: name)
+        try Validate.characters(value, field: name)
         return value
     }
 

@@ -124,7 +124,7 @@ public struct CallConfiguration: Hashable, Sendable, Codable {
     ///   `decision_sla_invalid`, `review_after_decision_deadline`, `quorum_invalid`, `divergence_spread_invalid`,
     ///   or a scorecard refusal.
     public func validate(at now: Date, calendar: BusinessCalendar) throws(WorkflowRejection) {
-        _ = try requireText(title, code: "call_title_missing", "The call has no title; give it a title.")
+        _ = try requireText(title, code: "call_title_missing", "The call has no title; give it a title.", field: "call title", maximum: TextLimit.line, shape: .line)
         guard !envelopes.isEmpty else {
             throw invalid("envelopes_missing", "The call funds no cluster; add an envelope for at least one cluster.")
         }

@@ -3,19 +3,19 @@ import Foundation
 /// The input rules every command applies before anything is written, each refusing with a sentence that
 /// names the field: texts, page sizes and offsets, whole numbers in a range.
 public enum Validate {
-    /// The text without surrounding whitespace; refuses empty text, text longer than `maximum` characters and
-    /// a NUL character. Codes: `<field>_missing`, `<field>_too_long`, `<field>_invalid` (spaces as `_`).
-    public static func text(_ text: String, field: String, maximum: Int) throws(WorkflowRejection) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let code = field.replacingOccurrences(of: " ", with: "_")
+    /// The text without surrounding whitespace (line breaks as `\n`); refuses empty text, text longer than
+    /// `maximum` characters and characters no person types (see ``characters(_:field:shape:)``).
+    /// Codes: `<field>_missing`, `<field>_too_long`, `<field>_invalid` (spaces as `_`).
+    public static func text(_ text: String, field: String, maximum: Int, shape: TextShape = .line) throws(WorkflowRejection) -> String {
+        let trimmed = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
-            throw WorkflowRejection(code: "\(code)_missing", message: "The \(field) is empty; fill it in.")
+            throw WorkflowRejection(code: "\(code(of: field))_missing", message: "The \(field) is empty; fill it in.")
         }
-        guard trimmed.count <= maximum else {
-            throw WorkflowRejection(code: "\(code)_too_long", message: "The \(field) has \(trimmed.count) characters; shorten it to \(maximum) or fewer.")
-        }
-        guard !trimmed.contains("\u{0}") else {
-            throw WorkflowRejection(code: "\(code)_invalid", message: "The \(field) contains a NUL character; remove it.")
+        try characters(trimmed, field: field, shape: shape)
+        // Counted after the character check, so a 10 MB text of control characters is named for what it is.
+        let count = trimmed.count
+        guard count <= maximum else {
+            throw WorkflowRejection(code: "\(code(of: field))_too_long", message: "The \(field) has \(count) characters; shorten it to \(maximum) or fewer.")
         }
         return trimmed
     }
@@ -30,19 +30,11 @@ public enum Validate {
         return country
     }
 
-    /// Text that may be empty (nil is empty), without surrounding whitespace, at most `maximum` characters and
-    /// without a NUL character. Codes: `<field>_too_long`, `<field>_invalid`.
-    public static func optionalText(_ text: String?, field: String, maximum: Int) throws(WorkflowRejection) -> String {
+    /// Text that may be empty (nil is empty), otherwise checked as ``text(_:field:maximum:shape:)`` checks it.
+    /// Codes: `<field>_too_long`, `<field>_invalid`.
+    public static func optionalText(_ text: String?, field: String, maximum: Int, shape: TextShape = .line) throws(WorkflowRejection) -> String {
         let trimmed = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? "" : try Validate.text(trimmed, field: field, maximum: maximum)
-    }
-
-    /// Refuses a NUL character in `text` (libpq passes text as C strings: a NUL would silently cut it short).
-    /// - Throws: `<field>_invalid`.
-    public static func noNUL(_ text: String, field: String) throws(WorkflowRejection) {
-        guard !text.contains("\u{0}") else {
-            throw WorkflowRejection(code: "\(field.replacingOccurrences(of: " ", with: "_"))_invalid", message: "The \(field) contains a NUL character; remove it.")
-        }
+        return trimmed.isEmpty ? "" : try Validate.text(trimmed, field: field, maximum: maximum, shape: shape)
     }
 
     /// Refuses `value` unless it is one of `values` (e.g. a state filter), naming them.
@@ -63,6 +55,9 @@ public enum Validate {
         }
         return number
     }
+
+    /// `field` as the start of a refusal code: `organisation name` → `organisation_name`.
+    static func code(of field: String) -> String { field.replacingOccurrences(of: " ", with: "_") }
 
     /// A page size: 1…1000.
     public static func limit(_ limit: Int) throws(WorkflowRejection) -> Int {

@@ -127,7 +127,7 @@ public struct ReportMachine: Hashable, Sendable {
         guard actor.isAffiliated(with: organisationID) else {
             throw WorkflowRejection(code: "actor_not_in_organisation", message: "\(actor.displayName) does not belong to the grant's organisation and cannot report for it.")
         }
-        let narrative = try requireText(narrative, code: "required_field_missing", "The report has no narrative; describe what was done.")
+        let narrative = try requireText(narrative, code: "required_field_missing", "The report has no narrative; describe what was done.", field: "narrative", maximum: TextLimit.narrative)
         let submission = ReportSubmission(narrative: narrative, spent: spending.total, submittedBy: actor.userID, submittedAt: now)
         switch state {
         case .due(let spec), .returned(let spec, _, _):

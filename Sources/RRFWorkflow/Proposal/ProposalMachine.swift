@@ -264,7 +264,8 @@ extension ProposalMachine {
         try actor.require(.fundManager, to: purpose)
         try actor.requireIndependence(from: organisationID, to: purpose)
         let justification = try requireText(
-            text, code: "justification_required", "Write the justification of the decision; it is shown to the organisation and kept in the audit log."
+            text, code: "justification_required", "Write the justification of the decision; it is shown to the organisation and kept in the audit log.",
+            field: "justification", maximum: TextLimit.comment
         )
         switch state {
         case .scored(let round):

@@ -114,12 +114,15 @@ public struct Scorecard: Hashable, Sendable, Codable {
 extension Scorecard {
     /// The comment per criterion of a submitted scorecard: a criterion's own comment, or else the general
     /// comment where the criterion's score needs one (below the floor).
-    /// - Throws: `score_unknown_criterion` for a comment on a criterion the scorecard does not have.
+    /// - Throws: `score_unknown_criterion` for a comment on a criterion the scorecard does not have;
+    ///   `general_comment_…`/`comment_on_<criterion>_…` for one too long or holding control characters.
     public func comments(general: String?, perCriterion: [String: String], scores: [String: Int]) throws(WorkflowRejection) -> [String: String] {
-        let general = general?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let general = try Validate.optionalText(general, field: "general comment", maximum: TextLimit.comment, shape: .lines)
         var comments: [String: String] = [:]
         for criterion in criteria {
-            let own = perCriterion[criterion.id]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let own = try Validate.optionalText(
+                perCriterion[criterion.id], field: "comment on \(criterion.id)", maximum: TextLimit.comment, shape: .lines
+            )
             if !own.isEmpty {
                 comments[criterion.id] = own
             } else if !general.isEmpty, let score = scores[criterion.id], needsComment(score: score, on: criterion) {

@@ -112,7 +112,7 @@ public struct UserAccountMachine: Hashable, Sendable {
     public mutating func edit(_ profile: UserProfile, otherActiveAdministrators: Int, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.admin, to: "change users")
         var profile = profile
-        profile.displayName = try requireText(profile.displayName, code: "user_name_missing", "The user's name is empty; give their full name.")
+        profile.displayName = try requireText(profile.displayName, code: "user_name_missing", "The user's name is empty; give their full name.", field: "user's name", maximum: 200, shape: .line)
         guard !profile.roles.isEmpty else {
             throw WorkflowRejection(code: "roles_missing", message: "Give the user at least one role.")
         }
