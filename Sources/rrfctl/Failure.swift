@@ -53,8 +53,16 @@ private func exitCode(for kind: StoreError.Kind) -> Int32 {
 }
 
 private func fail(_ message: String, code: Int32, detail: String?) -> Never {
-    var text = "error: \(message)\n"
+    var text = "error: \(shortened(message))\n"
     if let detail, ProcessInfo.processInfo.environment["RRF_DEBUG"] == "1" { text += "detail: \(detail)\n" }
     printError(text)
     exit(code)
+}
+
+/// `message` cut in its middle when it is longer than a screen (a refusal quoting a 100 KB value), keeping its
+/// start, which says what was wrong, and its end, which says what to do.
+func shortened(_ message: String, to limit: Int = 1_000) -> String {
+    guard message.count > limit else { return message }
+    let kept = limit / 2
+    return "\(message.prefix(kept)) … (\(message.count - kept - 200) characters left out) … \(message.suffix(200))"
 }
