@@ -47,18 +47,22 @@ struct CallCommand: ParsableCommand {
         /// The format of a call file, for `call create --help`.
         static let format = """
             The --file (JSON; YAML when it ends in .yaml or .yml) holds:
-              code, title             text
-              kind                    optional: standard (default) or reserve
-              currency                an ISO 4217 code, e.g. USD
-              ceiling                 the most a proposal may request, e.g. "50000 USD"
-              submission_deadline     an RFC 3339 time, or a date (until the end of that day, UTC)
-              review_deadline         the same
-              decision_sla_hours      optional: business hours to decide (default 72 for reserve calls)
-              decision_sla_days       optional: business days to decide (default 10 for standard calls)
-              envelopes               a mapping cluster: amount, one per funded cluster
-              scorecard               optional: as a --scorecard file (default: the fund's standard scorecard)
-              quorum                  optional: reviews that complete a panel (default 3)
-              divergence_spread       optional: points between reviews' totals flagged divergent (default 25)
+              code, title            text
+              kind                   optional: standard (default) or reserve
+              currency               an ISO 4217 code, e.g. USD
+              ceiling                the most a proposal may request, e.g. "50000 USD"
+              submission_deadline    an RFC 3339 time, or a date (its end, UTC)
+              review_deadline        the same
+              decision_sla_hours     optional: business hours to decide (default 72
+                                     for reserve calls)
+              decision_sla_days      optional: business days to decide (default 10
+                                     for standard calls)
+              envelopes              a mapping cluster: amount, one per funded cluster
+              scorecard              optional: as a --scorecard file (default: the
+                                     fund's standard scorecard)
+              quorum                 optional: reviews that complete a panel (default 3)
+              divergence_spread      optional: the points between reviews' totals
+                                     flagged divergent (default 25)
             Example (call.yaml):
               code: SA-2026-1
               title: Floods in the north
@@ -225,14 +229,15 @@ struct CallCommand: ParsableCommand {
 /// The format of a scorecard file, for the help of the commands that read one.
 let scorecardFormat = """
     The --scorecard file (JSON; YAML when it ends in .yaml or .yml) holds:
-      criteria                the criteria in display order, each with:
-        id                    a short stable identifier, e.g. relevance
-        title                 the question reviewers answer
-        weight                percent; the weights add up to 100
-        maxScore              the highest score (scores run from 0 to it)
-      passThreshold           the weighted total (0 to 100) a proposal needs to pass
-      commentFloorPercent     optional: scores below this percentage of a criterion's maximum need a comment \
-    (default \(Scorecard.defaultCommentFloorPercent); 0 turns the rule off)
+      criteria               the criteria in display order, each with:
+        id                   a short stable identifier, e.g. relevance
+        title                the question reviewers answer
+        weight               percent; the weights add up to 100
+        maxScore             the highest score (scores run from 0 to it)
+      passThreshold          the weighted total (0 to 100) needed to pass
+      commentFloorPercent    optional: scores below this percentage of a
+                             criterion's maximum need a comment (default \(Scorecard.defaultCommentFloorPercent);
+                             0 turns the rule off)
     Example (scorecard.yaml):
       criteria:
         - {id: relevance, title: Relevance to the needs, weight: 60, maxScore: 5}

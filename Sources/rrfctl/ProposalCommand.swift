@@ -6,16 +6,17 @@ import RRFWorkflow
 /// The format of a proposal file, for the help of `proposal submit` and `proposal resubmit`.
 private let proposalFormat = """
     The proposal file (JSON; YAML when it ends in .yaml or .yml) holds:
-      organisation            the organisation's code
-      call                    the call's code
-      cluster                 one of the call's clusters, e.g. health
-      title                   text
-      summary                 optional: text (line breaks allowed)
-      locations               a list of places
-      beneficiaries           a whole number above 0
-      requested               the amount with its currency, e.g. "12500.50 USD"
-      duration_months         1 to 24
-      budget_lines            a list, each with description and amount ("7500 USD"), adding up to requested
+      organisation           the organisation's code
+      call                   the call's code
+      cluster                one of the call's clusters, e.g. health
+      title                  text
+      summary                optional: text (line breaks allowed)
+      locations              a list of places
+      beneficiaries          a whole number above 0
+      requested              the amount with its currency, e.g. "12500.50 USD"
+      duration_months        1 to 24
+      budget_lines           a list, each with description and amount, adding
+                             up to requested
     Example (proposal.yaml):
       organisation: NGO-ALPHA
       call: SA-2026-1

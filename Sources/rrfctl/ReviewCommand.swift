@@ -95,10 +95,12 @@ struct ReviewCommand: ParsableCommand {
             discussion: """
                 The file is CSV (UTF-8, comma-separated; a field holding commas, quotes or line breaks goes in double \
                 quotes, a quote in it doubled). Its first line names the columns, in any order:
-                  reference               the proposal's reference
-                  reviewer                the reviewer's login (also: reviewer login, reviewer_login, login)
-                  <criterion id>          one column per criterion of the call's scorecard: a whole-number score
-                  comments                optional: the review's comments
+                  reference              the proposal's reference
+                  reviewer               the reviewer's login (also named reviewer login,
+                                         reviewer_login or login)
+                  <criterion id>         one per criterion of the call's scorecard: a
+                                         whole-number score
+                  comments               optional: the review's comments
                 Then one line per review. Example (reviews.csv):
                   reference,reviewer,relevance,capacity,comments
                   RRF-2026-0001,amina,4,3,"Clear plan, thin staffing"

@@ -130,12 +130,13 @@ extension TrainingCommand {
             discussion: """
                 The file is CSV (UTF-8, comma-separated; a field holding commas, quotes or line breaks goes in double \
                 quotes, a quote in it doubled). Its first line names the columns, in any order (case ignored):
-                  name                    the participant's name
-                  organisation            the organisation's code (also: organization, org)
-                  role, gender            optional: text
-                  attended                optional: yes or no (default yes; also y/n, true/false, 1/0, x/empty)
-                  passed                  optional: yes or no (default no)
-                  score                   optional: a number from 0 to 100
+                  name                   the participant's name
+                  organisation           the organisation's code (also: organization, org)
+                  role, gender           optional: text
+                  attended               optional: yes or no (default yes; also y/n,
+                                         true/false, 1/0, x/empty)
+                  passed                 optional: yes or no (default no)
+                  score                  optional: a number from 0 to 100
                 Then one line per participant. Example (attendance.csv):
                   name,organisation,role,attended,passed,score
                   "Otieno, Brian",NGO-ALPHA,Finance officer,yes,yes,75

@@ -228,7 +228,7 @@ extension DataFileTests {
             (["call", "edit"], DataFileExamples.scorecard, ["maxScore", "commentFloorPercent optional", "(default 40;"]),
             (["proposal", "submit"], DataFileExamples.proposal, ["summary optional", "budget_lines"]),
             (["proposal", "resubmit"], DataFileExamples.proposal, ["duration_months"]),
-            (["fund", "policy", "set"], "percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}", ["spendThresholdPercent: optional"]),
+            (["fund", "policy", "set"], "percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}", ["spendThresholdPercent optional"]),
             (["review", "import"], "reference,reviewer,relevance,capacity,comments", ["comments optional", "exit code 65"]),
             (["training", "import"], "name,organisation,role,attended,passed,score", ["score optional", "exit code 65"]),
         ] {
