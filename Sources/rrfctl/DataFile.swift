@@ -77,6 +77,13 @@ private func decodeYAML<T: Decodable>(_ text: String, path: String, shape: Docum
     } catch let error as YamlError {
         throw DataProblem(message: "\(subject(path)) is not valid YAML (\(yamlSyntaxPlace(error))); correct its syntax.")
     }
+    // Aliases are expanded where they are used: nine of nine of nine… ("billion laughs") would take hours.
+    guard valueCount(root, atMost: maximumValues) <= maximumValues else {
+        throw DataProblem(message: """
+            \(subject(path)) holds more than \(maximumValues) values (an alias counts each time it is used); \
+            write each value out, without anchors and aliases.
+            """)
+    }
     if let unknown = shape.firstUnknownKey(in: Constructor.default.any(from: root)) {
         let mapping = node(at: unknown.mapping, in: root)?.mapping
         let key = mapping?.first { $0.key.string == unknown.key }?.key
@@ -91,6 +98,31 @@ private func decodeYAML<T: Decodable>(_ text: String, path: String, shape: Docum
     } catch let error as WorkflowRejection {
         throw ruleRefusal(error, path: path)
     }
+}
+
+/// The most values (scalars, lists, mappings) a YAML data file may hold: far more than any file of the fund's.
+private let maximumValues = 100_000
+
+/// How many values `node` holds, counting no further than just past `limit`.
+private func valueCount(_ node: Node, atMost limit: Int) -> Int {
+    var count = 0
+    func visit(_ node: Node) {
+        guard count <= limit else { return }
+        count += 1
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping where count <= limit {
+                visit(key)
+                visit(value)
+            }
+        case .sequence(let sequence):
+            for item in sequence where count <= limit { visit(item) }
+        case .scalar, .alias:
+            break
+        }
+    }
+    visit(node)
+    return count
 }
 
 /// A rule of the fund that the file's content breaks (exit code 3), naming the file.

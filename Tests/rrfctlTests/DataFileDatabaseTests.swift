@@ -34,6 +34,9 @@ import Testing
                 let call = DataFileExamples.call.replacingOccurrences(of: "2026-12-15", with: date(in: 20))
                     .replacingOccurrences(of: "2026-12-30", with: date(in: 30))
                 try cli.ok("call", "create", "--file", try scratch.file("call.yaml", call).path, as: "sec")
+                let unbalanced = #"{"criteria": [{"id": "a", "title": "A", "weight": 90, "maxScore": 5}], "passThreshold": 60}"#
+                let refusedScorecard = try cli.run("call", "edit", "SA-2026-1", "--scorecard", try scratch.file("weights.json", unbalanced).path, as: "sec")
+                #expect(refusedScorecard.status == 3 && refusedScorecard.stderr.contains("add up to 90, not 100"), "\(refusedScorecard.stderr)")
                 try cli.ok("call", "edit", "SA-2026-1", "--scorecard", try scratch.file("scorecard.yaml", DataFileExamples.scorecard).path, as: "sec")
                 let shown = try JSONSerialization.jsonObject(with: Data(try cli.ok("call", "show", "SA-2026-1", "--json").stdout.utf8))
                 #expect(first("commentFloorPercent", in: shown) as? Int == 40, "the default comment floor is stored: \(shown)")

@@ -58,15 +58,13 @@ public struct Scorecard: Hashable, Sendable, Codable {
         CodingKeys.allCases.map(\.stringValue), nested: ["criteria": .list(.scalars(Criterion.CodingKeys.allCases.map(\.stringValue)))]
     )
 
-    /// Decodes a stored or typed scorecard (``commentFloorPercent`` defaults to 40) and checks it like
-    /// ``init(criteria:passThreshold:commentFloorPercent:)``.
+    /// Decodes a stored or typed scorecard, ``commentFloorPercent`` defaulting to 40. It is not checked here:
+    /// the rules that take a scorecard call ``validate()``.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(
-            criteria: try container.decode([Criterion].self, forKey: .criteria),
-            passThreshold: try container.decode(Int.self, forKey: .passThreshold),
-            commentFloorPercent: try container.decodeIfPresent(Int.self, forKey: .commentFloorPercent) ?? Self.defaultCommentFloorPercent
-        )
+        criteria = try container.decode([Criterion].self, forKey: .criteria)
+        passThreshold = try container.decode(Int.self, forKey: .passThreshold)
+        commentFloorPercent = try container.decodeIfPresent(Int.self, forKey: .commentFloorPercent) ?? Self.defaultCommentFloorPercent
     }
 
     /// A scorecard built from values known to be valid (for the sample facts of the machine descriptions).
