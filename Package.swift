@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "rrfd",
             dependencies: [
-                "RRFStore", "JobQueue", "Notifications", "Postgres",
+                "RRFStore", "RRFWorkflow", "JobQueue", "Notifications", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import RRFWorkflow
 import Yams
 
 /// How rrfweb runs: from the environment, then a YAML file whose unknown keys are refused.
@@ -28,7 +29,7 @@ public struct WebConfiguration: Sendable, Equatable {
     public init() {}
 
     /// The keys a configuration file may hold.
-    static let keys: Set<String> = ["database_url", "host", "port", "public_url", "store_threads", "log_level", "fund_name", "iati_org_ref", "sign_in_attempts_per_minute"]
+    static let keys = ["database_url", "host", "port", "public_url", "store_threads", "log_level", "fund_name", "iati_org_ref", "sign_in_attempts_per_minute"]
 
     /// The environment's settings, then the file's (when given) over them.
     public static func load(environment: [String: String], file: String?) throws -> WebConfiguration {
@@ -46,11 +47,15 @@ public struct WebConfiguration: Sendable, Equatable {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw ConfigurationProblem("The configuration file \(file) cannot be read; check its path and permissions.")
         }
-        guard let values = try Yams.load(yaml: text) as? [String: Any] else {
+        let document: Any?
+        do { document = try Yams.load(yaml: text) } catch {
+            throw ConfigurationProblem("The configuration file \(file) is not valid YAML (\(error)); correct its syntax.")
+        }
+        guard let values = document as? [String: Any] else {
             throw ConfigurationProblem("The configuration file \(file) is not a YAML mapping of settings (key: value).")
         }
-        if let unknown = values.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw ConfigurationProblem("\(file): \"\(unknown)\" is not a setting of rrfweb; the settings are \(keys.sorted().joined(separator: ", ")).")
+        if let unknown = DocumentShape.scalars(keys).firstUnknownKey(in: values) {
+            throw ConfigurationProblem("\(file): \"\(unknown.key)\" is not a setting of rrfweb; the settings are \(unknown.allowed.joined(separator: ", ")).")
         }
         if let value = values["database_url"] { configuration.databaseURL = "\(value)" }
         if let value = values["host"] { configuration.host = "\(value)" }

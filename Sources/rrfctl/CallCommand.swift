@@ -30,7 +30,7 @@ struct CallCommand: ParsableCommand {
         var quorum: Int?
         var divergenceSpread: Int?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case code, title, kind, currency, ceiling, envelopes, scorecard, quorum
             case submissionDeadline = "submission_deadline"
             case reviewDeadline = "review_deadline"
@@ -38,15 +38,59 @@ struct CallCommand: ParsableCommand {
             case decisionSLADays = "decision_sla_days"
             case divergenceSpread = "divergence_spread"
         }
+
+        /// The keys of a call file: the envelopes' keys are clusters, the scorecard's those of a scorecard file.
+        static let shape = DocumentShape.scalars(
+            CodingKeys.allCases.map(\.stringValue), nested: ["envelopes": .entries(.value), "scorecard": Scorecard.documentShape]
+        )
+
+        /// The format of a call file, for `call create --help`.
+        static let format = """
+            The --file (JSON; YAML when it ends in .yaml or .yml) holds:
+              code, title            text
+              kind                   optional: standard (default) or reserve
+              currency               an ISO 4217 code, e.g. USD
+              ceiling                the most a proposal may request, e.g. "50000 USD"
+              submission_deadline    an RFC 3339 time, or a date (its end, UTC)
+              review_deadline        the same
+              decision_sla_hours     optional: business hours to decide (default 72
+                                     for reserve calls)
+              decision_sla_days      optional: business days to decide (default 10
+                                     for standard calls)
+              envelopes              a mapping cluster: amount, one per funded cluster
+              scorecard              optional: as a --scorecard file (default: the
+                                     fund's standard scorecard)
+              quorum                 optional: reviews that complete a panel (default 3)
+              divergence_spread      optional: the points between reviews' totals
+                                     flagged divergent (default 25)
+            Example (call.yaml):
+              code: SA-2026-1
+              title: Floods in the north
+              currency: USD
+              ceiling: 50000 USD
+              submission_deadline: 2026-12-15
+              review_deadline: 2026-12-30T17:00:00Z
+              envelopes: {health: 200000 USD, wash: 150000 USD}
+            """
     }
 
     struct Create: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Create a draft call from options or from a JSON/YAML file (secretariat).",
-            discussion: "Example: rrfctl call create SA-2026-1 --title \"Floods\" --currency USD --ceiling \"50000 USD\" --submission-deadline 2026-12-15 --review-deadline 2026-12-30 --envelope \"health=200000 USD\" --as sec"
+            discussion: """
+                Example: rrfctl call create SA-2026-1 --title "Floods" --currency USD --ceiling "50000 USD" \
+                --submission-deadline 2026-12-15 --review-deadline 2026-12-30 --envelope "health=200000 USD" --as sec
+
+                \(File.format)
+
+                \(scorecardFormat)
+
+                A file not in its format (an unknown or missing field, a wrong type) is refused with exit code 65, \
+                naming the file, the field and, for YAML, the line.
+                """
         )
         @Argument(help: "Short unique code, e.g. SA-2026-1 (omit with --file).") var code: String?
-        @Option(help: "Read the whole call from this JSON or YAML file.") var file: String?
+        @Option(help: "Read the whole call from this JSON or YAML file (its format is below).") var file: String?
         @Option(help: "Title.") var title: String?
         @Option(help: "standard or reserve.") var kind = "standard"
         @Option(help: "ISO 4217 currency code of the call.") var currency: String?
@@ -56,7 +100,7 @@ struct CallCommand: ParsableCommand {
         @Option(help: "Decision SLA in business hours (default 72 for reserve calls).") var decisionSlaHours: Int?
         @Option(help: "Decision SLA in business days (default 10 for standard calls).") var decisionSlaDays: Int?
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"health=200000 USD\" (repeat).") var envelopes: [String] = []
-        @Option(help: "Scorecard JSON file (criteria with weights summing to 100, pass threshold).") var scorecard: String?
+        @Option(help: "Scorecard JSON or YAML file (its format is below).") var scorecard: String?
         @OptionGroup var options: ChangeOptions
 
         func validate() throws {
@@ -67,11 +111,11 @@ struct CallCommand: ParsableCommand {
 
         func perform(_ store: FundStore, as login: String) throws -> CallRecord {
             // validate() made sure that without --file every option the call needs is given.
-            let definition = try file.map { try decodeFile($0, as: File.self) } ?? File(
+            let definition = try file.map { try decodeFile($0, as: File.self, shape: File.shape) } ?? File(
                 code: code ?? "", title: title ?? "", kind: kind, currency: currency ?? "", ceiling: ceiling ?? "",
                 submissionDeadline: submissionDeadline ?? "", reviewDeadline: reviewDeadline ?? "", decisionSLAHours: decisionSlaHours,
                 decisionSLADays: decisionSlaDays, envelopes: try envelopePairs(envelopes),
-                scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }, quorum: nil, divergenceSpread: nil
+                scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self, shape: Scorecard.documentShape) }, quorum: nil, divergenceSpread: nil
             )
             return try store.createCall(code: definition.code, configuration: try configuration(definition), as: login)
         }
@@ -181,6 +225,25 @@ struct CallCommand: ParsableCommand {
         func perform(_ store: FundStore) throws -> CallRecord { try store.call(code) }
     }
 }
+
+/// The format of a scorecard file, for the help of the commands that read one.
+let scorecardFormat = """
+    The --scorecard file (JSON; YAML when it ends in .yaml or .yml) holds:
+      criteria               the criteria in display order, each with:
+        id                   a short stable identifier, e.g. relevance
+        title                the question reviewers answer
+        weight               percent; the weights add up to 100
+        maxScore             the highest score (scores run from 0 to it)
+      passThreshold          the weighted total (0 to 100) needed to pass
+      commentFloorPercent    optional: scores below this percentage of a
+                             criterion's maximum need a comment (default \(Scorecard.defaultCommentFloorPercent);
+                             0 turns the rule off)
+    Example (scorecard.yaml):
+      criteria:
+        - {id: relevance, title: Relevance to the needs, weight: 60, maxScore: 5}
+        - {id: capacity, title: Capacity of the partner, weight: 40, maxScore: 5}
+      passThreshold: 60
+    """
 
 /// `standard` or `reserve`, as typed.
 func callKind(_ text: String) throws -> CallKind {

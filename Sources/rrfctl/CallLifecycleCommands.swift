@@ -7,7 +7,14 @@ extension CallCommand {
     struct Edit: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Change fields of a draft call (secretariat); the fields not given keep their value.",
-            discussion: "Example: rrfctl call edit SA-2026-1 --review-deadline 2027-01-10 --envelope \"health=250000 USD\" --as sec"
+            discussion: """
+                Example: rrfctl call edit SA-2026-1 --review-deadline 2027-01-10 --envelope "health=250000 USD" --as sec
+
+                \(scorecardFormat)
+
+                A file not in its format (an unknown or missing field, a wrong type) is refused with exit code 65, \
+                naming the file, the field and, for YAML, the line.
+                """
         )
         @Argument(help: "The call's code.") var code: String
         @Option(help: "Title.") var title: String?
@@ -20,7 +27,7 @@ extension CallCommand {
         @Option(help: "Decision SLA in business days.") var decisionSlaDays: Int?
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"health=200000 USD\" (repeat; replaces every envelope).")
         var envelopes: [String] = []
-        @Option(help: "Scorecard JSON file (criteria with weights summing to 100, pass threshold).") var scorecard: String?
+        @Option(help: "A new scorecard, from a JSON or YAML file (its format is below).") var scorecard: String?
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
@@ -32,7 +39,7 @@ extension CallCommand {
                 submissionDeadline: try submissionDeadline.map { try instant($0, option: "The submission deadline", bareDate: .endOfDay) },
                 reviewDeadline: try reviewDeadline.map { try instant($0, option: "The review deadline", bareDate: .endOfDay) },
                 decisionSLA: decisionSLA(hours: decisionSlaHours, days: decisionSlaDays),
-                scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self) }
+                scorecard: try scorecard.map { try decodeFile($0, as: Scorecard.self, shape: Scorecard.documentShape) }
             )
             return try store.editCall(code, changes, expectedVersion: version.expectedVersion, as: login)
         }

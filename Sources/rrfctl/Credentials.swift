@@ -63,7 +63,7 @@ extension DatabaseOptions {
 enum SecretInput {
     static func read(prompt: String, file: String?) throws -> String {
         if let file {
-            let text = try readText(file, saveAs: "save it as UTF-8 text")
+            let text = try readText(file, holding: "the password on its first line", saveAs: "save it as UTF-8 text")
             return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
         }
         guard isatty(STDIN_FILENO) == 1 else { return readLine(strippingNewline: true) ?? "" }

@@ -16,14 +16,16 @@ func reportingFailures(_ body: () throws -> Void) throws {
         throw error
     } catch let error as FileProblem {
         fail(error.message, code: 74, detail: error.underlying)
+    } catch let error as DataProblem {
+        fail(error.message, code: 65, detail: nil)
     } catch let error as StoreError {
-        fail(error.message, code: exitCode(for: error.kind), detail: error.underlying?.description)
+        fail(error.message, code: exitCode(for: error), detail: error.underlying?.description)
     } catch let error as PostgresError {
         switch error.kind {
         case .connectionFailed:
-            fail("\(error.message.prefix(1).uppercased())\(error.message.dropFirst()). \(error.hint ?? "")", code: 7, detail: nil)
+            fail("\(error.message.prefix(1).uppercased())\(error.message.dropFirst()). \(error.hint ?? "")", code: 69, detail: nil)
         case .connectionClosed:
-            fail("The connection to the database was lost. Check that PostgreSQL is running, then run the command again.", code: 7, detail: error.description)
+            fail("The connection to the database was lost. Check that PostgreSQL is running, then run the command again.", code: 69, detail: error.description)
         case .server, .decoding, .timeout, .misuse:
             fail("The command failed because of an unexpected database error. Run it again with RRF_DEBUG=1 for details and report it.", code: 1, detail: error.description)
         }
@@ -40,14 +42,24 @@ struct FileProblem: Error {
     var underlying: String?
 }
 
-private func exitCode(for kind: StoreError.Kind) -> Int32 {
-    switch kind {
+/// A file whose content is not in its format: empty, not UTF-8, bad syntax, a field missing, unknown or of the
+/// wrong type (exit code 65, sysexits' EX_DATAERR). Content in its format that breaks a rule of the fund is a
+/// store refusal (exit code 3).
+struct DataProblem: Error {
+    /// What is wrong, naming the file, the line where known, and the field, and what to do.
+    let message: String
+}
+
+/// The exit code of a store error: the fund's own codes for its refusals, sysexits' for the rest (69 the
+/// database is unavailable, 77 no sign-in, 78 configuration).
+private func exitCode(for error: StoreError) -> Int32 {
+    switch error.kind {
     case .rejected: 3
     case .notFound: 4
     case .conflict: 5
     case .forbidden: 6
     case .unauthenticated: 77
-    case .configuration: 7
+    case .configuration: [.connectionFailed, .connectionClosed, .timeout].contains(error.underlying?.kind) ? 69 : 78
     case .internal: 1
     }
 }

@@ -27,15 +27,21 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the tranche policy with a new version (admin or fund manager).",
             discussion: """
-                The file (YAML or JSON) holds:
-                  percentages:            per risk rating (low, medium, high) the tranche percentages, 1 to 12 positive numbers adding up to 100
-                  spendThresholdPercent:  0 to 100, the share of the money received reported spent before the next tranche
-                  interimReportMonths:    optional, per risk rating 1 to 12 months (default low 6, medium 3, high 2)
-                Example:
+                The file (JSON; YAML when it ends in .yaml or .yml) holds:
+                  percentages            per risk rating (low, medium, high): 1 to 12
+                                         tranche percentages above 0, adding up to 100
+                  spendThresholdPercent  optional: the share (0 to 100) of the money
+                                         received reported spent before the next
+                                         tranche (default 70)
+                  interimReportMonths    optional: per risk rating 1 to 12 months
+                                         (default low 6, medium 3, high 2)
+                Example (policy.yaml):
                   percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}
                   spendThresholdPercent: 70
                   interimReportMonths: {low: 6, medium: 3, high: 2}
-                Grants signed from now on use it; signed grants keep theirs. The change is audited (stream fund:tranche-policy).
+                Grants signed from now on use it; signed grants keep theirs. The change is audited (stream \
+                fund:tranche-policy). A file not in its format (an unknown or missing field, a wrong type) is refused with exit code 65, naming the \
+                file, the field and, for YAML, the line; percentages that break the rules above are refused with exit code 3.
                 """
         )
         @Option(help: "The policy file (.yaml, .yml or .json; - reads JSON from standard input).") var file: String
@@ -43,7 +49,7 @@ struct PolicyCommand: ParsableCommand {
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> TranchePolicyVersion {
-            try store.changeTranchePolicy(try decodeFile(file, as: TranchePolicy.self), reason: reason, as: login)
+            try store.changeTranchePolicy(try decodeFile(file, as: TranchePolicy.self, shape: TranchePolicy.documentShape), reason: reason, as: login)
         }
 
         func show(_ stored: TranchePolicyVersion) {

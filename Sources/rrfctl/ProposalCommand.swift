@@ -3,6 +3,36 @@ import Foundation
 import RRFStore
 import RRFWorkflow
 
+/// The format of a proposal file, for the help of `proposal submit` and `proposal resubmit`.
+private let proposalFormat = """
+    The proposal file (JSON; YAML when it ends in .yaml or .yml) holds:
+      organisation           the organisation's code
+      call                   the call's code
+      cluster                one of the call's clusters, e.g. health
+      title                  text
+      summary                optional: text (line breaks allowed)
+      locations              a list of places
+      beneficiaries          a whole number above 0
+      requested              the amount with its currency, e.g. "12500.50 USD"
+      duration_months        1 to 24
+      budget_lines           a list, each with description and amount, adding
+                             up to requested
+    Example (proposal.yaml):
+      organisation: NGO-ALPHA
+      call: SA-2026-1
+      cluster: health
+      title: Mobile clinics for displaced families
+      locations: [Maiduguri, Bama]
+      beneficiaries: 4000
+      requested: 12500.00 USD
+      duration_months: 6
+      budget_lines:
+        - {description: Medicines, amount: 7500.00 USD}
+        - {description: Staff, amount: 5000.00 USD}
+    A file not in its format (an unknown or missing field, a wrong type) is refused with exit code 65, naming the file, \
+    the field and, for YAML, the line; content that breaks a rule of the fund is refused with exit code 3.
+    """
+
 /// `rrfctl proposal`: submissions, screening and decisions.
 struct ProposalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,28 +44,27 @@ struct ProposalCommand: ParsableCommand {
     struct Submit: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Submit a proposal from a JSON or YAML file (a user of the organisation).",
-            discussion: """
-                The file names organisation, call, cluster, title, summary, locations, beneficiaries, requested \
-                (e.g. "12500.50 USD"), duration_months and budget_lines (description and amount each).
-                """
+            discussion: proposalFormat
         )
         @Option(help: "The proposal file (.json, .yaml or .yml; - reads JSON from standard input).") var file: String
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ProposalRecord {
-            try store.submitProposal(try decodeFile(file, as: ProposalSubmission.self), as: login)
+            try store.submitProposal(try decodeFile(file, as: ProposalSubmission.self, shape: ProposalSubmission.documentShape), as: login)
         }
     }
 
     struct Resubmit: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Resubmit a proposal sent back for revision, as a new review round.")
+        static let configuration = CommandConfiguration(
+            abstract: "Resubmit a proposal sent back for revision, as a new review round.", discussion: proposalFormat
+        )
         @Argument(help: "The proposal's reference, e.g. RRF-2026-0042.") var reference: String
-        @Option(help: "The revised proposal file (default: resubmit the content unchanged).") var file: String?
+        @Option(help: "The revised proposal file, as for proposal submit (default: resubmit the content unchanged).") var file: String?
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ProposalRecord {
-            let revised = try file.map { try decodeFile($0, as: ProposalSubmission.self) }
+            let revised = try file.map { try decodeFile($0, as: ProposalSubmission.self, shape: ProposalSubmission.documentShape) }
             return try store.resubmitProposal(reference, revised: revised, expectedVersion: version.expectedVersion, as: login)
         }
     }

@@ -92,13 +92,30 @@ struct ReviewCommand: ParsableCommand {
     struct Import: StoreChange {
         static let configuration = CommandConfiguration(
             abstract: "Import reviews entered by the secretariat from a CSV file: all rows or none.",
-            discussion: "Header: reference,reviewer,<one column per criterion id>,comments. Every invalid row is reported with its line number."
+            discussion: """
+                The file is CSV (UTF-8, comma-separated; a field holding commas, quotes or line breaks goes in double \
+                quotes, a quote in it doubled). Its first line names the columns, in any order:
+                  reference              the proposal's reference
+                  reviewer               the reviewer's login (also named reviewer login,
+                                         reviewer_login or login)
+                  <criterion id>         one per criterion of the call's scorecard: a
+                                         whole-number score
+                  comments               optional: the review's comments
+                Then one line per review. Example (reviews.csv):
+                  reference,reviewer,relevance,capacity,comments
+                  RRF-2026-0001,amina,4,3,"Clear plan, thin staffing"
+                A sheet not in this format (bad CSV, a missing column, a score that is not a number, a row with the \
+                wrong number of fields) is refused with exit code 65 and every problem by line; rows the fund's rules \
+                refuse (an unknown proposal, a reviewer not on the panel, a score out of range) with exit code 3. \
+                Either way nothing is imported.
+                """
         )
-        @Argument(help: "The CSV file (- reads standard input).") var file: String
+        @Argument(help: "The CSV file (- reads standard input; its format is below).") var file: String
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ReviewImportReport {
-            try store.importReviews(csv: try readText(file, saveAs: "save it as UTF-8 CSV"), as: login)
+            let text = try readSheet(file, holding: "a header line and one line per review", problems: ReviewImportSheet.formatProblems)
+            return try store.importReviews(csv: text, as: login)
         }
 
         func show(_ report: ReviewImportReport) {

@@ -128,18 +128,31 @@ extension TrainingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import the attendance of a sign-in sheet (CSV), all or nothing.",
             discussion: """
-                The first line names the columns, in any order: name, organisation (its code), role, gender, attended \
-                (yes/no, default yes), passed (yes/no, default no), score (0–100). Fields holding commas, quotes or line \
-                breaks go in double quotes. Any problem refuses the whole sheet with a report by line number; the same \
-                person (name ignoring case, accents and spaces, with the organisation) twice is a problem.
+                The file is CSV (UTF-8, comma-separated; a field holding commas, quotes or line breaks goes in double \
+                quotes, a quote in it doubled). Its first line names the columns, in any order (case ignored):
+                  name                   the participant's name
+                  organisation           the organisation's code (also: organization, org)
+                  role, gender           optional: text
+                  attended               optional: yes or no (default yes; also y/n,
+                                         true/false, 1/0, x/empty)
+                  passed                 optional: yes or no (default no)
+                  score                  optional: a number from 0 to 100
+                Then one line per participant. Example (attendance.csv):
+                  name,organisation,role,attended,passed,score
+                  "Otieno, Brian",NGO-ALPHA,Finance officer,yes,yes,75
+                  Amina Yusuf,NGO-BETA,,yes,no,
+                A sheet not in this format (bad CSV, an unknown or missing column, a value that is not yes/no or a \
+                score) is refused with exit code 65 and every problem by line; lines the fund's rules refuse (an \
+                unknown organisation, the same person twice, ignoring case, accents and spaces, or a full session) \
+                with exit code 3. Either way nothing is recorded.
                 """
         )
         @Argument(help: "The session, e.g. TS-12.") var session: String
-        @Argument(help: "The CSV file (- for standard input).") var file: String
+        @Argument(help: "The CSV file (- for standard input; its format is below).") var file: String
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> [AttendanceRecord] {
-            let text = try readText(file, saveAs: "save the sheet as CSV UTF-8 and import it again")
+            let text = try readSheet(file, holding: "a header line and one line per participant") { TrainingSheet.read($0).problems.map(\.description) }
             return try store.importAttendance(session: session, csv: text, as: login)
         }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import RRFWorkflow
 import Yams
 
 /// The keys rrfd's YAML file may hold, and the effective configuration as text for `--print-config`.
@@ -17,6 +18,11 @@ extension DaemonConfiguration {
     /// The keys under `audit_anchors:`.
     static let auditAnchorKeys: [String] = ["folder", "signing_key", "schedule"]
 
+    /// The keys of the whole file, for ``refuseUnknownKeys(yaml:source:)``.
+    static let fileShape = DocumentShape.scalars(fileKeys, nested: [
+        "notifications": .scalars(notificationKeys), "audit_anchors": .scalars(auditAnchorKeys), "cron": .list(.scalars(cronKeys)),
+    ])
+
     /// Refuses a key the daemon does not know (a typo would otherwise be ignored silently), naming it, where it
     /// is, and the keys that are allowed there. False when the file holds no settings at all (empty or comments).
     static func refuseUnknownKeys(yaml text: String, source: String) throws -> Bool {
@@ -25,30 +31,13 @@ extension DaemonConfiguration {
             throw Invalid(description: "cannot read the configuration file \(source): it is not valid YAML (\(error))")
         }
         guard let document else { return false }
-        guard let top = document as? [String: Any] else {
+        guard document is [String: Any] else {
             throw Invalid(description: "the configuration file \(source) is not a YAML mapping of settings (key: value)")
         }
-        try check(top, allowed: fileKeys, at: nil, source: source)
-        if let notifications = top["notifications"] as? [String: Any] {
-            try check(notifications, allowed: notificationKeys, at: "notifications", source: source)
-        }
-        if let anchors = top["audit_anchors"] as? [String: Any] {
-            try check(anchors, allowed: auditAnchorKeys, at: "audit_anchors", source: source)
-        }
-        if let cron = top["cron"] as? [Any] {
-            for (index, entry) in cron.enumerated() {
-                if let entry = entry as? [String: Any] { try check(entry, allowed: cronKeys, at: "cron[\(index)]", source: source) }
-            }
-        }
-        return true
-    }
-
-    private static func check(_ mapping: [String: Any], allowed: [String], at place: String?, source: String) throws {
-        guard let unknown = mapping.keys.sorted().first(where: { !allowed.contains($0) }) else { return }
-        let key = place.map { "\($0).\(unknown)" } ?? unknown
+        guard let unknown = fileShape.firstUnknownKey(in: document) else { return true }
         throw Invalid(description: """
-            \(source): "\(key)" is not a setting of rrfd; the settings\(place.map { " under \($0)" } ?? "") are \
-            \(allowed.joined(separator: ", ")) (see rrfd --help)
+            \(source): "\(unknown.path)" is not a setting of rrfd; the settings\(unknown.place.map { " under \($0)" } ?? "") are \
+            \(unknown.allowed.joined(separator: ", ")) (see rrfd --help)
             """)
     }
 

@@ -3,6 +3,7 @@ import RRFStore
 import Foundation
 import JobQueue
 import Logging
+import Postgres
 import ServiceLifecycle
 import UnixSignals
 
@@ -28,6 +29,8 @@ struct RRFD: AsyncParsableCommand {
             same name in the configuration file replaces one. A job the fund's rules refuse for good is completed, \
             logged at error level and sent to the secretariat (event job.refused), not retried.
             SIGTERM or SIGINT: stop claiming, let running jobs finish (up to the shutdown timeout), exit.
+            Exit codes: 0 stopped (or drained); 1 stopped on an unexpected error; 64 usage error; 69 the database \
+            cannot be reached; 78 a bad setting (the file, the environment or a flag).
             """,
         version: RRFVersion.current
     )
@@ -72,7 +75,7 @@ struct RRFD: AsyncParsableCommand {
             pool = try configuration.poolConfiguration(drain: drain)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(7)
+            throw ExitCode(78)
         }
         if printConfig {
             print(configuration.printableText(cron: configuration.cronEntries))
@@ -89,6 +92,9 @@ struct RRFD: AsyncParsableCommand {
         ))
         do {
             try await group.run()
+        } catch let error as PostgresError where [.connectionFailed, .connectionClosed].contains(error.kind) {
+            logger.critical("rrfd cannot reach the database; check DATABASE_URL and that PostgreSQL is running", metadata: ["error": "\(error)"])
+            throw ExitCode(69)
         } catch {
             logger.critical("rrfd stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)

@@ -21,6 +21,8 @@ struct RRFWebCommand: AsyncParsableCommand {
             sign_in_attempts_per_minute (any other key is refused). Stateless: run several behind a load balancer on one database. \
             SIGTERM or SIGINT stop it gracefully. /healthz answers 200 when the database is reachable and its \
             migrations are current; /metrics answers the Prometheus text format.
+            Exit codes: 0 stopped; 1 stopped on an unexpected error; 64 usage error; 78 a bad setting (the \
+            environment or the file).
             """,
         version: RRFVersion.current
     )

@@ -24,7 +24,7 @@ import Testing
 
                 #expect(run("audit", "keygen", "--private-key", key, "--public-key", publicKey).status == 0)
                 let again = run("audit", "keygen", "--private-key", key, "--public-key", publicKey)
-                #expect(again.status == 7, "\(again.stderr)")
+                #expect(again.status == 78, "\(again.stderr)")
                 #expect(again.stderr.contains("cannot be created"))
 
                 let anchored = run("audit", "anchor", "--to", anchors, "--signing-key", key)
@@ -47,7 +47,7 @@ import Testing
                 // A signing key others can read is refused before anything is written.
                 #expect(chmod(key, 0o644) == 0)
                 let exposed = run("audit", "anchor", "--to", anchors, "--signing-key", key)
-                #expect(exposed.status == 7)
+                #expect(exposed.status == 78)
                 #expect(exposed.stderr.contains("chmod 600"))
                 let half = run("audit", "verify", "--anchors", anchors)
                 #expect(half.status == 64, "\(half.stderr)")

@@ -22,7 +22,7 @@ import Testing
     ])
     func anUnknownKeyIsRefusedByName(yaml: String, sentence: String) throws {
         let run = try printConfig(yaml)
-        #expect(run.status == 7, "\(run.output)")
+        #expect(run.status == 78, "\(run.output)")
         #expect(run.output.contains(sentence), "\(run.output)")
         #expect(run.output.contains("the settings"), "the refusal lists the allowed keys: \(run.output)")
     }

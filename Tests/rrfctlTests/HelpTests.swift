@@ -1,4 +1,5 @@
 import Foundation
+import RRFTestSupport
 import Testing
 
 /// Runs the built `rrfctl` without any database settings.
@@ -16,25 +17,24 @@ enum Offline {
         process.environment = environment
         // Files, not pipes: a throwaway PostgreSQL's watchdog inherits the output and outlives rrfctl for a moment,
         // so a pipe would not reach its end when rrfctl exits.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrfctl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("stdout")
-        let errURL = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let status = reap(process)
-        try out.close()
-        try err.close()
-        return CLI.Outcome(
-            status: status, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        )
+        return try withScratchFolder { folder in
+            let outURL = folder.appendingPathComponent("stdout")
+            let errURL = folder.appendingPathComponent("stderr")
+            _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            let out = try FileHandle(forWritingTo: outURL)
+            let err = try FileHandle(forWritingTo: errURL)
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let status = reap(process)
+            try out.close()
+            try err.close()
+            return CLI.Outcome(
+                status: status, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+            )
+        }
     }
 }
 
@@ -96,6 +96,19 @@ func reap(_ process: Process) -> Int32 {
     @Test func theRootHelpDocumentsExitCodesAndCompletions() throws {
         let help = try Offline.run(["--help"])
         #expect(help.stdout.contains("Exit codes:"))
+        // The help is wrapped to the terminal's width: compare its words.
+        func words(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        // sysexits where one fits (issue 17 item 8), beside the fund's own 3 to 6.
+        for code in ["3 refused by a rule", "4 not found", "5 changed by someone else", "6 not allowed", "64 usage error",
+                     "65 a file not in its format", "69 the database cannot be reached", "74 a file could not be read",
+                     "77 not signed in", "78 configuration"] {
+            #expect(words(help.stdout).contains(code), "the root help lacks \(code)")
+        }
+        #expect(!words(help.stdout).contains(" 7 configuration"))
         #expect(help.stdout.contains("--generate-completion-script"))
+        for program in ["rrfd", "rrfweb"] {
+            let other = try Offline.run(["--help"], program: CLI.executable.deletingLastPathComponent().appendingPathComponent(program).path)
+            #expect(words(other.stdout).contains("Exit codes:") && words(other.stdout).contains("78 a bad setting"), "\(program) --help: \(other.stdout)")
+        }
     }
 }

@@ -11,6 +11,10 @@ public struct ProposalSubmission: Codable, Sendable, Equatable {
         public var description: String
         public var amount: String
 
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case description, amount
+        }
+
         public init(description: String, amount: String) {
             self.description = description
             self.amount = amount
@@ -30,11 +34,16 @@ public struct ProposalSubmission: Codable, Sendable, Equatable {
     public var durationMonths: Int
     public var budgetLines: [Line]
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case organisation, call, cluster, title, summary, locations, beneficiaries, requested
         case durationMonths = "duration_months"
         case budgetLines = "budget_lines"
     }
+
+    /// The keys of a proposal file (`rrfctl proposal submit --file`); every one is required but `summary`.
+    public static let documentShape = DocumentShape.scalars(
+        CodingKeys.allCases.map(\.stringValue), nested: ["budget_lines": .list(.scalars(Line.CodingKeys.allCases.map(\.stringValue)))]
+    )
 
     public init(
         organisation: String, call: String, cluster: String, title: String, summary: String? = nil, locations: [String],

@@ -39,8 +39,8 @@ extension FundStore {
                         throw error
                     }
                 } catch {
-                    let message = Self.storeError(from: error).message
-                    errors.append("line \(row.line): \(message.prefix(1).lowercased())\(message.dropFirst())")
+                    // The message as it is: it may begin with a person's name.
+                    errors.append("line \(row.line): \(Self.storeError(from: error).message)")
                 }
             }
             try ReviewImportSheet.requireAllValid(errors, rows: rows.count)

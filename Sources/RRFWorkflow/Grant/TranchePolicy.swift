@@ -12,6 +12,9 @@ public struct TranchePolicy: Hashable, Sendable, Codable {
     /// The months one interim report covers, per risk rating (default low 6, medium 3, high 2).
     public let interimReportMonths: [RiskRating: Int]
 
+    /// The share reported spent before the next tranche when a policy does not say: 70 %.
+    public static let defaultSpendThresholdPercent = 70
+
     /// The default report cadence: low 6, medium 3, high 2 months.
     public static let standardInterimReportMonths: [RiskRating: Int] = [.low: 6, .medium: 3, .high: 2]
 
@@ -26,7 +29,7 @@ public struct TranchePolicy: Hashable, Sendable, Codable {
     /// - Throws: `tranche_policy_invalid` when a rating is missing, a percentage is not positive, a list does not
     ///   sum to 100, the threshold is outside 0…100, or a report cadence is outside 1…12 months.
     public init(
-        percentages: [RiskRating: [Int]], spendThresholdPercent: Int = 70,
+        percentages: [RiskRating: [Int]], spendThresholdPercent: Int = TranchePolicy.defaultSpendThresholdPercent,
         interimReportMonths: [RiskRating: Int] = TranchePolicy.standardInterimReportMonths
     ) throws(WorkflowRejection) {
         for risk in RiskRating.allCases {
@@ -45,12 +48,24 @@ public struct TranchePolicy: Hashable, Sendable, Codable {
         self.init(consistentPercentages: percentages, spendThresholdPercent: spendThresholdPercent, interimReportMonths: interimReportMonths)
     }
 
-    /// Decodes a stored or typed policy and checks it like ``init(percentages:spendThresholdPercent:interimReportMonths:)``.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case percentages, spendThresholdPercent, interimReportMonths
+    }
+
+    /// The keys of a policy file (`rrfctl fund policy set --file`): `percentages` per risk rating, optionally
+    /// `spendThresholdPercent` and `interimReportMonths` per risk rating.
+    public static let documentShape: DocumentShape = {
+        let perRisk = DocumentShape.scalars(RiskRating.allCases.map(\.rawValue))
+        return .scalars(CodingKeys.allCases.map(\.stringValue), nested: ["percentages": perRisk, "interimReportMonths": perRisk])
+    }()
+
+    /// Decodes a stored or typed policy (the threshold defaults to 70 %, the report cadence to the standard
+    /// one) and checks it like ``init(percentages:spendThresholdPercent:interimReportMonths:)``.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
             percentages: try container.decode([RiskRating: [Int]].self, forKey: .percentages),
-            spendThresholdPercent: try container.decode(Int.self, forKey: .spendThresholdPercent),
+            spendThresholdPercent: try container.decodeIfPresent(Int.self, forKey: .spendThresholdPercent) ?? Self.defaultSpendThresholdPercent,
             interimReportMonths: try container.decodeIfPresent([RiskRating: Int].self, forKey: .interimReportMonths)
                 ?? Self.standardInterimReportMonths
         )

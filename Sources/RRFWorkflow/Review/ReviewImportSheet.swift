@@ -70,6 +70,20 @@ public enum ReviewImportSheet {
         }
     }
 
+    /// The problems of the sheet's format (CSV syntax, header, a row's fields or numbers), each naming its line;
+    /// none when every row can be read. The rules of the fund (the proposal, the reviewer, the scores' range) are
+    /// the store's to check on import.
+    public static func formatProblems(_ text: String) -> [String] {
+        do {
+            return try read(text).compactMap { row in
+                guard case .failure(let problem) = row.entry else { return nil }
+                return "line \(row.line): \(problem.message)"
+            }
+        } catch {
+            return [error.message]
+        }
+    }
+
     /// Refuses the import when any row failed (`errors`, each "line N: …"), out of `rows`.
     /// - Throws: `import_invalid`.
     public static func requireAllValid(_ errors: [String], rows: Int) throws(WorkflowRejection) {

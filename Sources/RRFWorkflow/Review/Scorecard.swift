@@ -11,6 +11,10 @@ public struct Criterion: Hashable, Sendable, Codable {
     /// The highest score a reviewer can give (scores run from 0 to this).
     public let maxScore: Int
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, title, weight, maxScore
+    }
+
     /// Creates a criterion (checked as part of its ``Scorecard``).
     public init(id: String, title: String, weight: Int, maxScore: Int) {
         self.id = id
@@ -34,18 +38,40 @@ public struct Scorecard: Hashable, Sendable, Codable {
 
     /// Creates a scorecard after checking it.
     /// - Throws: the refusals of ``validate()``.
-    public init(criteria: [Criterion], passThreshold: Int, commentFloorPercent: Int = 40) throws(WorkflowRejection) {
+    public init(criteria: [Criterion], passThreshold: Int, commentFloorPercent: Int = Scorecard.defaultCommentFloorPercent) throws(WorkflowRejection) {
         self.criteria = criteria
         self.passThreshold = passThreshold
         self.commentFloorPercent = commentFloorPercent
         try validate()
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case criteria, passThreshold, commentFloorPercent
+    }
+
+    /// The default of ``commentFloorPercent`` when a scorecard does not give it.
+    public static let defaultCommentFloorPercent = 40
+
+    /// The keys of a scorecard file (`rrfctl call create --scorecard`): `criteria` (each `id`, `title`, `weight`,
+    /// `maxScore`), `passThreshold`, optionally `commentFloorPercent`.
+    public static let documentShape = DocumentShape.scalars(
+        CodingKeys.allCases.map(\.stringValue), nested: ["criteria": .list(.scalars(Criterion.CodingKeys.allCases.map(\.stringValue)))]
+    )
+
+    /// Decodes a stored or typed scorecard, ``commentFloorPercent`` defaulting to 40. It is not checked here:
+    /// the rules that take a scorecard call ``validate()``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        criteria = try container.decode([Criterion].self, forKey: .criteria)
+        passThreshold = try container.decode(Int.self, forKey: .passThreshold)
+        commentFloorPercent = try container.decodeIfPresent(Int.self, forKey: .commentFloorPercent) ?? Self.defaultCommentFloorPercent
+    }
+
     /// A scorecard built from values known to be valid (for the sample facts of the machine descriptions).
     init(consistentCriteria criteria: [Criterion], passThreshold: Int) {
         self.criteria = criteria
         self.passThreshold = passThreshold
-        self.commentFloorPercent = 40
+        self.commentFloorPercent = Self.defaultCommentFloorPercent
     }
 
     /// Checks the scorecard (also after decoding it from storage).
