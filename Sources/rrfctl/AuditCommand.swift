@@ -91,7 +91,7 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List refusals, newest first: failed sign-ins, authorisation and rule refusals (administrators)."
         )
-        @Option(help: "Only this login's (also as someone acting for them).") var actor: String?
+        @Option(help: "Only this login's (also as someone acting for them).", transform: loginArgument) var actor: String?
         @Option(help: "Only this kind: sign_in, authorisation or rule.") var kind: String?
         @Option(help: "Only this command, e.g. tranche.release.") var command: String?
         @Option(help: "Only since this time, e.g. 2026-12-01 or 2026-12-01T08:00:00Z.") var since: String?

@@ -125,7 +125,7 @@ struct CallCommand: ParsableCommand {
             let sla = decisionSLA(hours: file.decisionSLAHours, days: file.decisionSLADays) ?? (kind == .reserve ? .reserveCall : .businessDays(10))
             return CallConfiguration(
                 title: file.title, kind: kind, currency: try callCurrency(file.currency), envelopes: try envelopeAmounts(file.envelopes),
-                perProposalCeiling: try money(file.ceiling),
+                perProposalCeiling: try money(file.ceiling, field: "ceiling"),
                 submissionDeadline: try instant(file.submissionDeadline, option: "The submission deadline", bareDate: .endOfDay),
                 reviewDeadline: try instant(file.reviewDeadline, option: "The review deadline", bareDate: .endOfDay),
                 decisionSLA: sla, scorecard: file.scorecard ?? CallDefaults.scorecard,
@@ -281,7 +281,7 @@ func envelopeAmounts(_ pairs: [String: String]) throws -> [Cluster: Money] {
     var result: [Cluster: Money] = [:]
     for (cluster, amount) in pairs {
         let key = try parsed { () throws(WorkflowRejection) in try Cluster(code: cluster.trimmingCharacters(in: .whitespaces).lowercased()) }
-        result[key] = try money(amount)
+        result[key] = try money(amount, field: "the envelope of \(key.rawValue)")
     }
     return result
 }

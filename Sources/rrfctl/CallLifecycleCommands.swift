@@ -35,7 +35,7 @@ extension CallCommand {
             let changes = CallChanges(
                 title: title, kind: try kind.map(callKind), currency: try currency.map(callCurrency),
                 envelopes: envelopes.isEmpty ? nil : try envelopeAmounts(envelopePairs(envelopes)),
-                perProposalCeiling: try ceiling.map(money),
+                perProposalCeiling: try ceiling.map { try money($0, field: "--ceiling") },
                 submissionDeadline: try submissionDeadline.map { try instant($0, option: "The submission deadline", bareDate: .endOfDay) },
                 reviewDeadline: try reviewDeadline.map { try instant($0, option: "The review deadline", bareDate: .endOfDay) },
                 decisionSLA: decisionSLA(hours: decisionSlaHours, days: decisionSlaDays),

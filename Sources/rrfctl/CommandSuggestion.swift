@@ -3,6 +3,7 @@ import ArgumentParser
 extension RRFCtl {
     /// Parses and runs the command as swift-argument-parser's own `main` does; when the parse fails on a
     /// mistyped command name (`rrfctl propsal list`), says which command was meant, as a usage error (exit 64).
+    /// Every other parse error is printed as the parser words it, ``terminalSafe(_:)`` and ``shortened(_:to:)``.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
@@ -13,7 +14,11 @@ extension RRFCtl {
                 printError("error: \(suggestion)\nSee 'rrfctl --help' for the commands.\n")
                 exit(withError: ExitCode.validationFailure)
             }
-            exit(withError: error)
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            // The parser quotes what was typed: made terminal-safe and cut to a screen like every refusal.
+            printError(shortened(fullMessage(for: error)) + "\n")
+            exit(withError: code)
         }
     }
 

@@ -19,7 +19,7 @@ struct CommitteeCommand: ParsableCommand {
         @Argument(help: "Short unique code, e.g. PRC-SA1-HEALTH.") var code: String
         @Option(help: "The call's code (omit for a standing committee serving every call of the cluster).") var call: String?
         @Option(help: "The cluster reviewed, e.g. health.") var cluster: String
-        @Option(help: "The chair's login (a reviewer; becomes a member).") var chair: String?
+        @Option(help: "The chair's login (a reviewer; becomes a member).", transform: loginArgument) var chair: String?
         @Option(help: "Submitted reviews needed (default: the call's quorum).") var quorum: Int?
         @Option(help: "Reviews are due by this time (default: the call's review deadline; a bare date: the end of that day, UTC).") var reviewDeadline: String?
         @OptionGroup var options: ChangeOptions
@@ -34,7 +34,7 @@ struct CommitteeCommand: ParsableCommand {
     struct AddMember: StoreChange {
         static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Add a reviewer to a committee (secretariat).")
         @Argument(help: "The committee's code.") var committee: String
-        @Argument(help: "The reviewer's login.") var member: String
+        @Argument(help: "The reviewer's login.", transform: loginArgument) var member: String
         @Flag(help: "Make the member the committee's chair.") var chair = false
         @OptionGroup var options: ChangeOptions
 
@@ -49,14 +49,14 @@ struct CommitteeCommand: ParsableCommand {
             abstract: "Declare a reviewer's conflict of interest with an organisation (the reviewer, or the secretariat for them).",
             discussion: "Open assignments to the organisation's proposals are blocked and submitted reviews stop counting."
         )
-        @Argument(help: "The reviewer's login.") var reviewer: String
+        @Argument(help: "The reviewer's login.", transform: loginArgument) var reviewer: String
         @Option(help: "The organisation's code.") var organisation: String
         @Option(parsing: .unconditional, help: "Why (e.g. former employer).") var reason: String
         @Option(help: "The day of the declaration (default: today), e.g. 2026-11-22.") var on: String?
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ConflictRecord {
-            let day = try on.map { try date($0) }
+            let day = try on.map { try date($0, option: "--on") }
             return try store.declareConflict(reviewer: reviewer, organisation: organisation, reason: reason, declaredOn: day, as: login)
         }
 
@@ -67,7 +67,7 @@ struct CommitteeCommand: ParsableCommand {
 
     struct Conflicts: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List declared conflicts of interest.")
-        @Option(help: "Only this reviewer's.") var reviewer: String?
+        @Option(help: "Only this reviewer's.", transform: loginArgument) var reviewer: String?
         @OptionGroup var options: ReadOptions
 
         func perform(_ store: FundStore) throws -> [ConflictRecord] { try store.conflicts(reviewer: reviewer) }
@@ -81,7 +81,7 @@ struct CommitteeCommand: ParsableCommand {
 
     struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List committees.")
-        @Option(help: "Only the committees of this call.") var call: String?
+        @Option(help: "Only the committees of this call.", transform: codeArgument) var call: String?
         @OptionGroup var options: ReadOptions
 
         func perform(_ store: FundStore) throws -> [CommitteeRecord] { try store.committees(call: call) }

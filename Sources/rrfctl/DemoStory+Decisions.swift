@@ -87,7 +87,7 @@ extension DemoStory {
             guard let reference = references[submission.title], let decision = Self.decisions[submission.title],
                   try store.proposal(reference).stateName == .scored else { continue }
             if decision.approve {
-                let amount = try money("\(decision.amount ?? submission.requested) USD")
+                let amount = try money("\(decision.amount ?? submission.requested) USD", field: "amount")
                 _ = try desk.store(manager).decideProposal(reference, .approve(amount: amount, justification: decision.why), as: manager)
                 narrator.say("\(DemoCast.fundManager.name) approves \(reference) for \(amount.grouped): \(decision.why)")
             } else {

@@ -155,7 +155,7 @@ extension StoreExport {
 
 /// `--output <file>` (default standard output) and the progress line of exports.
 struct ExportDestination: ParsableArguments {
-    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of standard output (- is standard output).", valueName: "file"))
     var output: String?
 
     /// Runs `body` with a text sink and a progress reporter. A regular file is written beside its target and
@@ -163,7 +163,7 @@ struct ExportDestination: ParsableArguments {
     /// target that is not a regular file (a pipe, a device such as /dev/stdout) is written in place. Any failed
     /// write (a full disk, a closed pipe) fails the export with exit code 74.
     func write(_ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
-        guard let output else {
+        guard let output, output != "-" else {
             try export(to: FileHandle.standardOutput, named: "standard output", body)
             return
         }
@@ -180,19 +180,28 @@ struct ExportDestination: ParsableArguments {
         guard FileManager.default.createFile(atPath: partial.path, contents: nil), let handle = FileHandle(forWritingAtPath: partial.path) else {
             throw FileProblem(message: "The file \(output) cannot be written; check that its folder exists and that you may write there.")
         }
-        do {
-            try export(to: handle, named: output, body)
-            try handle.synchronize()
-            try handle.close()
-            // rename(2) replaces the target in one step.
-            guard rename(partial.path, target.path) == 0 else {
-                throw FileProblem(message: "The file \(output) cannot be written; check the folder and its permissions.", underlying: String(cString: strerror(errno)))
-            }
-        } catch {
+        func discard() {
             try? handle.close()
             try? FileManager.default.removeItem(at: partial)
-            if error is FileProblem { throw error }
+        }
+        do {
+            // A refusal or a database error of the export itself is passed on as it is.
+            try export(to: handle, named: output, body)
+        } catch {
+            discard()
+            throw error
+        }
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            discard()
             throw FileProblem(message: "The file \(output) could not be written completely (is the disk full?); nothing was kept.", underlying: "\(error)")
+        }
+        // rename(2) replaces the target in one step.
+        guard rename(partial.path, target.path) == 0 else {
+            try? FileManager.default.removeItem(at: partial)
+            throw FileProblem(message: "The file \(output) cannot be written; check the folder and its permissions.", underlying: String(cString: strerror(errno)))
         }
     }
 

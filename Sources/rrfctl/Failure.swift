@@ -71,10 +71,10 @@ private func fail(_ message: String, code: Int32, detail: String?) -> Never {
     exit(code)
 }
 
-/// `message` cut in its middle when it is longer than a screen (a refusal quoting a 100 KB value), keeping its
-/// start, which says what was wrong, and its end, which says what to do.
-func shortened(_ message: String, to limit: Int = 1_000) -> String {
-    guard message.count > limit else { return message }
-    let kept = limit / 2
-    return "\(message.prefix(kept)) … (\(message.count - kept - 200) characters left out) … \(message.suffix(200))"
+/// `message` with every word longer than 80 characters (a refusal quoting a 100 KB value) cut in its middle, so
+/// the sentence around it, which says what was wrong and what to do, stays readable.
+func shortened(_ message: String) -> String {
+    message.split(separator: " ", omittingEmptySubsequences: false).map { word in
+        word.count <= 80 ? String(word) : "\(word.prefix(40))…(\(word.count - 50) characters left out)…\(word.suffix(10))"
+    }.joined(separator: " ")
 }

@@ -30,7 +30,7 @@ struct FundCommand: ParsableCommand {
         func perform(_ store: FundStore, as login: String) throws -> Annotated<LedgerAccountBalance, Money> {
             let code = cluster
             let funded = try parsed { () throws(WorkflowRejection) in try Cluster(code: code) }
-            let deposited = try money(amount)
+            let deposited = try money(amount, field: "--amount")
             return Annotated(value: try store.deposit(call: call, cluster: funded, amount: deposited, donor: donor, idempotencyKey: idempotencyKey, as: login), note: deposited)
         }
 

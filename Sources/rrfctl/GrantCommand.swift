@@ -30,7 +30,7 @@ struct GrantCommand: ParsableCommand {
 
         func perform(_ store: FundStore, as login: String) throws -> GrantView {
             let record = try store.signGrant(
-                reference, signatory: signatory, startDate: try start.map(date), expectedVersion: version.expectedVersion, as: login
+                reference, signatory: signatory, startDate: try start.map { try date($0, option: "--start") }, expectedVersion: version.expectedVersion, as: login
             )
             return GrantView(grant: record, tranches: try store.tranches(record.reference))
         }

@@ -25,7 +25,7 @@ struct JobsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Only jobs in this state (pending, running, succeeded, discarded, cancelled).", valueName: "state"))
         var state: String?
         @Option(help: ArgumentHelp("Only jobs of this kind.", valueName: "kind")) var kind: String?
-        @Option(help: ArgumentHelp("Only jobs of this queue.", valueName: "queue")) var queue: String?
+        @Option(help: ArgumentHelp("Only jobs of this queue.", valueName: "queue"), transform: { try codeArgument($0).lowercased() }) var queue: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 

@@ -16,7 +16,7 @@ struct LoginCommand: ParsableCommand {
             the account locks for 15 minutes (longer each time) and the administrators are told.
             """
     )
-    @Option(help: "Your login.") var login: String
+    @Option(help: "Your login.", transform: loginArgument) var login: String
     @Option(help: "The 6-digit code of your authenticator app, or a recovery code.") var code: String?
     @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the password from this file's first line (- for standard input).", valueName: "file"))
     var passwordFile: String?

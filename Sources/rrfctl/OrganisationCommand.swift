@@ -35,7 +35,7 @@ struct OrganisationCommand: ParsableCommand {
             guard let rating = RiskRating(rawValue: risk.lowercased()) else {
                 throw StoreError(.rejected, code: "risk_invalid", "\"\(risk)\" is not a risk rating; use low, medium or high.")
             }
-            return try store.assessOrganisation(code, risk: rating, dueDiligenceExpires: try date(expires), expectedVersion: version.expectedVersion, as: login)
+            return try store.assessOrganisation(code, risk: rating, dueDiligenceExpires: try date(expires, option: "--expires"), expectedVersion: version.expectedVersion, as: login)
         }
     }
 
@@ -48,7 +48,7 @@ struct OrganisationCommand: ParsableCommand {
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> OrganisationRecord {
-            try store.declareOrganisationIneligible(code, until: try date(until), reason: reason, expectedVersion: version.expectedVersion, as: login)
+            try store.declareOrganisationIneligible(code, until: try date(until, option: "--until"), reason: reason, expectedVersion: version.expectedVersion, as: login)
         }
     }
 

@@ -119,7 +119,7 @@ struct ProposalCommand: ParsableCommand {
         func perform(_ store: FundStore, as login: String) throws -> ProposalRecord {
             // validate() admitted only these decisions, and approve only with an amount.
             let input: ProposalDecisionInput = switch (decision.lowercased(), amount) {
-            case ("approve", let amount?): .approve(amount: try money(amount), justification: justification ?? "")
+            case ("approve", let amount?): .approve(amount: try money(amount, field: "--amount"), justification: justification ?? "")
             case ("reject", _): .reject(justification: justification ?? "")
             default: .requestRevision(reason: reason ?? justification ?? "")
             }
@@ -142,9 +142,9 @@ struct ProposalCommand: ParsableCommand {
     struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List proposals, with filters.")
         @Option(help: "Only proposals in this state.") var state: String?
-        @Option(help: "Only proposals to this call (code).") var call: String?
+        @Option(help: "Only proposals to this call (code).", transform: codeArgument) var call: String?
         @Option(help: "Only proposals of this cluster.") var cluster: String?
-        @Option(help: "Only proposals of this organisation (code).") var organisation: String?
+        @Option(help: "Only proposals of this organisation (code).", transform: codeArgument) var organisation: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
 

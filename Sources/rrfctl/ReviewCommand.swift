@@ -17,7 +17,7 @@ struct ReviewCommand: ParsableCommand {
             discussion: "--auto picks the members with the fewest open assignments first (then by login), never one affiliated or in conflict with the organisation."
         )
         @Argument(help: "The proposal's reference.") var reference: String
-        @Option(help: "The reviewer's login.") var reviewer: String?
+        @Option(help: "The reviewer's login.", transform: loginArgument) var reviewer: String?
         @Flag(help: "Assign committee members automatically until the quorum is reached.") var auto = false
         @OptionGroup var options: ChangeOptions
 
@@ -39,7 +39,7 @@ struct ReviewCommand: ParsableCommand {
     struct Recuse: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Step aside from a review, with a reason (the reviewer, or the secretariat for them).")
         @Argument(help: "The proposal's reference.") var reference: String
-        @Option(help: "The reviewer's login (default: you).") var reviewer: String?
+        @Option(help: "The reviewer's login (default: you).", transform: loginArgument) var reviewer: String?
         @Option(parsing: .unconditional, help: "Why.") var reason: String
         @OptionGroup var options: ChangeOptions
 
@@ -51,8 +51,8 @@ struct ReviewCommand: ParsableCommand {
     struct Reassign: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Hand a review over from one member to another (the committee's chair or the secretariat).")
         @Argument(help: "The proposal's reference.") var reference: String
-        @Option(help: "The current reviewer's login.") var from: String
-        @Option(help: "The new reviewer's login.") var to: String
+        @Option(help: "The current reviewer's login.", transform: loginArgument) var from: String
+        @Option(help: "The new reviewer's login.", transform: loginArgument) var to: String
         @Option(parsing: .unconditional, help: "Why.") var reason: String
         @OptionGroup var options: ChangeOptions
 
@@ -70,7 +70,7 @@ struct ReviewCommand: ParsableCommand {
         @Option(name: .customLong("score"), help: "criterion=value (repeat for every criterion).") var scores: [String] = []
         @Option(name: .customLong("comment"), parsing: .unconditionalSingleValue, help: "criterion=text, a comment on one criterion (repeat).") var criterionComments: [String] = []
         @Option(parsing: .unconditional, help: "General comments (required for low scores without their own comment).") var comments: String?
-        @Option(help: "The reviewer's login when the secretariat enters the scores for them.") var reviewer: String?
+        @Option(help: "The reviewer's login when the secretariat enters the scores for them.", transform: loginArgument) var reviewer: String?
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> ReviewRecord {
@@ -145,7 +145,7 @@ struct ReviewCommand: ParsableCommand {
     struct List: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "List reviews, with filters.")
         @Option(help: "Only the reviews of this proposal.") var reference: String?
-        @Option(help: "Only this reviewer's reviews.") var reviewer: String?
+        @Option(help: "Only this reviewer's reviews.", transform: loginArgument) var reviewer: String?
         @Option(help: "Only reviews in this state (assigned, submitted, recused), or overdue ones (assigned, past due).") var state: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions

@@ -8,7 +8,8 @@ import RRFWorkflow
 /// for them; never their second pair of eyes). Everyone else acts as who they signed in as (`rrfctl login`).
 struct ActorOptions: ParsableArguments {
     @Option(name: .customLong("as"), help: ArgumentHelp(
-        "Administrators only: act for this person (recorded as you acting for them). Others act as who they signed in as.", valueName: "login"))
+        "Administrators only: act for this person (recorded as you acting for them). Others act as who they signed in as.", valueName: "login"),
+        transform: loginArgument)
     var login: String?
 }
 
@@ -78,10 +79,41 @@ func parsed<T>(_ parse: () throws(WorkflowRejection) -> T) throws -> T {
 }
 
 /// Money as typed on the command line: `12500.50 USD`.
-func money(_ text: String) throws -> Money { try parsed { () throws(WorkflowRejection) in try Money(parsing: text) } }
+/// Money as typed for `field` (e.g. `--amount`); a refusal names the field.
+func money(_ text: String, field: String) throws -> Money {
+    try parsed { () throws(WorkflowRejection) in try Money(parsing: text, field: field) }
+}
 
-/// A date as typed on the command line: `2026-11-22`.
-func date(_ text: String) throws -> LocalDate { try parsed { () throws(WorkflowRejection) in try LocalDate(parsing: text) } }
+/// A record's code given as an option or argument (an organisation, a call, a course): anything that cannot be
+/// one is a usage error (exit code 64) naming the rule, before the database is asked.
+func codeArgument(_ text: String) throws -> String {
+    do {
+        return try Validate.code(text, field: "value")
+    } catch {
+        throw ValidationError(error.message)
+    }
+}
+
+/// A login given as an option or argument; anything that cannot be one is a usage error (exit code 64) naming
+/// the rule, before the database is asked.
+func loginArgument(_ text: String) throws -> String {
+    do {
+        return try Validate.login(text, field: "value")
+    } catch {
+        throw ValidationError(error.message)
+    }
+}
+
+/// A date as typed on the command line for `option`: `2026-11-22`; a refusal names the option.
+func date(_ text: String, option: String) throws -> LocalDate {
+    try parsed { () throws(WorkflowRejection) in
+        do throws(WorkflowRejection) {
+            return try LocalDate(parsing: text)
+        } catch {
+            throw WorkflowRejection(code: error.code, message: "\(option): \(error.message)")
+        }
+    }
+}
 
 /// An instant as typed on the command line or in a file: RFC 3339 (`2026-11-22T17:00:00Z`, `…+03:00`), or a
 /// date read as `bareDate` says in the fund's zone (UTC for rrfctl); everything else is refused (``InstantText``).

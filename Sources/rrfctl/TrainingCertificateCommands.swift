@@ -13,8 +13,8 @@ extension TrainingCommand {
 
         struct List: StoreQuery {
             static let configuration = CommandConfiguration(abstract: "List the certificates valid today (or all with --all).")
-            @Option(help: "Only this organisation's.") var organisation: String?
-            @Option(help: "Only this course's.") var course: String?
+            @Option(help: "Only this organisation's.", transform: codeArgument) var organisation: String?
+            @Option(help: "Only this course's.", transform: codeArgument) var course: String?
             @Flag(help: "Also expired and revoked certificates.") var all = false
             @OptionGroup var page: PageOptions
             @OptionGroup var options: ReadOptions

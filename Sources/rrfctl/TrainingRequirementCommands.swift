@@ -46,7 +46,7 @@ extension TrainingCommand {
 
         struct List: StoreQuery {
             static let configuration = CommandConfiguration(abstract: "Every training requirement (the tranche policy's and each call's), or only a call's with --call.")
-            @Option(help: "Only the requirements of this call (its code).") var call: String?
+            @Option(help: "Only the requirements of this call (its code).", transform: codeArgument) var call: String?
             @OptionGroup var options: ReadOptions
 
             func perform(_ store: FundStore) throws -> [TrainingRequirementRecord] { try store.trainingRequirements(call: call) }
@@ -55,12 +55,12 @@ extension TrainingCommand {
         struct Check: StoreQuery {
             static let configuration = CommandConfiguration(abstract: "The requirements an organisation does not meet (the tranche policy's, or a call's with --call).")
             @Argument(help: "The organisation's code.") var organisation: String
-            @Option(help: "Check against this call's requirements instead.") var call: String?
+            @Option(help: "Check against this call's requirements instead.", transform: codeArgument) var call: String?
             @Option(help: "The day to check (YYYY-MM-DD; default today).") var on: String?
             @OptionGroup var options: ReadOptions
 
             func perform(_ store: FundStore) throws -> [TrainingShortfall] {
-                let day = try on.map(date) ?? LocalDate(Date(), utcOffsetMinutes: store.calendar.utcOffsetMinutes)
+                let day = try on.map { try date($0, option: "--on") } ?? LocalDate(Date(), utcOffsetMinutes: store.calendar.utcOffsetMinutes)
                 if let call { return try store.callTrainingShortfalls(organisationCode: organisation, call: call, on: day) }
                 return try store.trainingShortfalls(organisationCode: organisation, on: day)
             }

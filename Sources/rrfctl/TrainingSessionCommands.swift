@@ -17,14 +17,14 @@ extension TrainingCommand {
             @Option(help: "First day (YYYY-MM-DD).") var start: String
             @Option(help: "Last day (YYYY-MM-DD; default: the first day). Certificates are issued on it.") var end: String?
             @Option(help: "Where it takes place.") var place: String
-            @Option(help: "The trainer's login.") var trainer: String
+            @Option(help: "The trainer's login.", transform: loginArgument) var trainer: String
             @Option(help: "How many participants fit.") var capacity: Int
             @OptionGroup var options: ChangeOptions
 
             func perform(_ store: FundStore, as login: String) throws -> TrainingSessionRecord {
-                let startDate = try date(start)
+                let startDate = try date(start, option: "--start")
                 return try store.scheduleTrainingSession(
-                    course: course, startDate: startDate, endDate: try end.map(date) ?? startDate, place: place, trainer: trainer,
+                    course: course, startDate: startDate, endDate: try end.map { try date($0, option: "--end") } ?? startDate, place: place, trainer: trainer,
                     capacity: capacity, as: login
                 )
             }
@@ -66,7 +66,7 @@ extension TrainingCommand {
 
         struct List: StoreQuery {
             static let configuration = CommandConfiguration(abstract: "List sessions, latest first.")
-            @Option(help: "Only sessions of this course.") var course: String?
+            @Option(help: "Only sessions of this course.", transform: codeArgument) var course: String?
             @Option(help: "Only sessions in this state (scheduled, held, closed, cancelled).") var state: String?
             @OptionGroup var page: PageOptions
             @OptionGroup var options: ReadOptions

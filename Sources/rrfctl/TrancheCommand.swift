@@ -50,7 +50,7 @@ struct TrancheCommand: ParsableCommand {
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as login: String) throws -> TrancheRelease {
-            try store.releaseTranche(grant, sequence: sequence, amount: try money(amount), idempotencyKey: idempotencyKey, as: login)
+            try store.releaseTranche(grant, sequence: sequence, amount: try money(amount, field: "--amount"), idempotencyKey: idempotencyKey, as: login)
         }
 
         func show(_ result: TrancheRelease) {

@@ -22,7 +22,7 @@ struct UserCommand: ParsableCommand {
                 role, and rrfctl prints that administrator's one-time link to set a password (rrfctl user set-password).
                 """
         )
-        @Argument(help: "The new user's login, e.g. amina.k.") var login: String
+        @Argument(help: "The new user's login, e.g. amina.k.", transform: loginArgument) var login: String
         @Option(help: "The user's full name.") var name: String
         @Option(help: "E-mail address.") var email: String?
         @Option(name: .customLong("role"), help: "A role (repeat): admin, secretariat, reviewer, fund_manager, finance_officer, trainer, ngo_user.")
@@ -64,7 +64,7 @@ struct UserCommand: ParsableCommand {
             abstract: "Change a user's name, e-mail address or roles (administrator); what is not given stays.",
             discussion: "Example: rrfctl user edit amina.k --email amina@fund.example --role secretariat --role trainer --as admin"
         )
-        @Argument(help: "The user's login.") var login: String
+        @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @Option(help: "The user's full name.") var name: String?
         @Option(help: "E-mail address.") var email: String?
         @Option(name: .customLong("role"), help: "A role (repeat; replaces every role): admin, secretariat, reviewer, fund_manager, finance_officer, trainer, ngo_user.")
@@ -82,7 +82,7 @@ struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Deactivate a user (administrator): they keep their history but can no longer act or receive notifications."
         )
-        @Argument(help: "The user's login.") var login: String
+        @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
@@ -93,7 +93,7 @@ struct UserCommand: ParsableCommand {
 
     struct Reactivate: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated user (administrator).")
-        @Argument(help: "The user's login.") var login: String
+        @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
 
@@ -128,7 +128,7 @@ struct UserCommand: ParsableCommand {
 
     struct Show: StoreQuery {
         static let configuration = CommandConfiguration(abstract: "Show one user.")
-        @Argument(help: "The user's login.") var login: String
+        @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var options: ReadOptions
 
         func perform(_ store: FundStore) throws -> UserRecord { try store.user(login) }

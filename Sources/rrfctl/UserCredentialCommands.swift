@@ -10,7 +10,7 @@ extension UserCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send a user a one-time link to set their password (administrator; 72 hours, single use, by e-mail)."
         )
-        @Argument(help: "The user's login.") var login: String
+        @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as actor: String) throws -> CredentialLinkRecord {
@@ -77,7 +77,7 @@ extension UserCommand {
             abstract: "Ask for a password-reset link, sent to the account's e-mail address.",
             discussion: "The answer is the same whether or not the login exists."
         )
-        @Argument(help: "The login whose password to reset.") var login: String
+        @Argument(help: "The login whose password to reset.", transform: loginArgument) var login: String
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
@@ -90,7 +90,7 @@ extension UserCommand {
 
     struct Unlock: StoreChange {
         static let configuration = CommandConfiguration(abstract: "Lift the lock-out of an account after repeated failed sign-ins (administrator).")
-        @Argument(help: "The user's login.") var login: String
+        @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var options: ChangeOptions
 
         func perform(_ store: FundStore, as actor: String) throws -> String {

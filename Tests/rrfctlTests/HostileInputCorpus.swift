@@ -31,6 +31,8 @@ func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of:
 enum FieldKind: Sendable {
     /// Free text over lines (a reason, a comment, a narrative).
     case text
+    /// Free text over lines that may be left out (a comment, a description): blank is no text, so accepted.
+    case optionalText
     /// Free text on one line (a name, a title, a place).
     case line
     /// The code, reference or login of a record.
@@ -52,15 +54,17 @@ enum FieldKind: Sendable {
     var corpus: [HostileValue] {
         let everywhere: [HostileValue] = [
             .text("x' OR '1'='1"), .text("'; DROP TABLE proposals; --"), .text("\u{1B}[31mred\u{1B}[0m\u{1B}[2J"),
-            .printf("Caf\\303("), .printf("%0130000d"),
+            .printf("Caf\\303("), .printf("x%0130000d"),
         ]
         switch self {
         case .text:
             return [.text("\u{1B}[31mred\u{1B}[0m"), .text("bell\u{7}ring"), .text("csi \u{9B}2J"), .text("over\rwrite"),
-                    .printf("Caf\\303("), .printf("%0130000d"), .text("   ")]
+                    .printf("Caf\\303("), .printf("x%0130000d"), .text("   ")]
+        case .optionalText:
+            return FieldKind.text.corpus.filter { if case .text("   ") = $0 { false } else { true } }
         case .line:
             return [.text("\u{1B}[31mred\u{1B}[0m"), .text("two\nlines"), .text("tab\there"), .text("abc\u{202E}fdp.exe"),
-                    .printf("Caf\\303("), .printf("%0130000d"), .text("   ")]
+                    .printf("Caf\\303("), .printf("x%0130000d"), .text("   ")]
         case .identifier:
             return everywhere + [.text("")]
         case .instant:

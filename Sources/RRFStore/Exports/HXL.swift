@@ -63,6 +63,7 @@ extension FundStore {
         funder: String, pageSize: Int = 500, header: ([String]) throws -> Void, record: ([String]) throws -> Void,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws {
+        let funder = try parsedRule { () throws(WorkflowRejection) in try Validate.text(funder, field: "funder's name (--funder)", maximum: TextLimit.line) }
         try export(HXLExport.table(funder: funder), name: "hxl", pageSize: pageSize, header: header, record: record, progress: progress)
     }
 }

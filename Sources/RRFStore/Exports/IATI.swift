@@ -38,10 +38,13 @@ public struct IATIOrganisation: Sendable, Equatable {
                 "The reporting organisation's type \(type.debugDescription) is not an IATI OrganisationType code; use one of \(organisationTypes.sorted().joined(separator: ", ")) (40 multilateral, 21 international NGO)."
             )
         }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StoreError(.rejected, code: "iati_name_missing", "The reporting organisation needs a name.")
+        let checkedName: String
+        do {
+            checkedName = try Validate.text(name, field: "reporting organisation's name (--reporting-org-name)", maximum: TextLimit.line)
+        } catch {
+            throw StoreError(error)
         }
-        return IATIOrganisation(ref: ref, type: type, name: name)
+        return IATIOrganisation(ref: ref, type: type, name: checkedName)
     }
 }
 

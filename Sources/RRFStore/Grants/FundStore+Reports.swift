@@ -137,7 +137,8 @@ extension FundStore {
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
             let lines = try spending.map { line in
-                SpendingLineAmount(line: try Validate.text(line.line, field: "budget line", maximum: 500), amount: try Money(parsing: line.amount))
+                let name = try Validate.text(line.line, field: "budget line", maximum: 500)
+                return SpendingLineAmount(line: name, amount: try Money(parsing: line.amount, field: "The amount spent on \(name)"))
             }
             let budget = try loadProposal(grant.reference, lock: .unlocked, on: context.connection).budgetLines.map(\.description)
             let checked = try ReportedSpending(lines: lines, budgetLines: budget, released: try releasedTotal(grant, on: context.connection))

@@ -88,3 +88,14 @@ extension Character {
     /// Whether the character is one of the ASCII digits 0–9 (not other Unicode digits).
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+extension Money {
+    /// ``init(parsing:)``, its refusal naming `field` first (`--amount: "12,5" is not an amount …`).
+    public init(parsing text: String, field: String) throws(WorkflowRejection) {
+        do throws(WorkflowRejection) {
+            self = try Money(parsing: text)
+        } catch {
+            throw WorkflowRejection(code: error.code, message: "\(field): \(error.message)")
+        }
+    }
+}

@@ -75,3 +75,37 @@ public enum Validate {
         return value
     }
 }
+
+extension Validate {
+    /// A login as the fund writes them: 1 to 64 lowercase letters, digits, `.`, `_`, `@` or `-`, starting with a
+    /// letter or digit (upper case is lowered). The same rule as the `users_login_format` constraint.
+    /// - Throws: `login_invalid`, naming `field`.
+    public static func login(_ text: String, field: String) throws(WorkflowRejection) -> String {
+        let login = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let allowed = login.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || ".-_@".unicodeScalars.contains($0) }
+        guard (1...64).contains(login.unicodeScalars.count), allowed, let first = login.unicodeScalars.first,
+              ("a"..."z").contains(first) || ("0"..."9").contains(first) else {
+            throw WorkflowRejection(
+                code: "login_invalid",
+                message: "The \(field) is not a login: a login is 1 to 64 lowercase letters, digits, '.', '_', '@' or '-', starting with a letter or digit."
+            )
+        }
+        return login
+    }
+}
+
+extension Validate {
+    /// A record's code (an organisation, a call, a committee, a course): 2 to 32 capital letters, digits, `-` or
+    /// `_` (lower case is raised), the rule of the `…_code_format` constraints.
+    /// - Throws: `code_invalid`, naming `field`.
+    public static func code(_ text: String, field: String) throws(WorkflowRejection) -> String {
+        let code = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let allowed = code.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+        guard (2...32).contains(code.unicodeScalars.count), allowed else {
+            throw WorkflowRejection(
+                code: "code_invalid", message: "The \(field) is not a code: a code is 2 to 32 capital letters, digits, '-' or '_', e.g. NGO-ALPHA or SA-2026-1."
+            )
+        }
+        return code
+    }
+}

@@ -165,7 +165,7 @@ public struct ReportMachine: Hashable, Sendable {
     /// - Throws: `role_required`, `reason_required`, `invalid_transition`.
     public mutating func returnForChanges(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.secretariat, .fundManager, to: "return a report")
-        let reason = try requireText(reason, code: "reason_required", "Say what must change in the report.")
+        let reason = try requireText(reason, code: "reason_required", "Give the reason for returning the report: say what must change.")
         switch state {
         case .submitted(let spec, let submission):
             state = .returned(spec, submission, reason: reason)
@@ -184,7 +184,7 @@ public struct ReportMachine: Hashable, Sendable {
         reason: String, grant: GrantMachine, trancheMovedSinceAcceptance: Bool, by actor: Actor
     ) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "reopen an accepted report")
-        let reason = try requireText(reason, code: "reason_required", "Say why the accepted report is reopened.")
+        let reason = try requireText(reason, code: "reason_required", "Give the reason why the accepted report is reopened.")
         switch state {
         case .accepted(let spec, let submission):
             let reopenGrant: Bool
@@ -218,7 +218,7 @@ public struct ReportMachine: Hashable, Sendable {
     /// - Throws: `role_required`, `reason_required`, `invalid_transition`.
     public mutating func waive(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
         try actor.require(.fundManager, to: "waive a report")
-        let reason = try requireText(reason, code: "reason_required", "Say why the report is no longer owed.")
+        let reason = try requireText(reason, code: "reason_required", "Give the reason why the report is no longer owed.")
         switch state {
         case .scheduled(let spec), .due(let spec), .returned(let spec, _, _):
             state = .waived(spec, reason: reason)

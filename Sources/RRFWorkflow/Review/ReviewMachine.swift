@@ -156,10 +156,10 @@ public struct ReviewMachine: Hashable, Sendable {
     /// Steps the reviewer aside (by the reviewer or the secretariat); a reason is required.
     /// - Throws: `not_assigned_reviewer`, `reason_required`, `invalid_transition`.
     public mutating func recuse(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
+        let reason = try requireText(reason, code: "reason_required", "Give the reason for the recusal.")
         switch state {
         case .assigned(let assignment):
             if !actor.has(.secretariat) { try requireAssignedReviewer(actor, assignment) }
-            let reason = try requireText(reason, code: "reason_required", "Give the reason for the recusal.")
             state = .recused(assignment, reason: reason)
             return .assignReplacement(reason: reason)
         case .submitted, .recused:

@@ -12,8 +12,8 @@ public struct Course: Hashable, Sendable, Codable {
     /// Creates a course.
     /// - Throws: `course_invalid` when the code or title is empty or the validity is not at least one month.
     public init(id: CourseID, code: String, title: String, validityMonths: Int) throws(WorkflowRejection) {
-        let code = try requireText(code, code: "course_invalid", "The course needs a code such as PSEA.", field: "course code", maximum: 40, shape: .line)
-        let title = try requireText(title, code: "course_invalid", "The course needs a title.", field: "course title", maximum: TextLimit.line, shape: .line)
+        let code = try requireText(code, code: "course_invalid", "The course code is empty; give a code such as PSEA.", field: "course code", maximum: 40, shape: .line)
+        let title = try requireText(title, code: "course_invalid", "The course title is empty; give the course a title.", field: "course title", maximum: TextLimit.line, shape: .line)
         guard validityMonths >= 1 else {
             throw WorkflowRejection(code: "course_invalid", message: "A certificate must stay valid for at least one month; give the validity in months.")
         }

@@ -188,10 +188,10 @@ public struct TrainingSessionMachine: Hashable, Sendable {
     /// Cancels a scheduled session. The session's trainer or the secretariat; reason required.
     /// - Throws: `role_required`, `not_session_trainer`, `reason_required`, `invalid_transition`.
     public mutating func cancel(reason: String, by actor: Actor) throws(WorkflowRejection) -> Action {
+        let reason = try requireText(reason, code: "reason_required", "Give the reason for cancelling the session.")
         switch state {
         case .scheduled(let plan):
             try requireTrainer(actor, plan)
-            let reason = try requireText(reason, code: "reason_required", "Give the reason for cancelling the session.")
             state = .cancelled(plan, reason: reason)
             return .notifyCancellation(reason: reason)
         case .held, .closed, .cancelled:
