@@ -17,7 +17,8 @@ extension RRFCtl {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
             // The parser quotes what was typed: made terminal-safe and cut to a screen like every refusal.
-            printError(shortened(fullMessage(for: error)) + "\n")
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(shortened(message) + "\n") }
             exit(withError: code)
         }
     }

@@ -33,7 +33,8 @@ import Testing
         (["--reporting-org-ref", "xm-rrf"], "not an IATI organisation identifier"),
         (["--reporting-org-type", "words"], "not an IATI OrganisationType code"),
         (["--reporting-org-type", "41"], "not an IATI OrganisationType code"),
-        (["--reporting-org-name", " "], "needs a name"),
+        (["--reporting-org-name", " "], "name (--reporting-org-name) is empty"),
+        (["--reporting-org-name", "Fund\u{1B}[2J"], "control character U+001B"),
     ])
     func aBadReportingOrganisationIsAUsageError(options: [String], sentence: String) throws {
         let outcome = try Offline.run(["export", "iati"] + options, environment: ["DATABASE_URL": "postgresql://nobody@/nowhere"])
