@@ -99,14 +99,10 @@ import Testing
     /// open: give each a target in the right state, or check the value before the state.
     static let refusedFirstForAnotherReason: Set<String> = [
         "rrfctl review reassign RRF-2026-0001 --from john --to ahmed --reason §",
-        "rrfctl review submit RRF-2026-0001 --score relevance=3 --comments §",
-        "rrfctl report accept RRF-2026-0001 1 --comment §",
         "rrfctl training attend TS-1 --name § --organisation SOMAID",
         "rrfctl training attend TS-1 --name Ann --organisation SOMAID --gender §",
         "rrfctl training attend TS-1 --name Ann --organisation SOMAID --score §",
-        "rrfctl tranche release RRF-2026-0006 2 --amount 100~USD --idempotency-key §",
         "rrfctl report submit RRF-2026-0006 1 --narrative § --spent Safe~spaces=100~USD",
-        "rrfctl jobs list --queue §",
     ]
 
     /// Commands that take no value a person types: nothing in them can be hostile.

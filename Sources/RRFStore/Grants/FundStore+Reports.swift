@@ -206,6 +206,10 @@ extension FundStore {
         _ event: (inout ReportMachine, GrantRecord, CommandContext) throws -> ReportMachine.Action
     ) throws -> ReportRecord {
         try grantsCommand("report.review", as: login) { context in
+            let checked = try parsedRule { () throws(WorkflowRejection) in
+                try Validate.optionalText(comment, field: "comment", maximum: TextLimit.reason, shape: .lines)
+            }
+            let comment = checked.isEmpty ? nil : checked
             let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")

@@ -11,6 +11,8 @@ extension FundStore {
     /// enqueued in the same transaction.
     public func submitReview(_ reference: String, reviewer: String? = nil, _ input: ReviewScoresInput, as login: String) throws -> ReviewRecord {
         try command("review.submit", as: login) { context in
+            // The texts first: a refusal of a comment does not wait for the proposal's state.
+            _ = try parsedRule { () throws(WorkflowRejection) in try Scorecard.checkedComments(general: input.comments, perCriterion: input.criterionComments) }
             let proposal = try loadProposal(reference, lock: .update, on: context.connection)
             return try recordScores(proposal, reviewer: reviewer ?? context.login, input, context: context)
         }

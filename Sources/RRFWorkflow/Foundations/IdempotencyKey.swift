@@ -6,8 +6,8 @@ public struct IdempotencyKey: Hashable, Sendable, Codable, CustomStringConvertib
     /// The key as given, without surrounding whitespace.
     public let text: String
 
-    /// Checks a key: 1 to 200 characters.
-    /// - Throws: `idempotency_key_missing`.
+    /// Checks a key: 1 to 200 characters on one line, none a control character.
+    /// - Throws: `idempotency_key_missing`, `idempotency_key_invalid`.
     public init(_ text: String) throws(WorkflowRejection) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 200 else {
@@ -15,6 +15,7 @@ public struct IdempotencyKey: Hashable, Sendable, Codable, CustomStringConvertib
                 code: "idempotency_key_missing", message: "Give an idempotency key (1 to 200 characters) so that a retried release is not paid twice."
             )
         }
+        try Validate.characters(trimmed, field: "idempotency key")
         self.text = trimmed
     }
 

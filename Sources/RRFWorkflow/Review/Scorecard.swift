@@ -143,12 +143,10 @@ extension Scorecard {
     /// - Throws: `score_unknown_criterion` for a comment on a criterion the scorecard does not have;
     ///   `general_comment_…`/`comment_on_<criterion>_…` for one too long or holding control characters.
     public func comments(general: String?, perCriterion: [String: String], scores: [String: Int]) throws(WorkflowRejection) -> [String: String] {
-        let general = try Validate.optionalText(general, field: "general comment", maximum: TextLimit.comment, shape: .lines)
+        let (general, perCriterion) = try Scorecard.checkedComments(general: general, perCriterion: perCriterion)
         var comments: [String: String] = [:]
         for criterion in criteria {
-            let own = try Validate.optionalText(
-                perCriterion[criterion.id], field: "comment on \(criterion.id)", maximum: TextLimit.comment, shape: .lines
-            )
+            let own = perCriterion[criterion.id] ?? ""
             if !own.isEmpty {
                 comments[criterion.id] = own
             } else if !general.isEmpty, let score = scores[criterion.id], needsComment(score: score, on: criterion) {
@@ -159,5 +157,19 @@ extension Scorecard {
             throw WorkflowRejection(code: "score_unknown_criterion", message: "\"\(key)\" is not a criterion of this scorecard; comment only on its criteria.")
         }
         return comments
+    }
+}
+
+extension Scorecard {
+    /// A reviewer's comments as texts, before any scorecard is at hand: each at most ``TextLimit/comment``
+    /// characters over lines, without control characters; blank ones as empty.
+    /// - Throws: `general_comment_…`, `comment_on_<criterion>_…`.
+    public static func checkedComments(general: String?, perCriterion: [String: String]) throws(WorkflowRejection) -> (String, [String: String]) {
+        let general = try Validate.optionalText(general, field: "general comment", maximum: TextLimit.comment, shape: .lines)
+        var checked: [String: String] = [:]
+        for (criterion, text) in perCriterion.sorted(by: { $0.key < $1.key }) {
+            checked[criterion] = try Validate.optionalText(text, field: "comment on \(criterion)", maximum: TextLimit.comment, shape: .lines)
+        }
+        return (general, checked)
     }
 }
