@@ -69,18 +69,18 @@ public enum JobAdmin {
         )
     }
 
-    /// Jobs, newest first, optionally filtered by state, kind and queue; `offset` skips that many first.
+    /// A page of the jobs, newest first, optionally filtered by state, kind and queue; `offset` skips that many first.
     public static func list(
         state: String? = nil, kind: String? = nil, queue: String? = nil, limit: Int = 50, offset: Int = 0, on connection: Connection
-    ) throws -> [JobSummary] {
-        try connection.query(
+    ) throws -> Page<JobSummary> {
+        try connection.page(
             """
             SELECT \(summaryColumns) FROM jobs
             WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR queue = $3)
             ORDER BY id DESC LIMIT $4 OFFSET $5
             """,
-            [state, kind, queue, limit, offset]
-        ).rows.map(summary)
+            [state, kind, queue], limit: limit, offset: offset, summary
+        )
     }
 
     /// One job with payload and error history, or nil.

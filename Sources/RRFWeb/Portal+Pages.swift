@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -24,14 +25,14 @@ extension Portal {
         let data = try await runner.run {
             let roles = Set(user.roles)
             var data = DashboardData(user: user)
-            if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) { data.proposals = try store.proposals(ProposalFilter(limit: 200)) }
+            if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) { data.proposals = try store.proposals(ProposalFilter(limit: 200)).items }
             if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat, .financeOfficer]) {
                 data.grants = try store.grantOverviews(limit: 100)
             }
             if roles.contains(.ngoUser) {
                 data.certificates = try user.organisations.flatMap { try store.trainingCertificates(CertificateFilter(organisation: $0, includeInvalid: true)) }
             }
-            if roles.contains(.reviewer) { data.reviews = try store.reviews(ReviewFilter(limit: 200)) }
+            if roles.contains(.reviewer) { data.reviews = try store.reviews(ReviewFilter(limit: 200)).items }
             if roles.contains(.ngoUser) { data.drafts = try store.proposalDrafts() }
             return data
         }

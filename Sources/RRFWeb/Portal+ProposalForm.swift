@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -112,7 +113,7 @@ extension Portal {
         if case .revision(let proposal) = target {
             calls = [try await runner.run { try store.call(proposal.call) }]
         } else {
-            calls = try await runner.run { try store.calls(state: "open") }
+            calls = try await runner.run { try store.calls(state: "open").items }
         }
         let currency = calls.first { $0.code == content?.call }?.configuration.currency.code ?? calls.first?.configuration.currency.code ?? ""
         func field(_ name: String, _ label: String, _ value: String, hint: String? = nil, multiline: Bool = false, numeric: Bool = false) -> [String: Any] {
@@ -157,7 +158,7 @@ extension Portal {
     func saveProposal(_ request: Request, context: WebContext, store: FundStore, person: SignedInPerson, draftID: UUID?) async throws -> Response {
         let form = try await request.decode(as: ProposalForm.self, context: context)
         guard person.accepts(form.csrf) else { return formExpired(request) }
-        let calls = try await runner.run { try store.calls(state: "open") }
+        let calls = try await runner.run { try store.calls(state: "open").items }
         let currency = calls.first { $0.code == form.call }?.configuration.currency.code ?? ""
         let submission = form.submission(organisation: person.user.organisations.first ?? "", call: form.call ?? "", currency: currency)
         let version = Int(form.version ?? "")

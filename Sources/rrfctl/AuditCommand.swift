@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 
 /// `rrfctl audit`: the hash-chained audit log.
@@ -100,14 +101,14 @@ struct AuditCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(kind, ["sign_in", "authorisation", "rule"], option: "--kind") }
 
-        func perform(_ store: FundStore) throws -> [SecurityEvent] {
+        func perform(_ store: FundStore) throws -> Page<SecurityEvent> {
             try store.securityEvents(SecurityEventFilter(
                 actor: actor, kind: kind, command: command, since: try since.map { try instant($0, option: "--since") }, limit: page.limit,
                 offset: page.offset
             ))
         }
 
-        func show(_ events: [SecurityEvent]) {
+        func show(_ events: Page<SecurityEvent>) {
             var table = TextTable("TIME", "SOURCE", "ACTOR", "COMMAND", "TARGET", "KIND", "CODE", "REASON")
             for event in events {
                 table.add(

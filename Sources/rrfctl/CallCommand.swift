@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -199,9 +200,9 @@ struct CallCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(state, names(CallMachine.State.Name.self), option: "--state") }
 
-        func perform(_ store: FundStore) throws -> [CallRecord] { try store.calls(state: state, limit: page.limit, offset: page.offset) }
+        func perform(_ store: FundStore) throws -> Page<CallRecord> { try store.calls(state: state, limit: page.limit, offset: page.offset) }
 
-        func show(_ records: [CallRecord]) {
+        func show(_ records: Page<CallRecord>) {
             var table = TextTable("CODE", "TITLE", "KIND", "STATE", "SUBMISSION DEADLINE", "ENVELOPE", "COMMITTED")
             for record in records {
                 let currency = record.configuration.currency

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -94,9 +95,9 @@ struct GrantCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(state, names(GrantMachine.State.Name.self), option: "--state") }
 
-        func perform(_ store: FundStore) throws -> [GrantRecord] { try store.grants(state: state, limit: page.limit, offset: page.offset) }
+        func perform(_ store: FundStore) throws -> Page<GrantRecord> { try store.grants(state: state, limit: page.limit, offset: page.offset) }
 
-        func show(_ grants: [GrantRecord]) {
+        func show(_ grants: Page<GrantRecord>) {
             var table = TextTable("REFERENCE", "ORGANISATION", "CALL", "CLUSTER", "AMOUNT", "RISK", "STATE")
             for grant in grants {
                 table.add(grant.reference, grant.organisation, grant.call, grant.cluster.rawValue, grant.amount.grouped, grant.risk.rawValue, grant.state)

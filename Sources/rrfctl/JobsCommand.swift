@@ -35,11 +35,11 @@ struct JobsCommand: ParsableCommand {
             }
         }
 
-        func perform(on connection: Connection) throws -> [JobAdmin.JobSummary] {
+        func perform(on connection: Connection) throws -> Page<JobAdmin.JobSummary> {
             try JobAdmin.list(state: state, kind: kind, queue: queue, limit: page.limit, offset: page.offset, on: connection)
         }
 
-        func show(_ jobs: [JobAdmin.JobSummary]) {
+        func show(_ jobs: Page<JobAdmin.JobSummary>) {
             var table = TextTable("ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "RUN AT", "FINISHED AT")
             for job in jobs {
                 table.add("\(job.id)", job.queue, job.kind, job.state + (job.cancelRequested && job.state == "running" ? " (cancel requested)" : ""),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -83,11 +84,11 @@ struct OrganisationCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(state, names(OrganisationMachine.State.Name.self), option: "--state") }
 
-        func perform(_ store: FundStore) throws -> [OrganisationRecord] {
+        func perform(_ store: FundStore) throws -> Page<OrganisationRecord> {
             try store.organisations(state: state, limit: page.limit, offset: page.offset)
         }
 
-        func show(_ records: [OrganisationRecord]) {
+        func show(_ records: Page<OrganisationRecord>) {
             var table = TextTable("CODE", "NAME", "COUNTRY", "STATE", "RISK", "DD EXPIRES", "VERSION")
             for record in records {
                 table.add(record.code, record.name, record.country, record.state, record.risk?.rawValue ?? "",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -153,14 +154,14 @@ struct ProposalCommand: ParsableCommand {
             try requireOneOf(cluster?.lowercased(), Cluster.allCases.map(\.rawValue), option: "--cluster")
         }
 
-        func perform(_ store: FundStore) throws -> [ProposalRecord] {
+        func perform(_ store: FundStore) throws -> Page<ProposalRecord> {
             let clusterFilter = try cluster.map { text in try parsed { () throws(WorkflowRejection) in try Cluster(code: text.lowercased()) } }
             return try store.proposals(ProposalFilter(
                 state: state, call: call, cluster: clusterFilter, organisation: organisation, limit: page.limit, offset: page.offset
             ))
         }
 
-        func show(_ records: [ProposalRecord]) {
+        func show(_ records: Page<ProposalRecord>) {
             var table = TextTable("REFERENCE", "ORGANISATION", "CALL", "CLUSTER", "STATE", "ROUND", "REQUESTED", "APPROVED", "TITLE")
             for record in records {
                 table.add(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -154,7 +155,7 @@ struct ReviewCommand: ParsableCommand {
             try requireOneOf(state, ReviewFilter.states, option: "--state")
         }
 
-        func perform(_ store: FundStore) throws -> [ReviewRecord] {
+        func perform(_ store: FundStore) throws -> Page<ReviewRecord> {
             try store.reviews(ReviewFilter(reference: reference, reviewer: reviewer, state: state, limit: page.limit, offset: page.offset))
         }
     }

@@ -4,7 +4,8 @@ import RRFStore
 
 /// A command that produces one result and prints it: as JSON with `--json`, for people otherwise.
 ///
-/// Its `run()` is given once for every command: produce the result, print it, then `conclude` (a verification
+/// Its `run()` is given once for every command: produce the result, print it (a page of a list for people
+/// followed by its ``PageNoting/pageNote``), then `conclude` (a verification
 /// may refuse after showing what it found), all inside `reportingFailures`, so every command turns its errors
 /// into the same sentences and exit codes. A command only says what it does (`result()`, or `perform` of the
 /// refinements below) and how its result reads (`show`, often given by the result type's printer).
@@ -31,7 +32,12 @@ extension PrintingCommand {
     func run() throws {
         try reportingFailures {
             let value = try result()
-            if output.json { try printJSON(value) } else { try show(value) }
+            if output.json {
+                try printJSON(value)
+            } else {
+                try show(value)
+                if let note = (value as? any PageNoting)?.pageNote { print(note) }
+            }
             try conclude(value)
         }
     }

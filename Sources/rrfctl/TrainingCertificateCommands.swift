@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -19,7 +20,7 @@ extension TrainingCommand {
             @OptionGroup var page: PageOptions
             @OptionGroup var options: ReadOptions
 
-            func perform(_ store: FundStore) throws -> [CertificateRecord] {
+            func perform(_ store: FundStore) throws -> Page<CertificateRecord> {
                 try store.trainingCertificates(CertificateFilter(
                     organisation: organisation, course: course, includeInvalid: all, limit: page.limit, offset: page.offset
                 ))

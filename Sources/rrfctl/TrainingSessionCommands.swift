@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -73,7 +74,7 @@ extension TrainingCommand {
 
             func validate() throws { try requireOneOf(state, names(TrainingSessionMachine.State.Name.self), option: "--state") }
 
-            func perform(_ store: FundStore) throws -> [TrainingSessionRecord] {
+            func perform(_ store: FundStore) throws -> Page<TrainingSessionRecord> {
                 try store.trainingSessions(course: course, state: state, limit: page.limit, offset: page.offset)
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -110,11 +111,11 @@ struct UserCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(role, Role.allCases.map(\.rawValue), option: "--role") }
 
-        func perform(_ store: FundStore) throws -> [UserRecord] {
+        func perform(_ store: FundStore) throws -> Page<UserRecord> {
             try store.users(role: try role.map(parsedRole), limit: page.limit, offset: page.offset)
         }
 
-        func show(_ records: [UserRecord]) {
+        func show(_ records: Page<UserRecord>) {
             var table = TextTable("LOGIN", "NAME", "STATUS", "ROLES", "ORGANISATIONS")
             for record in records {
                 table.add(

@@ -39,35 +39,34 @@ private func signatureIsValid(_ header: String?, body: Data, secret: String) -> 
         "تقرير مرحلي متأخر: يرجى تقديم التقرير المالي والسردي للمنحة RRF-2026-0001 قبل نهاية الأسبوع",
     ])
     func mailHeadersAreEncodedPerRFC2047(_ subject: String) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-rfc2047-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let script = folder.appendingPathComponent("sendmail").path
-        try "#!/bin/sh\ncat > '\(folder.path)/message'\n".write(toFile: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
-        let from = "Fonds RRF — Équipe des subventions <rrf@fund.example>"
-        try SendmailSink(command: [script], from: from).deliver(
-            OutboxMessage(idempotencyKey: "k", recipient: "nadia@ngo-alpha.example", subject: subject, body: "Corps du message.")
-        )
-        let message = try String(contentsOf: folder.appendingPathComponent("message"), encoding: .utf8)
-        let head = try #require(message.components(separatedBy: "\r\n\r\n").first)
-        let lines = head.components(separatedBy: "\r\n")
-        #expect(lines.allSatisfy { $0.count <= 76 && $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(lines)")
-        // Unfold: a line starting with a space continues the previous field.
-        var fields: [String: String] = [:]
-        var current = ""
-        for line in lines {
-            if line.hasPrefix(" "), !current.isEmpty { fields[current, default: ""] += line } else if let colon = line.firstIndex(of: ":") {
-                current = String(line[..<colon])
-                fields[current] = String(line[line.index(colon, offsetBy: 2)...])
+        try withScratchFolder { folder in
+            let script = folder.appendingPathComponent("sendmail").path
+            try "#!/bin/sh\ncat > '\(folder.path)/message'\n".write(toFile: script, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+            let from = "Fonds RRF — Équipe des subventions <rrf@fund.example>"
+            try SendmailSink(command: [script], from: from).deliver(
+                OutboxMessage(idempotencyKey: "k", recipient: "nadia@ngo-alpha.example", subject: subject, body: "Corps du message.")
+            )
+            let message = try String(contentsOf: folder.appendingPathComponent("message"), encoding: .utf8)
+            let head = try #require(message.components(separatedBy: "\r\n\r\n").first)
+            let lines = head.components(separatedBy: "\r\n")
+            #expect(lines.allSatisfy { $0.count <= 76 && $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(lines)")
+            // Unfold: a line starting with a space continues the previous field.
+            var fields: [String: String] = [:]
+            var current = ""
+            for line in lines {
+                if line.hasPrefix(" "), !current.isEmpty { fields[current, default: ""] += line } else if let colon = line.firstIndex(of: ":") {
+                    current = String(line[..<colon])
+                    fields[current] = String(line[line.index(colon, offsetBy: 2)...])
+                }
             }
+            #expect(try decodeEncodedWords(#require(fields["Subject"])) == subject)
+            let sender = try #require(fields["From"])
+            #expect(sender.hasSuffix(" <rrf@fund.example>"))
+            #expect(decodeEncodedWords(String(sender.dropLast(" <rrf@fund.example>".count))) == "Fonds RRF — Équipe des subventions")
+            #expect(fields["To"] == "nadia@ngo-alpha.example")
+            #expect(lines.filter { $0.hasPrefix(" ") }.count >= 1)  // long enough to be folded
         }
-        #expect(try decodeEncodedWords(#require(fields["Subject"])) == subject)
-        let sender = try #require(fields["From"])
-        #expect(sender.hasSuffix(" <rrf@fund.example>"))
-        #expect(decodeEncodedWords(String(sender.dropLast(" <rrf@fund.example>".count))) == "Fonds RRF — Équipe des subventions")
-        #expect(fields["To"] == "nadia@ngo-alpha.example")
-        #expect(lines.filter { $0.hasPrefix(" ") }.count >= 1)  // long enough to be folded
     }
 
     /// Each configured webhook URL receives each e-mail notification as its own outbox message, POSTed signed; a
@@ -77,9 +76,8 @@ private func signatureIsValid(_ header: String?, body: Data, secret: String) -> 
         defer { accepting.stop() }
         let failing = try LocalHTTPServer(status: 500)
         defer { failing.stop() }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-mail-\(UUID().uuidString).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
         try withTestDatabase { database in
+            let path = try database.scratchFile("mail.jsonl").path
             let connection = try database.connect()
             let urls = [accepting.url("/hooks/rrf"), failing.url("/hooks/rrf")]
             let secret = try #require(WebhookSecret("whsec-subscribers"))
@@ -127,43 +125,44 @@ private func signatureIsValid(_ header: String?, body: Data, secret: String) -> 
     /// Sinks sharing the file (as processes would) skip each other's keys, reading only what was appended since
     /// they last looked; a truncated file is read again; a torn last line is ended before the next one.
     @Test func theFileSinkReadsOnlyWhatWasAppended() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-file-sink-\(UUID().uuidString).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        func message(_ key: String) -> OutboxMessage { OutboxMessage(idempotencyKey: key, recipient: "r@example.org", subject: "S", body: "B", channel: .file) }
-        func keys() throws -> [String] {
-            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
-                (try? JSONDecoder().decode([String: String].self, from: Data(line.utf8)))?["key"] ?? "?"
+        try withScratchFolder { folder in
+            let path = folder.appendingPathComponent("file-sink.jsonl").path
+            func message(_ key: String) -> OutboxMessage { OutboxMessage(idempotencyKey: key, recipient: "r@example.org", subject: "S", body: "B", channel: .file) }
+            func keys() throws -> [String] {
+                try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+                    (try? JSONDecoder().decode([String: String].self, from: Data(line.utf8)))?["key"] ?? "?"
+                }
             }
+            let first = FileSink(path: path), second = FileSink(path: path)
+            try first.deliver(message("k1"))
+            try second.deliver(message("k1"))
+            try second.deliver(message("k2"))
+            try first.deliver(message("k2"))
+            try first.deliver(message("k1"))
+            #expect(try keys() == ["k1", "k2"])
+
+            // Bytes already read are not read again: the first sink still knows k1 after it was rewritten in place.
+            let rewritten = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #""key":"k1""#, with: #""key":"z1""#)
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.write(contentsOf: Data(rewritten.utf8))
+            try handle.close()
+            try first.deliver(message("k1"))
+            #expect(try keys() == ["z1", "k2"])
+            try FileSink(path: path).deliver(message("z1"))  // a new sink reads the whole file
+            #expect(try keys() == ["z1", "k2"])
+
+            // A torn line (a writer that died mid-line) stays apart from the next line.
+            let append = try #require(FileHandle(forWritingAtPath: path))
+            try append.seekToEnd()
+            try append.write(contentsOf: Data(#"{"key":"torn"#.utf8))
+            try append.close()
+            try first.deliver(message("k3"))
+            #expect(try keys() == ["z1", "k2", "?", "k3"])
+
+            // Truncated: read again from the start, so k1 is written again.
+            try Data().write(to: URL(fileURLWithPath: path))
+            try first.deliver(message("k2"))
+            #expect(try keys() == ["k2"])
         }
-        let first = FileSink(path: path), second = FileSink(path: path)
-        try first.deliver(message("k1"))
-        try second.deliver(message("k1"))
-        try second.deliver(message("k2"))
-        try first.deliver(message("k2"))
-        try first.deliver(message("k1"))
-        #expect(try keys() == ["k1", "k2"])
-
-        // Bytes already read are not read again: the first sink still knows k1 after it was rewritten in place.
-        let rewritten = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #""key":"k1""#, with: #""key":"z1""#)
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        try handle.write(contentsOf: Data(rewritten.utf8))
-        try handle.close()
-        try first.deliver(message("k1"))
-        #expect(try keys() == ["z1", "k2"])
-        try FileSink(path: path).deliver(message("z1"))  // a new sink reads the whole file
-        #expect(try keys() == ["z1", "k2"])
-
-        // A torn line (a writer that died mid-line) stays apart from the next line.
-        let append = try #require(FileHandle(forWritingAtPath: path))
-        try append.seekToEnd()
-        try append.write(contentsOf: Data(#"{"key":"torn"#.utf8))
-        try append.close()
-        try first.deliver(message("k3"))
-        #expect(try keys() == ["z1", "k2", "?", "k3"])
-
-        // Truncated: read again from the start, so k1 is written again.
-        try Data().write(to: URL(fileURLWithPath: path))
-        try first.deliver(message("k2"))
-        #expect(try keys() == ["k2"])
     }
 }

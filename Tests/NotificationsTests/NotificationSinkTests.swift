@@ -10,9 +10,9 @@ import Testing
 private struct FakeSendmail {
     let folder: URL
 
-    init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-sendmail-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    /// The scripts, written into `folder` (a scratch folder of the test's own).
+    init(in folder: URL) throws {
+        self.folder = folder
         try script("ok", """
             printf '%s\\n' "$@" > '\(arguments.path)'
             cat > '\(message.path)'
@@ -34,81 +34,82 @@ private struct FakeSendmail {
         try "#!/bin/sh\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
-
-    func cleanUp() { try? FileManager.default.removeItem(at: folder) }
 }
 
 @Suite struct NotificationSinkTests {
     /// The command gets its arguments and an RFC 5322 message on stdin: headers without injected lines, CRLF
     /// line ends, the body after a blank line.
     @Test func sendmailReceivesTheMessageOnStdin() throws {
-        let fake = try FakeSendmail()
-        defer { fake.cleanUp() }
-        let sink = SendmailSink(command: [fake.command("ok"), "-t", "-i"], from: "RRF <rrf@fund.example>")
-        try sink.deliver(OutboxMessage(
-            idempotencyKey: "grant:RRF-2026-0001|report.overdue|1|nadia", recipient: "nadia@ngo-alpha.example",
-            subject: "Report overdue\nBcc: someone@example.org", body: "The interim report 1 is late.\nPlease submit it."
-        ))
-        #expect(try String(contentsOf: fake.arguments, encoding: .utf8) == "-t\n-i\n")
-        let message = try String(contentsOf: fake.message, encoding: .utf8)
-        let parts = message.components(separatedBy: "\r\n\r\n")
-        #expect(parts.count == 2, "\(message)")
-        let headers = parts[0].components(separatedBy: "\r\n")
-        #expect(headers.contains("From: RRF <rrf@fund.example>"))
-        #expect(headers.contains("To: nadia@ngo-alpha.example"))
-        #expect(headers.contains("Subject: Report overdue Bcc: someone@example.org"))
-        #expect(!headers.contains { $0.hasPrefix("Bcc:") })
-        #expect(headers.contains { $0.hasPrefix("Message-ID: <rrf-") })
-        #expect(headers.contains("Content-Type: text/plain; charset=utf-8"))
-        #expect(parts.last == "The interim report 1 is late.\r\nPlease submit it.\r\n")
+        try withScratchFolder { folder in
+            let fake = try FakeSendmail(in: folder)
+            let sink = SendmailSink(command: [fake.command("ok"), "-t", "-i"], from: "RRF <rrf@fund.example>")
+            try sink.deliver(OutboxMessage(
+                idempotencyKey: "grant:RRF-2026-0001|report.overdue|1|nadia", recipient: "nadia@ngo-alpha.example",
+                subject: "Report overdue\nBcc: someone@example.org", body: "The interim report 1 is late.\nPlease submit it."
+            ))
+            #expect(try String(contentsOf: fake.arguments, encoding: .utf8) == "-t\n-i\n")
+            let message = try String(contentsOf: fake.message, encoding: .utf8)
+            let parts = message.components(separatedBy: "\r\n\r\n")
+            #expect(parts.count == 2, "\(message)")
+            let headers = parts[0].components(separatedBy: "\r\n")
+            #expect(headers.contains("From: RRF <rrf@fund.example>"))
+            #expect(headers.contains("To: nadia@ngo-alpha.example"))
+            #expect(headers.contains("Subject: Report overdue Bcc: someone@example.org"))
+            #expect(!headers.contains { $0.hasPrefix("Bcc:") })
+            #expect(headers.contains { $0.hasPrefix("Message-ID: <rrf-") })
+            #expect(headers.contains("Content-Type: text/plain; charset=utf-8"))
+            #expect(parts.last == "The interim report 1 is late.\r\nPlease submit it.\r\n")
+        }
     }
 
     /// A non-zero exit is an error that carries the status and what the command printed; a missing command too.
     @Test func aFailingSendmailIsAnError() throws {
-        let fake = try FakeSendmail()
-        defer { fake.cleanUp() }
-        let message = OutboxMessage(idempotencyKey: "k", recipient: "nadia@ngo-alpha.example", subject: "S", body: "B")
-        #expect(throws: NotificationError.commandFailed(command: "\(fake.command("failing")) -t", status: 75, output: "sendmail: mail queue full")) {
-            try SendmailSink(command: [fake.command("failing"), "-t"], from: "rrf@fund.example").deliver(message)
-        }
-        #expect(throws: (any Error).self) {
-            try SendmailSink(command: [fake.command("missing")], from: "rrf@fund.example").deliver(message)
-        }
-        // A mail command that hangs is stopped (SIGTERM: status 143) so that it does not hold a worker.
-        #expect(throws: NotificationError.commandFailed(command: fake.command("hanging"), status: 143, output: "")) {
-            try SendmailSink(command: [fake.command("hanging")], from: "rrf@fund.example", timeout: .milliseconds(300)).deliver(message)
+        try withScratchFolder { folder in
+            let fake = try FakeSendmail(in: folder)
+            let message = OutboxMessage(idempotencyKey: "k", recipient: "nadia@ngo-alpha.example", subject: "S", body: "B")
+            #expect(throws: NotificationError.commandFailed(command: "\(fake.command("failing")) -t", status: 75, output: "sendmail: mail queue full")) {
+                try SendmailSink(command: [fake.command("failing"), "-t"], from: "rrf@fund.example").deliver(message)
+            }
+            #expect(throws: (any Error).self) {
+                try SendmailSink(command: [fake.command("missing")], from: "rrf@fund.example").deliver(message)
+            }
+            // A mail command that hangs is stopped (SIGTERM: status 143) so that it does not hold a worker.
+            #expect(throws: NotificationError.commandFailed(command: fake.command("hanging"), status: 143, output: "")) {
+                try SendmailSink(command: [fake.command("hanging")], from: "rrf@fund.example", timeout: .milliseconds(300)).deliver(message)
+            }
         }
     }
 
     /// Through the queue: a failed delivery leaves the notification pending with the error and the job to retry;
     /// the retry with a working command sends it.
     @Test func aFailedMailDeliveryIsRetried() throws {
-        let fake = try FakeSendmail()
-        defer { fake.cleanUp() }
-        try withTestDatabase { database in
-            let connection = try database.connect()
-            let id = try #require(try Outbox.enqueue(
-                OutboxMessage(idempotencyKey: "retry-me", recipient: "sec@fund.example", subject: "Overdue", body: "Late."), on: connection
-            ))
-            func pool(_ script: String) throws -> WorkerPool {
-                let sinks = NotificationSinks(email: SendmailSink(command: [fake.command(script), "-t"], from: "rrf@fund.example"))
-                let pool = WorkerPool(configuration: poolConfiguration(database), registry: JobRegistry([NotifyHandler(sinks: sinks)]))
-                try pool.register(on: connection)
-                return pool
-            }
-            #expect(try pool("failing").runBatch(on: connection) == 1)
-            let failed = try connection.queryPrepared("SELECT state::text AS state, attempts, last_error FROM notifications WHERE id = $1", [id]).single()
-            #expect(try failed.decode("state", as: String.self) == "pending")
-            #expect(try failed.decode("attempts", as: Int.self) == 1)
-            #expect(try failed.decode("last_error", as: String.self).contains("exited with status 75: sendmail: mail queue full"))
-            let job = try connection.query("SELECT state::text AS state, attempts FROM jobs WHERE kind = 'notify'").single()
-            #expect(try job.decode("state", as: String.self) == "pending")
-            #expect(try job.decode("attempts", as: Int.self) == 1)
+        try withScratchFolder { folder in
+            let fake = try FakeSendmail(in: folder)
+            try withTestDatabase { database in
+                let connection = try database.connect()
+                let id = try #require(try Outbox.enqueue(
+                    OutboxMessage(idempotencyKey: "retry-me", recipient: "sec@fund.example", subject: "Overdue", body: "Late."), on: connection
+                ))
+                func pool(_ script: String) throws -> WorkerPool {
+                    let sinks = NotificationSinks(email: SendmailSink(command: [fake.command(script), "-t"], from: "rrf@fund.example"))
+                    let pool = WorkerPool(configuration: poolConfiguration(database), registry: JobRegistry([NotifyHandler(sinks: sinks)]))
+                    try pool.register(on: connection)
+                    return pool
+                }
+                #expect(try pool("failing").runBatch(on: connection) == 1)
+                let failed = try connection.queryPrepared("SELECT state::text AS state, attempts, last_error FROM notifications WHERE id = $1", [id]).single()
+                #expect(try failed.decode("state", as: String.self) == "pending")
+                #expect(try failed.decode("attempts", as: Int.self) == 1)
+                #expect(try failed.decode("last_error", as: String.self).contains("exited with status 75: sendmail: mail queue full"))
+                let job = try connection.query("SELECT state::text AS state, attempts FROM jobs WHERE kind = 'notify'").single()
+                #expect(try job.decode("state", as: String.self) == "pending")
+                #expect(try job.decode("attempts", as: Int.self) == 1)
 
-            try connection.execute("UPDATE jobs SET run_at = now() WHERE kind = 'notify'")
-            #expect(try pool("ok").runBatch(on: connection) == 1)
-            #expect(try scalar("SELECT state::text FROM notifications WHERE id = $1", [id], on: connection, as: String.self) == "sent")
-            #expect(try String(contentsOf: fake.message, encoding: .utf8).contains("To: sec@fund.example\r\n"))
+                try connection.execute("UPDATE jobs SET run_at = now() WHERE kind = 'notify'")
+                #expect(try pool("ok").runBatch(on: connection) == 1)
+                #expect(try scalar("SELECT state::text FROM notifications WHERE id = $1", [id], on: connection, as: String.self) == "sent")
+                #expect(try String(contentsOf: fake.message, encoding: .utf8).contains("To: sec@fund.example\r\n"))
+            }
         }
     }
 

@@ -10,8 +10,7 @@ import Testing
     @Test func notificationsReachTheFileSinkOnce() throws {
         try withTestDatabase { database in
             let connection = try database.connect()
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-notify-\(UUID().uuidString).jsonl").path
-            defer { try? FileManager.default.removeItem(atPath: path) }
+            let path = try database.scratchFile("notify.jsonl").path
             let message = OutboxMessage(idempotencyKey: "review-reminder:42", recipient: "reviewer@example.org",
                                         subject: "Review due", body: "Please score RRF-2026-0042.", channel: .file)
             let id = try #require(try Outbox.enqueue(message, on: connection))

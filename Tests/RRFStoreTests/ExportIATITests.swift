@@ -25,19 +25,20 @@ enum IATISchema {
     /// nil when valid, otherwise xmllint's complaint; throws when validation cannot run.
     static func problems(in xml: String) throws -> String? {
         guard let directory, let xmllint else { throw Skipped() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("iati-\(UUID().uuidString).xml")
-        try Data(xml.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: xmllint)
-        process.arguments = ["--noout", "--schema", directory.appendingPathComponent("iati-activities-schema.xsd").path, file.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : String(decoding: output, as: UTF8.self)
+        return try withScratchFolder { folder in
+            let file = folder.appendingPathComponent("iati.xml")
+            try Data(xml.utf8).write(to: file)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: xmllint)
+            process.arguments = ["--noout", "--schema", directory.appendingPathComponent("iati-activities-schema.xsd").path, file.path]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let output = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? nil : String(decoding: output, as: UTF8.self)
+        }
     }
 
     struct Skipped: Error, CustomStringConvertible {

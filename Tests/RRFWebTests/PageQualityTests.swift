@@ -55,19 +55,18 @@ import Testing
     /// Expects each page within the budget with `stylesheet`, valid HTML5 and every control labelled
     /// (Tools/check_pages.py).
     static func expectValid(_ pages: [(name: String, html: String)], stylesheet css: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-pages-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var files: [String] = []
-        for (name, html) in pages {
-            #expect(html.utf8.count + css.utf8.count <= 100_000, "\(name): \(html.utf8.count + css.utf8.count) bytes on first load", sourceLocation: sourceLocation)
-            #expect(html.utf8.count <= 30_000, "\(name): \(html.utf8.count) bytes", sourceLocation: sourceLocation)
-            let file = folder.appendingPathComponent("\(name).html")
-            try html.write(to: file, atomically: true, encoding: .utf8)
-            files.append(file.path)
+        try withScratchFolder { folder in
+            var files: [String] = []
+            for (name, html) in pages {
+                #expect(html.utf8.count + css.utf8.count <= 100_000, "\(name): \(html.utf8.count + css.utf8.count) bytes on first load", sourceLocation: sourceLocation)
+                #expect(html.utf8.count <= 30_000, "\(name): \(html.utf8.count) bytes", sourceLocation: sourceLocation)
+                let file = folder.appendingPathComponent("\(name).html")
+                try html.write(to: file, atomically: true, encoding: .utf8)
+                files.append(file.path)
+            }
+            let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/check_pages.py").path
+            let (status, text) = try BrowserStoryTests.run(["python3", checker] + files)
+            #expect(status == 0, "\(text)", sourceLocation: sourceLocation)
         }
-        let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/check_pages.py").path
-        let (status, text) = try BrowserStoryTests.run(["python3", checker] + files)
-        #expect(status == 0, "\(text)", sourceLocation: sourceLocation)
     }
 }

@@ -14,6 +14,16 @@ public struct TestDatabase: Sendable {
     public func pool(maximumConnections: Int = 4) -> ConnectionPool {
         ConnectionPool(configuration: configuration, maximumConnections: maximumConnections)
     }
+
+    /// A folder of this database's own under `.build/test-scratch/` (sign-in token files, a daemon's files),
+    /// removed with everything in it when the database is dropped. Whoever writes there creates it.
+    public var scratchFolder: URL { scratchRoot.appendingPathComponent(name, isDirectory: true) }
+
+    /// The path of a file `name` in this database's ``scratchFolder`` (created if need be), for a test to write.
+    public func scratchFile(_ name: String) throws -> URL {
+        try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
+        return scratchFolder.appendingPathComponent(name)
+    }
 }
 
 /// Runs `body` with a fresh database (migrated with `sql/` unless `migrated` is false) and drops it afterwards,
@@ -88,7 +98,9 @@ public final class TestServer: @unchecked Sendable {
         return TestDatabase(name: name, configuration: adminConfiguration.with(database: name))
     }
 
+    /// Drops the database and removes its ``TestDatabase/scratchFolder``.
     func dropDatabase(_ name: String) {
+        try? FileManager.default.removeItem(at: scratchRoot.appendingPathComponent(name, isDirectory: true))
         guard let admin = try? Connection(adminConfiguration) else { return }
         defer { admin.close() }
         if let quoted = try? admin.quoteIdentifier(name) {

@@ -4,7 +4,7 @@ import RRFTestSupport
 import Testing
 
 /// Runs the built `rrfd` (next to `rrfctl`) against a test database, acting as the `rrfd` user, with the
-/// notification file sink in a temporary file and a short poll interval.
+/// notification file sink in a file of the database's scratch folder and a short poll interval.
 struct Daemon {
     let databaseURL: String
     let directory: URL
@@ -13,7 +13,7 @@ struct Daemon {
 
     init(_ database: TestDatabase) throws {
         databaseURL = database.configuration.connectionURL
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rrfd-\(UUID().uuidString)")
+        directory = database.scratchFolder.appendingPathComponent("rrfd-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try """
             workers: 2
@@ -117,7 +117,7 @@ extension CLI {
 
     /// Submits a health proposal of NGO-ALPHA (as `ngo`) to SA-1 requesting `requested` USD; returns its reference.
     func submitProposal(requested: String = "12500.00") throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("proposal-\(UUID().uuidString).json")
+        let file = try database.scratchFile("proposal-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try """
             {"organisation": "NGO-ALPHA", "call": "SA-1", "cluster": "health", "title": "Cholera response",

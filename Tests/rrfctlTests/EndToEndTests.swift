@@ -31,10 +31,10 @@ struct CLI {
         self.database = database
     }
 
-    /// Where `actor`'s sign-in is kept for this test database (RRF_TOKEN_FILE).
+    /// Where `actor`'s sign-in is kept for this test database (RRF_TOKEN_FILE): in the database's scratch
+    /// folder, removed when the database is dropped.
     func tokenFile(_ actor: String?) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("rrf-test-tokens").appendingPathComponent(database.name)
-            .appendingPathComponent("\(actor ?? "nobody").token")
+        database.scratchFolder.appendingPathComponent("tokens", isDirectory: true).appendingPathComponent("\(actor ?? "nobody").token")
     }
 
     /// rrfctl with `arguments`, on the test database, signed in as `actor` (nobody when nil); not started, its
@@ -196,7 +196,7 @@ struct CLIError: Error, CustomStringConvertible {
             #expect(calls.stdout.contains("SA-1"))
             #expect(calls.stdout.contains("100,000.00 USD"))
 
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("proposal-\(UUID().uuidString).yaml")
+            let file = try db.scratchFile("proposal-\(UUID().uuidString).yaml")
             defer { try? FileManager.default.removeItem(at: file) }
             try """
                 organisation: NGO-ALPHA

@@ -50,7 +50,7 @@ import Testing
             let cli = CLI(db)
             try cli.ok("user", "add", "admin", "--name", "Ada Admin", "--role", "admin")
             try cli.ok("user", "add", "sec", "--name", "Sam Secretariat", "--role", "secretariat", as: "admin")
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rrf-export-\(UUID().uuidString)")
+            let folder = db.scratchFolder.appendingPathComponent("rrf-export-\(UUID().uuidString)", isDirectory: true)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let file = folder.appendingPathComponent("calls.csv").path

@@ -75,7 +75,7 @@ import Testing
             let shown = try cli.ok("fund", "policy", "show")
             #expect(shown.stdout.contains("50/30/20"))
             #expect(shown.stdout.contains("70 %"))
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).yaml")
+            let file = try db.scratchFile("policy-\(UUID().uuidString).yaml")
             defer { try? FileManager.default.removeItem(at: file) }
             try """
                 percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}

@@ -3,7 +3,8 @@ import Postgres
 import RRFTestSupport
 import Testing
 
-/// `--json` everywhere: every read command prints JSON that parses, on a database the demo seeded.
+/// `--json` everywhere: every read command prints JSON valid against its schema in docs/json/, on a database the
+/// demo seeded.
 @Suite(.serialized) struct JSONOutputTests {
     /// Every read command, with `{name}` standing for an identifier of the seeded database (``identifiers``).
     /// A new read command goes here: ``everyReadCommandIsListed`` fails until it is.
@@ -101,26 +102,51 @@ import Testing
         }
     }
 
-    @Test func everyReadCommandPrintsJSONOnTheDemoFund() throws {
+    @Test func everyReadCommandHasASchemaAndEverySchemaACommand() throws {
+        let listed = Set(Self.readCommands.map(Self.path))
+        let documented = try JSONSchemas.documentedPaths()
+        for path in listed.subtracting(documented) {
+            Issue.record("rrfctl \(path.joined(separator: " ")) --json has no schema: write \(JSONSchemas.file(path).path)")
+        }
+        for path in documented.subtracting(listed) {
+            Issue.record("\(JSONSchemas.file(path).lastPathComponent) describes no read command of JSONOutputTests.readCommands")
+        }
+    }
+
+    @Test func theSchemaCheckRefusesAShapeItsSchemaDoesNotDescribe() throws {
+        try withScratchFolder { scratch in
+            let extra = #"{"total": 1, "offset": 0, "limit": 50, "items": [], "cursor": "next"}"#
+            let problems = try JSONSchemas.problems(extra, path: ["proposal", "list"], scratch: scratch)
+            #expect(problems?.contains("cursor") == true, "an unknown field is not refused: \(problems ?? "accepted")")
+        }
+    }
+
+    @Test func everyReadCommandPrintsJSONValidAgainstItsSchemaOnTheDemoFund() throws {
         try withDemoFund { db in
-            let connection = try db.connect()
-            defer { connection.close() }
-            var values: [String: String] = [:]
-            for (name, sql) in Self.identifiers {
-                let row = try #require(try connection.query(sql).first, "the demo fund has no \(name) for {\(name)}")
-                values[name] = try row.decode(0, as: String.self)
-            }
-            let cli = CLI(db)
-            for command in Self.readCommands {
-                let arguments = command.map { word in word.hasPrefix("{") ? values[String(word.dropFirst().dropLast())] ?? word : word } + ["--json"]
-                let outcome = cli.finish(try cli.start(arguments, actor: Self.reader(command)))
-                let line = "rrfctl " + arguments.joined(separator: " ")
-                // No rrfd runs here: `daemon status` says so with 69 (and still prints its JSON).
-                #expect(outcome.status == (command == ["daemon", "status"] ? 69 : 0), "\(line) failed: \(outcome.stderr)")
-                #expect(outcome.stderr.isEmpty, "\(line) wrote to standard error: \(outcome.stderr)")
-                #expect((try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))) != nil, "\(line) printed no valid JSON: \(outcome.stdout.prefix(300))")
-                // Swift's synthesized coding of an enum's associated value is not a shape for scripts (issue 17 item 5).
-                #expect(!outcome.stdout.contains("\"_0\""), "\(line) leaks Swift's enum encoding: \(outcome.stdout.prefix(300))")
+            try withScratchFolder { scratch in
+                let connection = try db.connect()
+                defer { connection.close() }
+                var values: [String: String] = [:]
+                for (name, sql) in Self.identifiers {
+                    let row = try #require(try connection.query(sql).first, "the demo fund has no \(name) for {\(name)}")
+                    values[name] = try row.decode(0, as: String.self)
+                }
+                let cli = CLI(db)
+                for command in Self.readCommands {
+                    let arguments = command.map { word in word.hasPrefix("{") ? values[String(word.dropFirst().dropLast())] ?? word : word } + ["--json"]
+                    let outcome = cli.finish(try cli.start(arguments, actor: Self.reader(command)))
+                    let line = "rrfctl " + arguments.joined(separator: " ")
+                    // No rrfd runs here: `daemon status` says so with 69 (and still prints its JSON).
+                    #expect(outcome.status == (command == ["daemon", "status"] ? 69 : 0), "\(line) failed: \(outcome.stderr)")
+                    #expect(outcome.stderr.isEmpty, "\(line) wrote to standard error: \(outcome.stderr)")
+                    #expect((try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))) != nil, "\(line) printed no valid JSON: \(outcome.stdout.prefix(300))")
+                    // Swift's synthesized coding of an enum's associated value is not a shape for scripts (issue 17 item 5).
+                    #expect(!outcome.stdout.contains("\"_0\""), "\(line) leaks Swift's enum encoding: \(outcome.stdout.prefix(300))")
+                    guard FileManager.default.fileExists(atPath: JSONSchemas.file(Self.path(command)).path) else { continue }
+                    if let problems = try JSONSchemas.problems(outcome.stdout, path: Self.path(command), scratch: scratch) {
+                        Issue.record("\(line) does not match \(JSONSchemas.file(Self.path(command)).lastPathComponent):\n\(problems)")
+                    }
+                }
             }
         }
     }

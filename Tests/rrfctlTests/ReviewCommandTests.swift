@@ -40,7 +40,7 @@ import Testing
 
             try cli.ok("review", "submit", reference, "--score", "relevance=4", "--score", "feasibility=4", "--score", "value_for_money=3",
                        "--score", "capacity=1", "--comments", "Thin staffing plan.", as: "rita")
-            let csv = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv")
+            let csv = try db.scratchFile("scores-\(UUID().uuidString).csv")
             defer { try? FileManager.default.removeItem(at: csv) }
             try "reference,reviewer,relevance,feasibility,value_for_money,capacity,comments\n\(reference),rolf,9,4,4,4,\n"
                 .write(to: csv, atomically: true, encoding: .utf8)

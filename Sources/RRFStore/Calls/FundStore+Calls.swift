@@ -114,14 +114,17 @@ extension FundStore {
         try read("call.show") { connection, _ in try loadCall(code, lock: .unlocked, on: connection) }
     }
 
-    /// Calls ordered by submission deadline (latest first), optionally only those in `state`.
-    public func calls(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [CallRecord] {
+    /// A page of the calls ordered by submission deadline (latest first), optionally only those in `state`.
+    public func calls(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> Page<CallRecord> {
         try read("call.list") { connection, _ in
-            let codes = try connection.query(
-                "SELECT code FROM calls WHERE ($1::text IS NULL OR state = $1) ORDER BY submission_deadline DESC, code LIMIT $2 OFFSET $3",
-                [state, Validate.limit(limit), Validate.offset(offset)]
-            ).rows.map { try $0.decode("code", as: String.self) }
-            return try codes.map { try loadCall($0, lock: .unlocked, on: connection) }
+            let codes = try connection.page(
+                """
+                SELECT code FROM calls WHERE ($1::text IS NULL OR state = $1)
+                ORDER BY submission_deadline DESC, code LIMIT $2 OFFSET $3
+                """,
+                [state], limit: Validate.limit(limit), offset: Validate.offset(offset)
+            ) { try $0.decode("code", as: String.self) }
+            return try codes.mapItems { try loadCall($0, lock: .unlocked, on: connection) }
         }
     }
 

@@ -174,16 +174,16 @@ extension FundStore {
         try read("grant.show") { connection, viewer in try loadGrant(reference, lock: .unlocked, for: viewer, on: connection) }
     }
 
-    /// Grants, optionally in one state, by reference.
-    public func grants(state: String? = nil, limit: Int = 50, offset: Int = 0) throws -> [GrantRecord] {
+    /// A page of the grants, optionally in one state, by reference.
+    public func grants(state: String? = nil, limit: Int = 50, offset: Int = 0) throws -> Page<GrantRecord> {
         try read("grant.list") { connection, viewer in
-            try connection.query(
+            try connection.page(
                 GrantRecord.select + """
-                 WHERE ($1::text IS NULL OR g.state = $1) AND ($4::uuid[] IS NULL OR g.organisation_id = ANY($4::uuid[]))
-                ORDER BY g.reference LIMIT $2 OFFSET $3
+                 WHERE ($1::text IS NULL OR g.state = $1) AND ($2::uuid[] IS NULL OR g.organisation_id = ANY($2::uuid[]))
+                ORDER BY g.reference LIMIT $3 OFFSET $4
                 """,
-                [state, Validate.limit(limit), Validate.offset(offset), viewer.organisationFilter(.grants)]
-            ).rows.map(GrantRecord.init(row:))
+                [state, viewer.organisationFilter(.grants)], limit: Validate.limit(limit), offset: Validate.offset(offset), GrantRecord.init(row:)
+            )
         }
     }
 

@@ -77,13 +77,13 @@ extension FundStore {
         }
     }
 
-    /// The security log's refusals, newest first. Administrators only.
-    public func securityEvents(_ filter: SecurityEventFilter = SecurityEventFilter()) throws -> [SecurityEvent] {
+    /// A page of the security log's refusals, newest first. Administrators only.
+    public func securityEvents(_ filter: SecurityEventFilter = SecurityEventFilter()) throws -> Page<SecurityEvent> {
         try read("audit.refusals") { connection, viewer in
             try viewer.require(.securityLog, notFound: StoreError(
                 .forbidden, code: "role_required", "Only an administrator can read the security log."
             ))
-            return try connection.queryPrepared(
+            return try connection.page(
                 """
                 SELECT id, occurred_at, actor, command, target, kind, code, reason, source FROM security_events
                 WHERE ($1::text IS NULL OR actor = lower($1) OR actor LIKE lower($1) || ' for %')
@@ -91,8 +91,9 @@ extension FundStore {
                   AND ($4::timestamptz IS NULL OR occurred_at >= $4)
                 ORDER BY occurred_at DESC, id DESC LIMIT $5 OFFSET $6
                 """,
-                [filter.actor, filter.kind, filter.command, filter.since, Validate.limit(filter.limit), Validate.offset(filter.offset)]
-            ).rows.map(SecurityEvent.init(row:))
+                [filter.actor, filter.kind, filter.command, filter.since], limit: Validate.limit(filter.limit), offset: Validate.offset(filter.offset),
+                SecurityEvent.init(row:)
+            )
         }
     }
 }

@@ -143,17 +143,18 @@ extension FundStore {
         }
     }
 
-    /// Organisations ordered by code, optionally only those in `state`.
-    public func organisations(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [OrganisationRecord] {
+    /// A page of the organisations ordered by code, optionally only those in `state`.
+    public func organisations(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> Page<OrganisationRecord> {
         try read("org.list") { connection, viewer in
-            try connection.queryPrepared(
+            try connection.page(
                 """
                 SELECT \(OrganisationRecord.columns) FROM organisations
-                WHERE ($1::text IS NULL OR state = $1) AND ($4::uuid[] IS NULL OR id = ANY($4::uuid[]))
-                ORDER BY code LIMIT $2 OFFSET $3
+                WHERE ($1::text IS NULL OR state = $1) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+                ORDER BY code LIMIT $3 OFFSET $4
                 """,
-                [state, Validate.limit(limit), Validate.offset(offset), viewer.organisationFilter(.organisations)]
-            ).rows.map(OrganisationRecord.init(row:))
+                [state, viewer.organisationFilter(.organisations)], limit: Validate.limit(limit), offset: Validate.offset(offset),
+                OrganisationRecord.init(row:)
+            )
         }
     }
 

@@ -76,10 +76,10 @@ extension FundStore {
 
     // MARK: Reading
 
-    /// Reviews matching the filter, by reference, round and reviewer, each flagged overdue or not now; the state
-    /// `overdue` selects the assigned reviews whose flag is set.
+    /// A page of the reviews matching the filter, by reference, round and reviewer, each flagged overdue or not
+    /// now; the state `overdue` selects the assigned reviews whose flag is set.
     /// - Throws: `review_state_unknown` for a state not in ``ReviewFilter/states``.
-    public func reviews(_ filter: ReviewFilter = ReviewFilter()) throws -> [ReviewRecord] {
+    public func reviews(_ filter: ReviewFilter = ReviewFilter()) throws -> Page<ReviewRecord> {
         let now = clock()
         let overdueOnly = filter.state == "overdue"
         return try read("review.list") { connection, viewer in
@@ -95,19 +95,21 @@ extension FundStore {
             }
             let limit = try Validate.limit(filter.limit)
             let offset = try Validate.offset(filter.offset)
-            // The overdue flag is the machine's: read the assigned reviews, flag them, then page.
-            let records = try connection.query(
-                ReviewRecord.select + """
+            let select = ReviewRecord.select + """
                  WHERE ($1::text IS NULL OR p.reference = upper($1)) AND ($2::text IS NULL OR u.login = lower($2))
-                   AND ($3::text IS NULL OR r.state = $3) AND ($6::uuid IS NULL OR r.reviewer_id = $6)
-                ORDER BY p.reference, r.round, u.login LIMIT $4 OFFSET $5
-                """,
-                [
-                    filter.reference, filter.reviewer, overdueOnly ? ReviewMachine.State.Name.assigned.rawValue : filter.state, overdueOnly ? nil : limit,
-                    overdueOnly ? 0 : offset, onlyReviewer,
-                ]
-            ).rows.map { try ReviewRecord(row: $0, at: now) }
-            return overdueOnly ? Array(records.filter(\.overdue).dropFirst(offset).prefix(limit)) : records
+                   AND ($3::text IS NULL OR r.state = $3) AND ($4::uuid IS NULL OR r.reviewer_id = $4)
+                ORDER BY p.reference, r.round, u.login LIMIT $5 OFFSET $6
+                """
+            guard overdueOnly else {
+                return try connection.page(select, [filter.reference, filter.reviewer, filter.state, onlyReviewer], limit: limit, offset: offset) {
+                    try ReviewRecord(row: $0, at: now)
+                }
+            }
+            // The overdue flag is the machine's: read every assigned review, flag them, then count and page.
+            let overdue = try connection.query(
+                select, [filter.reference, filter.reviewer, ReviewMachine.State.Name.assigned.rawValue, onlyReviewer, nil, 0]
+            ).rows.map { try ReviewRecord(row: $0, at: now) }.filter(\.overdue)
+            return Page(total: overdue.count, offset: offset, limit: limit, items: Array(overdue.dropFirst(offset).prefix(limit)))
         }
     }
 

@@ -30,22 +30,21 @@ extension FundStore {
         }
     }
 
-    /// Certificates matching the filter (by default only those valid today), by organisation, course and holder.
-    public func trainingCertificates(_ filter: CertificateFilter = CertificateFilter()) throws -> [CertificateRecord] {
+    /// A page of the certificates matching the filter (by default only those valid today), by organisation,
+    /// course and holder.
+    public func trainingCertificates(_ filter: CertificateFilter = CertificateFilter()) throws -> Page<CertificateRecord> {
         let today = self.today
         return try read("training.certificate_list") { connection, viewer in
-            try connection.query(
+            try connection.page(
                 CertificateRecord.select + """
                  WHERE ($1::text IS NULL OR o.code = upper(btrim($1))) AND ($2::text IS NULL OR c.code = upper(btrim($2)))
                    AND ($3 OR (t.revoked_at IS NULL AND $4::date BETWEEN t.issued_on AND t.valid_through))
-                   AND ($7::uuid[] IS NULL OR t.organisation_id = ANY($7::uuid[]))
-                ORDER BY o.code, c.code, t.holder_key, t.valid_through DESC LIMIT $5 OFFSET $6
+                   AND ($5::uuid[] IS NULL OR t.organisation_id = ANY($5::uuid[]))
+                ORDER BY o.code, c.code, t.holder_key, t.valid_through DESC LIMIT $6 OFFSET $7
                 """,
-                [
-                    filter.organisation, filter.course, filter.includeInvalid, today.description, Validate.limit(filter.limit), Validate.offset(filter.offset),
-                    viewer.organisationFilter(.organisationTraining),
-                ]
-            ).rows.map { try CertificateRecord(row: $0, today: today) }
+                [filter.organisation, filter.course, filter.includeInvalid, today.description, viewer.organisationFilter(.organisationTraining)],
+                limit: Validate.limit(filter.limit), offset: Validate.offset(filter.offset)
+            ) { try CertificateRecord(row: $0, today: today) }
         }
     }
 

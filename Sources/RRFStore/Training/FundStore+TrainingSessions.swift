@@ -102,16 +102,18 @@ extension FundStore {
         }
     }
 
-    /// Sessions, latest first, optionally of one course and/or in one state.
-    public func trainingSessions(course: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> [TrainingSessionRecord] {
+    /// A page of the sessions, latest first, optionally of one course and/or in one state.
+    public func trainingSessions(
+        course: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0
+    ) throws -> Page<TrainingSessionRecord> {
         try read("training.session_list") { connection, _ in
-            try connection.query(
+            try connection.page(
                 TrainingSessionRecord.select + """
                  WHERE ($1::text IS NULL OR c.code = upper(btrim($1))) AND ($2::text IS NULL OR s.state = $2)
                 ORDER BY s.start_date DESC, s.number DESC LIMIT $3 OFFSET $4
                 """,
-                [course, state, Validate.limit(limit), Validate.offset(offset)]
-            ).rows.map(TrainingSessionRecord.init(row:))
+                [course, state], limit: Validate.limit(limit), offset: Validate.offset(offset), TrainingSessionRecord.init(row:)
+            )
         }
     }
     // MARK: Session internals

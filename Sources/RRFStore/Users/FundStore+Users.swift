@@ -101,17 +101,17 @@ extension FundStore {
         }
     }
 
-    /// Users ordered by login, optionally only those holding `role`.
-    public func users(role: Role? = nil, limit: Int = 100, offset: Int = 0) throws -> [UserRecord] {
+    /// A page of the users ordered by login, optionally only those holding `role`.
+    public func users(role: Role? = nil, limit: Int = 100, offset: Int = 0) throws -> Page<UserRecord> {
         try read("user.list") { connection, viewer in
             try viewer.require(.people, notFound: StoreError(.forbidden, code: "role_required", "Only an administrator, the secretariat or a fund manager can list users."))
-            return             try connection.query(
+            return try connection.page(
                 UserRecord.select + """
                  WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)
                 ORDER BY u.login LIMIT $2 OFFSET $3
                 """,
-                [role?.rawValue, Validate.limit(limit), Validate.offset(offset)]
-            ).rows.map(UserRecord.init(row:))
+                [role?.rawValue], limit: Validate.limit(limit), offset: Validate.offset(offset), UserRecord.init(row:)
+            )
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -32,7 +33,7 @@ extension Portal {
             }
         }
         return try await listPage(call, as: APISecurityEvent.init) { store, page in
-            try store.securityEvents(SecurityEventFilter(actor: actor, kind: kind, command: command, since: since, limit: page.probe, offset: page.offset))
+            try store.securityEvents(SecurityEventFilter(actor: actor, kind: kind, command: command, since: since, limit: page.probe, offset: page.offset)).items
         }
     }
 

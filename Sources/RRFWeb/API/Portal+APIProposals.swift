@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -15,7 +16,7 @@ extension Portal {
         return try await listPage(call, as: APIProposal.init) { store, page in
             var filter = filter
             (filter.limit, filter.offset) = (page.probe, page.offset)
-            return try store.proposals(filter)
+            return try store.proposals(filter).items
         }
     }
 

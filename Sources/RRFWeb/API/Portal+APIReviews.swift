@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -13,7 +14,7 @@ extension Portal {
         return try await listPage(call, as: APIReview.init) { store, page in
             var filter = filter
             (filter.limit, filter.offset) = (page.probe, page.offset)
-            return try store.reviews(filter)
+            return try store.reviews(filter).items
         }
     }
 

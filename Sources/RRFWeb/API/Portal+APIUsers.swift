@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -25,7 +26,7 @@ extension Portal {
             }
             return role
         }
-        return try await listPage(call, as: APIUser.init) { store, page in try store.users(role: role, limit: page.probe, offset: page.offset) }
+        return try await listPage(call, as: APIUser.init) { store, page in try store.users(role: role, limit: page.probe, offset: page.offset).items }
     }
 
     /// `GET /users/{login}`.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -58,7 +59,7 @@ extension Portal {
     ) async throws -> Response {
         let (calls, call, requirements, courses) = try await runner.run {
             let call = try code.map { try store.call($0) }
-            return (try store.calls(), call, try code.map { try store.trainingRequirements(call: $0) } ?? [], try store.trainingCourses())
+            return (try store.calls().items, call, try code.map { try store.trainingRequirements(call: $0) } ?? [], try store.trainingCourses())
         }
         let form = sent ?? call.map { CallSetupForm($0, pages: pages) }
         let editable = call.map { CallMachine.offers("configure", from: $0.state) } ?? true

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -53,7 +54,7 @@ extension Portal {
     /// The register; `refused` is the refusal of the last form, shown beside the organisation it was about (nil
     /// code: the registration form), with what was sent.
     func organisations(_ request: Request, store: FundStore, person: SignedInPerson, refused: (code: String?, form: OrganisationForm, message: String)? = nil) async throws -> Response {
-        let records = try await runner.run { try store.organisations(limit: 500) }
+        let records = try await runner.run { try store.organisations(limit: 500).items }
         let today = LocalDate(Date(), utcOffsetMinutes: pages.utcOffsetMinutes)
         let soon = today.adding(days: 60)
         let lines = records.map { organisation -> [String: Any] in

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -31,8 +32,8 @@ extension Portal {
     /// proposal it was about.
     func screeningQueue(_ request: Request, store: FundStore, person: SignedInPerson, error: (reference: String, message: String)? = nil) async throws -> Response {
         let data = try await runner.run {
-            let waiting = try store.proposals(ProposalFilter(state: "submitted", limit: 200)) + store.proposals(ProposalFilter(state: "resubmitted", limit: 200))
-            let inReview = try store.proposals(ProposalFilter(state: "in_review", limit: 200)).map { ($0, try store.reviews(ReviewFilter(reference: $0.reference))) }
+            let waiting = try store.proposals(ProposalFilter(state: "submitted", limit: 200)).items + store.proposals(ProposalFilter(state: "resubmitted", limit: 200)).items
+            let inReview = try store.proposals(ProposalFilter(state: "in_review", limit: 200)).map { ($0, try store.reviews(ReviewFilter(reference: $0.reference)).items) }
             return ScreeningData(waiting: waiting, inReview: inReview, committees: try store.committees(), conflicts: try store.conflicts())
         }
         func refusal(_ reference: String) -> String? { error?.reference == reference ? error?.message : nil }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MultipartKit
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -71,7 +72,7 @@ extension Portal {
     }
 
     func trainingDesk(_ request: Request, store: FundStore, person: SignedInPerson, refused: (sent: [String: String], message: String)? = nil) async throws -> Response {
-        let (courses, sessions) = try await runner.run { (try store.trainingCourses(), try store.trainingSessions(limit: 200)) }
+        let (courses, sessions) = try await runner.run { (try store.trainingCourses(), try store.trainingSessions(limit: 200).items) }
         let sent = refused?.sent ?? [:]
         var values: [String: Any] = [
             "courses": courses.map { ["code": $0.code, "title": $0.title, "validity": $0.validityMonths] }, "noCourses": courses.isEmpty,

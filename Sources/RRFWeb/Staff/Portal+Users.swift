@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 import RRFStore
 import RRFWorkflow
 
@@ -36,7 +37,7 @@ extension Portal {
     ]
 
     func users(_ request: Request, store: FundStore, person: SignedInPerson, refused: (login: String?, sent: [String: String], message: String)? = nil) async throws -> Response {
-        let (accounts, organisations) = try await runner.run { (try store.users(limit: 500), try store.organisations(limit: 500)) }
+        let (accounts, organisations) = try await runner.run { (try store.users(limit: 500).items, try store.organisations(limit: 500).items) }
         let sent = refused?.login == nil ? refused?.sent ?? [:] : [:]
         let chosen = Set((sent["roles"] ?? "").split(separator: ",").map(String.init))
         var values: [String: Any] = [
