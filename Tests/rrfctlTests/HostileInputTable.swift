@@ -117,10 +117,10 @@ enum HostileInputTable {
         HostileField("tranche release", "RRF-2026-0006 2 --amount 100~USD --idempotency-key §", as: "grace", .line, names: "idempotency"),
         HostileField("tranche list", "§", as: "grace", .identifier, names: "grant"),
         HostileField("report list", "§", as: "daniel", .identifier, names: "grant"),
-        HostileField("report submit", "RRF-2026-0006 1 --narrative § --spent Safe~spaces=100~USD", as: "darfur-women.officer", .text, names: "narrative"),
+        HostileField("report submit", "RRF-2026-0006 1 --narrative § --spent Project~staff=100~USD", as: "darfur-women.officer", .text, names: "narrative"),
         HostileField("report submit", "RRF-2026-0006 1 --narrative Done --spent §", as: "darfur-women.officer", .pair, names: "spent|spending|budget line"),
         HostileField("report accept", "RRF-2026-0001 1 --comment §", as: "daniel", .optionalText, names: "comment"),
-        HostileField("report return", "RRF-2026-0001 1 --comment §", as: "daniel", .text, names: "reason"),
+        HostileField("report return", "RRF-2026-0001 1 --comment §", as: "daniel", .text, names: "comment|reason"),
         HostileField("report reopen", "RRF-2026-0001 1 --reason §", as: "amina", .text, names: "reason"),
     ]
 

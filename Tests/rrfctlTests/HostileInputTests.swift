@@ -93,16 +93,15 @@ import Testing
         return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try counts.decode($0, as: Int.self)) })
     }
 
-    /// Fields the demo fund cannot reach: the record is in a state where the command is refused before the value
-    /// is looked at (every call is closed, every review submitted, the training session closed). These are still
-    /// checked for a refusal, no change, no leak and no raw escape, not for the field's name. Issue 17 keeps
-    /// open: give each a target in the right state, or check the value before the state.
+    /// Fields refused first for another reason on the demo fund, whose one training session is closed: a
+    /// participant's gender is free text (so "aproved" is a gender), a score of 1.5 is a score, and a name's line
+    /// break is tidied to a space.
+    /// They are still checked for a refusal, no change, no leak and no raw escape, not for the field's name.
     static let refusedFirstForAnotherReason: Set<String> = [
-        "rrfctl review reassign RRF-2026-0001 --from john --to ahmed --reason §",
+        // A line break or tab in a participant's name is tidied to a space, as in a sign-in sheet's cell.
         "rrfctl training attend TS-1 --name § --organisation SOMAID",
         "rrfctl training attend TS-1 --name Ann --organisation SOMAID --gender §",
         "rrfctl training attend TS-1 --name Ann --organisation SOMAID --score §",
-        "rrfctl report submit RRF-2026-0006 1 --narrative § --spent Safe~spaces=100~USD",
     ]
 
     /// Commands that take no value a person types: nothing in them can be hostile.

@@ -133,6 +133,8 @@ extension FundStore {
         _ reference: String, sequence: Int, narrative: String, spending: [SpendingLine], expectedVersion: Int? = nil, as login: String
     ) throws -> ReportRecord {
         try grantsCommand("report.submit", as: login) { context in
+            // The narrative first: its refusal does not wait for the budget lines or the report's state.
+            _ = try parsedRule { () throws(WorkflowRejection) in try Validate.optionalText(narrative, field: "narrative", maximum: TextLimit.narrative, shape: .lines) }
             let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)
             let loaded = try loadReport(grant.reference, sequence: sequence, lock: .update, today: context.today, on: context.connection)
             try context.requireVersion(loaded.version, expected: expectedVersion, of: "Report \(sequence) of \(grant.reference)")
@@ -163,7 +165,7 @@ extension FundStore {
     /// it goes back to the organisation as returned, to be corrected and resubmitted. Reopening the final report
     /// of a closing grant takes the grant back to active.
     public func reopenReport(_ reference: String, sequence: Int, reason: String, expectedVersion: Int? = nil, as login: String) throws -> ReportRecord {
-        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: reason) { machine, grant, context in
+        try reviewReport(reference, sequence: sequence, expectedVersion: expectedVersion, as: login, comment: reason, commentField: "reason") { machine, grant, context in
             let moved = try context.connection.queryPrepared(
                 """
                 SELECT count(*) AS moved FROM tranches t, grant_reports r
@@ -202,12 +204,12 @@ extension FundStore {
     // MARK: Internals
 
     private func reviewReport(
-        _ reference: String, sequence: Int, expectedVersion: Int?, as login: String, comment: String?,
+        _ reference: String, sequence: Int, expectedVersion: Int?, as login: String, comment: String?, commentField: String = "comment",
         _ event: (inout ReportMachine, GrantRecord, CommandContext) throws -> ReportMachine.Action
     ) throws -> ReportRecord {
         try grantsCommand("report.review", as: login) { context in
             let checked = try parsedRule { () throws(WorkflowRejection) in
-                try Validate.optionalText(comment, field: "comment", maximum: TextLimit.reason, shape: .lines)
+                try Validate.optionalText(comment, field: commentField, maximum: TextLimit.reason, shape: .lines)
             }
             let comment = checked.isEmpty ? nil : checked
             let grant = try loadGrant(reference, lock: .update, for: context.viewer, on: context.connection)

@@ -55,6 +55,8 @@ extension FundStore {
     /// `from` is recused with `reason`, then `to` is assigned with the usual checks.
     public func reassignReview(_ reference: String, from: String, to: String, reason: String, as login: String) throws -> ReviewRecord {
         try command("review.reassign", as: login) { context in
+            // The reason first: its refusal does not wait for the review's state.
+            _ = try parsedRule { () throws(WorkflowRejection) in try Validate.text(reason, field: "reason", maximum: TextLimit.reason, shape: .lines) }
             let proposal = try loadProposal(reference, lock: .update, on: context.connection)
             let panel = try loadPanel(proposal, on: context.connection)
             let isChair = try context.connection.query(

@@ -35,6 +35,7 @@ extension FundStore {
     /// Records one participant of a scheduled or held session (the session's trainer or the secretariat).
     public func recordAttendance(session: String, _ participant: ParticipantInput, as login: String) throws -> AttendanceRecord {
         try trainingCommand("training.attend", as: login) { context in
+            try parsedRule { () throws(WorkflowRejection) in try TrainingRoster.requireValidFields(participant) }
             let session = try loadSession(session, lock: .update, on: context.connection)
             try session.machine(attendance: attendanceRows(sessionID: session.id, on: context.connection)).admitAttendance(
                 [AttendanceMark(attended: participant.attended, passed: participant.passed)], on: context.today, by: context.actor

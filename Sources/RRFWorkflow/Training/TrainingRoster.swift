@@ -72,12 +72,27 @@ public enum TrainingRoster {
         }
     }
 
+    /// Refuses a participant whose name, role, gender or score breaks the rules, before any session is looked at.
+    /// - Throws: `participant_invalid`.
+    public static func requireValidFields(_ participant: ParticipantInput) throws(WorkflowRejection) {
+        if let first = fieldProblems(name: TrainingSheet.displayName(participant.name), participant).first {
+            throw WorkflowRejection(code: "participant_invalid", message: first.prefix(1).uppercased() + first.dropFirst())
+        }
+    }
+
     private static func fieldProblems(name: String, _ participant: ParticipantInput) -> [String] {
         var problems: [String] = []
-        if name.isEmpty { problems.append("the name is empty") }
-        if name.count > 200 || name.contains("\u{0}") { problems.append("the name must have at most 200 characters and no NUL character") }
-        if participant.role.count > 200 || participant.role.contains("\u{0}") { problems.append("the role must have at most 200 characters") }
-        if participant.gender.count > 50 || participant.gender.contains("\u{0}") { problems.append("the gender must have at most 50 characters") }
+        // As on a sheet, line breaks and tabs inside a cell are tidied to spaces; other control characters are refused.
+        let role = TrainingSheet.displayName(participant.role), gender = TrainingSheet.displayName(participant.gender)
+        for (text, field, maximum, required) in [(name, "name", 200, true), (role, "role", 200, false), (gender, "gender", 50, false)] {
+            do throws(WorkflowRejection) {
+                _ = required ? try Validate.text(text, field: field, maximum: maximum) : try Validate.optionalText(text, field: field, maximum: maximum)
+            } catch {
+                var phrase = error.message.prefix(1).lowercased() + error.message.dropFirst()
+                if phrase.hasSuffix(".") { phrase.removeLast() }
+                problems.append(phrase)
+            }
+        }
         if let score = participant.score, !(score.isFinite && (0...100).contains(score)) { problems.append("the score must be from 0 to 100") }
         if participant.passed && !participant.attended { problems.append("a participant who did not attend cannot pass") }
         return problems
