@@ -43,6 +43,24 @@ import Testing
         }
     }
 
+    /// Text stored before these rules (or written by another program) still reaches the terminal only escaped.
+    @Test func storedControlCharactersAreShownEscaped() throws {
+        try withDemoFund { db in
+            let connection = try db.connect()
+            defer { connection.close() }
+            try connection.execute("UPDATE organisations SET name = 'Tana ' || chr(27) || '[2J' || chr(13) || 'Youth' WHERE code = 'TANA-YOUTH'")
+            let cli = CLI(db)
+            for arguments in [["org", "list"], ["org", "show", "TANA-YOUTH"]] {
+                let outcome = try cli.finish(cli.start(arguments, actor: "daniel"))
+                #expect(outcome.status == 0, "\(arguments): \(outcome.stderr)")
+                #expect(outcome.stdout.contains("Tana \\u{1B}[2J\\u{D}Youth"), "\(arguments): \(outcome.stdout)")
+                #expect(!outcome.stdout.contains("\u{1B}") && !outcome.stdout.contains("\r"), "\(arguments): a raw control character reached the terminal")
+            }
+            let json = try cli.finish(cli.start(["org", "show", "TANA-YOUTH", "--json"], actor: "daniel"))
+            #expect(json.stdout.lowercased().contains("tana \\u001b[2j\\ryouth"), "JSON escapes as JSON does: \(json.stdout)")
+        }
+    }
+
     /// What is wrong with how rrfctl answered `field`'s hostile value, if anything.
     static func problems(of outcome: CLI.Outcome, field: HostileField, before: [String: Int], after: [String: Int]) -> [String] {
         var problems: [String] = []
