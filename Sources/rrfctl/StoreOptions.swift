@@ -84,25 +84,23 @@ func money(_ text: String, field: String) throws -> Money {
     try parsed { () throws(WorkflowRejection) in try Money(parsing: text, field: field) }
 }
 
-/// A record's code given as an option or argument (an organisation, a call, a course): anything that cannot be
-/// one is a usage error (exit code 64) naming the rule, before the database is asked.
-func codeArgument(_ text: String) throws -> String {
-    do {
-        return try Validate.code(text, field: "value")
-    } catch {
-        throw ValidationError(error.message)
+/// An option or argument transform applying a workflow `rule`: a value the rule refuses is a usage error (exit
+/// code 64) naming the rule, before the database is asked.
+func checkedArgument(_ rule: @escaping @Sendable (String, String) throws(WorkflowRejection) -> String) -> @Sendable (String) throws -> String {
+    { text in
+        do throws(WorkflowRejection) {
+            return try rule(text, "value")
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 }
 
-/// A login given as an option or argument; anything that cannot be one is a usage error (exit code 64) naming
-/// the rule, before the database is asked.
-func loginArgument(_ text: String) throws -> String {
-    do {
-        return try Validate.login(text, field: "value")
-    } catch {
-        throw ValidationError(error.message)
-    }
-}
+/// A record's code (an organisation, a call, a course) as an option or argument (``Validate/code(_:field:)``).
+let codeArgument = checkedArgument(Validate.code)
+
+/// A login as an option or argument (``Validate/login(_:field:)``).
+let loginArgument = checkedArgument(Validate.login)
 
 /// A date as typed on the command line for `option`: `2026-11-22`; a refusal names the option.
 func date(_ text: String, option: String) throws -> LocalDate {
@@ -110,7 +108,7 @@ func date(_ text: String, option: String) throws -> LocalDate {
         do throws(WorkflowRejection) {
             return try LocalDate(parsing: text)
         } catch {
-            throw WorkflowRejection(code: error.code, message: "\(option): \(error.message)")
+            throw error.about(option)
         }
     }
 }

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct HostileInputTests {
     /// Files some commands of the table read, in the folder the commands run in.
     static let files: [String: String] = [
-        "password.txt": "correct horse battery staple\n",
+        "password.txt": CLI.password + "\n",
         "tranche-policy.yaml": "percentages: {low: [70, 30], medium: [50, 30, 20], high: [40, 30, 20, 10]}\nspendThresholdPercent: 80\n",
     ]
 

@@ -95,7 +95,7 @@ extension Money {
         do throws(WorkflowRejection) {
             self = try Money(parsing: text)
         } catch {
-            throw WorkflowRejection(code: error.code, message: "\(field): \(error.message)")
+            throw error.about(field)
         }
     }
 }

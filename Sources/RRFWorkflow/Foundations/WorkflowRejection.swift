@@ -17,3 +17,8 @@ public struct WorkflowRejection: Error, Equatable, Sendable, CustomStringConvert
     /// The message followed by the code in brackets, e.g. `The call is closed. [call_not_open]`.
     public var description: String { "\(message) [\(code)]" }
 }
+
+extension WorkflowRejection {
+    /// The same refusal, its message led by the field it is about (`--expires: "2027-02-30" is not a valid date…`).
+    public func about(_ field: String) -> WorkflowRejection { WorkflowRejection(code: code, message: "\(field): \(message)") }
+}
