@@ -3,7 +3,7 @@ import ArgumentParser
 extension RRFCtl {
     /// Parses and runs the command as swift-argument-parser's own `main` does; when the parse fails on a
     /// mistyped command name (`rrfctl propsal list`), says which command was meant, as a usage error (exit 64).
-    /// Every other parse error is printed as the parser words it, ``terminalSafe(_:)`` and ``shortened(_:to:)``.
+    /// Every other parse error is printed as the parser words it, ``terminalSafe(_:)`` and ``shortened(_:)``.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {

@@ -71,10 +71,11 @@ private func fail(_ message: String, code: Int32, detail: String?) -> Never {
     exit(code)
 }
 
-/// `message` with every word longer than 80 characters (a refusal quoting a 100 KB value) cut in its middle, so
-/// the sentence around it, which says what was wrong and what to do, stays readable.
+/// `message` with every word longer than 400 characters (a refusal quoting a 100 KB value) cut in its middle,
+/// so the sentence around it, which says what was wrong and what to do, stays readable. Shorter words, file
+/// paths among them, stay whole: the operator needs them to find the file.
 func shortened(_ message: String) -> String {
     message.split(separator: " ", omittingEmptySubsequences: false).map { word in
-        word.count <= 80 ? String(word) : "\(word.prefix(40))…(\(word.count - 50) characters left out)…\(word.suffix(10))"
+        word.count <= 400 ? String(word) : "\(word.prefix(200))…(\(word.count - 260) characters left out)…\(word.suffix(60))"
     }.joined(separator: " ")
 }
