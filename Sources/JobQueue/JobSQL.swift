@@ -6,6 +6,13 @@ enum JobSQL {
     /// Completes the previous batch's successes (`$4`) and claims the next batch in one statement, so a busy
     /// worker pays one round trip and one commit per batch.
     ///
+    /// The completions run first, before the claim locks anything (`picked` waits for `completed` through the
+    /// uncorrelated `count(*)`, an init plan evaluated before its scan starts). A claim can lock a row it then
+    /// skips: a row another worker claimed after this statement's snapshot was taken is locked, rechecked and
+    /// found running. If the completions ran after the claim, two workers could each hold such a lock on a row the
+    /// other is completing and wait on each other (40P01). Completing first, a statement that waits holds no
+    /// claim lock, and claims never wait (`SKIP LOCKED`), so no cycle can form.
+    ///
     /// This statement's transaction commits without waiting for the WAL flush (`synchronous_commit` off for it
     /// alone): if the server crashes before the flush, the claim and these completions are lost together and
     /// atomically, and the jobs run again — the at-least-once contract every handler already has (the completed
@@ -16,9 +23,10 @@ enum JobSQL {
         WITH completed AS (
             UPDATE jobs SET state = 'succeeded', finished_at = now()
             WHERE id = ANY($4::bigint[]) AND state = 'running' AND worker_id = $3
+            RETURNING id
         ), picked AS (
             SELECT id FROM jobs
-            WHERE state = 'pending' AND queue = $1 AND run_at <= now()
+            WHERE state = 'pending' AND queue = $1 AND run_at <= now() AND (SELECT count(*) FROM completed) >= 0
             ORDER BY priority DESC, run_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED
@@ -34,8 +42,12 @@ enum JobSQL {
     /// Marks `completing` succeeded, then claims up to `limit` runnable jobs of `queue` for `workerID`, highest
     /// priority and oldest first. One queue per statement: with `queue = ANY(array)` PostgreSQL cannot read the
     /// claim index in order and sorts every pending job instead (measured: 178 ms instead of 0.3 ms at 50,000).
+    ///
+    /// Planned anew at every call (`PQexecParams`, no cached plan): a plan cached while the queue was empty
+    /// scanned the whole table and sorted it once the queue had filled (48–53 ms a claim instead of 2.4–3.6 ms,
+    /// issue 19). Each plan sees the table's current size; planning is a small part of a claim (docs/performance.md).
     static func claim(queue: String, limit: Int, workerID: UUID, completing: [Int64], on connection: Connection) throws -> [ClaimedJob] {
-        let rows = try connection.queryPrepared(claim, [queue, limit, workerID, completing])
+        let rows = try connection.query(claim, [queue, limit, workerID, completing])
         return try rows.rows.map { row in
             ClaimedJob(
                 id: try row.decode("id"), queue: try row.decode("queue"), kind: try row.decode("kind"),
