@@ -119,10 +119,11 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        // `swift run -c release rrfbench`: job-queue throughput and wake-up latency on a throwaway PostgreSQL.
+        // `swift run -c release rrfbench`: job-queue throughput and wake-up latency on a throwaway PostgreSQL;
+        // `rrfbench audit`: audit verify's events/s beside the same chain check as one SQL query.
         .executableTarget(
             name: "rrfbench",
-            dependencies: ["JobQueue", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JobQueue", "Postgres", "RRFStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
         // `swift run -c release rrfwebbench`: rrfweb under wrk on a fund of 100,000 proposals, beside a "hello" ceiling.

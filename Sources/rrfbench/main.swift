@@ -5,12 +5,23 @@ import Postgres
 
 // rrfbench: job-queue throughput and wake-up latency on a throwaway, durable PostgreSQL (synchronous_commit on).
 // Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
+//        swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   (audit verify, AuditBench.swift)
 // Run from the repository root (migrations are read from ./sql).
 
 func option(_ name: String, default value: Int) -> Int {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
     return parsed
+}
+
+if CommandLine.arguments.dropFirst().first == "audit" {
+    do {
+        try runAuditBenchmark(events: option("--events", default: 1_000_000), perStream: option("--per-stream", default: 10), runs: option("--runs", default: 3))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench audit: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 let jobCount = option("--jobs", default: 50_000)

@@ -36,6 +36,9 @@ struct AuditCommand: ParsableCommand {
                 afterwards but dated before the latest checkpoint, or a checkpoint removed or altered is named, with \
                 the stream and the checkpoint. --public-key (or RRF_AUDIT_PUBLIC_KEY) is the key the checkpoints \
                 must be signed with: the one `rrfctl audit keygen` wrote, kept where the database's users cannot change it.
+
+                The whole log is read in one pass on one snapshot. On a terminal the count of events verified is \
+                shown on standard error; piped, redirected or with --json nothing is.
                 """
         )
         @Option(help: "A folder of signed checkpoints to check the log against (RRF_AUDIT_ANCHOR_DIR).") var anchors: String?
@@ -58,10 +61,10 @@ struct AuditCommand: ParsableCommand {
             if let anchors, anchors.latestCheckpoint == 0 {
                 throw StoreError.configuration("The anchor folder holds no checkpoint yet; run `rrfctl audit anchor` first.")
             }
-            return Verification(
-                brokenChains: try store.verifyAuditLog(anchors: anchors), ledgerViolations: try store.verifyLedger(),
-                checkpoint: anchors?.latestCheckpoint
-            )
+            let progress = TerminalProgress("verified", "events", enabled: !options.output.json)
+            let brokenChains = try store.verifyAuditLog(anchors: anchors, progress: progress.update(_:estimated:))
+            progress.finish()
+            return Verification(brokenChains: brokenChains, ledgerViolations: try store.verifyLedger(), checkpoint: anchors?.latestCheckpoint)
         }
 
         func show(_ result: Verification) {

@@ -39,7 +39,7 @@ struct ExportCommand: ParsableCommand {
         @OptionGroup var destination: ExportDestination
         @OptionGroup var database: DatabaseOptions
 
-        func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+        func export(from store: FundStore) throws -> (Sink, TerminalProgress) throws -> Void {
             guard let aggregate = ExportAggregate(rawValue: aggregate.lowercased()) else {
                 throw StoreError(.rejected, code: "aggregate_unknown",
                                  "\"\(aggregate)\" cannot be exported; choose one of \(ExportAggregate.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -71,7 +71,7 @@ struct HXLExportCommand: StoreExport {
     @OptionGroup var destination: ExportDestination
     @OptionGroup var database: DatabaseOptions
 
-    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+    func export(from store: FundStore) throws -> (Sink, TerminalProgress) throws -> Void {
         let funder = funder ?? ProcessInfo.processInfo.environment["RRF_FUND_NAME"] ?? "Rapid Response Fund"
         return { sink, progress in
             try store.exportHXL(funder: funder, header: { sink(CSV.record($0)) }, record: { sink(CSV.record($0)) }, progress: progress.update)
@@ -119,7 +119,7 @@ struct IATIExportCommand: StoreExport {
 
     func validate() throws { _ = try reportingOrganisation() }
 
-    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void {
+    func export(from store: FundStore) throws -> (Sink, TerminalProgress) throws -> Void {
         let activities = try store.iatiActivities(reportingOrg: try reportingOrganisation())
         return { sink, progress in
             sink(IATIXML.document(activities, generated: Date()))
@@ -141,7 +141,7 @@ protocol StoreExport: ParsableCommand {
     var database: DatabaseOptions { get }
 
     /// Checks the request and loads what must be loaded before writing; returns the writer of the rows.
-    func export(from store: FundStore) throws -> (Sink, ExportProgress) throws -> Void
+    func export(from store: FundStore) throws -> (Sink, TerminalProgress) throws -> Void
 }
 
 extension StoreExport {
@@ -162,7 +162,7 @@ struct ExportDestination: ParsableArguments {
     /// renamed over it only once the export is complete and on disk, so a failed export leaves no partial file; a
     /// target that is not a regular file (a pipe, a device such as /dev/stdout) is written in place. Any failed
     /// write (a full disk, a closed pipe) fails the export with exit code 74.
-    func write(_ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void) throws {
+    func write(_ body: (_ sink: (String) -> Void, _ progress: TerminalProgress) throws -> Void) throws {
         guard let output, output != "-" else {
             try export(to: FileHandle.standardOutput, named: "standard output", body)
             return
@@ -206,7 +206,7 @@ struct ExportDestination: ParsableArguments {
     }
 
     private func export(
-        to handle: FileHandle, named name: String, _ body: (_ sink: (String) -> Void, _ progress: ExportProgress) throws -> Void
+        to handle: FileHandle, named name: String, _ body: (_ sink: (String) -> Void, _ progress: TerminalProgress) throws -> Void
     ) throws {
         var buffer = Data()
         var failure: (any Error)?
@@ -215,7 +215,7 @@ struct ExportDestination: ParsableArguments {
             do { try handle.write(contentsOf: buffer) } catch { failure = error }
             buffer.removeAll(keepingCapacity: true)
         }
-        let progress = ExportProgress()
+        let progress = TerminalProgress("exported", "rows")
         try body({ text in
             guard failure == nil else { return }
             buffer.append(contentsOf: text.utf8)
@@ -226,22 +226,5 @@ struct ExportDestination: ParsableArguments {
         if let failure {
             throw FileProblem(message: "Writing the export to \(name) failed (is the disk full, or the reader gone?); the export is incomplete.", underlying: "\(failure)")
         }
-    }
-}
-
-/// "exported 1500 of 4000 rows" on standard error, only when it is a terminal.
-final class ExportProgress {
-    private let enabled = isatty(STDERR_FILENO) == 1
-    private var shown = false
-
-    func update(_ done: Int, _ total: Int) {
-        guard enabled else { return }
-        shown = true
-        FileHandle.standardError.write(Data("\rexported \(done) of \(total) rows".utf8))
-    }
-
-    func finish() {
-        guard enabled, shown else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
     }
 }

@@ -73,47 +73,29 @@ public enum AuditLog {
     /// (lowercase hex) of the previous hash, a newline and the JSON array `[stream, sequence, type, actor,
     /// occurredAtMicros, payload]`; version 2 (written by `audit_append`) of the previous hash, a newline and
     /// `[id, stream, sequence, type, actor, occurredAtMicros, recordedAtMicros, payload]`, texts written as
-    /// PostgreSQL's `to_json` writes them (``postgresJSONString(_:)``).
+    /// PostgreSQL's `to_json` writes them.
     public static func expectedHash(of event: AuditEvent) -> String {
-        let elements: [String]
-        if event.hashVersion == 1 {
-            elements = [
-                foundationJSONString(event.stream), String(event.sequence), foundationJSONString(event.type),
-                foundationJSONString(event.actor), String(event.occurredAtMicros), foundationJSONString(event.payload),
-            ]
-        } else {
-            elements = [
-                String(event.id), postgresJSONString(event.stream), String(event.sequence), postgresJSONString(event.type),
-                postgresJSONString(event.actor), String(event.occurredAtMicros), event.recordedAtMicros.map(String.init) ?? "null",
-                postgresJSONString(event.payload),
-            ]
-        }
+        guard event.hashVersion != 1 else { return version1Hash(of: event) }
+        var input = AuditHashInput()
+        return AuditHashInput.lowercaseHex(input.version2Digest(
+            previousHash: event.previousHash.utf8, id: event.id, stream: event.stream.utf8, sequence: Int64(event.sequence),
+            type: event.type.utf8, actor: event.actor.utf8, occurredMicros: event.occurredAtMicros, recordedMicros: event.recordedAtMicros,
+            payload: event.payload.utf8
+        ))
+    }
+
+    /// The version 1 hash of `event`, its texts written by Foundation's JSON encoder.
+    private static func version1Hash(of event: AuditEvent) -> String {
+        let elements = [
+            foundationJSONString(event.stream), String(event.sequence), foundationJSONString(event.type),
+            foundationJSONString(event.actor), String(event.occurredAtMicros), foundationJSONString(event.payload),
+        ]
         return sha256Hex(event.previousHash + "\n[" + elements.joined(separator: ",") + "]")
     }
 
     /// SHA-256 of the UTF-8 bytes of `text`, lowercase hex.
     public static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// A JSON string literal exactly as PostgreSQL's `to_json(text)` writes it: `"` and `\` escaped, `\b \f \n
-    /// \r \t` for those controls, `\u00xx` (lowercase) for the other characters below U+0020, the rest as is.
-    public static func postgresJSONString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(format: "%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        AuditHashInput.lowercaseHex(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// Canonical JSON text of a value: sorted keys, no slash escaping, dates as ISO 8601.

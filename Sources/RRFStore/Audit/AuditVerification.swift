@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
 
-/// The first problem found in one stream by ``AuditLog/verify(on:against:pageSize:)``.
+/// The first problem found in one stream by ``AuditLog/verify(on:against:pageSize:progress:)``.
 public struct AuditBreak: Sendable, Equatable, Codable, CustomStringConvertible {
     public enum Problem: String, Sendable, Codable {
         /// The stored hash is not the hash of the stored content (an edited row, or a changed id).
@@ -88,99 +88,33 @@ public struct AuditAnchorState: Sendable, Equatable {
 
 extension AuditLog {
     /// Recomputes every chain and returns the first problem of each broken stream (empty: the log is intact);
-    /// with `anchors`, also checks the log against what the signed checkpoints recorded. Reads the log in pages,
-    /// so it runs in constant memory per stream.
-    public static func verify(on connection: Connection, against anchors: AuditAnchorState? = nil, pageSize: Int = 2000) throws -> [AuditBreak] {
-        var walk = ChainWalk(anchors: anchors)
-        var position: (stream: String, sequence: Int) = ("", 0)
-        while true {
-            let page = try connection.queryPrepared(
-                selectEvents + " WHERE (stream, sequence) > ($1, $2) ORDER BY stream, sequence LIMIT $3",
-                [position.stream, position.sequence, pageSize]
-            ).rows.map(event)
-            page.forEach { walk.visit($0) }
-            guard let last = page.last, page.count == pageSize else { break }
-            position = (last.stream, last.sequence)
-        }
-        return walk.finish()
-    }
-}
-
-/// The state of ``AuditLog/verify(on:against:pageSize:)`` while it walks the log in stream and sequence order.
-private struct ChainWalk {
-    struct Stream {
-        let name: String
-        var expectedSequence = 1
-        var previousHash = AuditLog.genesisHash
-        var previousID: Int64 = 0
-        var broken = false
-    }
-
-    let anchors: AuditAnchorState?
-    var unvisited: [String: AuditAnchorState.Head]
-    var current: Stream?
-    var breaks: [AuditBreak] = []
-
-    init(anchors: AuditAnchorState?) {
-        self.anchors = anchors
-        self.unvisited = anchors?.heads ?? [:]
-    }
-
-    mutating func visit(_ event: AuditEvent) {
-        if current?.name != event.stream {
-            endStream()
-            current = Stream(name: event.stream)
-        }
-        guard var stream = current, !stream.broken else { return }
-        if let problem = problem(of: event, in: stream) {
-            breaks.append(AuditBreak(
-                stream: event.stream, sequence: problem.kind == .sequenceGap ? stream.expectedSequence : event.sequence,
-                eventID: event.id, problem: problem.kind, checkpoint: problem.checkpoint
-            ))
-            stream.broken = true
-        } else {
-            stream.expectedSequence += 1
-            stream.previousHash = event.hash
-            stream.previousID = event.id
-        }
-        current = stream
-    }
-
-    /// The problems of every stream, and the checkpointed streams the log no longer has.
-    mutating func finish() -> [AuditBreak] {
-        endStream()
-        for (name, head) in unvisited.sorted(by: { $0.key < $1.key }) {
-            breaks.append(AuditBreak(stream: name, sequence: head.sequence, eventID: nil, problem: .streamDeleted, checkpoint: head.checkpoint))
-        }
-        unvisited = [:]
-        return breaks
-    }
-
-    private func problem(of event: AuditEvent, in stream: Stream) -> (kind: AuditBreak.Problem, checkpoint: Int?)? {
-        if event.sequence != stream.expectedSequence { return (.sequenceGap, nil) }
-        if event.previousHash != stream.previousHash { return (.previousHashMismatch, nil) }
-        if event.id <= stream.previousID { return (.idOutOfOrder, nil) }
-        if event.hash != AuditLog.expectedHash(of: event) { return (.hashMismatch, nil) }
-        guard let anchors else { return nil }
-        if let head = anchors.heads[event.stream], event.sequence <= head.sequence {
-            if event.sequence == head.sequence, event.hash != head.hash || event.id != head.id {
-                return (.differsFromCheckpoint, head.checkpoint)
+    /// with `anchors`, also checks the log against what the signed checkpoints recorded.
+    ///
+    /// Reads the whole log in one pass on one snapshot (a server-side cursor in a repeatable read transaction,
+    /// or in the caller's transaction), `pageSize` events at a time, in constant memory per stream. `progress`
+    /// is told after each batch how many events were verified, and an estimate of how many the log holds.
+    public static func verify(
+        on connection: Connection, against anchors: AuditAnchorState? = nil, pageSize: Int = 2000,
+        progress: ((_ verified: Int, _ estimatedTotal: Int?) -> Void)? = nil
+    ) throws -> [AuditBreak] {
+        try connection.withTransaction(.repeatableRead) { connection in
+            var walk = AuditChainWalk(anchors: anchors)
+            let estimate = try progress.map { _ in try estimatedEventCount(on: connection) } ?? nil
+            var verified = 0
+            try connection.streamRows(AuditChainWalk.selectColumns + " ORDER BY stream, sequence", batchSize: pageSize) { rows in
+                for row in 0..<rows.count { walk.visit(rows, row) }
+                verified += rows.count
+                progress?(verified, estimate)
             }
-            return nil
+            return walk.finish()
         }
-        // Not covered by any checkpoint: it must have been appended by audit_append after the latest one.
-        let covered = event.hashVersion == 2
-            && (event.recordedAtMicros ?? 0) >= anchors.latestTakenAtMicros - AuditAnchorState.graceMicros
-        return covered ? nil : (.addedAfterCheckpoint, anchors.latestCheckpoint)
     }
 
-    /// Closes the current stream: a stream that ends before its checkpointed head was cut short.
-    private mutating func endStream() {
-        guard let stream = current else { return }
-        current = nil
-        guard let head = unvisited.removeValue(forKey: stream.name), !stream.broken else { return }
-        if stream.expectedSequence - 1 < head.sequence {
-            breaks.append(AuditBreak(stream: stream.name, sequence: head.sequence, eventID: nil, problem: .truncated, checkpoint: head.checkpoint))
-        }
+    /// The planner's estimate of the number of events (nil before the table was first analysed): cheap, unlike `count(*)`.
+    private static func estimatedEventCount(on connection: Connection) throws -> Int? {
+        let estimate: Int64 = try connection.queryPrepared(
+            "SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = 'audit_events'::regclass"
+        ).single().decode("estimate")
+        return estimate >= 0 ? Int(estimate) : nil
     }
 }

@@ -19,11 +19,14 @@ public struct AuditAnchorResult: Sendable, Encodable {
 
 extension FundStore {
     /// Recomputes every audit chain on one snapshot of the log, and with `anchors` checks it against the signed
-    /// checkpoints too; empty when the log is intact.
-    public func verifyAuditLog(anchors: AuditAnchorState? = nil) throws -> [AuditBreak] {
+    /// checkpoints too; empty when the log is intact. `progress` is told the events verified so far and an
+    /// estimate of their total (see ``AuditLog/verify(on:against:pageSize:progress:)``).
+    public func verifyAuditLog(
+        anchors: AuditAnchorState? = nil, progress: ((_ verified: Int, _ estimatedTotal: Int?) -> Void)? = nil
+    ) throws -> [AuditBreak] {
         try read("audit.verify", isolation: .repeatableRead) { connection, viewer in
             try viewer.require(.securityLog, notFound: Self.auditAdministratorsOnly)
-            return try AuditLog.verify(on: connection, against: anchors)
+            return try AuditLog.verify(on: connection, against: anchors, progress: progress)
         }
     }
 
