@@ -9,6 +9,8 @@ public struct WorkerPoolConfiguration: Sendable {
     public var queues: [String]
     /// Worker threads, each with its own connection.
     public var workers: Int
+    /// The batch size rrfd and rrfbench use unless told otherwise (docs/performance.md has the measurements).
+    public static let defaultBatchSize = 10
     /// Jobs claimed per statement by one worker.
     public var batchSize: Int
     /// How long an idle worker sleeps when no notification arrives (fallback polling; also picks up
@@ -35,7 +37,7 @@ public struct WorkerPoolConfiguration: Sendable {
 
     public init(
         database: PostgresConfiguration, name: String = "rrfd", queues: [String] = ["default"], workers: Int = 4,
-        batchSize: Int = 10, pollInterval: Duration = .seconds(1), listen: Bool = true,
+        batchSize: Int = WorkerPoolConfiguration.defaultBatchSize, pollInterval: Duration = .seconds(1), listen: Bool = true,
         completionFlushInterval: Duration = .milliseconds(50), heartbeatInterval: Duration = .seconds(1),
         heartbeatTimeout: Duration = .seconds(5), shutdownTimeout: Duration = .seconds(25), backoff: Backoff = Backoff(),
         maintenance: Bool = true, retention: Duration = .seconds(7 * 86_400), pruneInterval: Duration = .seconds(60),

@@ -26,7 +26,7 @@ if CommandLine.arguments.dropFirst().first == "audit" {
 
 let jobCount = option("--jobs", default: 50_000)
 let workerCount = option("--workers", default: 4)
-let batchSize = option("--batch", default: 100)
+let batchSize = option("--batch", default: WorkerPoolConfiguration.defaultBatchSize)
 let latencyJobs = option("--latency-jobs", default: 500)
 let spacing = option("--spacing-ms", default: 5)
 
@@ -63,7 +63,9 @@ do {
     let connection = try Connection(database)
     try Migrator(directory: sqlDirectory).migrate(on: connection)
     let settings = try connection.query("SELECT current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs").single()
-    print("synchronous_commit=\(try settings.decode("sc", as: String.self)) fsync=\(try settings.decode("fs", as: String.self)) cores=\(ProcessInfo.processInfo.activeProcessorCount)")
+    print("server: synchronous_commit=\(try settings.decode("sc", as: String.self)) fsync=\(try settings.decode("fs", as: String.self)) cores=\(ProcessInfo.processInfo.activeProcessorCount)")
+    print("the workers' claim-and-complete statement commits with synchronous_commit off (JobSQL.claim says why that is safe);")
+    print("handlers' own transactions and every enqueue commit durably")
 
     // (a) Throughput: drain N no-op jobs with one process's pool.
     var enqueued = 0
@@ -78,14 +80,18 @@ do {
     var configuration = WorkerPoolConfiguration(database: database, name: "rrfbench", workers: workerCount, batchSize: batchSize)
     configuration.stopWhenIdle = true
     let pool = WorkerPool(configuration: configuration, registry: registry)
+    let deadlocksBefore: Int64 = try connection.query("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()").single().decode(0)
     let started = Date()
     try pool.start()
     pool.waitUntilStopped()
     let lastFinish: Double = try connection.query("SELECT extract(epoch FROM max(finished_at))::float8 AS t FROM jobs").single().decode("t")
     let succeeded: Int64 = try connection.query("SELECT count(*) AS n FROM jobs WHERE state = 'succeeded'").single().decode("n")
     let seconds = lastFinish - started.timeIntervalSince1970
-    print(String(format: "throughput: %d no-op jobs (%lld succeeded) in %.2f s with %d workers, batch %d: %.0f jobs/s",
-                 jobCount, succeeded, seconds, workerCount, batchSize, Double(succeeded) / seconds))
+    Thread.sleep(forTimeInterval: 1.5)  // the workers' backends report their counters as they exit
+    try connection.execute("SELECT pg_stat_clear_snapshot()")
+    let deadlocks: Int64 = try connection.query("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()").single().decode(0)
+    print(String(format: "throughput: %d no-op jobs (%lld succeeded) in %.2f s with %d workers, batch %d: %.0f jobs/s; deadlocks: %lld",
+                 jobCount, succeeded, seconds, workerCount, batchSize, Double(succeeded) / seconds, deadlocks - deadlocksBefore))
 
     // (b) Latency: single enqueues (each its own transaction) to idle workers woken by NOTIFY; polling is slow on purpose.
     try connection.execute("TRUNCATE jobs")

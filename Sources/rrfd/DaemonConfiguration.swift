@@ -16,7 +16,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     var actor = "rrfd"
     var workers = 4
     var queues = ["default"]
-    var batchSize = 10
+    var batchSize = WorkerPoolConfiguration.defaultBatchSize
     var pollInterval = 1.0
     var heartbeatTimeout = 10.0
     var shutdownTimeout = 25.0
