@@ -66,8 +66,8 @@ private func generateEvents(_ count: Int, perStream: Int, on connection: Connect
                 1790000000000000 + (s::bigint * $3 + n) * 1000,
                 json_build_object('amount', s * 100 + n, 'memo', 'Tranche "' || n || '" \\ reçu' || chr(10) || chr(9) || 'fin – ok',
                                   'proposal', 'RRF-2026-' || s, 'reason', repeat('x', 60 + (s % 80)))::text))
-            FROM generate_series(1, $3) n, generate_series($1, $2) s
-            WHERE s::bigint * $3 + n <= $4
+            FROM generate_series(1, $3::int) n, generate_series($1::int, $2::int) s
+            WHERE s::bigint * $3 + n <= $4::bigint
             """, [first, last, perStream, count])
         first = last + 1
     }
