@@ -158,6 +158,8 @@ let package = Package(
                 "RRFWeb", "RRFStore", "RRFWorkflow", "RRFTestSupport", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            // The python page and browser checks are run from their folder (#filePath), not bundled.
+            exclude: ["Tools"],
             swiftSettings: sharedSettings
         ),
     ],
