@@ -8,14 +8,9 @@ import RRFStore
 /// Runs the audit benchmark: `swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]`.
 func runAuditBenchmark(events: Int, perStream: Int, runs: Int) throws {
     let command = "swift run -c release rrfbench audit --events \(events) --per-stream \(perStream) --runs \(runs)"
-    let sqlDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sql", isDirectory: true)
-    print("starting a throwaway PostgreSQL (default settings, durable) …")
-    let cluster = try ThrowawayCluster.start(options: .init(durable: true))
-    defer { cluster.stop() }
-    let database = cluster.configuration(applicationName: "rrfbench-audit")
-    let connection = try Connection(database)
-    defer { connection.close() }
-    try Migrator(directory: sqlDirectory).migrate(on: connection)
+    let bench = try BenchCluster(applicationName: "rrfbench-audit")
+    defer { bench.stop() }
+    let database = bench.database, connection = bench.connection
 
     let generated = Date()
     try generateEvents(events, perStream: perStream, on: connection)
@@ -48,7 +43,7 @@ func runAuditBenchmark(events: Int, perStream: Int, runs: Int) throws {
           + " (runs: \(rates(sql)))")
     print(String(format: "ratio: %.2f× the SQL query", verifier / baseline))
     print("reproduce both: \(command)")
-    try timeRRFCtl(url: cluster.connectionURL(), events: events)
+    try timeRRFCtl(url: bench.cluster.connectionURL(), events: events)
 }
 
 /// Appends `count` events, `perStream` per stream, through the real `audit_append` in set-based statements: each

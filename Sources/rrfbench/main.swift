@@ -55,13 +55,9 @@ LoggingSystem.bootstrap { label in
 }
 
 do {
-    let sqlDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sql", isDirectory: true)
-    print("starting a throwaway PostgreSQL (durable: fsync and synchronous_commit on) …")
-    let cluster = try ThrowawayCluster.start(options: .init(durable: true))
-    defer { cluster.stop() }
-    let database = cluster.configuration(applicationName: "rrfbench")
-    let connection = try Connection(database)
-    try Migrator(directory: sqlDirectory).migrate(on: connection)
+    let bench = try BenchCluster(applicationName: "rrfbench")
+    defer { bench.stop() }
+    let database = bench.database, connection = bench.connection
     let settings = try connection.query("SELECT current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs").single()
     print("server: synchronous_commit=\(try settings.decode("sc", as: String.self)) fsync=\(try settings.decode("fs", as: String.self)) cores=\(ProcessInfo.processInfo.activeProcessorCount)")
     print("the workers' claim-and-complete statement commits with synchronous_commit off (JobSQL.claim says why that is safe);")
