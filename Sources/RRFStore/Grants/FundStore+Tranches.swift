@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import JobQueue
 import Postgres
@@ -234,7 +233,7 @@ extension FundStore {
 
     /// The SHA-256 (hex) of a request's identifying text, kept beside its idempotency key.
     static func requestHash(of text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        AuditLog.sha256Hex(text)
     }
 
     func loadTranches(_ grant: GrantRecord, lock: RowLock, on connection: Connection) throws -> [TrancheRecord] {
