@@ -62,7 +62,10 @@ public struct WorkerPoolConfiguration: Sendable {
         self.stopWhenIdle = stopWhenIdle
     }
 
-    func validate() throws {
+    /// Checks the settings a pool cannot run with (no worker, an empty batch, no queue, a heartbeat timeout
+    /// within the interval).
+    /// - Throws: `JobQueueError.invalidConfiguration` naming the setting.
+    public func validate() throws {
         if workers < 1 { throw JobQueueError.invalidConfiguration("workers must be at least 1") }
         if batchSize < 1 { throw JobQueueError.invalidConfiguration("batch size must be at least 1") }
         if queues.isEmpty || queues.contains("") { throw JobQueueError.invalidConfiguration("queues must be non-empty names") }

@@ -73,6 +73,7 @@ struct RRFD: AsyncParsableCommand {
         do {
             configuration = try effectiveConfiguration()
             pool = try configuration.poolConfiguration(drain: drain)
+            try pool.validate()
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(78)

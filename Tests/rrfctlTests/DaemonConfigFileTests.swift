@@ -27,6 +27,14 @@ import Testing
         #expect(run.output.contains("the settings"), "the refusal lists the allowed keys: \(run.output)")
     }
 
+    @Test(arguments: [["--workers", "0"], ["--batch-size", "0"]])
+    func aSettingThePoolCannotRunWithIsAConfigurationError(arguments: [String]) throws {
+        let run = try ProcessRun(Daemon.executable.path, arguments + ["--database-url", "postgresql://nobody@127.0.0.1:1/none"],
+                                 environment: ["PATH": "/usr/bin:/bin"])
+        #expect(run.status == 78, "\(run.output)")
+        #expect(run.output.contains("must be at least 1"), "\(run.output)")
+    }
+
     @Test func theDocumentedExampleIsAccepted() throws {
         let example = try String(contentsOf: checkoutRoot.appendingPathComponent("deploy/rrfd.yaml.example"), encoding: .utf8)
         let run = try printConfig(example)
