@@ -69,17 +69,17 @@ public enum JobAdmin {
         )
     }
 
-    /// A page of the jobs, newest first, optionally filtered by state, kind and queue; `offset` skips that many first.
+    /// A page of the jobs, newest first, optionally filtered by state, kind and queue, after `cursor` (the
+    /// previous page's ``Page/next``).
+    /// - Throws: `PageCursorError` for a cursor that is not this list's.
     public static func list(
-        state: String? = nil, kind: String? = nil, queue: String? = nil, limit: Int = 50, offset: Int = 0, on connection: Connection
+        state: String? = nil, kind: String? = nil, queue: String? = nil, limit: Int = 50, after cursor: PageCursor? = nil,
+        on connection: Connection
     ) throws -> Page<JobSummary> {
         try connection.page(
-            """
-            SELECT \(summaryColumns) FROM jobs
-            WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR queue = $3)
-            ORDER BY id DESC LIMIT $4 OFFSET $5
-            """,
-            [state, kind, queue], limit: limit, offset: offset, summary
+            "SELECT \(summaryColumns) FROM jobs",
+            where: "($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR queue = $3)",
+            [state, kind, queue], orderedBy: [PageKey("id", "bigint", descending: true)], limit: limit, after: cursor, summary
         )
     }
 

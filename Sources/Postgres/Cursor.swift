@@ -70,6 +70,30 @@ extension Connection {
         try execute("CLOSE \(cursor)")
     }
 
+    /// Reads every row of `sql` through a server-side cursor, `batchSize` rows at a time in text format (decoded
+    /// like any ``Row``), handing each batch to `body`, which may use the connection. Each batch costs what the
+    /// first does, however deep the read, unlike a LIMIT/OFFSET walk.
+    ///
+    /// Must run inside a transaction; the cursor reads its snapshot and is closed before this returns.
+    public func forEachBatch(
+        _ sql: String, _ parameters: [(any PostgresEncodable)?] = [], batchSize: Int, _ body: ([Row]) throws -> Void
+    ) throws {
+        guard isInTransaction else { throw PostgresError(.misuse, "a cursor can only be read inside a transaction", query: sql) }
+        guard batchSize > 0 else { throw PostgresError(.misuse, "a cursor's batch size must be positive", query: sql) }
+        try query("DECLARE rrf_batches NO SCROLL CURSOR FOR " + sql, parameters)
+        do {
+            while true {
+                let rows = try query("FETCH \(batchSize) FROM rrf_batches").rows
+                if rows.isEmpty { break }
+                try body(rows)
+            }
+        } catch {
+            try? execute("CLOSE rrf_batches")
+            throw error
+        }
+        try execute("CLOSE rrf_batches")
+    }
+
     /// Runs `fetch` until it answers no rows, each batch's successor sent before `body` gets it.
     private func fetchAll(_ fetch: String, _ body: (borrowing BinaryRows) throws -> Void) throws {
         try withExclusiveUse {

@@ -107,7 +107,7 @@ struct AuditCommand: ParsableCommand {
         func perform(_ store: FundStore) throws -> Page<SecurityEvent> {
             try store.securityEvents(SecurityEventFilter(
                 actor: actor, kind: kind, command: command, since: try since.map { try instant($0, option: "--since") }, limit: page.limit,
-                offset: page.offset
+                after: page.after
             ))
         }
 

@@ -200,7 +200,7 @@ struct CallCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(state, names(CallMachine.State.Name.self), option: "--state") }
 
-        func perform(_ store: FundStore) throws -> Page<CallRecord> { try store.calls(state: state, limit: page.limit, offset: page.offset) }
+        func perform(_ store: FundStore) throws -> Page<CallRecord> { try store.calls(state: state, limit: page.limit, after: page.after) }
 
         func show(_ records: Page<CallRecord>) {
             var table = TextTable("CODE", "TITLE", "KIND", "STATE", "SUBMISSION DEADLINE", "ENVELOPE", "COMMITTED")

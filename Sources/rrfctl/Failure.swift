@@ -18,8 +18,11 @@ func reportingFailures(_ body: () throws -> Void) throws {
         fail(error.message, code: 74, detail: error.underlying)
     } catch let error as DataProblem {
         fail(error.message, code: 65, detail: nil)
+    } catch let error as PageCursorError {
+        fail("\(error.description) Run the list again without --after.", code: 64, detail: nil)
     } catch let error as StoreError {
-        fail(error.message, code: exitCode(for: error), detail: error.underlying?.description)
+        fail(error.message + (error.code == "cursor_invalid" ? " Run the list again without --after." : ""),
+             code: error.code == "cursor_invalid" ? 64 : exitCode(for: error), detail: error.underlying?.description)
     } catch let error as PostgresError {
         switch error.kind {
         case .connectionFailed:

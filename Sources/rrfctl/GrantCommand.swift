@@ -95,7 +95,7 @@ struct GrantCommand: ParsableCommand {
 
         func validate() throws { try requireOneOf(state, names(GrantMachine.State.Name.self), option: "--state") }
 
-        func perform(_ store: FundStore) throws -> Page<GrantRecord> { try store.grants(state: state, limit: page.limit, offset: page.offset) }
+        func perform(_ store: FundStore) throws -> Page<GrantRecord> { try store.grants(state: state, limit: page.limit, after: page.after) }
 
         func show(_ grants: Page<GrantRecord>) {
             var table = TextTable("REFERENCE", "ORGANISATION", "CALL", "CLUSTER", "AMOUNT", "RISK", "STATE")

@@ -36,7 +36,7 @@ struct JobsCommand: ParsableCommand {
         }
 
         func perform(on connection: Connection) throws -> Page<JobAdmin.JobSummary> {
-            try JobAdmin.list(state: state, kind: kind, queue: queue, limit: page.limit, offset: page.offset, on: connection)
+            try JobAdmin.list(state: state, kind: kind, queue: queue, limit: page.limit, after: page.after, on: connection)
         }
 
         func show(_ jobs: Page<JobAdmin.JobSummary>) {

@@ -85,7 +85,7 @@ struct OrganisationCommand: ParsableCommand {
         func validate() throws { try requireOneOf(state, names(OrganisationMachine.State.Name.self), option: "--state") }
 
         func perform(_ store: FundStore) throws -> Page<OrganisationRecord> {
-            try store.organisations(state: state, limit: page.limit, offset: page.offset)
+            try store.organisations(state: state, limit: page.limit, after: page.after)
         }
 
         func show(_ records: Page<OrganisationRecord>) {

@@ -7,15 +7,13 @@ protocol PageNoting {
 }
 
 extension Page: PageNoting {
-    /// "50 of 1,234 shown; use --offset 50 for the next page." when the list goes on after this page; nil when
-    /// the page is the whole list.
+    /// "50 of 1,234 shown; use --after WyJQLTAwNTAiXQ for the next page." when the list goes on after this page
+    /// ("of about 1,000,000" when the total is an estimate); nil when the page is the whole list.
     var pageNote: String? {
-        if offset == 0 && items.count == total { return nil }
-        if items.isEmpty {
-            return "None shown: the list holds \(grouped(total)) and --offset \(offset) skips them all; use a smaller --offset."
-        }
-        let shown = "\(grouped(items.count)) of \(grouped(total)) shown" + (offset > 0 ? ", from number \(grouped(offset + 1))" : "")
-        return isCut ? "\(shown); use --offset \(offset + items.count) for the next page." : "\(shown)."
+        let total = (totalIsEstimate ? "about " : "") + grouped(total)
+        if let next { return "\(grouped(items.count)) of \(total) shown; use --after \(next.token) for the next page." }
+        if items.count == self.total && !totalIsEstimate { return nil }
+        return items.isEmpty ? "None shown: the list of \(total) ends before this cursor." : "\(grouped(items.count)) of \(total) shown, the last of the list."
     }
 }
 

@@ -157,7 +157,7 @@ struct ProposalCommand: ParsableCommand {
         func perform(_ store: FundStore) throws -> Page<ProposalRecord> {
             let clusterFilter = try cluster.map { text in try parsed { () throws(WorkflowRejection) in try Cluster(code: text.lowercased()) } }
             return try store.proposals(ProposalFilter(
-                state: state, call: call, cluster: clusterFilter, organisation: organisation, limit: page.limit, offset: page.offset
+                state: state, call: call, cluster: clusterFilter, organisation: organisation, limit: page.limit, after: page.after
             ))
         }
 

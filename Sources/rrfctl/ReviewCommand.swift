@@ -156,7 +156,7 @@ struct ReviewCommand: ParsableCommand {
         }
 
         func perform(_ store: FundStore) throws -> Page<ReviewRecord> {
-            try store.reviews(ReviewFilter(reference: reference, reviewer: reviewer, state: state, limit: page.limit, offset: page.offset))
+            try store.reviews(ReviewFilter(reference: reference, reviewer: reviewer, state: state, limit: page.limit, after: page.after))
         }
     }
 

@@ -35,16 +35,22 @@ struct VersionOptions: ParsableArguments {
     var expectedVersion: Int?
 }
 
-/// `--limit` / `--offset` for lists.
+/// `--limit` / `--after` for lists.
 struct PageOptions: ParsableArguments {
     @Option(help: "At most this many rows (1–1000).")
     var limit = 50
-    @Option(help: "Skip this many rows first.")
-    var offset = 0
+    @Option(
+        help: ArgumentHelp("Start after this cursor: the one the previous page named for the next page.", valueName: "cursor"),
+        transform: { token in
+            do { return try PageCursor(token: token) } catch {
+                throw ValidationError("--after '\(token.prefix(60))' is not a cursor a page gave out; copy it from the previous page's last line, or leave it out.")
+            }
+        }
+    )
+    var after: PageCursor?
 
     func validate() throws {
         if !(1...1000).contains(limit) { throw ValidationError("--limit must be between 1 and 1000.") }
-        if offset < 0 { throw ValidationError("--offset cannot be negative.") }
     }
 }
 

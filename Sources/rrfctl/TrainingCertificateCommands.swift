@@ -22,7 +22,7 @@ extension TrainingCommand {
 
             func perform(_ store: FundStore) throws -> Page<CertificateRecord> {
                 try store.trainingCertificates(CertificateFilter(
-                    organisation: organisation, course: course, includeInvalid: all, limit: page.limit, offset: page.offset
+                    organisation: organisation, course: course, includeInvalid: all, limit: page.limit, after: page.after
                 ))
             }
         }

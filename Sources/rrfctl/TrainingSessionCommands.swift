@@ -75,7 +75,7 @@ extension TrainingCommand {
             func validate() throws { try requireOneOf(state, names(TrainingSessionMachine.State.Name.self), option: "--state") }
 
             func perform(_ store: FundStore) throws -> Page<TrainingSessionRecord> {
-                try store.trainingSessions(course: course, state: state, limit: page.limit, offset: page.offset)
+                try store.trainingSessions(course: course, state: state, limit: page.limit, after: page.after)
             }
         }
 

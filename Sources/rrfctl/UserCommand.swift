@@ -112,7 +112,7 @@ struct UserCommand: ParsableCommand {
         func validate() throws { try requireOneOf(role, Role.allCases.map(\.rawValue), option: "--role") }
 
         func perform(_ store: FundStore) throws -> Page<UserRecord> {
-            try store.users(role: try role.map(parsedRole), limit: page.limit, offset: page.offset)
+            try store.users(role: try role.map(parsedRole), limit: page.limit, after: page.after)
         }
 
         func show(_ records: Page<UserRecord>) {

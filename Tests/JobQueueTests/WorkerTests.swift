@@ -268,8 +268,13 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
             #expect(try JobAdmin.list(queue: "mail", on: connection).map(\.kind) == ["b"])
             #expect(try JobAdmin.list(state: "running", on: connection).isEmpty)
             // Newest first, a page at a time.
-            #expect(try JobAdmin.list(limit: 2, offset: 1, on: connection).map(\.kind) == ["a", "a"])
-            #expect(try JobAdmin.list(limit: 2, offset: 2, on: connection).count == 1)
+            let first = try JobAdmin.list(limit: 2, on: connection)
+            #expect(first.map(\.kind) == ["b", "a"] && first.total == 3 && !first.totalIsEstimate)
+            let next: PageCursor = try #require(first.next)
+            let second = try JobAdmin.list(limit: 2, after: next, on: connection)
+            #expect(second.map(\.kind) == ["a"] && second.next == nil && second.total == 3)
+            #expect(throws: PageCursorError.self) { try JobAdmin.list(after: PageCursor(values: ["1", "2"]), on: connection) }
+            #expect(throws: PageCursorError.self) { try JobAdmin.list(after: PageCursor(values: ["not a number"]), on: connection) }
             let pool = WorkerPool(configuration: poolConfiguration(database), registry: JobRegistry())
             try pool.register(on: connection)
             let workers = try JobAdmin.workers(on: connection)

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import RRFStore
 import RRFTestSupport
 import RRFWorkflow
@@ -80,7 +81,12 @@ import Testing
             let listed = try later.reviews()
             #expect(listed.filter(\.overdue).map(\.reviewer) == ["rev-a"])
             #expect(try later.reviews(ReviewFilter(state: "overdue")).map(\.reviewer) == ["rev-a"])
-            #expect(try later.reviews(ReviewFilter(state: "overdue", offset: 1)).isEmpty)
+            let overdue = try later.reviews(ReviewFilter(state: "overdue", limit: 1))
+            #expect(overdue.total == 1 && overdue.next == nil)
+            let firstReview = try later.reviews(ReviewFilter(limit: 1))
+            #expect(firstReview.map(\.reviewer) == ["rev-a"])
+            let afterFirst: PageCursor = try #require(firstReview.next)
+            #expect(try later.reviews(ReviewFilter(state: "overdue", after: afterFirst)).isEmpty)
             #expect(try later.proposalReviews(ref).reviews.first { $0.reviewer == "rev-a" }?.overdue == true)
             let unknown = refusal { _ = try later.reviews(ReviewFilter(state: "late")) }
             #expect(unknown?.code == "review_state_unknown")

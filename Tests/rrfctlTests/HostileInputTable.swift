@@ -41,7 +41,7 @@ enum HostileInputTable {
         HostileField("org suspend", "§ --reason audit", as: "daniel", .identifier, names: "organisation"),
         HostileField("org reinstate", "§", as: "daniel", .identifier, names: "organisation"),
         HostileField("org list", "--state §", as: "daniel", .word, names: "--state"),
-        HostileField("org list", "--offset §", as: "daniel", .number, names: "offset"),
+        HostileField("org list", "--after §", as: "daniel", .identifier, names: "--after"),
         HostileField("org show", "§", as: "daniel", .identifier, names: "organisation"),
     ]
 

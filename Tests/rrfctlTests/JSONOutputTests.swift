@@ -115,7 +115,7 @@ import Testing
 
     @Test func theSchemaCheckRefusesAShapeItsSchemaDoesNotDescribe() throws {
         try withScratchFolder { scratch in
-            let extra = #"{"total": 1, "offset": 0, "limit": 50, "items": [], "cursor": "next"}"#
+            let extra = #"{"total": 1, "totalIsEstimate": false, "limit": 50, "next": null, "items": [], "cursor": "next"}"#
             let problems = try JSONSchemas.problems(extra, path: ["proposal", "list"], scratch: scratch)
             #expect(problems?.contains("cursor") == true, "an unknown field is not refused: \(problems ?? "accepted")")
         }

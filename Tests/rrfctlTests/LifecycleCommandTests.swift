@@ -60,7 +60,7 @@ import Testing
             let unknown = try cli.run("review", "list", "--state", "late")
             #expect(unknown.status == 64)
             #expect(unknown.stderr.contains("assigned, submitted, recused, overdue"))
-            #expect(try cli.ok("review", "list", "--state", "overdue", "--json").stdout.filter { !$0.isWhitespace } == #"{"items":[],"limit":50,"offset":0,"total":0}"#)
+            #expect(try cli.ok("review", "list", "--state", "overdue", "--json").stdout.filter { !$0.isWhitespace } == #"{"items":[],"limit":50,"next":null,"total":0,"totalIsEstimate":false}"#)
         }
     }
 }

@@ -114,15 +114,14 @@ extension FundStore {
         try read("call.show") { connection, _ in try loadCall(code, lock: .unlocked, on: connection) }
     }
 
-    /// A page of the calls ordered by submission deadline (latest first), optionally only those in `state`.
-    public func calls(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> Page<CallRecord> {
+    /// A page of the calls ordered by submission deadline (latest first), optionally only those in `state`, after
+    /// `cursor` (the previous page's ``Page/next``).
+    public func calls(state: String? = nil, limit: Int = 100, after cursor: PageCursor? = nil) throws -> Page<CallRecord> {
         try read("call.list") { connection, _ in
             let codes = try connection.page(
-                """
-                SELECT code FROM calls WHERE ($1::text IS NULL OR state = $1)
-                ORDER BY submission_deadline DESC, code LIMIT $2 OFFSET $3
-                """,
-                [state], limit: Validate.limit(limit), offset: Validate.offset(offset)
+                "SELECT code FROM calls", where: "$1::text IS NULL OR state = $1", [state],
+                orderedBy: [PageKey("submission_deadline", "timestamptz", descending: true), PageKey("code", "text")],
+                limit: Validate.limit(limit), after: cursor
             ) { try $0.decode("code", as: String.self) }
             return try codes.mapItems { try loadCall($0, lock: .unlocked, on: connection) }
         }

@@ -192,6 +192,8 @@ public final class FundStore: Sendable {
             return StoreError(rejection)
         case let error as PostgresError:
             return ConstraintMessages.storeError(for: error)
+        case let error as PageCursorError:
+            return StoreError(.rejected, code: "cursor_invalid", error.description)
         default:
             return StoreError(.internal, code: "internal", "The command failed unexpectedly: \(error).")
         }

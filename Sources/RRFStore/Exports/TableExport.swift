@@ -165,7 +165,7 @@ struct ExportTable: Sendable {
     let headers: [String]
     /// HXL: the hashtag row written right after the header.
     var hashtags: [String]? = nil
-    /// The full query, ordered; paged with LIMIT/OFFSET appended.
+    /// The full query, ordered; read through a cursor in batches.
     let select: String
     /// `SELECT count(*)::int AS n …` over the same rows.
     let count: String
@@ -207,9 +207,7 @@ extension FundStore {
             try header(table.headers)
             if let hashtags = table.hashtags { try record(hashtags) }
             var done = 0
-            while done < total {
-                let rows = try connection.query(table.select + " LIMIT $1 OFFSET $2", [pageSize, done]).rows
-                if rows.isEmpty { break }
+            try connection.forEachBatch(table.select, batchSize: pageSize) { rows in
                 for row in rows { try record(try table.row(row, today)) }
                 done += rows.count
                 progress(done, total)

@@ -174,15 +174,13 @@ extension FundStore {
         try read("grant.show") { connection, viewer in try loadGrant(reference, lock: .unlocked, for: viewer, on: connection) }
     }
 
-    /// A page of the grants, optionally in one state, by reference.
-    public func grants(state: String? = nil, limit: Int = 50, offset: Int = 0) throws -> Page<GrantRecord> {
+    /// A page of the grants, optionally in one state, by reference, after `cursor` (the previous page's ``Page/next``).
+    public func grants(state: String? = nil, limit: Int = 50, after cursor: PageCursor? = nil) throws -> Page<GrantRecord> {
         try read("grant.list") { connection, viewer in
             try connection.page(
-                GrantRecord.select + """
-                 WHERE ($1::text IS NULL OR g.state = $1) AND ($2::uuid[] IS NULL OR g.organisation_id = ANY($2::uuid[]))
-                ORDER BY g.reference LIMIT $3 OFFSET $4
-                """,
-                [state, viewer.organisationFilter(.grants)], limit: Validate.limit(limit), offset: Validate.offset(offset), GrantRecord.init(row:)
+                GrantRecord.select, where: "($1::text IS NULL OR g.state = $1) AND ($2::uuid[] IS NULL OR g.organisation_id = ANY($2::uuid[]))",
+                [state, viewer.organisationFilter(.grants)], orderedBy: [PageKey("g.reference", "text")], limit: Validate.limit(limit), after: cursor,
+                GrantRecord.init(row:)
             )
         }
     }

@@ -38,15 +38,16 @@ public struct SecurityEventFilter: Sendable {
     public var command: String?
     public var since: Date?
     public var limit: Int
-    public var offset: Int
+    /// Where the page starts: the previous page's ``Page/next``; nil for the first page.
+    public var after: PageCursor?
 
-    public init(actor: String? = nil, kind: String? = nil, command: String? = nil, since: Date? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(actor: String? = nil, kind: String? = nil, command: String? = nil, since: Date? = nil, limit: Int = 100, after: PageCursor? = nil) {
         self.actor = actor
         self.kind = kind
         self.command = command
         self.since = since
         self.limit = limit
-        self.offset = offset
+        self.after = after
     }
 }
 
@@ -84,14 +85,15 @@ extension FundStore {
                 .forbidden, code: "role_required", "Only an administrator can read the security log."
             ))
             return try connection.page(
-                """
-                SELECT id, occurred_at, actor, command, target, kind, code, reason, source FROM security_events
-                WHERE ($1::text IS NULL OR actor = lower($1) OR actor LIKE lower($1) || ' for %')
+                "SELECT id, occurred_at, actor, command, target, kind, code, reason, source FROM security_events",
+                where: """
+                ($1::text IS NULL OR actor = lower($1) OR actor LIKE lower($1) || ' for %')
                   AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR command = $3)
                   AND ($4::timestamptz IS NULL OR occurred_at >= $4)
-                ORDER BY occurred_at DESC, id DESC LIMIT $5 OFFSET $6
                 """,
-                [filter.actor, filter.kind, filter.command, filter.since], limit: Validate.limit(filter.limit), offset: Validate.offset(filter.offset),
+                [filter.actor, filter.kind, filter.command, filter.since],
+                orderedBy: [PageKey("occurred_at", "timestamptz", descending: true), PageKey("id", "bigint", descending: true)],
+                limit: Validate.limit(filter.limit), after: filter.after,
                 SecurityEvent.init(row:)
             )
         }

@@ -143,16 +143,14 @@ extension FundStore {
         }
     }
 
-    /// A page of the organisations ordered by code, optionally only those in `state`.
-    public func organisations(state: String? = nil, limit: Int = 100, offset: Int = 0) throws -> Page<OrganisationRecord> {
+    /// A page of the organisations ordered by code, optionally only those in `state`, after `cursor` (the previous
+    /// page's ``Page/next``).
+    public func organisations(state: String? = nil, limit: Int = 100, after cursor: PageCursor? = nil) throws -> Page<OrganisationRecord> {
         try read("org.list") { connection, viewer in
             try connection.page(
-                """
-                SELECT \(OrganisationRecord.columns) FROM organisations
-                WHERE ($1::text IS NULL OR state = $1) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
-                ORDER BY code LIMIT $3 OFFSET $4
-                """,
-                [state, viewer.organisationFilter(.organisations)], limit: Validate.limit(limit), offset: Validate.offset(offset),
+                "SELECT \(OrganisationRecord.columns) FROM organisations",
+                where: "($1::text IS NULL OR state = $1) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))",
+                [state, viewer.organisationFilter(.organisations)], orderedBy: [PageKey("code", "text")], limit: Validate.limit(limit), after: cursor,
                 OrganisationRecord.init(row:)
             )
         }

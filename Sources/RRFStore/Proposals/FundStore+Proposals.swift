@@ -19,21 +19,20 @@ extension FundStore {
     public func proposals(_ filter: ProposalFilter = ProposalFilter()) throws -> Page<ProposalRecord> {
         try read("proposal.list") { connection, viewer in
             try connection.page(
-                ProposalRecord.select + """
-                 WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR c.code = upper($2))
+                ProposalRecord.select, where: """
+                ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR c.code = upper($2))
                    AND ($3::text IS NULL OR p.cluster = $3) AND ($4::text IS NULL OR o.code = upper($4))
                    AND ($5::uuid[] IS NULL OR p.organisation_id = ANY($5::uuid[]))
                    AND ($6::uuid IS NULL OR EXISTS (
                        SELECT 1 FROM reviews r WHERE r.proposal_id = p.id AND r.reviewer_id = $6 AND r.state <> 'recused'
                        AND r.conflicted_at IS NULL AND NOT EXISTS (
                            SELECT 1 FROM conflict_declarations d WHERE d.user_id = $6 AND d.organisation_id = p.organisation_id)))
-                ORDER BY p.reference LIMIT $7 OFFSET $8
                 """,
                 [
                     filter.state, filter.call, filter.cluster?.rawValue, filter.organisation,
                     viewer.reviewerFilter(.proposals) == nil ? viewer.organisationFilter(.proposals) : nil, viewer.reviewerFilter(.proposals),
                 ],
-                limit: Validate.limit(filter.limit), offset: Validate.offset(filter.offset), ProposalRecord.init(row:)
+                orderedBy: [PageKey("p.reference", "text")], limit: Validate.limit(filter.limit), after: filter.after, ProposalRecord.init(row:)
             )
         }
     }

@@ -239,14 +239,15 @@ public struct ProposalFilter: Sendable, Equatable {
     /// Organisation code.
     public var organisation: String?
     public var limit: Int
-    public var offset: Int
+    /// Where the page starts: the previous page's ``Page/next``; nil for the first page.
+    public var after: PageCursor?
 
-    public init(state: String? = nil, call: String? = nil, cluster: Cluster? = nil, organisation: String? = nil, limit: Int = 50, offset: Int = 0) {
+    public init(state: String? = nil, call: String? = nil, cluster: Cluster? = nil, organisation: String? = nil, limit: Int = 50, after: PageCursor? = nil) {
         self.state = state
         self.call = call
         self.cluster = cluster
         self.organisation = organisation
         self.limit = limit
-        self.offset = offset
+        self.after = after
     }
 }

@@ -94,22 +94,27 @@ extension FundStore {
                 try Validate.oneOf(state, ReviewFilter.states, code: "review_state_unknown", what: "review state")
             }
             let limit = try Validate.limit(filter.limit)
-            let offset = try Validate.offset(filter.offset)
-            let select = ReviewRecord.select + """
-                 WHERE ($1::text IS NULL OR p.reference = upper($1)) AND ($2::text IS NULL OR u.login = lower($2))
-                   AND ($3::text IS NULL OR r.state = $3) AND ($4::uuid IS NULL OR r.reviewer_id = $4)
-                ORDER BY p.reference, r.round, u.login LIMIT $5 OFFSET $6
+            let keys = [PageKey("p.reference", "text"), PageKey("r.round", "integer"), PageKey("u.login", "text")]
+            let condition = """
+                ($1::text IS NULL OR p.reference = upper($1)) AND ($2::text IS NULL OR u.login = lower($2))
+                AND ($3::text IS NULL OR r.state = $3) AND ($4::uuid IS NULL OR r.reviewer_id = $4)
                 """
             guard overdueOnly else {
-                return try connection.page(select, [filter.reference, filter.reviewer, filter.state, onlyReviewer], limit: limit, offset: offset) {
-                    try ReviewRecord(row: $0, at: now)
-                }
+                return try connection.page(
+                    ReviewRecord.select, where: condition, [filter.reference, filter.reviewer, filter.state, onlyReviewer],
+                    orderedBy: keys, limit: limit, after: filter.after
+                ) { try ReviewRecord(row: $0, at: now) }
             }
-            // The overdue flag is the machine's: read every assigned review, flag them, then count and page.
-            let overdue = try connection.query(
-                select, [filter.reference, filter.reviewer, ReviewMachine.State.Name.assigned.rawValue, onlyReviewer, nil, 0]
-            ).rows.map { try ReviewRecord(row: $0, at: now) }.filter(\.overdue)
-            return Page(total: overdue.count, offset: offset, limit: limit, items: Array(overdue.dropFirst(offset).prefix(limit)))
+            // The overdue flag is the machine's: read the assigned reviews (after the cursor), flag them, then count and cut.
+            let assigned: [(any PostgresEncodable)?] = [filter.reference, filter.reviewer, ReviewMachine.State.Name.assigned.rawValue, onlyReviewer]
+            func overdue(after cursor: PageCursor?) throws -> [(review: ReviewRecord, cursor: PageCursor)] {
+                try connection.keysetRows(ReviewRecord.select, where: condition, assigned, orderedBy: keys, limit: nil, after: cursor)
+                    .map { (try ReviewRecord(row: $0, at: now), try Connection.cursor(of: $0, keys)) }.filter(\.review.overdue)
+            }
+            let all = try overdue(after: nil)
+            let following = filter.after == nil ? all : try overdue(after: filter.after)
+            let shown = following.prefix(limit)
+            return Page(total: all.count, limit: limit, next: following.count > limit ? shown.last?.cursor : nil, items: shown.map(\.review))
         }
     }
 

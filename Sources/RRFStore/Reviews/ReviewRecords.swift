@@ -143,17 +143,18 @@ public struct ReviewFilter: Sendable, Equatable {
     /// One of ``states``: assigned | submitted | recused, or overdue (assigned and past due, see ``ReviewRecord/overdue``).
     public var state: String?
     public var limit: Int
-    public var offset: Int
+    /// Where the page starts: the previous page's ``Page/next``; nil for the first page.
+    public var after: PageCursor?
 
     /// The states a list can be filtered by.
     public static let states = ReviewMachine.State.Name.allCases.map(\.rawValue) + ["overdue"]
 
-    public init(reference: String? = nil, reviewer: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(reference: String? = nil, reviewer: String? = nil, state: String? = nil, limit: Int = 100, after: PageCursor? = nil) {
         self.reference = reference
         self.reviewer = reviewer
         self.state = state
         self.limit = limit
-        self.offset = offset
+        self.after = after
     }
 }
 

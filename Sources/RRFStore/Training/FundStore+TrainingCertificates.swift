@@ -36,14 +36,17 @@ extension FundStore {
         let today = self.today
         return try read("training.certificate_list") { connection, viewer in
             try connection.page(
-                CertificateRecord.select + """
-                 WHERE ($1::text IS NULL OR o.code = upper(btrim($1))) AND ($2::text IS NULL OR c.code = upper(btrim($2)))
+                CertificateRecord.select, where: """
+                ($1::text IS NULL OR o.code = upper(btrim($1))) AND ($2::text IS NULL OR c.code = upper(btrim($2)))
                    AND ($3 OR (t.revoked_at IS NULL AND $4::date BETWEEN t.issued_on AND t.valid_through))
                    AND ($5::uuid[] IS NULL OR t.organisation_id = ANY($5::uuid[]))
-                ORDER BY o.code, c.code, t.holder_key, t.valid_through DESC LIMIT $6 OFFSET $7
                 """,
                 [filter.organisation, filter.course, filter.includeInvalid, today.description, viewer.organisationFilter(.organisationTraining)],
-                limit: Validate.limit(filter.limit), offset: Validate.offset(filter.offset)
+                orderedBy: [
+                    PageKey("o.code", "text"), PageKey("c.code", "text"), PageKey("t.holder_key", "text"),
+                    PageKey("t.valid_through", "date", descending: true), PageKey("t.number", "integer"),
+                ],
+                limit: Validate.limit(filter.limit), after: filter.after
             ) { try CertificateRecord(row: $0, today: today) }
         }
     }

@@ -103,17 +103,16 @@ extension FundStore {
         }
     }
 
-    /// A page of the sessions, latest first, optionally of one course and/or in one state.
+    /// A page of the sessions, latest first, optionally of one course and/or in one state, after `cursor` (the
+    /// previous page's ``Page/next``).
     public func trainingSessions(
-        course: String? = nil, state: String? = nil, limit: Int = 100, offset: Int = 0
+        course: String? = nil, state: String? = nil, limit: Int = 100, after cursor: PageCursor? = nil
     ) throws -> Page<TrainingSessionRecord> {
         try read("training.session_list") { connection, _ in
             try connection.page(
-                TrainingSessionRecord.select + """
-                 WHERE ($1::text IS NULL OR c.code = upper(btrim($1))) AND ($2::text IS NULL OR s.state = $2)
-                ORDER BY s.start_date DESC, s.number DESC LIMIT $3 OFFSET $4
-                """,
-                [course, state], limit: Validate.limit(limit), offset: Validate.offset(offset), TrainingSessionRecord.init(row:)
+                TrainingSessionRecord.select, where: "($1::text IS NULL OR c.code = upper(btrim($1))) AND ($2::text IS NULL OR s.state = $2)",
+                [course, state], orderedBy: [PageKey("s.start_date", "date", descending: true), PageKey("s.number", "integer", descending: true)],
+                limit: Validate.limit(limit), after: cursor, TrainingSessionRecord.init(row:)
             )
         }
     }

@@ -252,14 +252,15 @@ public struct CertificateFilter: Sendable, Equatable {
     /// Also expired and revoked certificates.
     public var includeInvalid: Bool
     public var limit: Int
-    public var offset: Int
+    /// Where the page starts: the previous page's ``Page/next``; nil for the first page.
+    public var after: PageCursor?
 
-    public init(organisation: String? = nil, course: String? = nil, includeInvalid: Bool = false, limit: Int = 100, offset: Int = 0) {
+    public init(organisation: String? = nil, course: String? = nil, includeInvalid: Bool = false, limit: Int = 100, after: PageCursor? = nil) {
         self.organisation = organisation
         self.course = course
         self.includeInvalid = includeInvalid
         self.limit = limit
-        self.offset = offset
+        self.after = after
     }
 }
 

@@ -101,16 +101,14 @@ extension FundStore {
         }
     }
 
-    /// A page of the users ordered by login, optionally only those holding `role`.
-    public func users(role: Role? = nil, limit: Int = 100, offset: Int = 0) throws -> Page<UserRecord> {
+    /// A page of the users ordered by login, optionally only those holding `role`, after `cursor` (the previous
+    /// page's ``Page/next``).
+    public func users(role: Role? = nil, limit: Int = 100, after cursor: PageCursor? = nil) throws -> Page<UserRecord> {
         try read("user.list") { connection, viewer in
             try viewer.require(.people, notFound: StoreError(.forbidden, code: "role_required", "Only an administrator, the secretariat or a fund manager can list users."))
             return try connection.page(
-                UserRecord.select + """
-                 WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)
-                ORDER BY u.login LIMIT $2 OFFSET $3
-                """,
-                [role?.rawValue], limit: Validate.limit(limit), offset: Validate.offset(offset), UserRecord.init(row:)
+                UserRecord.select, where: "$1::text IS NULL OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)",
+                [role?.rawValue], orderedBy: [PageKey("u.login", "text")], limit: Validate.limit(limit), after: cursor, UserRecord.init(row:)
             )
         }
     }

@@ -1,18 +1,19 @@
 import Foundation
 import HTTPTypes
+import Postgres
 
 /// Which part of a list a request asks for: `?limit=` (1–200, default 50) and `?cursor=` (opaque, from the
 /// previous page's `nextCursor`).
 ///
-/// The cursor is, for now, the base64url text of `offset:<n>` and the store pages by limit and offset, so a
-/// record inserted before the cursor while a client walks the list can shift the pages by one; keyset paging
-/// (a cursor naming the last record seen) is issue 19. Clients must treat the cursor as opaque.
+/// The cursor names the last record of the page before (keyset paging, ``PageCursor``), so a record inserted
+/// or removed while a client walks the list neither shifts nor repeats a page. Clients must treat it as opaque.
 struct APIPageRequest: Sendable, Equatable {
     static let defaultLimit = 50
     static let maximumLimit = 200
 
     let limit: Int
-    let offset: Int
+    /// Where the page starts; nil for the first page.
+    let after: PageCursor?
 
     /// Reads `limit` and `cursor` from the query.
     /// - Throws: `limit_invalid` or `cursor_invalid` (400).
@@ -25,37 +26,31 @@ struct APIPageRequest: Sendable, Equatable {
         } else {
             self.limit = Self.defaultLimit
         }
-        if let cursor {
-            guard let offset = Self.offset(of: cursor) else {
-                throw APIProblem(.badRequest, code: "cursor_invalid", detail: "The cursor is not one this API gave; start again without a cursor.")
-            }
-            self.offset = offset
-        } else {
-            offset = 0
+        do {
+            after = try cursor.map { token throws(PageCursorError) in try PageCursor(token: token) }
+        } catch {
+            throw Self.cursorInvalid
         }
     }
 
-    /// How many records to ask the store for: one more than the page, to know whether another page follows.
-    var probe: Int { limit + 1 }
+    static let cursorInvalid = APIProblem(.badRequest, code: "cursor_invalid", detail: "The cursor is not one this API gave; start again without a cursor.")
 
-    /// The page of `records` (fetched with ``probe`` from ``offset``), with the cursor of the next page when
-    /// there are more.
-    func page<Record, Item: Encodable>(_ records: [Record], _ item: (Record) -> Item) -> APIPage<Item> {
-        let more = records.count > limit
-        return APIPage(items: records.prefix(limit).map(item), nextCursor: more ? Self.cursor(offset: offset + limit) : nil)
+    /// The page of the store's `page`, with the cursor of the next page when there are more.
+    func page<Record, Item: Encodable>(_ page: Page<Record>, _ item: (Record) -> Item) -> APIPage<Item> {
+        APIPage(items: page.items.map(item), nextCursor: page.next?.token)
     }
 
-    static func cursor(offset: Int) -> String {
-        Data("offset:\(offset)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func offset(of cursor: String) -> Int? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix("offset:"),
-              let offset = Int(text.dropFirst("offset:".count)), offset >= 0 else { return nil }
-        return offset
+    /// The page of `records`, a whole short list, from the position the cursor names (a cursor of one number).
+    /// - Throws: `cursor_invalid` for a cursor of another list.
+    func page<Record>(ofWhole records: [Record]) throws(APIProblem) -> Page<Record> {
+        var start = 0
+        if let after {
+            guard after.values.count == 1, let position = Int(after.values[0]), (0...records.count).contains(position) else { throw Self.cursorInvalid }
+            start = position
+        }
+        let end = min(records.count, start + limit)
+        return Page(total: records.count, limit: limit, next: end < records.count ? PageCursor(values: [String(end)]) : nil,
+                    items: Array(records[start..<end]))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import HTTPTypes
 import Hummingbird
 import RRFStore
@@ -185,21 +186,20 @@ extension Portal {
         return try APIJSON.response(item(try await runner.run { try read(store) }), status: status)
     }
 
-    /// A page of a list: what the store's `read` answers for one more than the page from the cursor's offset,
-    /// as `{"items": [...], "nextCursor": …}`.
+    /// A page of a list: the store's page for the request's limit and cursor, as `{"items": [...], "nextCursor": …}`.
     func listPage<Record: Sendable, Item: Encodable>(
-        _ call: APIRequest, as item: (Record) -> Item, _ read: @escaping @Sendable (FundStore, APIPageRequest) throws -> [Record]
+        _ call: APIRequest, as item: (Record) -> Item, _ read: @escaping @Sendable (FundStore, APIPageRequest) throws -> Page<Record>
     ) async throws -> Response {
         let page = try call.page()
         return try await respond(call, as: { page.page($0, item) }) { try read($0, page) }
     }
 
-    /// A page of a list that the store reads whole (a short one, such as conflicts or API tokens): the records
-    /// from the cursor's offset, as `{"items": [...], "nextCursor": …}`.
+    /// A page of a list that the store reads whole (a short one, such as conflicts or API tokens), from the
+    /// position the cursor names, as `{"items": [...], "nextCursor": …}`.
     func wholeListPage<Record: Sendable, Item: Encodable>(
         _ call: APIRequest, as item: (Record) -> Item, _ read: @escaping @Sendable (FundStore) throws -> [Record]
     ) async throws -> Response {
-        try await listPage(call, as: item) { store, page in Array(try read(store).dropFirst(page.offset).prefix(page.probe)) }
+        try await listPage(call, as: item) { store, page in try page.page(ofWhole: try read(store)) }
     }
 
     /// `GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document, shipped with the module.

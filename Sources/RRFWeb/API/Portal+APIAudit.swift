@@ -33,7 +33,7 @@ extension Portal {
             }
         }
         return try await listPage(call, as: APISecurityEvent.init) { store, page in
-            try store.securityEvents(SecurityEventFilter(actor: actor, kind: kind, command: command, since: since, limit: page.probe, offset: page.offset)).items
+            try store.securityEvents(SecurityEventFilter(actor: actor, kind: kind, command: command, since: since, limit: page.limit, after: page.after))
         }
     }
 

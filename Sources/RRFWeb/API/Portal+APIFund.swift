@@ -11,7 +11,7 @@ extension Portal {
     /// `GET /calls?state=`: calls, latest submission deadline first.
     func apiCalls(_ call: APIRequest) async throws -> Response {
         let state = try call.query("state")
-        return try await listPage(call, as: APICall.init) { store, page in try store.calls(state: state, limit: page.probe, offset: page.offset).items }
+        return try await listPage(call, as: APICall.init) { store, page in try store.calls(state: state, limit: page.limit, after: page.after) }
     }
 
     /// `GET /calls/{code}`.
@@ -29,7 +29,7 @@ extension Portal {
     /// `GET /organisations?state=`: the partner register.
     func apiOrganisations(_ call: APIRequest) async throws -> Response {
         let state = try call.query("state")
-        return try await listPage(call, as: APIOrganisation.init) { store, page in try store.organisations(state: state, limit: page.probe, offset: page.offset).items }
+        return try await listPage(call, as: APIOrganisation.init) { store, page in try store.organisations(state: state, limit: page.limit, after: page.after) }
     }
 
     /// `GET /organisations/{code}`.

@@ -11,7 +11,7 @@ extension Portal {
     /// `GET /grants?state=`.
     func apiGrants(_ call: APIRequest) async throws -> Response {
         let state = try call.query("state")
-        return try await listPage(call, as: APIGrant.init) { store, page in try store.grants(state: state, limit: page.probe, offset: page.offset).items }
+        return try await listPage(call, as: APIGrant.init) { store, page in try store.grants(state: state, limit: page.limit, after: page.after) }
     }
 
     /// `GET /grants/{reference}`.

@@ -15,8 +15,8 @@ extension Portal {
         )
         return try await listPage(call, as: APIProposal.init) { store, page in
             var filter = filter
-            (filter.limit, filter.offset) = (page.probe, page.offset)
-            return try store.proposals(filter).items
+            (filter.limit, filter.after) = (page.limit, page.after)
+            return try store.proposals(filter)
         }
     }
 

@@ -13,8 +13,8 @@ extension Portal {
         let filter = ReviewFilter(reference: try call.query("reference"), reviewer: try call.query("reviewer"), state: try call.query("state"))
         return try await listPage(call, as: APIReview.init) { store, page in
             var filter = filter
-            (filter.limit, filter.offset) = (page.probe, page.offset)
-            return try store.reviews(filter).items
+            (filter.limit, filter.after) = (page.limit, page.after)
+            return try store.reviews(filter)
         }
     }
 

@@ -36,7 +36,7 @@ extension Portal {
     func apiTrainingSessions(_ call: APIRequest) async throws -> Response {
         let course = try call.query("course"), state = try call.query("state")
         return try await listPage(call, as: APITrainingSession.init) { store, page in
-            try store.trainingSessions(course: course, state: state, limit: page.probe, offset: page.offset).items
+            try store.trainingSessions(course: course, state: state, limit: page.limit, after: page.after)
         }
     }
 
@@ -120,7 +120,7 @@ extension Portal {
     func apiCertificates(_ call: APIRequest) async throws -> Response {
         let organisation = try call.query("organisation"), course = try call.query("course"), all = try call.flag("all")
         return try await listPage(call, as: APICertificate.init) { store, page in
-            try store.trainingCertificates(CertificateFilter(organisation: organisation, course: course, includeInvalid: all, limit: page.probe, offset: page.offset)).items
+            try store.trainingCertificates(CertificateFilter(organisation: organisation, course: course, includeInvalid: all, limit: page.limit, after: page.after))
         }
     }
 

@@ -26,7 +26,7 @@ extension Portal {
             }
             return role
         }
-        return try await listPage(call, as: APIUser.init) { store, page in try store.users(role: role, limit: page.probe, offset: page.offset).items }
+        return try await listPage(call, as: APIUser.init) { store, page in try store.users(role: role, limit: page.limit, after: page.after) }
     }
 
     /// `GET /users/{login}`.

@@ -1,0 +1,98 @@
+import Foundation
+
+extension Connection {
+    /// Reads one page of a list by keyset: the rows of `select` matching `filter`, in the order of `keys`,
+    /// after `cursor`, at most `limit`; and how many the whole list holds (``Page/total``).
+    ///
+    /// `select` is `SELECT <columns> FROM <tables>` without WHERE, ORDER BY or LIMIT; `filter` is the WHERE
+    /// condition over `parameters` (`true` for none). The page reads the rows right after the cursor's keys
+    /// through the keys' index instead of counting past the rows before it, so a deep page costs what the first
+    /// does. The cursor's values and the limit are appended as the next parameters.
+    /// - Throws: ``PageCursorError`` when `cursor` does not fit `keys` (another list's, or altered).
+    public func page<Item>(
+        _ select: String, where filter: String, _ parameters: [(any PostgresEncodable)?], orderedBy keys: [PageKey],
+        limit: Int, after cursor: PageCursor?, _ item: (Row) throws -> Item
+    ) throws -> Page<Item> {
+        let rows = try keysetRows(select, where: filter, parameters, orderedBy: keys, limit: limit + 1, after: cursor)
+        let shown = rows.prefix(limit)
+        let next = rows.count > limit ? try shown.last.map { try Self.cursor(of: $0, keys) } : nil
+        let total = cursor == nil && next == nil
+            ? (count: rows.count, estimated: false)
+            : try listTotal(select, where: filter, parameters)
+        return Page(total: total.count, totalIsEstimate: total.estimated, limit: limit, next: next, items: try shown.map(item))
+    }
+
+    /// The rows of `select` matching `filter` after `cursor` in the order of `keys`, at most `limit` (all when
+    /// nil); each row carries its keys' text in the columns `page_key_0`, `page_key_1`, … for ``cursor(of:_:)``.
+    /// - Throws: ``PageCursorError`` when `cursor` does not fit `keys`.
+    public func keysetRows(
+        _ select: String, where filter: String, _ parameters: [(any PostgresEncodable)?], orderedBy keys: [PageKey],
+        limit: Int?, after cursor: PageCursor?
+    ) throws -> [Row] {
+        guard select.hasPrefix("SELECT "), !keys.isEmpty else {
+            throw PostgresError(.misuse, "a page query begins with SELECT and has at least one key", query: select)
+        }
+        if let cursor, cursor.values.count != keys.count { throw PageCursorError() }
+        let keyColumns = keys.indices.map { "(\(keys[$0].expression))::text AS page_key_\($0)" }.joined(separator: ", ")
+        var values = parameters
+        var condition = "(\(filter))"
+        if let cursor {
+            let placeholders = keys.indices.map { "$\(parameters.count + 1 + $0)::\(keys[$0].type)" }
+            condition += " AND (" + Self.after(keys, placeholders) + ")"
+            values += cursor.values.map { $0 as (any PostgresEncodable)? }
+        }
+        var sql = "SELECT \(keyColumns), " + select.dropFirst("SELECT ".count) + " WHERE " + condition
+            + " ORDER BY " + keys.map { $0.expression + ($0.descending ? " DESC" : "") }.joined(separator: ", ")
+        if let limit {
+            values.append(limit)
+            sql += " LIMIT $\(values.count)"
+        }
+        do {
+            return try queryPrepared(sql, values).rows
+        } catch let error as PostgresError where cursor != nil && error.sqlState?.hasPrefix("22") == true {
+            // A cursor value that does not read as its key's type (e.g. "yesterday" for a number).
+            throw PageCursorError()
+        }
+    }
+
+    /// The cursor after `row`, read from the key columns ``keysetRows(_:where:_:orderedBy:limit:after:)`` added.
+    public static func cursor(of row: Row, _ keys: [PageKey]) throws -> PageCursor {
+        PageCursor(values: try keys.indices.map { try row.decode("page_key_\($0)", as: String.self) })
+    }
+
+    /// How many rows the list holds: counted up to ``Page/exactTotalLimit``, above that the planner's estimate.
+    private func listTotal(
+        _ select: String, where filter: String, _ parameters: [(any PostgresEncodable)?]
+    ) throws -> (count: Int, estimated: Bool) {
+        let list = select + " WHERE " + filter
+        let limit = Page<Row>.exactTotalLimit
+        let counted = try queryPrepared(
+            "SELECT count(*) AS n FROM (\(list) LIMIT \(limit + 1)) AS page_list", parameters
+        ).single().decode("n", as: Int.self)
+        guard counted > limit else { return (counted, false) }
+        // Planned with these parameters' values (an unnamed statement), so the estimate follows the filter.
+        let plan = try query("EXPLAIN (FORMAT JSON) " + list, parameters).single().decode(0, as: String.self)
+        return (max(Self.plannedRows(plan) ?? counted, counted), true)
+    }
+
+    /// The "Plan Rows" of the top node of an `EXPLAIN (FORMAT JSON)` answer.
+    private static func plannedRows(_ plan: String) -> Int? {
+        guard let nodes = try? JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [[String: Any]],
+              let top = nodes.first?["Plan"] as? [String: Any] else { return nil }
+        return (top["Plan Rows"] as? NSNumber)?.intValue
+    }
+
+    /// The condition "after the cursor" over `keys`: a row comparison when every key runs the same way (which
+    /// an index on the keys answers directly), otherwise one term per key.
+    private static func after(_ keys: [PageKey], _ placeholders: [String]) -> String {
+        if keys.allSatisfy({ $0.descending == keys[0].descending }) {
+            let columns = keys.map(\.expression).joined(separator: ", ")
+            return "(\(columns)) \(keys[0].descending ? "<" : ">") (\(placeholders.joined(separator: ", ")))"
+        }
+        return keys.indices.map { index in
+            let equal = (0..<index).map { "\(keys[$0].expression) = \(placeholders[$0])" }
+            let beyond = "\(keys[index].expression) \(keys[index].descending ? "<" : ">") \(placeholders[index])"
+            return "(" + (equal + [beyond]).joined(separator: " AND ") + ")"
+        }.joined(separator: " OR ")
+    }
+}
