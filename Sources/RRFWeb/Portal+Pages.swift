@@ -10,22 +10,33 @@ extension Portal {
     /// What the dashboard shows, as the store answered it for the person.
     struct DashboardData: Sendable {
         var user: UserRecord
-        var proposals: [ProposalRecord]?
+        var proposals: Page<ProposalRecord>?
         var drafts: [ProposalDraftRecord]?
         var grants: [GrantOverview]?
         var reviews: [ReviewRecord]?
         var certificates: [CertificateRecord]?
     }
 
+    /// How many proposals the dashboard lists at a time: a page that loads quickly on a field office's slow link.
+    static let dashboardPageSize = 50
+
     /// The person's dashboard: an NGO user's proposals and grants (tranches with what they wait for, reports
     /// due and overdue, a link to write the ones the report's machine would take) and their staff's
-    /// certificates with expiry; a reviewer's assignments; staff's proposals. Each list is what the store lets them see.
+    /// certificates with expiry; a reviewer's assignments; staff's proposals, 50 at a time (`?after=` the
+    /// next page's cursor). Each list is what the store lets them see.
     func dashboard(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let user = person.user
+        let after = try request.uri.queryParameters["after"].map { token in
+            do { return try PageCursor(token: String(token)) } catch {
+                throw StoreError(.rejected, code: "cursor_invalid", "This page link is not one the portal gave out; go back to the dashboard and follow its links.")
+            }
+        }
         let data = try await runner.run {
             let roles = Set(user.roles)
             var data = DashboardData(user: user)
-            if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) { data.proposals = try store.proposals(ProposalFilter(limit: 200)).items }
+            if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) {
+                data.proposals = try store.proposals(ProposalFilter(limit: Self.dashboardPageSize, after: after))
+            }
             if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat, .financeOfficer]) {
                 data.grants = try store.grantOverviews(limit: 100)
             }
@@ -40,6 +51,11 @@ extension Portal {
         if let proposals = data.proposals {
             values["showProposals"] = true
             values["noProposals"] = proposals.isEmpty
+            if proposals.isCut || after != nil {
+                var page: [String: Any] = ["shown": proposals.count, "total": proposals.total, "estimated": proposals.totalIsEstimate, "later": after != nil]
+                page["next"] = proposals.next?.token
+                values["proposalsPage"] = page
+            }
             values["proposals"] = proposals.map { proposal -> [String: Any] in
                 ["reference": proposal.reference, "title": proposal.title, "call": proposal.call, "state": pages.state(proposal.state, for: request), "requested": proposal.requested.grouped]
             }

@@ -11,8 +11,10 @@ import RRFWeb
 
 // rrfwebbench: rrfweb under a bounded load (wrk) over loopback on a fund of --proposals proposals (default
 // 100,000), beside a minimal Hummingbird "hello" route served by the same process as the ceiling.
-// Usage: swift run -c release rrfwebbench [--proposals 100000] [--seconds 10] [--connections 8]
-// Needs wrk (apt-get install wrk). Run from the repository root (migrations are read from ./sql).
+// First it times the store's list pages on that fund (keyset pages beside the OFFSET baseline); --lists-only
+// stops there.
+// Usage: swift run -c release rrfwebbench [--proposals 100000] [--seconds 10] [--connections 8] [--lists-only]
+// Needs wrk (apt-get install wrk) unless --lists-only. Run from the repository root (migrations are read from ./sql).
 
 func option(_ name: String, default value: Int) -> Int {
     let arguments = CommandLine.arguments
@@ -23,8 +25,9 @@ func option(_ name: String, default value: Int) -> Int {
 if CommandLine.arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
     print("""
         rrfwebbench: rrfweb under wrk over loopback on a throwaway durable PostgreSQL, beside a Hummingbird "hello" ceiling.
-        usage: rrfwebbench [--proposals N (100000)] [--seconds S (10)] [--connections C (8)]
-        Needs wrk and curl on PATH; run from the repository root (migrations are read from ./sql).
+        It first times the store's list pages on that fund (keyset pages beside the OFFSET baseline).
+        usage: rrfwebbench [--proposals N (100000)] [--seconds S (10)] [--connections C (8)] [--lists-only]
+        Needs wrk and curl on PATH unless --lists-only; run from the repository root (migrations are read from ./sql).
         """)
     exit(0)
 }
@@ -60,6 +63,18 @@ setup.close()
 let seeding = Date()
 let fund = try BenchFund.seed(cluster, proposals: proposals)
 print(String(format: "seeded in %.1f s", Date().timeIntervalSince(seeding)))
+
+#if DEBUG
+let build = "debug build (figures for comparison only; measure with -c release)"
+#else
+let build = "release build"
+#endif
+print("\nstore list pages as the fund manager, \(proposals) proposals, median (slowest) of 21 calls, \(build)")
+print("reproduce: swift run -c release rrfwebbench --proposals \(proposals) --lists-only")
+for timing in try ListPageBench.run(fund, cluster, proposals: proposals) {
+    print(timing.name.padding(toLength: 58, withPad: " ", startingAt: 0) + String(format: "  %8.2f ms (%.2f)  ", timing.median, timing.slowest) + timing.note)
+}
+if CommandLine.arguments.contains("--lists-only") { exit(0) }
 
 var configuration = WebConfiguration()
 configuration.signInAttemptsPerMinute = 1_000_000
@@ -108,11 +123,6 @@ try probe()
 server.cancel()
 helloServer.cancel()
 
-#if DEBUG
-let build = "debug build (figures for comparison only; measure with -c release)"
-#else
-let build = "release build"
-#endif
 print("\nrrfweb over loopback, \(proposals) proposals, wrk -t 2 -c \(connections) -d \(seconds)s (timeout 2 s), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(build)")
 print("reproduce: swift run -c release rrfwebbench --proposals \(proposals) --seconds \(seconds) --connections \(connections)")
 print("name".padding(toLength: 50, withPad: " ", startingAt: 0) + "  req/s      p50       p99    failed (non-2xx/3xx, socket errors, timeouts)")

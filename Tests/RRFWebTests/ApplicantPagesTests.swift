@@ -153,6 +153,38 @@ import Testing
         }
     }
 
+    /// A dashboard of more proposals than a page: 50 at a time, a "Next page" link to the rest (keyset: a
+    /// proposal submitted meanwhile shifts nothing), and a page link that is not the portal's refused.
+    @Test func theDashboardListsProposalsAPageAtATime() async throws {
+        try await withTestDatabase { db in
+            let (store, first) = try PortalTests.fund(db)
+            for number in 2...55 {
+                _ = try store.submitProposal(
+                    ProposalSubmission(
+                        organisation: "NGO-ALPHA", call: "SA-1", cluster: "health", title: "Response \(number)", summary: "Water.", locations: ["Garissa"],
+                        beneficiaries: 100, requested: "1000 USD", durationMonths: 6, budgetLines: [.init(description: "Everything", amount: "1000 USD")]
+                    ),
+                    as: "ngo"
+                )
+            }
+            let references = try store.proposals(ProposalFilter(limit: 100)).map(\.reference)
+            #expect(references.count == 55 && references.first == first)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let ngo = Self.headers(try await PortalTests.signIn("ngo", client: client))
+                let page1 = String(buffer: try await client.execute(uri: "/", method: .get, headers: ngo).body)
+                #expect(page1.contains("Showing 50 of 55."), "\(page1)")
+                #expect(references.prefix(50).allSatisfy { page1.contains(">\($0)</a>") } && !page1.contains(">\(references[50])</a>"))
+                let next = try #require(page1.firstMatch(of: #/href="/\?after=([A-Za-z0-9_-]+)" rel="next"/#)?.output.1)
+                let page2 = String(buffer: try await client.execute(uri: "/?after=\(next)", method: .get, headers: ngo).body)
+                #expect(page2.contains("Showing 5 of 55.") && page2.contains("href=\"/\">First page</a>") && !page2.contains("rel=\"next\""))
+                #expect(references.suffix(5).allSatisfy { page2.contains(">\($0)</a>") } && !page2.contains(">\(references[49])</a>"))
+                let bad = try await client.execute(uri: "/?after=not-a-cursor!", method: .get, headers: ngo)
+                #expect(bad.status == .badRequest && String(buffer: bad.body).contains("This page link is not one the portal gave out"))
+            }
+        }
+    }
+
     @Test func metricsCountSignInsAndStoreCalls() async throws {
         try await withTestDatabase { db in
             let (store, _) = try PortalTests.fund(db)
