@@ -289,6 +289,40 @@ import Testing
     }
 }
 
+/// A list longer than the store counts (1,000) gets the planner's estimate, flagged, and a fair one despite
+/// row-level security, whose conditions the planner cannot read.
+@Suite struct LongListTests {
+    @Test func aLongListsTotalIsAFairFlaggedEstimate() throws {
+        try withTestDatabase { db in
+            let fund = try Fund.standard(db)
+            let first = try fund.store.submitProposal(Fund.submission(requested: "1000 USD", cluster: "health"), as: "ngo")
+            let connection = try db.connect()
+            defer { connection.close() }
+            try connection.query(
+                """
+                INSERT INTO proposals (id, reference, organisation_id, call_id, cluster, title, summary, locations, beneficiaries, requested_minor,
+                                       currency, duration_months, budget_lines, state, round, submitted_by, submitted_at, decision_due)
+                SELECT gen_random_uuid(), left(p.reference, 9) || lpad((i + 1)::text, 4, '0'), p.organisation_id, p.call_id, p.cluster,
+                       'Proposal ' || i, p.summary, p.locations, p.beneficiaries, p.requested_minor, p.currency, p.duration_months,
+                       p.budget_lines, p.state, 1, p.submitted_by, p.submitted_at + make_interval(secs => i), p.decision_due
+                FROM generate_series(1, 2999) AS i, (SELECT * FROM proposals WHERE reference = $1) AS p
+                """,
+                [first.reference]
+            )
+            try connection.execute("ANALYZE proposals")
+            let page = try fund.store.proposals(ProposalFilter(limit: 10))
+            #expect(page.totalIsEstimate && page.total > 2000 && page.total < 4500, "about \(page.total) of 3,000")
+            let next: PageCursor = try #require(page.next)
+            let deeper = try fund.store.proposals(ProposalFilter(limit: 10, after: next))
+            #expect(deeper.first?.reference == left(first.reference) + "0011" && deeper.totalIsEstimate)
+            let few = try fund.store.proposals(ProposalFilter(state: "approved"))
+            #expect(few.isEmpty && few.total == 0 && !few.totalIsEstimate)
+        }
+    }
+
+    private func left(_ reference: String) -> String { String(reference.prefix(9)) }
+}
+
 @Suite struct ConcurrencyTests {
     /// Two fund managers decide the same proposal at once from the same loaded version: exactly one wins.
     @Test func twoConflictingDecisionsOnOneProposal() throws {
