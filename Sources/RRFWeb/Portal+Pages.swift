@@ -26,11 +26,7 @@ extension Portal {
     /// next page's cursor). Each list is what the store lets them see.
     func dashboard(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let user = person.user
-        let after = try request.uri.queryParameters["after"].map { token in
-            do { return try PageCursor(token: String(token)) } catch {
-                throw StoreError(.rejected, code: "cursor_invalid", "This page link is not one the portal gave out; go back to the dashboard and follow its links.")
-            }
-        }
+        let after = try PageNavigation.cursor(request)
         let data = try await runner.run {
             let roles = Set(user.roles)
             var data = DashboardData(user: user)
@@ -51,11 +47,7 @@ extension Portal {
         if let proposals = data.proposals {
             values["showProposals"] = true
             values["noProposals"] = proposals.isEmpty
-            if proposals.isCut || after != nil {
-                var page: [String: Any] = ["shown": proposals.count, "total": proposals.total, "estimated": proposals.totalIsEstimate, "later": after != nil]
-                page["next"] = proposals.next?.token
-                values["proposalsPage"] = page
-            }
+            values["pageNav"] = PageNavigation.values(proposals, after: after, path: "/")
             values["proposals"] = proposals.map { proposal -> [String: Any] in
                 ["reference": proposal.reference, "title": proposal.title, "call": proposal.call, "state": pages.state(proposal.state, for: request), "requested": proposal.requested.grouped]
             }

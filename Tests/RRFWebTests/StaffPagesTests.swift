@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Postgres
 import RRFStore
 import RRFTestSupport
 import RRFWeb
@@ -72,6 +73,29 @@ import Testing
                 let member = try await Self.send("/committees/PRC-H/members", ["member": "nobody"], sec, client: client)
                 #expect(member.0 == .badRequest || member.0 == .notFound)
                 #expect(try store.committee("PRC-H").members.count == 1)
+            }
+        }
+    }
+
+    /// A register longer than its page (500) says so and links to the rest, which starts right after the last shown.
+    @Test func theRegisterOfALongListIsShownAPageAtATime() async throws {
+        try await withTestDatabase { db in
+            let (store, _, sessions) = try Self.fund(db)
+            let connection = try db.connect()
+            defer { connection.close() }
+            try connection.query("INSERT INTO organisations (id, code, name, country) SELECT gen_random_uuid(), 'ZZ-' || lpad(i::text, 4, '0'), 'Partner ' || i, 'KE' FROM generate_series(1, 520) i")
+            let codes = try store.organisations(limit: 1000).map(\.code)
+            #expect(codes.count == 522)
+            let app = Application(router: try await PortalTests.portal(store).router())
+            try await app.test(.router) { client in
+                let (status, first) = try await Self.page("/organisations", sessions["sec"]!, client: client)
+                #expect(status == .ok && first.contains("Showing 500 of 522."))
+                let next = try #require(first.firstMatch(of: #/href="/organisations\?after=([A-Za-z0-9_-]+)" rel="next"/#)?.output.1)
+                let (_, second) = try await Self.page("/organisations?after=\(next)", sessions["sec"]!, client: client)
+                #expect(second.contains("Showing 22 of 522.") && second.contains(">First page</a>"))
+                #expect(second.contains(codes[500]) && !second.contains(codes[499]) && second.contains(codes[521]))
+                let (refused, _) = try await Self.page("/organisations?after=%22", sessions["sec"]!, client: client)
+                #expect(refused == .badRequest)
             }
         }
     }

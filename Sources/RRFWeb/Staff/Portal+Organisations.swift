@@ -54,7 +54,8 @@ extension Portal {
     /// The register; `refused` is the refusal of the last form, shown beside the organisation it was about (nil
     /// code: the registration form), with what was sent.
     func organisations(_ request: Request, store: FundStore, person: SignedInPerson, refused: (code: String?, form: OrganisationForm, message: String)? = nil) async throws -> Response {
-        let records = try await runner.run { try store.organisations(limit: 500).items }
+        let after = try PageNavigation.cursor(request)
+        let records = try await runner.run { try store.organisations(limit: 500, after: after) }
         let today = LocalDate(Date(), utcOffsetMinutes: pages.utcOffsetMinutes)
         let soon = today.adding(days: 60)
         let lines = records.map { organisation -> [String: Any] in
@@ -74,6 +75,7 @@ extension Portal {
             return line
         }
         var values: [String: Any] = ["organisations": lines, "noOrganisations": lines.isEmpty, "csrf": person.csrf]
+        values["pageNav"] = PageNavigation.values(records, after: after, path: "/organisations")
         if let refused, refused.code == nil {
             values["registerError"] = refused.message
             values["sent"] = ["code": refused.form.code ?? "", "name": refused.form.name ?? "", "country": refused.form.country ?? ""]

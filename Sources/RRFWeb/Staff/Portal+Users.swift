@@ -37,7 +37,8 @@ extension Portal {
     ]
 
     func users(_ request: Request, store: FundStore, person: SignedInPerson, refused: (login: String?, sent: [String: String], message: String)? = nil) async throws -> Response {
-        let (accounts, organisations) = try await runner.run { (try store.users(limit: 500).items, try store.organisations(limit: 500).items) }
+        let after = try PageNavigation.cursor(request)
+        let (accounts, organisations) = try await runner.run { (try store.users(limit: 500, after: after), try store.organisations(limit: 1000).items) }
         let sent = refused?.login == nil ? refused?.sent ?? [:] : [:]
         let chosen = Set((sent["roles"] ?? "").split(separator: ",").map(String.init))
         var values: [String: Any] = [
@@ -54,6 +55,7 @@ extension Portal {
             "organisationChoices": organisations.map { ["code": $0.code, "name": $0.name, "selected": sent["organisation"] == $0.code] },
             "login": sent["login"] ?? "", "name": sent["name"] ?? "", "email": sent["email"] ?? "", "csrf": person.csrf,
         ]
+        values["pageNav"] = PageNavigation.values(accounts, after: after, path: "/users")
         if let refused, refused.login == nil { values["addError"] = refused.message }
         return pages.render("users", values, request: request, person: person.page, status: refused == nil ? .ok : .badRequest)
     }
