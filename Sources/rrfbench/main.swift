@@ -5,6 +5,7 @@ import Postgres
 
 // rrfbench: job-queue throughput and wake-up latency on a throwaway, durable PostgreSQL (synchronous_commit on).
 // Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
+//        swift run -c release rrfbench ceiling [--jobs 50000]   (the pool beside pgbench's replay, 1–8 workers, QueueCeiling.swift)
 //        swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   (audit verify, AuditBench.swift)
 // Run from the repository root (migrations are read from ./sql).
 
@@ -12,6 +13,23 @@ func option(_ name: String, default value: Int) -> Int {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
     return parsed
+}
+
+if CommandLine.arguments.dropFirst().first == "ceiling" {
+    do {
+        let jobs = option("--jobs", default: 50_000)
+        print("the worker pool beside pgbench running the pool's own SQL per batch, \(jobs) no-op jobs each run")
+        let rows = try QueueCeiling.run(jobs: jobs)
+        print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | deadlocks |\n|---|---|---|---|---|---|")
+        for row in rows {
+            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %lld |", row.workers, row.batch, row.pool, row.pgbench, row.pool / row.pgbench, row.deadlocks))
+        }
+        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench ceiling: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 if CommandLine.arguments.dropFirst().first == "audit" {
