@@ -15,23 +15,6 @@ func option(_ name: String, default value: Int) -> Int {
     return parsed
 }
 
-if CommandLine.arguments.dropFirst().first == "ceiling" {
-    do {
-        let jobs = option("--jobs", default: 50_000)
-        print("the worker pool beside pgbench running the pool's own SQL per batch, \(jobs) no-op jobs each run")
-        let rows = try QueueCeiling.run(jobs: jobs)
-        print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | deadlocks |\n|---|---|---|---|---|---|")
-        for row in rows {
-            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %lld |", row.workers, row.batch, row.pool, row.pgbench, row.pool / row.pgbench, row.deadlocks))
-        }
-        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("rrfbench ceiling: \(error)\n".utf8))
-        exit(1)
-    }
-}
-
 if CommandLine.arguments.dropFirst().first == "audit" {
     do {
         try runAuditBenchmark(events: option("--events", default: 1_000_000), perStream: option("--per-stream", default: 10), runs: option("--runs", default: 3))
@@ -70,6 +53,23 @@ LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = .warning
     return handler
+}
+
+if CommandLine.arguments.dropFirst().first == "ceiling" {
+    do {
+        let jobs = option("--jobs", default: 50_000)
+        print("the worker pool beside pgbench running the pool's own SQL per batch, \(jobs) no-op jobs each run")
+        let rows = try QueueCeiling.run(jobs: jobs)
+        print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | deadlocks |\n|---|---|---|---|---|---|")
+        for row in rows {
+            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %lld |", row.workers, row.batch, row.pool, row.pgbench, row.pool / row.pgbench, row.deadlocks))
+        }
+        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench ceiling: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 do {
