@@ -4,7 +4,7 @@ import RRFStore
 import RRFWorkflow
 
 /// The store's list pages on the seeded fund, as the fund manager reads them (every proposal visible): the
-/// first page, a page halfway down by keyset cursor, and a filtered page, beside the baseline of how lists
+/// first page, a page halfway down by keyset cursor, a filtered page and the call's ranking, beside the baseline of how lists
 /// paged before keyset paging (the same depth by `OFFSET`, the whole list counted by `count(*) OVER ()`).
 enum ListPageBench {
     /// One timing: the median and the slowest of `runs` calls, in milliseconds.
@@ -32,6 +32,11 @@ enum ListPageBench {
             try store.proposals(ProposalFilter(state: "scored", cluster: .health, limit: 50))
         }
         timings.append(filtered.timing("total \(filtered.page.totalIsEstimate ? "about " : "")\(filtered.page.total)"))
+        let ranking = try time("call ranking of SA-1 (every scored proposal)", runs) { () -> Page<Int> in
+            let lines = try store.callRanking("SA-1").clusters.map(\.lines.count)
+            return Page(total: lines.reduce(0, +), limit: 0, next: nil, items: lines)
+        }
+        timings.append(ranking.timing("\(ranking.page.total) lines"))
         let baseline = try time("baseline: same deep page by OFFSET + count(*) OVER ()", runs) { () -> Page<String> in
             let rows = try connection.query(
                 """
