@@ -127,6 +127,25 @@ import Testing
         }
     }
 
+    @Test func theProposalCountsFollowEveryStatementAndACorruptedCountIsNamed() throws {
+        try withTestDatabase { db in
+            let (fund, _) = try Self.lifecycleMix(db)
+            let connection = try db.connect()
+            defer { connection.close() }
+            // A bulk statement over several proposals at once is counted too.
+            try connection.execute("UPDATE proposals SET state = 'in_review', version = version + 1 WHERE state = 'scored'")
+            #expect(try fund.store.kpiComparison().firstDifference == nil)
+            try connection.execute(
+                """
+                UPDATE proposal_state_counts SET proposals = proposals + 1
+                WHERE (cluster, state, shard) = (SELECT cluster, state, shard FROM proposal_state_counts WHERE state = 'approved' LIMIT 1)
+                """
+            )
+            let difference = try #require(try fund.store.kpiComparison().firstDifference)
+            #expect(difference.hasPrefix("approvalRates[0]."), "\(difference)")
+        }
+    }
+
     @Test func orderStatisticsGiveWhatTheSortedListGives() throws {
         for count in 0...23 {
             let spans = (0..<count).map { index in

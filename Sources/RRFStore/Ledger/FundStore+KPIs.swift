@@ -4,7 +4,8 @@ import RRFWorkflow
 
 /// The KPI report from the stored spans, and its check against the full computation.
 extension FundStore {
-    /// The fund's KPIs from the current data: durations from the stored spans (``KPISpans``), in one snapshot.
+    /// The fund's KPIs from the current data, in one snapshot: durations from the stored spans (``KPISpans``),
+    /// proposals per state and cluster from the counts kept beside them (`proposal_state_counts`, sql/0028).
     /// Spans not yet counted in the store's calendar (copied by the migration, or counted in another calendar)
     /// are counted first, in the same transaction.
     public func kpis() throws -> FundKPIs {
@@ -25,7 +26,22 @@ extension FundStore {
 
     private func storedKPIs(on connection: Connection) throws -> FundKPIs {
         try KPISpans.countStale(calendar: calendar, on: connection)
+        var byState: [String: Int] = [:]
+        for row in try connection.query(
+            "SELECT state, sum(proposals)::int AS n FROM proposal_state_counts GROUP BY state HAVING sum(proposals) <> 0"
+        ).rows {
+            byState[try row.decode("state")] = try row.decode("n", as: Int.self)
+        }
+        let rates = try connection.query(
+            """
+            SELECT cluster, coalesce(sum(proposals) FILTER (WHERE state = 'approved'), 0)::int AS approved,
+                   coalesce(sum(proposals) FILTER (WHERE state = 'rejected'), 0)::int AS rejected,
+                   coalesce(sum(proposals) FILTER (WHERE state = 'ineligible'), 0)::int AS ineligible
+            FROM proposal_state_counts GROUP BY cluster HAVING sum(proposals) <> 0 ORDER BY cluster
+            """
+        ).rows.map(FundKPIs.ClusterApprovalRate.init(row:))
         return try kpis(
+            proposalsByState: byState, approvalRates: rates,
             timeToDecision: KPISpans.statistics(.decision, calendar: calendar, on: connection),
             timeToFirstDisbursement: KPISpans.statistics(.firstRelease, calendar: calendar, on: connection),
             on: connection

@@ -45,18 +45,6 @@ extension FundStore {
             disbursementSpans[try row.decode("kind", as: String.self), default: []].append(span)
             disbursementSpans["all", default: []].append(span)
         }
-        return try kpis(
-            timeToDecision: timeToDecision,
-            timeToFirstDisbursement: disbursementSpans.mapValues { FundKPIs.DurationStatistics($0, calendar: calendar) },
-            on: connection
-        )
-    }
-
-    /// The report with the given durations and every other figure read from the stored facts.
-    func kpis(
-        timeToDecision: [String: FundKPIs.DurationStatistics], timeToFirstDisbursement: [String: FundKPIs.DurationStatistics],
-        on connection: Connection
-    ) throws -> FundKPIs {
         var byState: [String: Int] = [:]
         for row in try connection.query("SELECT state, count(*)::int AS n FROM proposals GROUP BY state").rows {
             byState[try row.decode("state")] = try row.decode("n", as: Int.self)
@@ -68,14 +56,20 @@ extension FundStore {
                    count(*) FILTER (WHERE state = 'ineligible')::int AS ineligible
             FROM proposals GROUP BY cluster ORDER BY cluster
             """
-        ).rows.map { row in
-            let approved: Int = try row.decode("approved")
-            let rejected: Int = try row.decode("rejected")
-            return FundKPIs.ClusterApprovalRate(
-                cluster: try Cluster.stored(try row.decode("cluster")), approved: approved, rejected: rejected,
-                ineligible: try row.decode("ineligible"), approvalRatePercent: Statistics.percent(Int64(approved), of: Int64(approved + rejected))
-            )
-        }
+        ).rows.map(FundKPIs.ClusterApprovalRate.init(row:))
+        return try kpis(
+            proposalsByState: byState, approvalRates: rates, timeToDecision: timeToDecision,
+            timeToFirstDisbursement: disbursementSpans.mapValues { FundKPIs.DurationStatistics($0, calendar: calendar) },
+            on: connection
+        )
+    }
+
+    /// The report with the given proposal counts and durations, and every other figure read from the stored facts.
+    func kpis(
+        proposalsByState byState: [String: Int], approvalRates rates: [FundKPIs.ClusterApprovalRate],
+        timeToDecision: [String: FundKPIs.DurationStatistics], timeToFirstDisbursement: [String: FundKPIs.DurationStatistics],
+        on connection: Connection
+    ) throws -> FundKPIs {
         let envelopes = try connection.query(
             """
             SELECT c.code, c.currency, e.cluster, e.amount_minor, e.committed_minor
@@ -128,6 +122,18 @@ extension FundStore {
         return FundKPIs(
             proposalsByState: byState, timeToDecision: timeToDecision, approvalRates: rates, envelopeUse: envelopes,
             timeToFirstDisbursement: timeToFirstDisbursement, disbursement: disbursement, overdueReports: overdue, trainedStaff: trained
+        )
+    }
+}
+
+extension FundKPIs.ClusterApprovalRate {
+    /// One cluster's row of `cluster`, `approved`, `rejected` and `ineligible` counts.
+    init(row: Row) throws {
+        let approved: Int = try row.decode("approved")
+        let rejected: Int = try row.decode("rejected")
+        self.init(
+            cluster: try Cluster.stored(try row.decode("cluster")), approved: approved, rejected: rejected,
+            ineligible: try row.decode("ineligible"), approvalRatePercent: Statistics.percent(Int64(approved), of: Int64(approved + rejected))
         )
     }
 }
