@@ -111,37 +111,78 @@ enum KPISpans {
         return ids.count
     }
 
-    /// The statistics of `measure` per call kind and `all`, read from the counted spans: counts from the index,
-    /// and each order statistic (median, 90th percentile) as one row at its offset in the index's order.
+    /// The statistics of `measure` per call kind and `all`: counts from the spans per business hour
+    /// (`kpi_span_hours`), and each order statistic (median, 90th percentile) as one row of the index, found by
+    /// its offset within the hour that holds it.
     static func statistics(
         _ measure: Measure, calendar: BusinessCalendar, on connection: Connection
     ) throws -> [String: FundKPIs.DurationStatistics] {
         let key = fingerprint(calendar)
-        var counts: [String: (count: Int, withinSLA: Int)] = [:]
+        var hours: [String: [SpanHour]] = [:]
+        var all: [Int: SpanHour] = [:]
         for row in try connection.query(
             """
-            SELECT call_kind, count(*)::int AS n, count(*) FILTER (WHERE within_sla)::int AS within
-            FROM kpi_spans WHERE calendar = $1 AND measure = $2 GROUP BY call_kind
+            SELECT call_kind, hour, sum(spans)::int AS spans, sum(within_sla)::int AS within FROM kpi_span_hours
+            WHERE calendar = $1 AND measure = $2 GROUP BY call_kind, hour HAVING sum(spans) <> 0 ORDER BY call_kind, hour
             """,
             [key, measure.rawValue]
         ).rows {
-            counts[try row.decode("call_kind")] = (try row.decode("n"), try row.decode("within"))
+            let hour = SpanHour(hour: try row.decode("hour"), spans: try row.decode("spans"), withinSLA: try row.decode("within"))
+            hours[try row.decode("call_kind"), default: []].append(hour)
+            all[hour.hour, default: SpanHour(hour: hour.hour, spans: 0, withinSLA: 0)].add(hour)
         }
-        counts["all"] = counts.values.reduce((count: 0, withinSLA: 0)) { ($0.count + $1.count, $0.withinSLA + $1.withinSLA) }
+        hours["all"] = all.values.sorted { $0.hour < $1.hour }
         var statistics: [String: FundKPIs.DurationStatistics] = [:]
-        for (kind, count) in counts {
-            let kindFilter = kind == "all" ? "" : "AND call_kind = $5"
-            let kindValue: [(any PostgresEncodable)?] = kind == "all" ? [] : [kind]
-            statistics[kind] = try FundKPIs.DurationStatistics(count: count.count, withinSLA: count.withinSLA, calendar: calendar) { rank, length, ascending in
-                try connection.query(
-                    """
-                    SELECT business_seconds FROM kpi_spans WHERE calendar = $1 AND measure = $2 \(kindFilter)
-                    ORDER BY business_seconds \(ascending ? "ASC" : "DESC") OFFSET $3 LIMIT $4
-                    """,
-                    [key, measure.rawValue, rank, length] + kindValue
-                ).rows.map { try $0.decode("business_seconds", as: Double.self) }
+        for (kind, histogram) in hours {
+            let count = histogram.reduce(0) { $0 + $1.spans }
+            statistics[kind] = try FundKPIs.DurationStatistics(
+                count: count, withinSLA: histogram.reduce(0) { $0 + $1.withinSLA }, calendar: calendar
+            ) { offset, length, ascending in
+                try (0..<length).compactMap { step in
+                    try seconds(at: ascending ? offset + step : count - 1 - offset - step, of: kind, in: histogram, measure, calendar: key, on: connection)
+                }
             }
         }
         return statistics
+    }
+
+    /// One business hour's spans of one call kind (or all).
+    struct SpanHour {
+        let hour: Int
+        var spans: Int
+        var withinSLA: Int
+
+        mutating func add(_ other: SpanHour) {
+            spans += other.spans
+            withinSLA += other.withinSLA
+        }
+    }
+
+    /// The business seconds of the span at `rank` (0-based, ascending) among `kind`'s spans, whose hours are `histogram`:
+    /// one row at its offset within its hour; nil when the spans and their hours disagree.
+    private static func seconds(
+        at rank: Int, of kind: String, in histogram: [SpanHour], _ measure: Measure, calendar key: String, on connection: Connection
+    ) throws -> Double? {
+        var before = 0
+        for hour in histogram {
+            if rank < before + hour.spans { return try seconds(at: rank - before, inHour: hour.hour, of: kind, measure, calendar: key, on: connection) }
+            before += hour.spans
+        }
+        return nil
+    }
+
+    /// The business seconds of the span at `offset` (ascending) within one business hour of `kind`'s spans.
+    private static func seconds(
+        at offset: Int, inHour hour: Int, of kind: String, _ measure: Measure, calendar key: String, on connection: Connection
+    ) throws -> Double? {
+        let kindFilter = kind == "all" ? "" : "AND call_kind = $5"
+        let kindValue: [(any PostgresEncodable)?] = kind == "all" ? [] : [kind]
+        return try connection.query(
+            """
+            SELECT business_seconds FROM kpi_spans WHERE calendar = $1 AND measure = $2 AND hour = $3 \(kindFilter)
+            ORDER BY business_seconds OFFSET $4 LIMIT 1
+            """,
+            [key, measure.rawValue, hour, offset] + kindValue
+        ).rows.first.map { try $0.decode("business_seconds", as: Double.self) }
     }
 }

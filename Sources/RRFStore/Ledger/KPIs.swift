@@ -119,7 +119,8 @@ extension FundKPIs.DurationStatistics {
 
     /// Statistics over `count` spans, `withinSLA` of them by their deadline, from their order statistics alone:
     /// `seconds(offset, length, ascending)` gives `length` business-second values from `offset` of the spans sorted
-    /// ascending or descending. Gives exactly what ``init(_:calendar:)`` gives over the same spans.
+    /// ascending or descending (fewer when the stored spans are missing some: those figures are then nil). Gives
+    /// exactly what ``init(_:calendar:)`` gives over the same spans.
     init(
         count: Int, withinSLA: Int, calendar: BusinessCalendar, seconds: (_ offset: Int, _ length: Int, _ ascending: Bool) throws -> [Double]
     ) throws {
@@ -130,13 +131,15 @@ extension FundKPIs.DurationStatistics {
         let hoursPerDay = Double(calendar.workdayEndMinute - calendar.workdayStartMinute) / 60
         let middle = try seconds((count - 1) / 2, count.isMultiple(of: 2) ? 2 : 1, true).map { $0 / 3600 }
         let top = try seconds(count - 1 - Statistics.nearestRankIndex(90, count: count), 1, false).map { $0 / 3600 }
-        guard let low = middle.first, let high = middle.last, let p90 = top.first else {
-            throw StoreError(.internal, code: "kpi_spans_moved", "The stored KPI spans changed while the report read them; run the report again.")
+        let pair = count.isMultiple(of: 2)
+        if let low = middle.first, let high = middle.last, middle.count == (pair ? 2 : 1) {
+            medianBusinessHours = Self.oneDecimal(pair ? (low + high) / 2 : low)
+            medianBusinessDays = Self.oneDecimal(pair ? (low / hoursPerDay + high / hoursPerDay) / 2 : low / hoursPerDay)
         }
-        medianBusinessHours = Self.oneDecimal(middle.count == 2 ? (low + high) / 2 : low)
-        medianBusinessDays = Self.oneDecimal(middle.count == 2 ? (low / hoursPerDay + high / hoursPerDay) / 2 : low / hoursPerDay)
-        p90BusinessHours = Self.oneDecimal(p90)
-        p90BusinessDays = Self.oneDecimal(p90 / hoursPerDay)
+        if let p90 = top.first {
+            p90BusinessHours = Self.oneDecimal(p90)
+            p90BusinessDays = Self.oneDecimal(p90 / hoursPerDay)
+        }
     }
 
     static func oneDecimal(_ value: Double) -> Double { (value * 10).rounded() / 10 }
