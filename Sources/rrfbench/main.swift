@@ -7,6 +7,7 @@ import Postgres
 // Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
 //        swift run -c release rrfbench ceiling [--jobs 50000]   (the pool beside pgbench's replay, 1–8 workers, QueueCeiling.swift)
 //        swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   (audit verify, AuditBench.swift)
+//        swift run -c release rrfbench kpis [--proposals 1000000] [--runs 3]   (the KPI report, KPIBench.swift)
 // Run from the repository root (migrations are read from ./sql).
 
 func option(_ name: String, default value: Int) -> Int {
@@ -21,6 +22,16 @@ if CommandLine.arguments.dropFirst().first == "audit" {
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("rrfbench audit: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
+if CommandLine.arguments.dropFirst().first == "kpis" {
+    do {
+        try runKPIBenchmark(proposals: option("--proposals", default: 1_000_000), runs: option("--runs", default: 3))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench kpis: \(error)\n".utf8))
         exit(1)
     }
 }

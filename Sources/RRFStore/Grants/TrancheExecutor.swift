@@ -62,6 +62,7 @@ struct TrancheExecutor {
                 [state, release.signature.userID.uuid, release.signature.name, release.signature.at, release.idempotencyKey, JSONValue(release), transactionID]
             )
             let record = try reload()
+            try KPISpans.recordRelease(of: grant, at: record.releasedAt ?? release.signature.at, calendar: store.calendar, on: context.connection)
             let result = try TrancheRelease(released: record)
             try context.connection.queryPrepared(
                 "UPDATE release_requests SET result = $2::jsonb WHERE idempotency_key = $1", [release.idempotencyKey, JSONValue(result)]

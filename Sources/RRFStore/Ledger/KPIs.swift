@@ -2,7 +2,8 @@ import Foundation
 import Postgres
 import RRFWorkflow
 
-/// The fund's key performance indicators, computed from the stored facts (never from cached counters).
+/// The fund's key performance indicators: the durations from the spans stored when they happened (``KPISpans``),
+/// every other figure from the stored facts; ``FundStore/kpisRecomputed()`` computes them all from the facts.
 ///
 /// Durations are counted in the fund's ``BusinessCalendar`` (weekends, holidays and working hours excluded).
 /// Medians are the middle value (the mean of the two middle values for an even count); the 90th percentile
@@ -85,9 +86,13 @@ enum Statistics {
     /// The nearest-rank percentile (`p` in 1…100), nil when empty.
     static func percentile(_ p: Int, of values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let rank = Int((Double(p) / 100 * Double(sorted.count)).rounded(.up))
-        return sorted[max(0, min(sorted.count - 1, rank - 1))]
+        return values.sorted()[nearestRankIndex(p, count: values.count)]
+    }
+
+    /// The index, in `count` sorted values (`count` > 0), of the nearest-rank percentile `p`.
+    static func nearestRankIndex(_ p: Int, count: Int) -> Int {
+        let rank = Int((Double(p) / 100 * Double(count)).rounded(.up))
+        return max(0, min(count - 1, rank - 1))
     }
 
     /// `part / whole` in percent, one decimal; nil when `whole` is zero.
@@ -112,117 +117,30 @@ extension FundKPIs.DurationStatistics {
         withinSLAPercent = Statistics.percent(Int64(withinSLA), of: Int64(count))
     }
 
-    static func oneDecimal(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-}
-
-extension FundStore {
-    /// The fund's KPIs from the current data.
-    public func kpis() throws -> FundKPIs {
-        try read("report.kpis") { connection, viewer in
-            try viewer.require(.finance, notFound: Self.financeOnly)
-            var byState: [String: Int] = [:]
-            for row in try connection.query("SELECT state, count(*)::int AS n FROM proposals GROUP BY state").rows {
-                byState[try row.decode("state")] = try row.decode("n", as: Int.self)
-            }
-            var spans: [String: [(start: Date, end: Date, deadline: Date)]] = [:]
-            for row in try connection.query(
-                """
-                SELECT c.kind, p.submitted_at, p.decided_at, p.decision_due
-                FROM proposals p JOIN calls c ON c.id = p.call_id WHERE p.decided_at IS NOT NULL
-                """
-            ).rows {
-                let span = (start: try row.decode("submitted_at", as: Date.self), end: try row.decode("decided_at", as: Date.self),
-                            deadline: try row.decode("decision_due", as: Date.self))
-                spans[try row.decode("kind", as: String.self), default: []].append(span)
-                spans["all", default: []].append(span)
-            }
-            var timeToDecision = spans.mapValues { FundKPIs.DurationStatistics($0, calendar: calendar) }
-            if timeToDecision["all"] == nil { timeToDecision["all"] = FundKPIs.DurationStatistics([], calendar: calendar) }
-            let rates = try connection.query(
-                """
-                SELECT cluster, count(*) FILTER (WHERE state = 'approved')::int AS approved,
-                       count(*) FILTER (WHERE state = 'rejected')::int AS rejected,
-                       count(*) FILTER (WHERE state = 'ineligible')::int AS ineligible
-                FROM proposals GROUP BY cluster ORDER BY cluster
-                """
-            ).rows.map { row in
-                let approved: Int = try row.decode("approved")
-                let rejected: Int = try row.decode("rejected")
-                return FundKPIs.ClusterApprovalRate(
-                    cluster: try Cluster.stored(try row.decode("cluster")), approved: approved, rejected: rejected,
-                    ineligible: try row.decode("ineligible"), approvalRatePercent: Statistics.percent(Int64(approved), of: Int64(approved + rejected))
-                )
-            }
-            let envelopes = try connection.query(
-                """
-                SELECT c.code, c.currency, e.cluster, e.amount_minor, e.committed_minor
-                FROM call_envelopes e JOIN calls c ON c.id = e.call_id ORDER BY c.code, e.cluster
-                """
-            ).rows.map { row in
-                let currency = try Currency.stored(try row.decode("currency"))
-                let amount: Int64 = try row.decode("amount_minor")
-                let committed: Int64 = try row.decode("committed_minor")
-                return FundKPIs.EnvelopeUse(
-                    call: try row.decode("code"), cluster: try Cluster.stored(try row.decode("cluster")),
-                    envelope: Money(minorUnits: amount, currency: currency), committed: Money(minorUnits: committed, currency: currency),
-                    usePercent: Statistics.percent(committed, of: amount)
-                )
-            }
-            var disbursementSpans: [String: [(start: Date, end: Date, deadline: Date)]] = ["all": []]
-            for row in try connection.query(
-                """
-                SELECT c.kind, p.submitted_at, p.decision_due, min(t.released_at) AS first_release
-                FROM grants g JOIN proposals p ON p.id = g.proposal_id JOIN calls c ON c.id = g.call_id
-                JOIN tranches t ON t.grant_id = g.id AND t.state = 'released'
-                GROUP BY c.kind, p.submitted_at, p.decision_due, g.id
-                """
-            ).rows {
-                let due = try row.decode("decision_due", as: Date.self)
-                let span = (start: try row.decode("submitted_at", as: Date.self), end: try row.decode("first_release", as: Date.self),
-                            deadline: calendar.addingBusinessHours(10 * (calendar.workdayEndMinute - calendar.workdayStartMinute) / 60, to: due))
-                disbursementSpans[try row.decode("kind", as: String.self), default: []].append(span)
-                disbursementSpans["all", default: []].append(span)
-            }
-            let disbursement = try connection.query(
-                """
-                SELECT a.currency,
-                       coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0)::bigint AS committed,
-                       coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)::bigint AS released
-                FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
-                JOIN grants g ON g.proposal_id = a.proposal_id AND g.signed_on IS NOT NULL
-                WHERE a.kind IN ('committed', 'released')
-                GROUP BY a.currency ORDER BY a.currency
-                """
-            ).rows.map { row in
-                let currency = try Currency.stored(try row.decode("currency"))
-                let committed: Int64 = try row.decode("committed")
-                let released: Int64 = try row.decode("released")
-                return FundKPIs.Disbursement(
-                    committed: Money(minorUnits: committed, currency: currency), released: Money(minorUnits: released, currency: currency),
-                    ratePercent: Statistics.percent(released, of: committed)
-                )
-            }
-            let today = self.today
-            let overdue = try connection.query(
-                """
-                SELECT count(*)::int AS n FROM grant_reports r JOIN grants g ON g.id = r.grant_id
-                WHERE r.state IN ('scheduled', 'due', 'returned') AND r.due_date < $1::date AND g.state = ANY($2::text[])
-                """,
-                [today.description, ReportRecord.grantsOwingReports]
-            ).single().decode("n", as: Int.self)
-            let trained = try connection.query(
-                """
-                SELECT o.code, CASE WHEN btrim(a.gender) = '' THEN 'unspecified' ELSE lower(btrim(a.gender)) END AS gender,
-                       count(DISTINCT a.name_key)::int AS people
-                FROM training_attendance a JOIN organisations o ON o.id = a.organisation_id
-                WHERE a.passed GROUP BY 1, 2 ORDER BY 1, 2
-                """
-            ).rows.map { FundKPIs.TrainedStaff(organisation: try $0.decode("code"), gender: try $0.decode("gender"), people: try $0.decode("people")) }
-            return FundKPIs(
-                proposalsByState: byState, timeToDecision: timeToDecision, approvalRates: rates, envelopeUse: envelopes,
-                timeToFirstDisbursement: disbursementSpans.mapValues { FundKPIs.DurationStatistics($0, calendar: calendar) },
-                disbursement: disbursement, overdueReports: overdue, trainedStaff: trained
-            )
+    /// Statistics over `count` spans, `withinSLA` of them by their deadline, from their order statistics alone:
+    /// `seconds(offset, length, ascending)` gives `length` business-second values from `offset` of the spans sorted
+    /// ascending or descending (fewer when the stored spans are missing some: those figures are then nil). Gives
+    /// exactly what ``init(_:calendar:)`` gives over the same spans.
+    init(
+        count: Int, withinSLA: Int, calendar: BusinessCalendar, seconds: (_ offset: Int, _ length: Int, _ ascending: Bool) throws -> [Double]
+    ) throws {
+        self.count = count
+        self.withinSLA = withinSLA
+        withinSLAPercent = Statistics.percent(Int64(withinSLA), of: Int64(count))
+        guard count > 0 else { return }
+        let hoursPerDay = Double(calendar.workdayEndMinute - calendar.workdayStartMinute) / 60
+        let middle = try seconds((count - 1) / 2, count.isMultiple(of: 2) ? 2 : 1, true).map { $0 / 3600 }
+        let top = try seconds(count - 1 - Statistics.nearestRankIndex(90, count: count), 1, false).map { $0 / 3600 }
+        let pair = count.isMultiple(of: 2)
+        if let low = middle.first, let high = middle.last, middle.count == (pair ? 2 : 1) {
+            medianBusinessHours = Self.oneDecimal(pair ? (low + high) / 2 : low)
+            medianBusinessDays = Self.oneDecimal(pair ? (low / hoursPerDay + high / hoursPerDay) / 2 : low / hoursPerDay)
+        }
+        if let p90 = top.first {
+            p90BusinessHours = Self.oneDecimal(p90)
+            p90BusinessDays = Self.oneDecimal(p90 / hoursPerDay)
         }
     }
+
+    static func oneDecimal(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 }

@@ -123,6 +123,7 @@ struct ProposalExecutor {
         _ loaded: ProposalRecord, _ content: ProposalContent, state: ProposalMachine.State.Name, round: Int, requested: Money, decisionDue: Date
     ) throws -> ProposalRecord {
         let draft = content.draft
+        try KPISpans.forgetDecision(of: loaded.id, on: context.connection)
         return try write(
             loaded,
             """
@@ -165,6 +166,7 @@ struct ProposalExecutor {
             """,
             [state, decision.kind.rawValue, decision.decidedBy.uuid, decision.decidedAt, decision.amount?.minorUnits, decision.justification]
         )
+        try KPISpans.recordDecision(of: record, calendar: store.calendar, on: context.connection)
         let event = switch decision.kind {
         case .approve: "proposal.approved"
         case .reject: "proposal.rejected"
