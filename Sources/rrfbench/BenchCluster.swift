@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 import Postgres
 
 /// The PostgreSQL every rrfbench run starts for itself: a throwaway cluster with default settings, durable
@@ -16,6 +17,18 @@ struct BenchCluster {
         database = cluster.configuration(applicationName: applicationName)
         connection = try Connection(database)
         try Migrator(directory: sqlDirectory).migrate(on: connection)
+    }
+
+    /// An empty queue, then `count` pending no-op jobs (kind `noop`), vacuumed and analysed.
+    func fillQueue(noOpJobs count: Int) throws {
+        try connection.execute("TRUNCATE jobs")
+        var enqueued = 0
+        while enqueued < count {
+            let chunk = min(5_000, count - enqueued)
+            try Jobs.enqueue((0..<chunk).map { _ in NewJob(kind: "noop") }, on: connection)
+            enqueued += chunk
+        }
+        try connection.execute("VACUUM ANALYZE jobs")
     }
 
     func stop() {

@@ -35,11 +35,11 @@ enum QueueCeiling {
         var rows: [Row] = []
         for workers in [1, 2, 4, 8] {
             for batch in [1, 10] {
-                try fill(jobs, bench.connection)
+                try bench.fillQueue(noOpJobs: jobs)
                 let deadlocksBefore = try deadlocks(bench.connection)
                 let pool = try drainWithPool(workers: workers, batch: batch, bench)
                 let deadlocks = try deadlocks(bench.connection) - deadlocksBefore
-                try fill(jobs, bench.connection)
+                try bench.fillQueue(noOpJobs: jobs)
                 let replay = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: scriptFile.path, bench)
                 rows.append(Row(workers: workers, batch: batch, pool: pool, pgbench: replay, deadlocks: deadlocks))
                 print(String(format: "  %d workers, batch %2d: pool %8.0f jobs/s, pgbench %8.0f jobs/s (%.2f×), deadlocks %lld",
@@ -47,18 +47,6 @@ enum QueueCeiling {
             }
         }
         return rows
-    }
-
-    /// An empty queue, then `count` pending no-op jobs, vacuumed and analysed.
-    private static func fill(_ count: Int, _ connection: Connection) throws {
-        try connection.execute("TRUNCATE jobs")
-        var enqueued = 0
-        while enqueued < count {
-            let chunk = min(5_000, count - enqueued)
-            try Jobs.enqueue((0..<chunk).map { _ in NewJob(kind: "noop") }, on: connection)
-            enqueued += chunk
-        }
-        try connection.execute("VACUUM ANALYZE jobs")
     }
 
     private static func deadlocks(_ connection: Connection) throws -> Int64 {

@@ -93,13 +93,7 @@ do {
     print("handlers' own transactions and every enqueue commit durably")
 
     // (a) Throughput: drain N no-op jobs with one process's pool.
-    var enqueued = 0
-    while enqueued < jobCount {
-        let chunk = min(5_000, jobCount - enqueued)
-        try Jobs.enqueue((0..<chunk).map { _ in NewJob(kind: "noop") }, on: connection)
-        enqueued += chunk
-    }
-    try connection.execute("VACUUM ANALYZE jobs")
+    try bench.fillQueue(noOpJobs: jobCount)
     var registry = JobRegistry()
     registry.register(kind: "noop") { _, _ in }
     var configuration = WorkerPoolConfiguration(database: database, name: "rrfbench", workers: workerCount, batchSize: batchSize)
