@@ -56,9 +56,31 @@ extension Bool: PostgresDecodable {
 }
 
 extension UUID: PostgresDecodable {
+    /// Decodes the server's form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits of either case) in one pass:
+    /// `UUID(uuidString:)` goes through `sscanf`, which was a tenth of a 10,000-line ranking's client time.
     public init(postgresText text: String, type: UInt32) throws {
-        guard let value = UUID(uuidString: text) else { throw PostgresError.cannotDecode(text, as: "UUID") }
-        self = value
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var text = text
+        let parsed = text.withUTF8 { utf8 in
+            withUnsafeMutableBytes(of: &bytes) { output in
+                guard utf8.count == 36 else { return false }
+                var count = 0, offset = 0
+                while offset < 36 {
+                    if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+                        guard utf8[offset] == UInt8(ascii: "-") else { return false }
+                        offset += 1
+                        continue
+                    }
+                    guard let high = Data.hexValue(utf8[offset]), let low = Data.hexValue(utf8[offset + 1]) else { return false }
+                    output[count] = high << 4 | low
+                    count += 1
+                    offset += 2
+                }
+                return true
+            }
+        }
+        guard parsed else { throw PostgresError.cannotDecode(text, as: "UUID") }
+        self = UUID(uuid: bytes)
     }
 }
 
@@ -84,7 +106,7 @@ extension Data: PostgresDecodable {
         self = Data(bytes)
     }
 
-    private static func hexValue(_ char: UInt8) -> UInt8? {
+    static func hexValue(_ char: UInt8) -> UInt8? {
         switch char {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10

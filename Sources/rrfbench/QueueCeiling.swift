@@ -3,13 +3,42 @@ import JobQueue
 import Postgres
 
 /// The job queue's drain beside its ceiling: for 1, 2, 4 and 8 workers and batches of 1 and 10, `jobs` no-op
-/// jobs drained by the worker pool, then the same jobs drained by pgbench running the pool's own SQL per batch
-/// (claim and complete in one statement, `SKIP LOCKED`, `synchronous_commit` off for it), with as many clients
-/// as workers. pgbench pays no Swift, no handler and no second round trip, so its figure is what PostgreSQL
-/// itself allows on this machine.
+/// jobs drained by the worker pool, then the same jobs drained twice by pgbench, with as many clients as workers:
+/// - `replay`: the pool's own statement per batch (`JobSQL.claim`: complete the previous batch, claim the next,
+///   `SKIP LOCKED`, `synchronous_commit` off for it), sent the way the pool sends it (extended protocol, planned
+///   at every call), carrying each batch's ids to the next transaction. It writes each job twice (running, then
+///   succeeded), as the pool does. pgbench pays no Swift, no handler and no row decoding: this is issue 19's
+///   "same SQL per job" ceiling.
+/// - `oneUpdate`: a queue that never records a job as running (claim and succeed in one update per job), what
+///   PostgreSQL allows here at all. The pool cannot do this: without the `running` state a crashed worker's jobs
+///   could not be told from finished ones.
 enum QueueCeiling {
-    /// The pgbench replay of one batch: what `JobSQL.claim` does for a no-op job, completed in the same statement.
-    static let script = """
+    /// The pool's statement per batch, as `JobSQL.claim` (keep the two alike), returning the claimed ids for the
+    /// next transaction's completions (`\gset` needs one row, so the claimed rows are aggregated).
+    static let replay = """
+        WITH completed AS (
+            UPDATE jobs SET state = 'succeeded', finished_at = now()
+            WHERE id = ANY(:prev::bigint[]) AND state = 'running' AND worker_id = :worker::uuid
+            RETURNING id
+        ), picked AS (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND queue = 'default' AND run_at <= now() AND (SELECT count(*) FROM completed) >= 0
+            ORDER BY priority DESC, run_at, id
+            LIMIT :batch
+            FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE jobs AS j
+            SET state = 'running', attempts = j.attempts + 1, worker_id = :worker::uuid, locked_at = now()
+            FROM picked, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+            WHERE j.id = picked.id
+            RETURNING j.id
+        )
+        SELECT coalesce(array_agg(id), '{}')::text AS prev FROM claimed \\gset
+
+        """
+
+    /// One update per job: claimed and succeeded at once.
+    static let oneUpdate = """
         WITH picked AS (
             SELECT id FROM jobs WHERE state = 'pending' AND queue = 'default' AND run_at <= now()
             ORDER BY priority DESC, run_at, id LIMIT :batch FOR UPDATE SKIP LOCKED
@@ -22,16 +51,19 @@ enum QueueCeiling {
         let workers: Int
         let batch: Int
         let pool: Double
-        let pgbench: Double
+        /// pgbench running the pool's own statement.
+        let replay: Double
+        /// pgbench claiming and succeeding in one update per job.
+        let oneUpdate: Double
         let deadlocks: Int64
     }
 
     static func run(jobs: Int) throws -> [Row] {
         let bench = try BenchCluster(applicationName: "rrfbench-ceiling")
         defer { bench.stop() }
-        let scriptFile = FileManager.default.temporaryDirectory.appendingPathComponent("rrfbench-claim-\(UUID().uuidString).sql")
-        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: scriptFile) }
+        let replayFile = try scriptFile(replay)
+        let oneUpdateFile = try scriptFile(oneUpdate)
+        defer { for file in [replayFile, oneUpdateFile] { try? FileManager.default.removeItem(atPath: file) } }
         var rows: [Row] = []
         for workers in [1, 2, 4, 8] {
             for batch in [1, 10] {
@@ -40,13 +72,21 @@ enum QueueCeiling {
                 let pool = try drainWithPool(workers: workers, batch: batch, bench)
                 let deadlocks = try deadlocks(bench.connection) - deadlocksBefore
                 try bench.fillQueue(noOpJobs: jobs)
-                let replay = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: scriptFile.path, bench)
-                rows.append(Row(workers: workers, batch: batch, pool: pool, pgbench: replay, deadlocks: deadlocks))
-                print(String(format: "  %d workers, batch %2d: pool %8.0f jobs/s, pgbench %8.0f jobs/s (%.2f×), deadlocks %lld",
-                             workers, batch, pool, replay, pool / replay, deadlocks))
+                let replayed = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: replayFile, bench)
+                try bench.fillQueue(noOpJobs: jobs)
+                let oneUpdated = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: oneUpdateFile, bench)
+                rows.append(Row(workers: workers, batch: batch, pool: pool, replay: replayed, oneUpdate: oneUpdated, deadlocks: deadlocks))
+                print(String(format: "  %d workers, batch %2d: pool %8.0f jobs/s, replay %8.0f jobs/s (%.2f×), one update %8.0f jobs/s (%.2f×), deadlocks %lld",
+                             workers, batch, pool, replayed, pool / replayed, oneUpdated, pool / oneUpdated, deadlocks))
             }
         }
         return rows
+    }
+
+    private static func scriptFile(_ script: String) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rrfbench-claim-\(UUID().uuidString).sql")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
     }
 
     private static func deadlocks(_ connection: Connection) throws -> Int64 {
@@ -80,13 +120,15 @@ enum QueueCeiling {
         let started = Date()
         let status = try Subprocess.run("/usr/bin/env", [
             "pgbench", "-n", "-h", bench.cluster.socketDirectory, "-p", "\(bench.cluster.port)", "-U", bench.cluster.superuser,
-            "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t", "\(transactions)", "-D", "batch=\(batch)", "-f", script, "postgres",
+            "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t", "\(transactions)", "-M", "extended",
+            "-D", "batch=\(batch)", "-D", "prev={}", "-D", "worker=\(UUID().uuidString.lowercased())", "-f", script, "postgres",
         ], outputPath: output.path)
         let seconds = Date().timeIntervalSince(started)
         guard status == 0 else {
             throw PostgresError(.misuse, "pgbench exited \(status): \((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
         }
-        let done: Int = try bench.connection.query("SELECT count(*) AS n FROM jobs WHERE state = 'succeeded'").single().decode("n")
+        // The replay's last batch per client stays claimed (its completion would ride on a next claim): it ran.
+        let done: Int = try bench.connection.query("SELECT count(*) AS n FROM jobs WHERE state <> 'pending'").single().decode("n")
         return Double(done) / seconds
     }
 }

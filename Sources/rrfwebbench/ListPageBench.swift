@@ -49,7 +49,35 @@ enum ListPageBench {
             return Page(total: try rows.first?.decode("page_total", as: Int.self) ?? 0, limit: 50, next: nil, items: try rows.map { try $0.decode("reference") })
         }
         timings.append(baseline.timing("starts at \(baseline.page.first ?? "-")"))
+        timings.append(try rankingDatabaseTime(connection, runs))
         return timings
+    }
+
+    /// The server's execution time of the ranking's query (`FundStore.callRanking`'s, keep the two alike) in
+    /// the fund manager's transaction (role `rrf_app`, scope `fund`, so the row-level policy applies), from
+    /// `EXPLAIN ANALYZE`: issue 19's target for the ranking is database time.
+    private static func rankingDatabaseTime(_ connection: Connection, _ runs: Int) throws -> Timing {
+        let explain = """
+            EXPLAIN (ANALYZE, FORMAT JSON)
+            SELECT p.id, p.reference, p.cluster, p.submitted_at, p.requested_minor, p.state, p.title, p.organisation_id,
+                   a.mean_hundredths, a.std_dev_hundredths, a.divergent, a.passes
+            FROM proposals p
+            JOIN review_aggregates a ON a.proposal_id = p.id AND a.round = p.round
+            WHERE p.call_id = (SELECT id FROM calls WHERE code = 'SA-1') AND p.state IN ('scored', 'approved', 'rejected')
+                AND ($1::text IS NULL OR p.cluster = $1)
+            """
+        var milliseconds: [Double] = []
+        for _ in 0...runs {
+            try connection.withTransaction { connection in
+                try connection.query("SELECT set_config('role', 'rrf_app', true), set_config('rrf.scope', 'fund', true)")
+                let plan = try connection.query(explain, [String?.none]).single().decode(0, as: String.self)
+                let report = try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [[String: Any]]
+                milliseconds.append(report?.first?["Execution Time"] as? Double ?? .nan)
+            }
+        }
+        milliseconds = Array(milliseconds.dropFirst()).sorted()
+        return Timing(name: "call ranking, its query's database time", median: milliseconds[milliseconds.count / 2],
+                      slowest: milliseconds.last ?? 0, note: "EXPLAIN ANALYZE as rrf_app")
     }
 
     /// Runs `body` `runs` times (after one warm-up call) and keeps its last page.

@@ -14,7 +14,7 @@ import Testing
 }
 
 @Suite struct ProposalReferenceTests {
-    @Test(arguments: [("RRF-2026-0042", 42), ("RRF-2026-10000", 10_000), ("SSHF2-2027-0001", 1)])
+    @Test(arguments: [("RRF-2026-0042", 42), ("RRF-2026-10000", 10_000), ("SSHF2-2027-0001", 1), ("R-2000-999999999", 999_999_999)])
     func parsesAndFormats(text: String, sequence: Int) throws {
         let reference = try ProposalReference(parsing: text)
         #expect(reference.sequence == sequence)
@@ -22,7 +22,9 @@ import Testing
     }
 
     @Test(arguments: ["", "RRF-2026-042", "RRF-2026-00042", "rrf-2026-0042", "RRF-26-0042", "RRF-2026-0000", "RRF2026-0042",
-                      "RRF-2026-0042-1", "2RF-2026-0042", "RRF-2026-+042", "R-F-2026-0042"])
+                      "RRF-2026-0042-1", "2RF-2026-0042", "RRF-2026-+042", "R-F-2026-0042",
+                      "RRF-1999-0042", "RRF-02026-0042", "RRF-2026-1000000000", "RRF-2026-", "-2026-0042", "ABCDEFGHIJKLM-2026-0042",
+                      "RRF-2026-٠٠٤٢", "RRF-2026-0042 ", "RRF-2026-00042", "RRF--2026-0042"])
     func refusesInvalidText(text: String) {
         #expect(rejectionCode { try ProposalReference(parsing: text) } == "reference_invalid")
     }

@@ -146,7 +146,7 @@ import Testing
         let sheets = points.map { ScoreSheet(reviewerID: UserID(UUID()), scores: ["a": $0], comments: [:], submittedAt: Fixture.now) }
         return RankingCandidate(
             proposalID: ProposalID(UUID()), reference: try ProposalReference(year: 2026, sequence: sequence), submittedAt: instant(submitted),
-            requested: money(requested), aggregation: try ReviewAggregation(sheets: sheets, scorecard: card, divergenceSpread: 100)
+            requested: money(requested), score: RankingScore(try ReviewAggregation(sheets: sheets, scorecard: card, divergenceSpread: 100))
         )
     }
 

@@ -25,13 +25,45 @@ public struct ProposalReference: Hashable, Sendable, Codable, Comparable, Custom
     /// Parses text such as `RRF-2026-0042`; the text must be exactly the formatted form.
     /// - Throws: `reference_invalid`.
     public init(parsing text: String) throws(WorkflowRejection) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, let year = Int(parts[1]), let sequence = Int(parts[2]) else {
-            throw ProposalReference.invalid(text)
-        }
-        let reference = try ProposalReference(prefix: String(parts[0]), year: year, sequence: sequence)
-        guard reference.description == text else { throw ProposalReference.invalid(text) }
+        guard let reference = ProposalReference.scan(text) else { throw ProposalReference.invalid(text) }
         self = reference
+    }
+
+    /// Reads the formatted form in one pass over its bytes (lists and rankings parse one per row): a prefix of
+    /// capitals and digits starting with a capital, four year digits, and the sequence with at least four digits,
+    /// zero-padded only up to four.
+    private static func scan(_ text: String) -> ProposalReference? {
+        var part = 0, prefixLength = 0, year = 0, yearDigits = 0, sequence = 0, sequenceDigits = 0
+        var sequenceStartsWithZero = false
+        for byte in text.utf8 {
+            let digit = byte &- UInt8(ascii: "0")
+            switch part {
+            case _ where byte == UInt8(ascii: "-"):
+                part += 1
+                guard part <= 2 else { return nil }
+            case 0 where (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (digit < 10 && prefixLength > 0):
+                prefixLength += 1
+            case 1 where digit < 10 && yearDigits < 4:
+                year = year * 10 + Int(digit)
+                yearDigits += 1
+            case 2 where digit < 10 && sequenceDigits < 9:
+                if sequenceDigits == 0 { sequenceStartsWithZero = digit == 0 }
+                sequence = sequence * 10 + Int(digit)
+                sequenceDigits += 1
+            default:
+                return nil
+            }
+        }
+        guard part == 2, yearDigits == 4, sequenceDigits >= 4, sequenceDigits == 4 || !sequenceStartsWithZero else { return nil }
+        guard (1...12).contains(prefixLength), year >= 2000, sequence >= 1 else { return nil }
+        return ProposalReference(checkedPrefix: String(text.prefix(prefixLength)), year: year, sequence: sequence)
+    }
+
+    /// Parts `scan` has already checked.
+    private init(checkedPrefix prefix: String, year: Int, sequence: Int) {
+        self.prefix = prefix
+        self.year = year
+        self.sequence = sequence
     }
 
     /// The formatted reference, e.g. `RRF-2026-0042`.

@@ -1,5 +1,30 @@
 import Foundation
 
+/// The part of a committee's aggregate that the ranking reads and shows.
+public struct RankingScore: Hashable, Sendable, Codable {
+    /// The mean of the counted reviews' totals (the ranking's order).
+    public let mean: Score
+    /// The population standard deviation of the totals.
+    public let standardDeviation: Score
+    /// Whether the reviewers' spread exceeds the call's maximum.
+    public let isDivergent: Bool
+    /// Whether the mean reaches the pass threshold (only passing proposals count against the envelope).
+    public let passes: Bool
+
+    /// Creates a score from its stored parts.
+    public init(mean: Score, standardDeviation: Score, isDivergent: Bool, passes: Bool) {
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.isDivergent = isDivergent
+        self.passes = passes
+    }
+
+    /// The ranking's part of a full aggregate.
+    public init(_ aggregation: ReviewAggregation) {
+        self.init(mean: aggregation.mean, standardDeviation: aggregation.standardDeviation, isDivergent: aggregation.isDivergent, passes: aggregation.passes)
+    }
+}
+
 /// A proposal as it enters the ranking of its call and cluster.
 public struct RankingCandidate: Hashable, Sendable, Codable {
     /// The proposal.
@@ -10,16 +35,16 @@ public struct RankingCandidate: Hashable, Sendable, Codable {
     public let submittedAt: Date
     /// The amount requested.
     public let requested: Money
-    /// The committee's aggregate.
-    public let aggregation: ReviewAggregation
+    /// The committee's aggregate, as far as the ranking needs it.
+    public let score: RankingScore
 
     /// Creates a candidate.
-    public init(proposalID: ProposalID, reference: ProposalReference, submittedAt: Date, requested: Money, aggregation: ReviewAggregation) {
+    public init(proposalID: ProposalID, reference: ProposalReference, submittedAt: Date, requested: Money, score: RankingScore) {
         self.proposalID = proposalID
         self.reference = reference
         self.submittedAt = submittedAt
         self.requested = requested
-        self.aggregation = aggregation
+        self.score = score
     }
 }
 
@@ -49,7 +74,7 @@ public struct Ranking: Hashable, Sendable, Codable {
     /// - Throws: `currency_mismatch` when a request is not in the envelope's currency, `amount_overflow`.
     public init(candidates: [RankingCandidate], envelope: Money) throws(WorkflowRejection) {
         let ordered = candidates.sorted { left, right in
-            if left.aggregation.mean != right.aggregation.mean { return left.aggregation.mean > right.aggregation.mean }
+            if left.score.mean != right.score.mean { return left.score.mean > right.score.mean }
             if left.submittedAt != right.submittedAt { return left.submittedAt < right.submittedAt }
             return left.reference < right.reference
         }
@@ -57,7 +82,7 @@ public struct Ranking: Hashable, Sendable, Codable {
         var lines: [RankedProposal] = []
         for (index, candidate) in ordered.enumerated() {
             try envelope.requireSameCurrency(candidate.requested)
-            let passes = candidate.aggregation.passes
+            let passes = candidate.score.passes
             if passes { cumulative = try cumulative.adding(candidate.requested) }
             lines.append(RankedProposal(
                 rank: index + 1, candidate: candidate, cumulativeRequested: cumulative,
