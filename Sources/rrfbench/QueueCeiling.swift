@@ -55,6 +55,8 @@ enum QueueCeiling {
         let replay: Double
         /// pgbench claiming and succeeding in one update per job.
         let oneUpdate: Double
+        /// PgQueuer draining the same number of jobs with as many queue managers (nil: not run).
+        let pgQueuer: Double?
         let deadlocks: Int64
     }
 
@@ -75,9 +77,11 @@ enum QueueCeiling {
                 let replayed = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: replayFile, bench)
                 try bench.fillQueue(noOpJobs: jobs)
                 let oneUpdated = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: oneUpdateFile, bench)
-                rows.append(Row(workers: workers, batch: batch, pool: pool, replay: replayed, oneUpdate: oneUpdated, deadlocks: deadlocks))
+                let pgQueuer = try drainWithPgQueuer(workers: workers, batch: batch, jobs: jobs, bench)
+                rows.append(Row(workers: workers, batch: batch, pool: pool, replay: replayed, oneUpdate: oneUpdated, pgQueuer: pgQueuer, deadlocks: deadlocks))
                 print(String(format: "  %d workers, batch %2d: pool %8.0f jobs/s, replay %8.0f jobs/s (%.2f×), one update %8.0f jobs/s (%.2f×), deadlocks %lld",
-                             workers, batch, pool, replayed, pool / replayed, oneUpdated, pool / oneUpdated, deadlocks))
+                             workers, batch, pool, replayed, pool / replayed, oneUpdated, pool / oneUpdated, deadlocks)
+                      + (pgQueuer.map { String(format: ", PgQueuer %.0f jobs/s (pool %.2f×)", $0, pool / $0) } ?? ""))
             }
         }
         return rows
@@ -110,6 +114,24 @@ enum QueueCeiling {
         ).single()
         Thread.sleep(forTimeInterval: 1.5)  // the workers' backends report their counters as they exit
         return Double(try finished.decode("n", as: Int.self)) / (try finished.decode("t", as: Double.self) - started.timeIntervalSince1970)
+    }
+
+    /// PgQueuer's jobs per second draining `jobs` no-op jobs with `workers` queue managers dequeuing `batch` at a
+    /// time (`bench/pgqueuer_drain.py`), in the same cluster's database; nil unless `RRF_PGQUEUER_PYTHON` names a
+    /// Python that has PgQueuer and asyncpg (`.ci/bench` makes one).
+    private static func drainWithPgQueuer(workers: Int, batch: Int, jobs: Int, _ bench: BenchCluster) throws -> Double? {
+        guard let python = ProcessInfo.processInfo.environment["RRF_PGQUEUER_PYTHON"], !python.isEmpty else { return nil }
+        let cluster = bench.cluster
+        let dsn = "postgresql://\(cluster.superuser)@/postgres?host=\(cluster.socketDirectory)&port=\(cluster.port)"
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("rrfbench-pgqueuer-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let status = try Subprocess.run(python, ["bench/pgqueuer_drain.py", dsn, "\(jobs)", "\(workers)", "\(batch)"], outputPath: output.path)
+        let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        guard status == 0, let line = printed.split(separator: "\n").last(where: { $0.hasPrefix("pgqueuer ") }),
+              let rate = Double(line.dropFirst("pgqueuer ".count)) else {
+            throw PostgresError(.misuse, "the PgQueuer drain exited \(status): \(printed.suffix(2_000))")
+        }
+        return rate
     }
 
     /// Jobs per second of pgbench's clients running the replay until the queue is empty.

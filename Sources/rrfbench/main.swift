@@ -71,11 +71,12 @@ if CommandLine.arguments.dropFirst().first == "ceiling" {
         let jobs = option("--jobs", default: 50_000)
         print("the worker pool beside pgbench running the pool's own statement per batch (replay) and one update per job, \(jobs) no-op jobs each run")
         let rows = try QueueCeiling.run(jobs: jobs)
-        print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | one update per job, jobs/s | pool / one update | deadlocks |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | one update per job, jobs/s | pool / one update | PgQueuer jobs/s | pool / PgQueuer | deadlocks |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for row in rows {
-            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | %lld |", row.workers, row.batch, row.pool, row.replay,
-                         row.pool / row.replay, row.oneUpdate, row.pool / row.oneUpdate, row.deadlocks))
+            let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
+            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | ", row.workers, row.batch, row.pool, row.replay,
+                         row.pool / row.replay, row.oneUpdate, row.pool / row.oneUpdate) + pgQueuer + " | \(row.deadlocks) |")
         }
         print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
         exit(0)
