@@ -14,7 +14,7 @@ import traceback
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -45,7 +45,12 @@ class Browser:
         self.driver.save_screenshot(os.path.join(self.folder, f"{self.phase}-{self.step:02d}-{name}.png"))
 
     def open(self, path):
-        self.driver.get(self.base + path)
+        # One retry when Chromium's renderer does not answer in time: on 2 busy cores it sometimes misses the
+        # page-load timeout before the page was even asked for (seen once in CI, 2026-12-03).
+        try:
+            self.driver.get(self.base + path)
+        except TimeoutException:
+            self.driver.get(self.base + path)
 
     def heading(self):
         return self.driver.find_element(By.TAG_NAME, "h1").text
