@@ -95,7 +95,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The first matching minute strictly after `date`, or nil if none within five years (e.g. `0 0 31 2 *`).
-    public func nextTick(after date: Date, timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> Date? {
+    public func nextTick(after date: Date, timeZone: TimeZone = .gmt) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         // Start at the next whole minute.
@@ -131,7 +131,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Every tick in `(after, through]`, oldest first (at most `limit`).
-    public func ticks(after: Date, through: Date, timeZone: TimeZone = TimeZone(identifier: "UTC")!, limit: Int = 100) -> [Date] {
+    public func ticks(after: Date, through: Date, timeZone: TimeZone = .gmt, limit: Int = 100) -> [Date] {
         var ticks: [Date] = []
         var cursor = after
         while ticks.count < limit, let next = nextTick(after: cursor, timeZone: timeZone), next <= through {
@@ -150,7 +150,7 @@ public struct CronSchedule: Sendable, Equatable {
     public var job: NewJob
     public var timeZone: TimeZone
 
-    public init(name: String, expression: String, job: NewJob, timeZone: TimeZone = TimeZone(identifier: "UTC")!) throws {
+    public init(name: String, expression: String, job: NewJob, timeZone: TimeZone = .gmt) throws {
         self.name = name
         self.expression = try CronExpression(expression)
         self.job = job

@@ -87,7 +87,8 @@ enum QueueCeiling {
         return rows
     }
 
-    private static func scriptFile(_ script: String) throws -> String {
+    /// Writes `script` to a temporary file for pgbench's `-f` and returns its path.
+    static func scriptFile(_ script: String) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rrfbench-claim-\(UUID().uuidString).sql")
         try script.write(to: file, atomically: true, encoding: .utf8)
         return file.path
@@ -116,16 +117,19 @@ enum QueueCeiling {
         return Double(try finished.decode("n", as: Int.self)) / (try finished.decode("t", as: Double.self) - started.timeIntervalSince1970)
     }
 
-    /// PgQueuer's jobs per second draining `jobs` no-op jobs with `workers` queue managers dequeuing `batch` at a
-    /// time (`bench/pgqueuer_drain.py`), in the same cluster's database; nil unless `RRF_PGQUEUER_PYTHON` names a
-    /// Python that has PgQueuer and asyncpg (`.ci/bench` makes one).
-    private static func drainWithPgQueuer(workers: Int, batch: Int, jobs: Int, _ bench: BenchCluster) throws -> Double? {
+    /// PgQueuer's jobs per second running `jobs` no-op jobs with `workers` queue managers dequeuing `batch` at a
+    /// time (`bench/pgqueuer_drain.py`), in the same cluster's database: drained from a full queue, or with
+    /// `enqueuers` connections enqueuing `perStatement` jobs per statement inside the clock. Nil unless
+    /// `RRF_PGQUEUER_PYTHON` names a Python that has PgQueuer and asyncpg (`.ci/bench` makes one).
+    static func drainWithPgQueuer(workers: Int, batch: Int, jobs: Int, _ bench: BenchCluster,
+                                  enqueuers: (count: Int, perStatement: Int)? = nil) throws -> Double? {
         guard let python = ProcessInfo.processInfo.environment["RRF_PGQUEUER_PYTHON"], !python.isEmpty else { return nil }
         let cluster = bench.cluster
         let dsn = "postgresql://\(cluster.superuser)@/postgres?host=\(cluster.socketDirectory)&port=\(cluster.port)"
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("rrfbench-pgqueuer-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: output) }
-        let status = try Subprocess.run(python, ["bench/pgqueuer_drain.py", dsn, "\(jobs)", "\(workers)", "\(batch)"], outputPath: output.path)
+        let status = try Subprocess.run(python, ["bench/pgqueuer_drain.py", dsn, "\(jobs)", "\(workers)", "\(batch)"]
+                                        + (enqueuers.map { ["\($0.count)", "\($0.perStatement)"] } ?? []), outputPath: output.path)
         let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         guard status == 0, let line = printed.split(separator: "\n").last(where: { $0.hasPrefix("pgqueuer ") }),
               let rate = Double(line.dropFirst("pgqueuer ".count)) else {

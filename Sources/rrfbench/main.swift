@@ -6,6 +6,8 @@ import Postgres
 // rrfbench: job-queue throughput and wake-up latency on a throwaway, durable PostgreSQL (synchronous_commit on).
 // Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
 //        swift run -c release rrfbench ceiling [--jobs 50000]   (the pool beside pgbench's replay, 1–8 workers, QueueCeiling.swift)
+//        swift run -c release rrfbench steady [--jobs 20000]   (enqueue inside the clock, QueueSteady.swift)
+//        swift run -c release rrfbench footprint [--bin .build/release] [--jobs 20000]   (rrfd's memory, rrfctl's start-up, Footprint.swift)
 //        swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   (audit verify, AuditBench.swift)
 //        swift run -c release rrfbench kpis [--proposals 1000000] [--runs 3]   (the KPI report, KPIBench.swift)
 // Run from the repository root (migrations are read from ./sql).
@@ -14,6 +16,18 @@ func option(_ name: String, default value: Int) -> Int {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
     return parsed
+}
+
+if CommandLine.arguments.dropFirst().first == "footprint" {
+    do {
+        let arguments = CommandLine.arguments
+        let binaries = arguments.firstIndex(of: "--bin").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? ".build/release"
+        try Footprint.run(binaries: binaries, jobs: option("--jobs", default: 20_000))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench footprint: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 if CommandLine.arguments.dropFirst().first == "audit" {
@@ -64,6 +78,26 @@ LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = .warning
     return handler
+}
+
+if CommandLine.arguments.dropFirst().first == "steady" {
+    do {
+        let jobs = option("--jobs", default: 20_000)
+        print("steady enqueue+run: \(QueueSteady.enqueuers) enqueuers add \(jobs) no-op jobs into an empty queue while the workers run them; clock from the first enqueue to the last handler")
+        let rows = try QueueSteady.run(jobs: jobs)
+        print("\n| workers | jobs per enqueue | enqueue alone, jobs/s | pool jobs/s | pool / enqueue alone | max backlog | pick-up p50 / p99 ms | pgbench replay jobs/s | pool / replay | PgQueuer jobs/s | pool / PgQueuer |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for row in rows {
+            let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
+            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %d | %.1f / %.1f | %.0f | %.2f | ", row.workers, row.perStatement, row.enqueueOnly,
+                         row.pool, row.pool / row.enqueueOnly, row.poolMaxBacklog, row.pickup.p50, row.pickup.p99, row.replay, row.pool / row.replay) + pgQueuer + " |")
+        }
+        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench steady --jobs \(jobs)")
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench steady: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 if CommandLine.arguments.dropFirst().first == "ceiling" {

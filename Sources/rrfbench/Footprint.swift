@@ -1,0 +1,70 @@
+import Foundation
+import JobQueue
+import Postgres
+
+/// Issue 19's footprint: rrfd's resident memory idle and while it works through a backlog, and the start-up of
+/// rrfctl beside psql's, on the bench's own cluster. The binaries are the release build's (`--bin`).
+enum Footprint {
+    static func run(binaries: String, jobs: Int) throws {
+        let bench = try BenchCluster(applicationName: "rrfbench-footprint")
+        defer { bench.stop() }
+        let cluster = bench.cluster
+        let url = "postgresql://\(cluster.superuser)@/postgres?host=\(cluster.socketDirectory)&port=\(cluster.port)"
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rrfbench-rrfd-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+
+        let daemon = try Subprocess.spawn("\(binaries)/rrfd", ["--database-url", url], outputPath: log)
+        defer { kill(daemon, SIGTERM); var status: Int32 = 0; waitpid(daemon, &status, 0) }
+        Thread.sleep(forTimeInterval: 10)
+        let idle = try memory(of: daemon)
+        print(String(format: "rrfd idle (4 workers, maintenance leader), 10 s after start: RSS %.1f MB, PSS %.1f MB (other processes sharing its libraries lower PSS)",
+                     idle.rss, idle.pss))
+
+        // A backlog of jobs of a kind rrfd has no handler for: each is claimed, refused, logged and rescheduled,
+        // the claim-run-complete path without a handler's own work.
+        try Jobs.enqueue((0..<jobs).map { _ in NewJob(kind: "rrfbench.load") }, on: bench.connection)
+        var peak = idle.rss
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            peak = max(peak, try memory(of: daemon).rss)
+            let attempted: Int = try bench.connection.query("SELECT count(*) AS n FROM jobs WHERE kind = 'rrfbench.load' AND attempts > 0").single().decode("n")
+            if attempted >= jobs { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let after = try memory(of: daemon)
+        print(String(format: "rrfd through %d jobs it has no handler for (claimed, refused, logged, rescheduled): peak RSS %.1f MB sampled every 100 ms, %.1f MB after",
+                     jobs, max(peak, after.rss), after.rss))
+
+        let version = try medianMilliseconds("\(binaries)/rrfctl", ["--version"])
+        let status = try medianMilliseconds("\(binaries)/rrfctl", ["db", "status", "--database-url", url])
+        let psql = try medianMilliseconds("/usr/bin/env", ["psql", "-X", "-Atc", "SELECT version FROM schema_migrations", url])
+        print(String(format: "rrfctl start-up, median of 20: --version %.1f ms, db status %.1f ms; beside psql -Atc \"SELECT version FROM schema_migrations\" %.1f ms (%.2f×)",
+                     version, status, psql, status / psql))
+        print("reproduce: for p in rrfd rrfctl rrfbench; do swift build -c release --product $p; done; .build/release/rrfbench footprint --bin .build/release")
+    }
+
+    /// Resident and proportional set sizes of `pid`, in megabytes.
+    private static func memory(of pid: pid_t) throws -> (rss: Double, pss: Double) {
+        func kilobytes(_ key: String, in file: String) throws -> Double {
+            let text = try String(contentsOfFile: "/proc/\(pid)/\(file)", encoding: .utf8)
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+                  let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Double($0) }) else {
+                throw PostgresError(.misuse, "no \(key) in /proc/\(pid)/\(file)")
+            }
+            return value
+        }
+        return (try kilobytes("VmRSS:", in: "status") / 1024, try kilobytes("Pss:", in: "smaps_rollup") / 1024)
+    }
+
+    /// The median wall time of 20 runs of `executable`, each of which must succeed.
+    private static func medianMilliseconds(_ executable: String, _ arguments: [String]) throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<20 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let status = try Subprocess.run(executable, arguments, outputPath: "/dev/null")
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+            guard status == 0 else { throw PostgresError(.misuse, "\(executable) \(arguments.joined(separator: " ")) exited \(status)") }
+        }
+        return percentile(times.sorted(), 50)
+    }
+}
