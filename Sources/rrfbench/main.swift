@@ -8,6 +8,7 @@ import Postgres
 //        swift run -c release rrfbench ceiling [--jobs 50000]   (the pool beside pgbench's replay, 1–8 workers, QueueCeiling.swift)
 //        swift run -c release rrfbench steady [--jobs 20000]   (enqueue inside the clock, QueueSteady.swift)
 //        swift run -c release rrfbench footprint [--bin .build/release] [--jobs 20000]   (rrfd's memory, rrfctl's start-up, Footprint.swift)
+//        swift run -c release rrfbench lifecycle [--proposals 500]   (the store's lifecycle beside a replay of its statements, LifecycleBench.swift)
 //        swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   (audit verify, AuditBench.swift)
 //        swift run -c release rrfbench kpis [--proposals 1000000] [--runs 3]   (the KPI report, KPIBench.swift)
 // Run from the repository root (migrations are read from ./sql).
@@ -26,6 +27,16 @@ if CommandLine.arguments.dropFirst().first == "footprint" {
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("rrfbench footprint: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
+if CommandLine.arguments.dropFirst().first == "lifecycle" {
+    do {
+        try LifecycleBench.run(proposals: option("--proposals", default: 500))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rrfbench lifecycle: \(error)\n".utf8))
         exit(1)
     }
 }
