@@ -2,7 +2,8 @@ import Foundation
 import JobQueue
 import Postgres
 
-/// Issue 19's footprint: rrfd's resident memory idle and while it works through a backlog, and the start-up of
+/// Issue 19's footprint: rrfd's resident memory idle and while it works through a backlog, rrfweb's idle and
+/// under wrk, and the start-up of
 /// rrfctl beside psql's, on the bench's own cluster. The binaries are the release build's (`--bin`).
 enum Footprint {
     static func run(binaries: String, jobs: Int) throws {
@@ -35,12 +36,44 @@ enum Footprint {
         print(String(format: "rrfd through %d jobs it has no handler for (claimed, refused, logged, rescheduled): peak RSS %.1f MB sampled every 100 ms, %.1f MB after",
                      jobs, max(peak, after.rss), after.rss))
 
+        try portal(binaries: binaries, url: url)
+
         let version = try medianMilliseconds("\(binaries)/rrfctl", ["--version"])
         let status = try medianMilliseconds("\(binaries)/rrfctl", ["db", "status", "--database-url", url])
         let psql = try medianMilliseconds("/usr/bin/env", ["psql", "-X", "-Atc", "SELECT version FROM schema_migrations", url])
         print(String(format: "rrfctl start-up, median of 20: --version %.1f ms, db status %.1f ms; beside psql -Atc \"SELECT version FROM schema_migrations\" %.1f ms (%.2f×)",
                      version, status, psql, status / psql))
-        print("reproduce: for p in rrfd rrfctl rrfbench; do swift build -c release --product $p; done; .build/release/rrfbench footprint --bin .build/release")
+        print("reproduce: for p in rrfd rrfctl rrfweb rrfbench; do swift build -c release --product $p; done; .build/release/rrfbench footprint --bin .build/release")
+    }
+
+    /// rrfweb's resident set idle, then its peak while wrk (when installed) asks for the sign-in page and
+    /// `/healthz` (which reads the database) for ten seconds each on 8 connections.
+    private static func portal(binaries: String, url: String) throws {
+        let port = Int.random(in: 20_000..<30_000)
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        environment["RRFWEB_HOST"] = "127.0.0.1"
+        environment["RRFWEB_PORT"] = "\(port)"
+        let web = try Subprocess.spawn("\(binaries)/rrfweb", [], environment: environment)
+        defer { kill(web, SIGTERM); var status: Int32 = 0; waitpid(web, &status, 0) }
+        Thread.sleep(forTimeInterval: 5)
+        let idle = try memory(of: web)
+        let path = (environment["PATH"] ?? "/usr/bin").split(separator: ":")
+        guard path.contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/wrk") }) else {
+            print(String(format: "rrfweb idle, 5 s after start: RSS %.1f MB, PSS %.1f MB (wrk is missing: no load)", idle.rss, idle.pss))
+            return
+        }
+        var peak = idle.rss
+        for path in ["/login", "/healthz"] {
+            let load = try Subprocess.spawn("/usr/bin/env", ["wrk", "-t", "2", "-c", "8", "-d", "10s", "http://127.0.0.1:\(port)\(path)"])
+            var status: Int32 = 0
+            while waitpid(load, &status, WNOHANG) == 0 {
+                peak = max(peak, try memory(of: web).rss)
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        print(String(format: "rrfweb idle, 5 s after start: RSS %.1f MB, PSS %.1f MB; peak RSS %.1f MB while wrk (8 connections) asked for /login, then /healthz, 10 s each",
+                     idle.rss, idle.pss, peak))
     }
 
     /// Resident and proportional set sizes of `pid`, in megabytes.

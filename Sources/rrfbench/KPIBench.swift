@@ -15,7 +15,7 @@ func runKPIBenchmark(proposals: Int, runs: Int) throws {
     let templates = try KPIScaleFund.seed(store, connection: bench.connection)
     let generated = Date()
     let counts = try KPIScaleFund.bulk(proposals, like: templates, on: bench.connection)
-    print("generated \(counts.proposals) proposals, \(counts.grants) grants, \(counts.released) first releases and \(counts.spans) KPI spans "
+    print("generated \(counts.proposals) proposals, \(counts.grants) grants, \(counts.released) first releases, \(counts.ledgerEntries) ledger entries and \(counts.spans) KPI spans "
           + "in set-based SQL in " + String(format: "%.1f s", Date().timeIntervalSince(generated)))
 
     let counting = Date()

@@ -8,6 +8,7 @@ extension KPIScaleFund {
         let grants: Int
         let released: Int
         let spans: Int
+        let ledgerEntries: Int
     }
 
     /// `count` proposals copied from the templates in set-based SQL (benchmark data written beside the store, as a
@@ -15,7 +16,7 @@ extension KPIScaleFund {
     /// 40 % approved, 25 % rejected, 10 % ineligible, 5 % sent back for revision, 5 % withdrawn, 15 % not yet decided,
     /// decided within 0–20 days; a signed grant for every approval, three in four with their first tranche released
     /// within 0–60 days of the decision; and their KPI spans, uncounted (as the migration copies them), for the first
-    /// report to count. The ledger is not copied: the disbursement figure covers the two templates' grants.
+    /// report to count; and the copied grants' ledger (``bulkLedger(on:)``), which the disbursement figure sums.
     static func bulk(_ count: Int, like templates: (standard: String, reserve: String), on connection: Connection) throws -> Counts {
         try connection.query(
             """
@@ -82,7 +83,59 @@ extension KPIScaleFund {
             GROUP BY p.id, c.kind, p.submitted_at, p.decision_due
             """
         ).affectedRows
+        let entries = try bulkLedger(on: connection)
         try connection.execute("VACUUM ANALYZE")
-        return Counts(proposals: count, grants: grants, released: released, spans: spans)
+        return Counts(proposals: count, grants: grants, released: released, spans: spans, ledgerEntries: entries)
+    }
+
+    /// The copied grants' ledger, as the store writes it: per grant a `committed:` and a `released:` account, a
+    /// commit (envelope → committed) and, for each released first tranche, a release (committed → released). Written
+    /// with the ledger's triggers off (`session_replication_role = replica`, as a restore loads data), so balances
+    /// and the disbursement totals are then rebuilt from the entries (`kpi_disbursement_recount()`). Returns the number of
+    /// entries.
+    private static func bulkLedger(on connection: Connection) throws -> Int {
+        try connection.execute("SET session_replication_role = replica")
+        defer { try? connection.execute("RESET session_replication_role") }
+        try connection.query(
+            """
+            INSERT INTO ledger_accounts (code, kind, currency, proposal_id, organisation_id)
+            SELECT k.kind || ':' || p.reference, k.kind, g.currency, g.proposal_id, g.organisation_id
+            FROM grants g JOIN proposals p ON p.id = g.proposal_id CROSS JOIN (VALUES ('committed'), ('released')) AS k(kind)
+            WHERE g.reference LIKE 'G-%'
+            """
+        )
+        let commits = try connection.query(
+            """
+            WITH tx AS (
+                INSERT INTO ledger_transactions (kind, proposal_id, memo, actor, occurred_at)
+                SELECT 'commit', p.id, 'bench', 'fm', p.decided_at FROM grants g JOIN proposals p ON p.id = g.proposal_id WHERE g.reference LIKE 'G-%'
+                RETURNING id, proposal_id
+            )
+            INSERT INTO ledger_entries (transaction_id, account_id, currency, amount_minor)
+            SELECT tx.id, e.account_id, g.currency, e.amount
+            FROM tx JOIN grants g ON g.proposal_id = tx.proposal_id
+            JOIN ledger_accounts envelope ON envelope.kind = 'envelope' AND envelope.call_id = g.call_id AND envelope.cluster = g.cluster
+            JOIN ledger_accounts committed ON committed.kind = 'committed' AND committed.proposal_id = g.proposal_id
+            CROSS JOIN LATERAL (VALUES (envelope.id, -g.amount_minor), (committed.id, g.amount_minor)) AS e(account_id, amount)
+            """
+        ).affectedRows
+        let releases = try connection.query(
+            """
+            WITH tx AS (
+                INSERT INTO ledger_transactions (kind, proposal_id, memo, actor, occurred_at)
+                SELECT 'release', g.proposal_id, 'bench', 'fin', t.released_at
+                FROM tranches t JOIN grants g ON g.id = t.grant_id WHERE t.idempotency_key LIKE 'bench-%'
+                RETURNING id, proposal_id
+            )
+            INSERT INTO ledger_entries (transaction_id, account_id, currency, amount_minor)
+            SELECT tx.id, e.account_id, t.currency, e.amount
+            FROM tx JOIN grants g ON g.proposal_id = tx.proposal_id JOIN tranches t ON t.grant_id = g.id AND t.sequence = 1
+            JOIN ledger_accounts committed ON committed.kind = 'committed' AND committed.proposal_id = g.proposal_id
+            JOIN ledger_accounts released ON released.kind = 'released' AND released.proposal_id = g.proposal_id
+            CROSS JOIN LATERAL (VALUES (committed.id, -t.amount_minor), (released.id, t.amount_minor)) AS e(account_id, amount)
+            """
+        ).affectedRows
+        try connection.execute("SELECT kpi_disbursement_recount()")  // what its triggers would have kept
+        return commits + releases
     }
 }

@@ -177,6 +177,30 @@ import Testing
         }
     }
 
+    @Test func theDisbursementTotalsFollowTheLedgerAndACorruptedTotalIsNamed() throws {
+        try withTestDatabase { db in
+            // Commits written at the decisions (before the signatures), two releases, a termination's decommit.
+            let (fund, _) = try Self.lifecycleMix(db)
+            let stored = try fund.store.kpis().disbursement
+            #expect(stored == (try fund.store.kpisRecomputed().disbursement))
+            let usd = try #require(stored.first)
+            #expect(stored.count == 1 && usd.released.minorUnits > 0 && usd.committed.minorUnits > usd.released.minorUnits)
+            let connection = try db.connect()
+            defer { connection.close() }
+            // A grant whose commit is in the ledger counts once it is signed, not before.
+            let approved = try fund.approvedProposal(requested: "700 USD")
+            #expect(try fund.store.kpis().disbursement == stored)
+            _ = try fund.store.signGrant(approved.reference, signatory: "Amina Yusuf, Director", as: "fm")
+            #expect(try fund.store.kpis().disbursement.first?.committed.minorUnits == usd.committed.minorUnits + 70_000)
+            #expect(try fund.store.kpiComparison().firstDifference == nil)
+            try connection.execute("UPDATE kpi_disbursement_totals SET released_minor = released_minor + 1 WHERE shard = (SELECT min(shard) FROM kpi_disbursement_totals)")
+            let difference = try #require(try fund.store.kpiComparison().firstDifference)
+            #expect(difference.hasPrefix("disbursement[0]."), "\(difference)")
+            try connection.execute("SELECT kpi_disbursement_recount()")
+            #expect(try fund.store.kpiComparison().firstDifference == nil)
+        }
+    }
+
     @Test func orderStatisticsGiveWhatTheSortedListGives() throws {
         for count in 0...23 {
             let spans = (0..<count).map { index in

@@ -5,7 +5,8 @@ import RRFWorkflow
 /// The KPI report from the stored spans, and its check against the full computation.
 extension FundStore {
     /// The fund's KPIs from the current data, in one snapshot: durations from the stored spans (``KPISpans``),
-    /// proposals per state and cluster from the counts kept beside them (`proposal_state_counts`, sql/0028).
+    /// proposals per state and cluster from the counts kept beside them (`proposal_state_counts`, sql/0028), the
+    /// disbursement from the totals kept beside the ledger (`kpi_disbursement_totals`, sql/0031).
     /// Spans not yet counted in the store's calendar (copied by the migration, or counted in another calendar)
     /// are counted first, in the same transaction.
     public func kpis() throws -> FundKPIs {
@@ -44,6 +45,12 @@ extension FundStore {
             proposalsByState: byState, approvalRates: rates,
             timeToDecision: KPISpans.statistics(.decision, calendar: calendar, on: connection),
             timeToFirstDisbursement: KPISpans.statistics(.firstRelease, calendar: calendar, on: connection),
+            disbursement: connection.query(
+                """
+                SELECT currency, sum(committed_minor)::bigint AS committed, sum(released_minor)::bigint AS released
+                FROM kpi_disbursement_totals GROUP BY currency ORDER BY currency
+                """
+            ).rows.map(FundKPIs.Disbursement.init(row:)),
             on: connection
         )
     }

@@ -60,15 +60,32 @@ extension FundStore {
         return try kpis(
             proposalsByState: byState, approvalRates: rates, timeToDecision: timeToDecision,
             timeToFirstDisbursement: disbursementSpans.mapValues { FundKPIs.DurationStatistics($0, calendar: calendar) },
-            on: connection
+            disbursement: Self.disbursementFromLedger(on: connection), on: connection
         )
     }
 
-    /// The report with the given proposal counts and durations, and every other figure read from the stored facts.
+    /// Committed and released per currency over signed grants, summed from every ledger entry (the reference for
+    /// the totals kept beside the ledger, sql/0031).
+    static func disbursementFromLedger(on connection: Connection) throws -> [FundKPIs.Disbursement] {
+        try connection.query(
+            """
+            SELECT a.currency,
+                   coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0)::bigint AS committed,
+                   coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)::bigint AS released
+            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
+            JOIN grants g ON g.proposal_id = a.proposal_id AND g.signed_on IS NOT NULL
+            WHERE a.kind IN ('committed', 'released')
+            GROUP BY a.currency ORDER BY a.currency
+            """
+        ).rows.map(FundKPIs.Disbursement.init(row:))
+    }
+
+    /// The report with the given proposal counts, durations and disbursement, and every other figure read from the
+    /// stored facts.
     func kpis(
         proposalsByState byState: [String: Int], approvalRates rates: [FundKPIs.ClusterApprovalRate],
         timeToDecision: [String: FundKPIs.DurationStatistics], timeToFirstDisbursement: [String: FundKPIs.DurationStatistics],
-        on connection: Connection
+        disbursement: [FundKPIs.Disbursement], on connection: Connection
     ) throws -> FundKPIs {
         let envelopes = try connection.query(
             """
@@ -83,25 +100,6 @@ extension FundStore {
                 call: try row.decode("code"), cluster: try Cluster.stored(try row.decode("cluster")),
                 envelope: Money(minorUnits: amount, currency: currency), committed: Money(minorUnits: committed, currency: currency),
                 usePercent: Statistics.percent(committed, of: amount)
-            )
-        }
-        let disbursement = try connection.query(
-            """
-            SELECT a.currency,
-                   coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0)::bigint AS committed,
-                   coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)::bigint AS released
-            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
-            JOIN grants g ON g.proposal_id = a.proposal_id AND g.signed_on IS NOT NULL
-            WHERE a.kind IN ('committed', 'released')
-            GROUP BY a.currency ORDER BY a.currency
-            """
-        ).rows.map { row in
-            let currency = try Currency.stored(try row.decode("currency"))
-            let committed: Int64 = try row.decode("committed")
-            let released: Int64 = try row.decode("released")
-            return FundKPIs.Disbursement(
-                committed: Money(minorUnits: committed, currency: currency), released: Money(minorUnits: released, currency: currency),
-                ratePercent: Statistics.percent(released, of: committed)
             )
         }
         let overdue = try connection.query(
@@ -134,6 +132,19 @@ extension FundKPIs.ClusterApprovalRate {
         self.init(
             cluster: try Cluster.stored(try row.decode("cluster")), approved: approved, rejected: rejected,
             ineligible: try row.decode("ineligible"), approvalRatePercent: Statistics.percent(Int64(approved), of: Int64(approved + rejected))
+        )
+    }
+}
+
+extension FundKPIs.Disbursement {
+    /// One currency's row of `currency`, `committed` and `released` minor units.
+    init(row: Row) throws {
+        let currency = try Currency.stored(try row.decode("currency"))
+        let committed: Int64 = try row.decode("committed")
+        let released: Int64 = try row.decode("released")
+        self.init(
+            committed: Money(minorUnits: committed, currency: currency), released: Money(minorUnits: released, currency: currency),
+            ratePercent: Statistics.percent(released, of: committed)
         )
     }
 }
