@@ -29,21 +29,35 @@ CREATE FUNCTION kpi_disbursement_shard() RETURNS smallint LANGUAGE sql VOLATILE 
     SELECT (pg_current_xact_id()::text::bigint % 32)::smallint
 $$;
 
+-- The entries the disbursement counts, with the amount each adds to the committed or the released total.
+CREATE VIEW kpi_disbursement_entries AS
+SELECT e.id AS entry_id, a.proposal_id, a.currency,
+       CASE WHEN a.kind = 'committed' THEN e.amount_minor ELSE 0 END AS committed_minor,
+       CASE WHEN a.kind = 'released' THEN e.amount_minor ELSE 0 END AS released_minor
+FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
+WHERE (a.kind = 'committed' AND t.kind IN ('commit', 'decommit')) OR (a.kind = 'released' AND t.kind = 'release');
+
+-- Adds `direction` times each currency's committed and released sums to this transaction's shard.
+CREATE FUNCTION kpi_disbursement_add(direction integer, currencies char(3)[], committed bigint[], released bigint[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    INSERT INTO kpi_disbursement_totals AS k (shard, currency, committed_minor, released_minor)
+    SELECT kpi_disbursement_shard(), c.currency, direction * c.committed, direction * c.released
+    FROM unnest(currencies, committed, released) AS c(currency, committed, released) ORDER BY c.currency
+    ON CONFLICT (shard, currency) DO UPDATE
+        SET committed_minor = k.committed_minor + EXCLUDED.committed_minor, released_minor = k.released_minor + EXCLUDED.released_minor;
+$$;
+REVOKE ALL ON FUNCTION kpi_disbursement_add(integer, char(3)[], bigint[], bigint[]) FROM PUBLIC;
+
 CREATE FUNCTION kpi_disbursement_follow_entries() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
-    INSERT INTO kpi_disbursement_totals AS k (shard, currency, committed_minor, released_minor)
-    SELECT kpi_disbursement_shard(), a.currency,
-           coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0),
-           coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)
-    FROM new_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
-    JOIN grants g ON g.proposal_id = a.proposal_id AND g.signed_on IS NOT NULL
-    WHERE a.kind IN ('committed', 'released')
-    GROUP BY a.currency
-    HAVING count(*) FILTER (WHERE (a.kind = 'committed' AND t.kind IN ('commit', 'decommit')) OR (a.kind = 'released' AND t.kind = 'release')) > 0
-    ORDER BY a.currency
-    ON CONFLICT (shard, currency) DO UPDATE
-        SET committed_minor = k.committed_minor + EXCLUDED.committed_minor, released_minor = k.released_minor + EXCLUDED.released_minor;
+    PERFORM kpi_disbursement_add(1, array_agg(s.currency), array_agg(s.committed), array_agg(s.released))
+    FROM (
+        SELECT d.currency, sum(d.committed_minor)::bigint AS committed, sum(d.released_minor)::bigint AS released
+        FROM new_entries n JOIN kpi_disbursement_entries d ON d.entry_id = n.id
+        JOIN grants g ON g.proposal_id = d.proposal_id AND g.signed_on IS NOT NULL
+        GROUP BY d.currency
+    ) AS s HAVING count(*) > 0;
     RETURN NULL;
 END
 $$;
@@ -63,22 +77,13 @@ BEGIN
         is_signed := NEW.signed_on IS NOT NULL;
         proposal := NEW.proposal_id;
     END IF;
-    IF was_signed = is_signed THEN
-        RETURN NULL;
+    IF was_signed <> is_signed THEN
+        PERFORM kpi_disbursement_add(CASE WHEN is_signed THEN 1 ELSE -1 END, array_agg(s.currency), array_agg(s.committed), array_agg(s.released))
+        FROM (
+            SELECT currency, sum(committed_minor)::bigint AS committed, sum(released_minor)::bigint AS released
+            FROM kpi_disbursement_entries WHERE proposal_id = proposal GROUP BY currency
+        ) AS s HAVING count(*) > 0;
     END IF;
-    INSERT INTO kpi_disbursement_totals AS k (shard, currency, committed_minor, released_minor)
-    SELECT kpi_disbursement_shard(), a.currency,
-           CASE WHEN is_signed THEN 1 ELSE -1 END
-               * coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0),
-           CASE WHEN is_signed THEN 1 ELSE -1 END
-               * coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)
-    FROM ledger_accounts a JOIN ledger_entries e ON e.account_id = a.id JOIN ledger_transactions t ON t.id = e.transaction_id
-    WHERE a.proposal_id = proposal AND a.kind IN ('committed', 'released')
-    GROUP BY a.currency
-    HAVING count(*) FILTER (WHERE (a.kind = 'committed' AND t.kind IN ('commit', 'decommit')) OR (a.kind = 'released' AND t.kind = 'release')) > 0
-    ORDER BY a.currency
-    ON CONFLICT (shard, currency) DO UPDATE
-        SET committed_minor = k.committed_minor + EXCLUDED.committed_minor, released_minor = k.released_minor + EXCLUDED.released_minor;
     RETURN NULL;
 END
 $$;
@@ -88,13 +93,9 @@ CREATE FUNCTION kpi_disbursement_recount() RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
     DELETE FROM kpi_disbursement_totals;
     INSERT INTO kpi_disbursement_totals (shard, currency, committed_minor, released_minor)
-    SELECT 0, a.currency,
-           coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'committed' AND t.kind IN ('commit', 'decommit')), 0),
-           coalesce(sum(e.amount_minor) FILTER (WHERE a.kind = 'released' AND t.kind = 'release'), 0)
-    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
-    JOIN grants g ON g.proposal_id = a.proposal_id AND g.signed_on IS NOT NULL
-    WHERE a.kind IN ('committed', 'released')
-    GROUP BY a.currency;
+    SELECT 0, d.currency, sum(d.committed_minor), sum(d.released_minor)
+    FROM kpi_disbursement_entries d JOIN grants g ON g.proposal_id = d.proposal_id AND g.signed_on IS NOT NULL
+    GROUP BY d.currency;
 $$;
 REVOKE ALL ON FUNCTION kpi_disbursement_recount() FROM PUBLIC;
 
