@@ -12,7 +12,7 @@ struct AuditCommand: ParsableCommand {
     )
 
     struct Log: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show the history of a proposal, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the history of a proposal, oldest first.")
         @Argument(help: "The proposal's reference, e.g. RRF-2026-0042.") var reference: String
         @OptionGroup var options: ReadOptions
 
@@ -29,6 +29,7 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: OperatorQuery {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Recompute every hash chain and check the ledger's invariants; exit code 3 and the first broken event of each stream when the log was tampered with.",
             discussion: """
                 With --anchors, the log is also checked against the signed checkpoints `rrfctl audit anchor` (or rrfd) \
@@ -93,6 +94,7 @@ struct AuditCommand: ParsableCommand {
 
     struct Refusals: StoreQuery {
         static let configuration = CommandConfiguration(
+            commandName: "refusals",
             abstract: "List refusals, newest first: failed sign-ins, authorisation and rule refusals (administrators)."
         )
         @Option(help: "Only this login's (also as someone acting for them).", transform: loginArgument) var actor: String?

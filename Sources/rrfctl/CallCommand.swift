@@ -77,6 +77,7 @@ struct CallCommand: ParsableCommand {
 
     struct Create: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a draft call from options or from a JSON/YAML file (secretariat).",
             discussion: """
                 Example: rrfctl call create SA-2026-1 --title "Floods" --currency USD --ceiling "50000 USD" \
@@ -136,7 +137,7 @@ struct CallCommand: ParsableCommand {
     }
 
     struct Envelopes: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Set the envelope of each funded cluster of a draft call (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "envelopes", abstract: "Set the envelope of each funded cluster of a draft call (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @Option(name: .customLong("envelope"), help: "cluster=amount, e.g. \"wash=150000 USD\" (repeat; clusters not named are removed).")
         var envelopes: [String] = []
@@ -149,7 +150,7 @@ struct CallCommand: ParsableCommand {
     }
 
     struct Open: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Open a draft call for submissions (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a draft call for submissions (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
@@ -182,7 +183,7 @@ struct CallCommand: ParsableCommand {
     }
 
     struct Close: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Close an open call (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "close", abstract: "Close an open call (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
@@ -193,7 +194,7 @@ struct CallCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List calls.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List calls.")
         @Option(help: "Only calls in this state (draft, open, closed, decided, archived).") var state: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
@@ -219,7 +220,7 @@ struct CallCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show one call with its envelopes.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one call with its envelopes.")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var options: ReadOptions
 

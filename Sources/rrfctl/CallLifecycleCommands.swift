@@ -6,6 +6,7 @@ import RRFWorkflow
 extension CallCommand {
     struct Edit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "edit",
             abstract: "Change fields of a draft call (secretariat); the fields not given keep their value.",
             discussion: """
                 Example: rrfctl call edit SA-2026-1 --review-deadline 2027-01-10 --envelope "health=250000 USD" --as sec
@@ -46,7 +47,7 @@ extension CallCommand {
     }
 
     struct Delete: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Delete a draft call that never opened (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a draft call that never opened (secretariat).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
@@ -64,6 +65,7 @@ extension CallCommand {
 
     struct Decide: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "decide",
             abstract: "Mark a closed call decided once every proposal is approved, rejected, ineligible or withdrawn (fund manager)."
         )
         @Argument(help: "The call's code.") var code: String
@@ -76,7 +78,7 @@ extension CallCommand {
     }
 
     struct Archive: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Archive a decided call (secretariat or administrator).")
+        static let configuration = CommandConfiguration(commandName: "archive", abstract: "Archive a decided call (secretariat or administrator).")
         @Argument(help: "The call's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions

@@ -7,6 +7,7 @@ extension CallCommand {
     /// `rrfctl call ranking <call>`: the scored proposals per cluster against the envelope.
     struct Ranking: StoreQuery {
         static let configuration = CommandConfiguration(
+            commandName: "ranking",
             abstract: "Rank a call's scored proposals per cluster, with the running total of passing requests against the envelope.",
             discussion: "Order: mean score descending; ties go to the earlier submission, then to the smaller reference."
         )

@@ -13,6 +13,7 @@ struct CommitteeCommand: ParsableCommand {
 
     struct Create: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a committee for a call's cluster, or a standing committee of a cluster (secretariat).",
             discussion: "Example: rrfctl committee create PRC-SA1-HEALTH --call SA-2026-1 --cluster health --chair rita --quorum 3 --as sec"
         )
@@ -66,7 +67,7 @@ struct CommitteeCommand: ParsableCommand {
     }
 
     struct Conflicts: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List declared conflicts of interest.")
+        static let configuration = CommandConfiguration(commandName: "conflicts", abstract: "List declared conflicts of interest.")
         @Option(help: "Only this reviewer's.", transform: loginArgument) var reviewer: String?
         @OptionGroup var options: ReadOptions
 
@@ -80,7 +81,7 @@ struct CommitteeCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List committees.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List committees.")
         @Option(help: "Only the committees of this call.", transform: codeArgument) var call: String?
         @OptionGroup var options: ReadOptions
 
@@ -99,7 +100,7 @@ struct CommitteeCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show a committee with its members and their open assignments.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a committee with its members and their open assignments.")
         @Argument(help: "The committee's code.") var code: String
         @OptionGroup var options: ReadOptions
 

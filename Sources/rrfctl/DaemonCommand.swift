@@ -12,7 +12,7 @@ struct DaemonCommand: ParsableCommand {
     )
 
     struct Status: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Live worker pools with their heartbeat age, and queue depths; exit code 69 when no rrfd is running.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Live worker pools with their heartbeat age, and queue depths; exit code 69 when no rrfd is running.")
 
         @OptionGroup var options: ReadOptions
 

@@ -13,6 +13,7 @@ struct DatabaseCommand: ParsableCommand {
 
     struct Migrate: ConnectionCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Apply the pending schema migrations (safe to run again, and from several machines at once)."
         )
 
@@ -52,7 +53,7 @@ struct DatabaseCommand: ParsableCommand {
     }
 
     struct Status: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Show which schema migrations are applied or pending.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show which schema migrations are applied or pending.")
 
         @OptionGroup var options: ReadOptions
 

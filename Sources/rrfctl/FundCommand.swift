@@ -13,6 +13,7 @@ struct FundCommand: ParsableCommand {
 
     struct Deposit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "deposit",
             abstract: "Deposit donor funding straight into a call's envelope for one cluster (finance officer or fund manager).",
             discussion: "Approvals commit money from the envelope's deposited funding; the amount is in the call's currency."
         )

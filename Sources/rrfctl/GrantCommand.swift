@@ -14,6 +14,7 @@ struct GrantCommand: ParsableCommand {
 
     struct Sign: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "sign",
             abstract: "Sign the agreement of an approved proposal (fund manager): creates the grant, its tranche plan and report schedule.",
             discussion: """
                 Tranches by the organisation's risk rating: low 70/30 %, medium 50/30/20 %, high 40/30/20/10 % (the \
@@ -38,7 +39,7 @@ struct GrantCommand: ParsableCommand {
     }
 
     struct Suspend: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Suspend a grant: releases are refused until it resumes (fund manager).")
+        static let configuration = CommandConfiguration(commandName: "suspend", abstract: "Suspend a grant: releases are refused until it resumes (fund manager).")
         @Argument(help: "The grant's reference.") var reference: String
         @Option(parsing: .unconditional, help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
@@ -50,7 +51,7 @@ struct GrantCommand: ParsableCommand {
     }
 
     struct Resume: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Lift a grant's suspension (fund manager).")
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Lift a grant's suspension (fund manager).")
         @Argument(help: "The grant's reference.") var reference: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
@@ -62,6 +63,7 @@ struct GrantCommand: ParsableCommand {
 
     struct Terminate: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "terminate",
             abstract: "Terminate a grant (fund manager): cancels unreleased tranches and de-commits their money back to the envelope."
         )
         @Argument(help: "The grant's reference.") var reference: String
@@ -76,6 +78,7 @@ struct GrantCommand: ParsableCommand {
 
     struct Close: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "close",
             abstract: "Close a grant whose final report is accepted (fund manager): refunds the unspent balance."
         )
         @Argument(help: "The grant's reference.") var reference: String
@@ -88,7 +91,7 @@ struct GrantCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List grants.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List grants.")
         @Option(help: "Only grants in this state (agreement_pending, active, suspended, closing, closed, terminated).") var state: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
@@ -107,7 +110,7 @@ struct GrantCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show a grant with its tranches.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a grant with its tranches.")
         @Argument(help: "The grant's reference.") var reference: String
         @OptionGroup var options: ReadOptions
 
@@ -117,7 +120,7 @@ struct GrantCommand: ParsableCommand {
     }
 
     struct Log: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show the audit history of a grant, its tranches and reports, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the audit history of a grant, its tranches and reports, oldest first.")
         @Argument(help: "The grant's reference.") var reference: String
         @OptionGroup var options: ReadOptions
 

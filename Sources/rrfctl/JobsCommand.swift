@@ -20,7 +20,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct List: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first.")
 
         @Option(help: ArgumentHelp("Only jobs in this state (pending, running, succeeded, discarded, cancelled).", valueName: "state"))
         var state: String?
@@ -50,7 +50,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Show: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one job with its payload and error history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one job with its payload and error history.")
 
         @Argument(help: "The job id.") var id: Int64
         @OptionGroup var options: ReadOptions
@@ -85,7 +85,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Retry: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a discarded, cancelled or waiting job again now.")
+        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Run a discarded, cancelled or waiting job again now.")
 
         @Argument(help: "The job id.") var id: Int64
         @OptionGroup var options: ReadOptions
@@ -103,7 +103,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Cancel: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a pending job, or ask a running one to stop.")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a pending job, or ask a running one to stop.")
 
         @Argument(help: "The job id.") var id: Int64
         @OptionGroup var options: ReadOptions
@@ -120,7 +120,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Stats: ConnectionCommand {
-        static let configuration = CommandConfiguration(abstract: "Queue depths by queue, kind and state.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Queue depths by queue, kind and state.")
 
         @OptionGroup var options: ReadOptions
 

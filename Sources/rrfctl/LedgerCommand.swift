@@ -12,7 +12,7 @@ struct LedgerCommand: ParsableCommand {
     )
 
     struct Balance: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Balance per account (donor, envelope, committed, released, refunds).")
+        static let configuration = CommandConfiguration(commandName: "balance", abstract: "Balance per account (donor, envelope, committed, released, refunds).")
         @OptionGroup var options: ReadOptions
 
         func perform(_ store: FundStore) throws -> [LedgerAccountBalance] { try store.ledgerBalances() }
@@ -26,6 +26,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Verify: OperatorQuery {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check the ledger against itself and against the grants it pays (exit code 3 when broken).",
             discussion: """
                 Every transaction sums to zero; balances are the sums of their entries; no envelope, commitment or partner \

@@ -70,7 +70,7 @@ struct TokenCommand: ParsableCommand {
     )
 
     struct List: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "List live sign-ins and API tokens (never their secrets).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List live sign-ins and API tokens (never their secrets).")
         @Flag(name: .customLong("all"), help: "Everyone's (administrators).") var everyone = false
         @OptionGroup var options: ChangeOptions
 
@@ -91,6 +91,7 @@ struct TokenCommand: ParsableCommand {
 
     struct Create: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create an API token for scripts (RRF_TOKEN); it is printed once, keep it secret."
         )
         @Option(help: "What the token is for, e.g. \"nightly IATI export\".") var label: String
@@ -110,7 +111,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Revoke a sign-in or API token: it stops working at once.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a sign-in or API token: it stops working at once.")
         @Argument(help: "The token's id (rrfctl token list).") var id: String
         @OptionGroup var options: ChangeOptions
 

@@ -13,7 +13,7 @@ struct OrganisationCommand: ParsableCommand {
     )
 
     struct Register: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Register a partner organisation (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "register", abstract: "Register a partner organisation (secretariat).")
         @Argument(help: "Short unique code, e.g. NGO-ALPHA.") var code: String
         @Option(help: "The organisation's name.") var name: String
         @Option(help: "ISO 3166 two-letter country code, e.g. KE.") var country: String
@@ -25,7 +25,7 @@ struct OrganisationCommand: ParsableCommand {
     }
 
     struct Assess: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Record a due diligence assessment: risk rating and expiry (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "assess", abstract: "Record a due diligence assessment: risk rating and expiry (secretariat).")
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Risk rating: low, medium or high.") var risk: String
         @Option(name: .customLong("expires"), help: "Last day the due diligence is valid (YYYY-MM-DD).") var expires: String
@@ -41,7 +41,7 @@ struct OrganisationCommand: ParsableCommand {
     }
 
     struct Ineligible: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Declare an organisation ineligible until a date (secretariat or fund manager).")
+        static let configuration = CommandConfiguration(commandName: "ineligible", abstract: "Declare an organisation ineligible until a date (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Last day of the ineligibility (YYYY-MM-DD).") var until: String
         @Option(help: "Why.") var reason: String
@@ -54,7 +54,7 @@ struct OrganisationCommand: ParsableCommand {
     }
 
     struct Suspend: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Suspend an assessed organisation (secretariat or fund manager).")
+        static let configuration = CommandConfiguration(commandName: "suspend", abstract: "Suspend an assessed organisation (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
@@ -66,7 +66,7 @@ struct OrganisationCommand: ParsableCommand {
     }
 
     struct Reinstate: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Lift a suspension (secretariat or fund manager).")
+        static let configuration = CommandConfiguration(commandName: "reinstate", abstract: "Lift a suspension (secretariat or fund manager).")
         @Argument(help: "The organisation's code.") var code: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
@@ -77,7 +77,7 @@ struct OrganisationCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List organisations.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List organisations.")
         @Option(help: "Only organisations in this state (registered, assessed, reassessed, ineligible, suspended).") var state: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
@@ -99,7 +99,7 @@ struct OrganisationCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show one organisation.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one organisation.")
         @Argument(help: "The organisation's code.") var code: String
         @OptionGroup var options: ReadOptions
 

@@ -17,7 +17,7 @@ struct PolicyCommand: ParsableCommand {
     )
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show the tranche policy in force.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the tranche policy in force.")
         @OptionGroup var options: ReadOptions
 
         func perform(_ store: FundStore) throws -> TranchePolicyVersion { try store.tranchePolicy() }
@@ -25,6 +25,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Set: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Replace the tranche policy with a new version (admin or fund manager).",
             discussion: """
                 The file (JSON; YAML when it ends in .yaml or .yml) holds:
@@ -59,7 +60,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct History: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List every version of the tranche policy, newest first.")
+        static let configuration = CommandConfiguration(commandName: "history", abstract: "List every version of the tranche policy, newest first.")
         @OptionGroup var options: ReadOptions
 
         func perform(_ store: FundStore) throws -> [TranchePolicyVersion] { try store.tranchePolicyHistory() }

@@ -44,6 +44,7 @@ struct ProposalCommand: ParsableCommand {
 
     struct Submit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit a proposal from a JSON or YAML file (a user of the organisation).",
             discussion: proposalFormat
         )
@@ -57,6 +58,7 @@ struct ProposalCommand: ParsableCommand {
 
     struct Resubmit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "resubmit",
             abstract: "Resubmit a proposal sent back for revision, as a new review round.", discussion: proposalFormat
         )
         @Argument(help: "The proposal's reference, e.g. RRF-2026-0042.") var reference: String
@@ -71,7 +73,7 @@ struct ProposalCommand: ParsableCommand {
     }
 
     struct Screen: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Screen a submitted proposal: pass, or fail with a reason (secretariat).")
+        static let configuration = CommandConfiguration(commandName: "screen", abstract: "Screen a submitted proposal: pass, or fail with a reason (secretariat).")
         @Argument(help: "The proposal's reference.") var reference: String
         @Argument(help: "pass or fail.") var outcome: String
         @Option(help: "Why it fails screening (required for fail).") var reason: String?
@@ -91,6 +93,7 @@ struct ProposalCommand: ParsableCommand {
 
     struct Decide: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "decide",
             abstract: "Decide on a scored proposal: approve, reject or revise (fund manager).",
             discussion: """
                 approve --amount "12500.50 USD" --justification "…"
@@ -129,7 +132,7 @@ struct ProposalCommand: ParsableCommand {
     }
 
     struct Withdraw: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Withdraw a proposal before its decision (the organisation or the secretariat).")
+        static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Withdraw a proposal before its decision (the organisation or the secretariat).")
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "Why.") var reason: String
         @OptionGroup var version: VersionOptions
@@ -141,7 +144,7 @@ struct ProposalCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List proposals, with filters.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List proposals, with filters.")
         @Option(help: "Only proposals in this state.") var state: String?
         @Option(help: "Only proposals to this call (code).", transform: codeArgument) var call: String?
         @Option(help: "Only proposals of this cluster.") var cluster: String?
@@ -174,7 +177,7 @@ struct ProposalCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show one proposal by reference.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one proposal by reference.")
         @Argument(help: "The proposal's reference, e.g. RRF-2026-0042.") var reference: String
         @OptionGroup var options: ReadOptions
 

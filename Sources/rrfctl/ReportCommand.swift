@@ -12,7 +12,7 @@ struct ReportCommand: ParsableCommand {
     )
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List a grant's reports with due dates and the overdue flag.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a grant's reports with due dates and the overdue flag.")
         @Argument(help: "The grant's reference.") var grant: String
         @OptionGroup var options: ReadOptions
 
@@ -21,6 +21,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Submit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit a due or returned report (a user of the organisation).",
             discussion: "Spending is cumulative to the end of the period, one --spent per budget line: --spent \"Water trucking=1200.00 USD\"."
         )
@@ -44,6 +45,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Accept: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "accept",
             abstract: "Accept a submitted report (secretariat or fund manager); the final one closes the grant when a fund manager accepts it."
         )
         @OptionGroup var report: ReportTarget
@@ -57,7 +59,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     struct Return: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Return a submitted report for changes (secretariat or fund manager).")
+        static let configuration = CommandConfiguration(commandName: "return", abstract: "Return a submitted report for changes (secretariat or fund manager).")
         @OptionGroup var report: ReportTarget
         @Option(parsing: .unconditional, help: "What must change.") var comment: String
         @OptionGroup var version: VersionOptions
@@ -70,6 +72,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Reopen: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "reopen",
             abstract: "Reopen an accepted report so the organisation corrects it (fund manager).",
             discussion: """
                 The report goes back to the organisation as returned. A final report can be reopened while its grant is closing \

@@ -14,6 +14,7 @@ struct ReviewCommand: ParsableCommand {
 
     struct Assign: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "assign",
             abstract: "Assign a committee member to a proposal in review, or --auto up to the quorum (secretariat).",
             discussion: "--auto picks the members with the fewest open assignments first (then by login), never one affiliated or in conflict with the organisation."
         )
@@ -38,7 +39,7 @@ struct ReviewCommand: ParsableCommand {
     }
 
     struct Recuse: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Step aside from a review, with a reason (the reviewer, or the secretariat for them).")
+        static let configuration = CommandConfiguration(commandName: "recuse", abstract: "Step aside from a review, with a reason (the reviewer, or the secretariat for them).")
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "The reviewer's login (default: you).", transform: loginArgument) var reviewer: String?
         @Option(parsing: .unconditional, help: "Why.") var reason: String
@@ -50,7 +51,7 @@ struct ReviewCommand: ParsableCommand {
     }
 
     struct Reassign: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Hand a review over from one member to another (the committee's chair or the secretariat).")
+        static let configuration = CommandConfiguration(commandName: "reassign", abstract: "Hand a review over from one member to another (the committee's chair or the secretariat).")
         @Argument(help: "The proposal's reference.") var reference: String
         @Option(help: "The current reviewer's login.", transform: loginArgument) var from: String
         @Option(help: "The new reviewer's login.", transform: loginArgument) var to: String
@@ -64,6 +65,7 @@ struct ReviewCommand: ParsableCommand {
 
     struct Submit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit a review's scores (the reviewer, or the secretariat with --reviewer on their behalf).",
             discussion: "Example: rrfctl review submit RRF-2026-0042 --score relevance=4 --score feasibility=3 --score value_for_money=4 --score capacity=2 --comments \"Thin staffing plan.\" --as rita"
         )
@@ -92,6 +94,7 @@ struct ReviewCommand: ParsableCommand {
 
     struct Import: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import reviews entered by the secretariat from a CSV file: all rows or none.",
             discussion: """
                 The file is CSV (UTF-8, comma-separated; a field holding commas, quotes or line breaks goes in double \
@@ -127,6 +130,7 @@ struct ReviewCommand: ParsableCommand {
 
     struct Aggregate: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "aggregate",
             abstract: "Aggregate a proposal's reviews and mark it scored if its panel is complete (secretariat; the daemon does it too)."
         )
         @Argument(help: "The proposal's reference.") var reference: String
@@ -144,7 +148,7 @@ struct ReviewCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List reviews, with filters.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List reviews, with filters.")
         @Option(help: "Only the reviews of this proposal.") var reference: String?
         @Option(help: "Only this reviewer's reviews.", transform: loginArgument) var reviewer: String?
         @Option(help: "Only reviews in this state (assigned, submitted, recused), or overdue ones (assigned, past due).") var state: String?
@@ -161,7 +165,7 @@ struct ReviewCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show the peer review of a proposal's current round: panel, progress, aggregate.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the peer review of a proposal's current round: panel, progress, aggregate.")
         @Argument(help: "The proposal's reference.") var reference: String
         @OptionGroup var options: ReadOptions
 

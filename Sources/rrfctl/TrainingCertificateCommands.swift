@@ -8,12 +8,13 @@ extension TrainingCommand {
     /// `rrfctl training certificate`: the certificates the fund issued.
     struct Certificate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "certificate",
             abstract: "List, watch and revoke certificates.", subcommands: [List.self, Expiring.self, Revoke.self],
             aliases: ["certificates"]
         )
 
         struct List: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "List the certificates valid today (or all with --all).")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the certificates valid today (or all with --all).")
             @Option(help: "Only this organisation's.", transform: codeArgument) var organisation: String?
             @Option(help: "Only this course's.", transform: codeArgument) var course: String?
             @Flag(help: "Also expired and revoked certificates.") var all = false
@@ -28,7 +29,7 @@ extension TrainingCommand {
         }
 
         struct Expiring: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "Certificates whose last valid day is within the next N days.")
+            static let configuration = CommandConfiguration(commandName: "expiring", abstract: "Certificates whose last valid day is within the next N days.")
             @Option(help: "How many days ahead.") var days = 30
             @OptionGroup var options: ReadOptions
 
@@ -36,7 +37,7 @@ extension TrainingCommand {
         }
 
         struct Revoke: StoreChange {
-            static let configuration = CommandConfiguration(abstract: "Revoke a certificate (secretariat); it no longer counts.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a certificate (secretariat); it no longer counts.")
             @Argument(help: "The certificate, e.g. TC-7.") var certificate: String
             @Option(help: "Why.") var reason: String
             @OptionGroup var options: ChangeOptions
@@ -50,6 +51,7 @@ extension TrainingCommand {
     /// `rrfctl training report`: who is trained in what.
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Who is trained in what (per organisation) and attendance (per course).", subcommands: [Organisation.self, Course.self]
         )
 
@@ -72,7 +74,7 @@ extension TrainingCommand {
         }
 
         struct Course: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "A course's sessions and attendance by gender and organisation.")
+            static let configuration = CommandConfiguration(commandName: "course", abstract: "A course's sessions and attendance by gender and organisation.")
             @Argument(help: "The course's code.") var code: String
             @OptionGroup var options: ReadOptions
 

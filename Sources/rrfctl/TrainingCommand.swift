@@ -14,10 +14,10 @@ struct TrainingCommand: ParsableCommand {
     )
 
     struct Course: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add and list training courses.", subcommands: [Add.self, List.self])
+        static let configuration = CommandConfiguration(commandName: "course", abstract: "Add and list training courses.", subcommands: [Add.self, List.self])
 
         struct Add: StoreChange {
-            static let configuration = CommandConfiguration(abstract: "Add a course (secretariat).")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a course (secretariat).")
             @Argument(help: "Short unique code, e.g. PSEA or FIN-MGMT.") var code: String
             @Option(help: "The course's title.") var title: String
             @Option(help: "What it covers.") var description = ""
@@ -30,7 +30,7 @@ struct TrainingCommand: ParsableCommand {
         }
 
         struct List: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "List the courses.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the courses.")
             @OptionGroup var options: ReadOptions
 
             func perform(_ store: FundStore) throws -> [TrainingCourseRecord] { try store.trainingCourses() }

@@ -7,6 +7,7 @@ extension TrainingCommand {
     /// `rrfctl training requirement`: the training a call or the tranche policy requires.
     struct Requirement: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "requirement",
             abstract: "Training a call or the tranche policy requires, and checking an organisation against it.",
             subcommands: [SetCall.self, SetTranche.self, List.self, Check.self],
             aliases: ["requirements"]
@@ -45,7 +46,7 @@ extension TrainingCommand {
         }
 
         struct List: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "Every training requirement (the tranche policy's and each call's), or only a call's with --call.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Every training requirement (the tranche policy's and each call's), or only a call's with --call.")
             @Option(help: "Only the requirements of this call (its code).", transform: codeArgument) var call: String?
             @OptionGroup var options: ReadOptions
 
@@ -53,7 +54,7 @@ extension TrainingCommand {
         }
 
         struct Check: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "The requirements an organisation does not meet (the tranche policy's, or a call's with --call).")
+            static let configuration = CommandConfiguration(commandName: "check", abstract: "The requirements an organisation does not meet (the tranche policy's, or a call's with --call).")
             @Argument(help: "The organisation's code.") var organisation: String
             @Option(help: "Check against this call's requirements instead.", transform: codeArgument) var call: String?
             @Option(help: "The day to check (YYYY-MM-DD; default today).") var on: String?

@@ -8,12 +8,13 @@ extension TrainingCommand {
     /// `rrfctl training session`: a session's lifecycle.
     struct Session: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "session",
             abstract: "Schedule sessions and move them through scheduled → held → closed (or cancelled).",
             subcommands: [Schedule.self, Held.self, Close.self, Cancel.self, List.self, Show.self]
         )
 
         struct Schedule: StoreChange {
-            static let configuration = CommandConfiguration(abstract: "Schedule a session (secretariat, or a trainer for their own session).")
+            static let configuration = CommandConfiguration(commandName: "schedule", abstract: "Schedule a session (secretariat, or a trainer for their own session).")
             @Option(help: "The course's code.") var course: String
             @Option(help: "First day (YYYY-MM-DD).") var start: String
             @Option(help: "Last day (YYYY-MM-DD; default: the first day). Certificates are issued on it.") var end: String?
@@ -32,7 +33,7 @@ extension TrainingCommand {
         }
 
         struct Held: StoreChange {
-            static let configuration = CommandConfiguration(abstract: "Record that the session took place, with the attendance recorded (its trainer or the secretariat).")
+            static let configuration = CommandConfiguration(commandName: "held", abstract: "Record that the session took place, with the attendance recorded (its trainer or the secretariat).")
             @Argument(help: "The session, e.g. TS-12.") var session: String
             @OptionGroup var version: VersionOptions
             @OptionGroup var options: ChangeOptions
@@ -43,7 +44,7 @@ extension TrainingCommand {
         }
 
         struct Close: StoreChange {
-            static let configuration = CommandConfiguration(abstract: "Close a held session and issue a certificate for each pass (its trainer or the secretariat).")
+            static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a held session and issue a certificate for each pass (its trainer or the secretariat).")
             @Argument(help: "The session, e.g. TS-12.") var session: String
             @OptionGroup var version: VersionOptions
             @OptionGroup var options: ChangeOptions
@@ -54,7 +55,7 @@ extension TrainingCommand {
         }
 
         struct Cancel: StoreChange {
-            static let configuration = CommandConfiguration(abstract: "Cancel a scheduled session (its trainer or the secretariat).")
+            static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a scheduled session (its trainer or the secretariat).")
             @Argument(help: "The session, e.g. TS-12.") var session: String
             @Option(help: "Why.") var reason: String
             @OptionGroup var version: VersionOptions
@@ -66,7 +67,7 @@ extension TrainingCommand {
         }
 
         struct List: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "List sessions, latest first.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List sessions, latest first.")
             @Option(help: "Only sessions of this course.", transform: codeArgument) var course: String?
             @Option(help: "Only sessions in this state (scheduled, held, closed, cancelled).") var state: String?
             @OptionGroup var page: PageOptions
@@ -80,7 +81,7 @@ extension TrainingCommand {
         }
 
         struct Show: StoreQuery {
-            static let configuration = CommandConfiguration(abstract: "Show a session and its attendance.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a session and its attendance.")
             @Argument(help: "The session, e.g. TS-12.") var session: String
             @OptionGroup var options: ReadOptions
 
@@ -105,7 +106,7 @@ extension TrainingCommand {
     }
 
     struct Attend: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Record one participant of a scheduled or held session (its trainer or the secretariat).")
+        static let configuration = CommandConfiguration(commandName: "attend", abstract: "Record one participant of a scheduled or held session (its trainer or the secretariat).")
         @Argument(help: "The session, e.g. TS-12.") var session: String
         @Option(help: "The participant's name.") var name: String
         @Option(help: "The participant's organisation code.") var organisation: String
@@ -127,6 +128,7 @@ extension TrainingCommand {
 
     struct Import: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import the attendance of a sign-in sheet (CSV), all or nothing.",
             discussion: """
                 The file is CSV (UTF-8, comma-separated; a field holding commas, quotes or line breaks goes in double \

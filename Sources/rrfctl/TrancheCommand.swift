@@ -13,6 +13,7 @@ struct TrancheCommand: ParsableCommand {
 
     struct Evaluate: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "evaluate",
             abstract: "Evaluate the next tranche's conditions; it becomes ready when all are met (secretariat or fund manager).",
             discussion: """
                 Conditions: agreement signed; previous financial report accepted with at least the tranche policy's share of the \
@@ -27,7 +28,7 @@ struct TrancheCommand: ParsableCommand {
     }
 
     struct Approve: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Approve a ready tranche (fund manager).")
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a ready tranche (fund manager).")
         @Argument(help: "The grant's reference.") var grant: String
         @Argument(help: "The tranche's number (1, 2 …).") var sequence: Int
         @OptionGroup var version: VersionOptions
@@ -40,6 +41,7 @@ struct TrancheCommand: ParsableCommand {
 
     struct Release: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Release an approved tranche (a finance officer other than the approver).",
             discussion: "Retrying with the same --idempotency-key and amount returns the first result and pays nothing more; the same key with another request is refused."
         )
@@ -59,7 +61,7 @@ struct TrancheCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List a grant's tranches with their unmet conditions.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a grant's tranches with their unmet conditions.")
         @Argument(help: "The grant's reference.") var grant: String
         @OptionGroup var options: ReadOptions
 

@@ -17,6 +17,7 @@ struct UserCommand: ParsableCommand {
 
     struct Add: PrintingCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a user (administrator); then send them an invitation with `rrfctl user invite`.",
             discussion: """
                 The very first user is added with the database alone, before anyone can sign in: it must have the admin \
@@ -62,6 +63,7 @@ struct UserCommand: ParsableCommand {
 
     struct Edit: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "edit",
             abstract: "Change a user's name, e-mail address or roles (administrator); what is not given stays.",
             discussion: "Example: rrfctl user edit amina.k --email amina@fund.example --role secretariat --role trainer --as admin"
         )
@@ -81,6 +83,7 @@ struct UserCommand: ParsableCommand {
 
     struct Deactivate: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "deactivate",
             abstract: "Deactivate a user (administrator): they keep their history but can no longer act or receive notifications."
         )
         @Argument(help: "The user's login.", transform: loginArgument) var login: String
@@ -93,7 +96,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Reactivate: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated user (administrator).")
+        static let configuration = CommandConfiguration(commandName: "reactivate", abstract: "Reactivate a deactivated user (administrator).")
         @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var version: VersionOptions
         @OptionGroup var options: ChangeOptions
@@ -104,7 +107,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct List: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "List users.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List users.")
         @Option(help: "Only users with this role.") var role: String?
         @OptionGroup var page: PageOptions
         @OptionGroup var options: ReadOptions
@@ -128,7 +131,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Show: StoreQuery {
-        static let configuration = CommandConfiguration(abstract: "Show one user.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one user.")
         @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var options: ReadOptions
 

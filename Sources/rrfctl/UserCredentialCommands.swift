@@ -8,6 +8,7 @@ var publicBaseURL: String { ProcessInfo.processInfo.environment["RRF_PUBLIC_URL"
 extension UserCommand {
     struct Invite: StoreChange {
         static let configuration = CommandConfiguration(
+            commandName: "invite",
             abstract: "Send a user a one-time link to set their password (administrator; 72 hours, single use, by e-mail)."
         )
         @Argument(help: "The user's login.", transform: loginArgument) var login: String
@@ -89,7 +90,7 @@ extension UserCommand {
     }
 
     struct Unlock: StoreChange {
-        static let configuration = CommandConfiguration(abstract: "Lift the lock-out of an account after repeated failed sign-ins (administrator).")
+        static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Lift the lock-out of an account after repeated failed sign-ins (administrator).")
         @Argument(help: "The user's login.", transform: loginArgument) var login: String
         @OptionGroup var options: ChangeOptions
 
