@@ -169,6 +169,11 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
         )
     }
 
+    /// The proposal's row with its organisation's, call's and people's names. Every join is a LEFT JOIN on a key
+    /// (the foreign keys are NOT NULL, so no row is lost or doubled): the proposals are then always the outer side,
+    /// and a count over a page's rows drops the joins it does not read. As inner joins, the planner (which sees
+    /// 1 % of the rows through the row-level policy) put the 100 organisations outside and rescanned an NGO's
+    /// 1,000 proposals for each: 27 ms for a dashboard page and 44 ms for its count at 100,000 proposals.
     static let select = """
         SELECT p.id, p.reference, p.organisation_id, o.code AS organisation, p.call_id, c.code AS call, p.cluster, p.title,
                p.summary, to_json(p.locations)::text AS locations, p.beneficiaries, p.requested_minor, p.currency,
@@ -176,9 +181,9 @@ public struct ProposalRecord: Codable, Sendable, Equatable {
                p.submitted_at, p.decision_due, p.screening_reason, p.withdrawal_reason, p.decision, p.decided_by AS decided_by_id,
                d.login AS decided_by, d.display_name AS decided_by_name, p.decided_at, p.approved_minor, p.justification, p.version
         FROM proposals p
-        JOIN organisations o ON o.id = p.organisation_id
-        JOIN calls c ON c.id = p.call_id
-        JOIN users s ON s.id = p.submitted_by
+        LEFT JOIN organisations o ON o.id = p.organisation_id
+        LEFT JOIN calls c ON c.id = p.call_id
+        LEFT JOIN users s ON s.id = p.submitted_by
         LEFT JOIN users d ON d.id = p.decided_by
         """
 
