@@ -52,11 +52,12 @@ public struct GrantRecord: Codable, Sendable, Equatable {
         }
     }
 
+    /// LEFT JOINs on NOT NULL keys, for the plan `ProposalRecord.select` explains (grants sit under the same policy).
     static let select = """
         SELECT g.id, g.reference, g.proposal_id, g.organisation_id, o.code AS organisation, g.call_id, c.code AS call, g.cluster,
                g.amount_minor, g.currency, g.risk, g.start_date::text AS start_date, g.end_date::text AS end_date, g.state,
                g.signed_on::text AS signed_on, g.signatory, g.reason, g.refund_minor, g.policy_version, g.version
-        FROM grants g JOIN organisations o ON o.id = g.organisation_id JOIN calls c ON c.id = g.call_id
+        FROM grants g LEFT JOIN organisations o ON o.id = g.organisation_id LEFT JOIN calls c ON c.id = g.call_id
         """
 
     init(row: Row) throws {
