@@ -19,46 +19,34 @@ func option(_ name: String, default value: Int) -> Int {
     return parsed
 }
 
-if CommandLine.arguments.dropFirst().first == "footprint" {
+/// Runs `body` when the first argument is `name`, then exits: 0 when it returned, 1 with its error on stderr.
+func subcommand(_ name: String, _ body: () throws -> Void) {
+    guard CommandLine.arguments.dropFirst().first == name else { return }
     do {
-        let arguments = CommandLine.arguments
-        let binaries = arguments.firstIndex(of: "--bin").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? ".build/release"
-        try Footprint.run(binaries: binaries, jobs: option("--jobs", default: 20_000))
+        try body()
         exit(0)
     } catch {
-        FileHandle.standardError.write(Data("rrfbench footprint: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("rrfbench \(name): \(error)\n".utf8))
         exit(1)
     }
 }
 
-if CommandLine.arguments.dropFirst().first == "lifecycle" {
-    do {
-        try LifecycleBench.run(proposals: option("--proposals", default: 500))
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("rrfbench lifecycle: \(error)\n".utf8))
-        exit(1)
-    }
+subcommand("footprint") {
+    let arguments = CommandLine.arguments
+    let binaries = arguments.firstIndex(of: "--bin").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? ".build/release"
+    try Footprint.run(binaries: binaries, jobs: option("--jobs", default: 20_000))
 }
 
-if CommandLine.arguments.dropFirst().first == "audit" {
-    do {
-        try runAuditBenchmark(events: option("--events", default: 1_000_000), perStream: option("--per-stream", default: 10), runs: option("--runs", default: 3))
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("rrfbench audit: \(error)\n".utf8))
-        exit(1)
-    }
+subcommand("lifecycle") {
+    try LifecycleBench.run(proposals: option("--proposals", default: 500))
 }
 
-if CommandLine.arguments.dropFirst().first == "kpis" {
-    do {
-        try runKPIBenchmark(proposals: option("--proposals", default: 1_000_000), runs: option("--runs", default: 3))
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("rrfbench kpis: \(error)\n".utf8))
-        exit(1)
-    }
+subcommand("audit") {
+    try runAuditBenchmark(events: option("--events", default: 1_000_000), perStream: option("--per-stream", default: 10), runs: option("--runs", default: 3))
+}
+
+subcommand("kpis") {
+    try runKPIBenchmark(proposals: option("--proposals", default: 1_000_000), runs: option("--runs", default: 3))
 }
 
 let jobCount = option("--jobs", default: 50_000)
@@ -91,44 +79,32 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 
-if CommandLine.arguments.dropFirst().first == "steady" {
-    do {
-        let jobs = option("--jobs", default: 20_000)
-        print("steady enqueue+run: \(QueueSteady.enqueuers) enqueuers add \(jobs) no-op jobs into an empty queue while the workers run them; clock from the first enqueue to the last handler")
-        let rows = try QueueSteady.run(jobs: jobs)
-        print("\n| workers | jobs per enqueue | enqueue alone, jobs/s | pool jobs/s | pool / enqueue alone | max backlog | pick-up p50 / p99 ms | pgbench replay jobs/s | pool / replay | PgQueuer jobs/s | pool / PgQueuer |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for row in rows {
-            let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
-            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %d | %.1f / %.1f | %.0f | %.2f | ", row.workers, row.perStatement, row.enqueueOnly,
-                         row.pool, row.pool / row.enqueueOnly, row.poolMaxBacklog, row.pickup.p50, row.pickup.p99, row.replay, row.pool / row.replay) + pgQueuer + " |")
-        }
-        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench steady --jobs \(jobs)")
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("rrfbench steady: \(error)\n".utf8))
-        exit(1)
+subcommand("steady") {
+    let jobs = option("--jobs", default: 20_000)
+    print("steady enqueue+run: \(QueueSteady.enqueuers) enqueuers add \(jobs) no-op jobs into an empty queue while the workers run them; clock from the first enqueue to the last handler")
+    let rows = try QueueSteady.run(jobs: jobs)
+    print("\n| workers | jobs per enqueue | enqueue alone, jobs/s | pool jobs/s | pool / enqueue alone | max backlog | pick-up p50 / p99 ms | pgbench replay jobs/s | pool / replay | PgQueuer jobs/s | pool / PgQueuer |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows {
+        let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
+        print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %d | %.1f / %.1f | %.0f | %.2f | ", row.workers, row.perStatement, row.enqueueOnly,
+                     row.pool, row.pool / row.enqueueOnly, row.poolMaxBacklog, row.pickup.p50, row.pickup.p99, row.replay, row.pool / row.replay) + pgQueuer + " |")
     }
+    print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench steady --jobs \(jobs)")
 }
 
-if CommandLine.arguments.dropFirst().first == "ceiling" {
-    do {
-        let jobs = option("--jobs", default: 50_000)
-        print("the worker pool beside pgbench running the pool's own statement per batch (replay) and one update per job, \(jobs) no-op jobs each run")
-        let rows = try QueueCeiling.run(jobs: jobs)
-        print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | one update per job, jobs/s | pool / one update | PgQueuer jobs/s | pool / PgQueuer | deadlocks |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for row in rows {
-            let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
-            print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | ", row.workers, row.batch, row.pool, row.replay,
-                         row.pool / row.replay, row.oneUpdate, row.pool / row.oneUpdate) + pgQueuer + " | \(row.deadlocks) |")
-        }
-        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("rrfbench ceiling: \(error)\n".utf8))
-        exit(1)
+subcommand("ceiling") {
+    let jobs = option("--jobs", default: 50_000)
+    print("the worker pool beside pgbench running the pool's own statement per batch (replay) and one update per job, \(jobs) no-op jobs each run")
+    let rows = try QueueCeiling.run(jobs: jobs)
+    print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | one update per job, jobs/s | pool / one update | PgQueuer jobs/s | pool / PgQueuer | deadlocks |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows {
+        let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
+        print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | ", row.workers, row.batch, row.pool, row.replay,
+                     row.pool / row.replay, row.oneUpdate, row.pool / row.oneUpdate) + pgQueuer + " | \(row.deadlocks) |")
     }
+    print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
 }
 
 do {
