@@ -22,7 +22,7 @@ enum CapturedStatements {
                 statements.append(String(body.dropFirst("LOG:  statement: ".count)))
             } else if body.hasPrefix("LOG:  execute "), case let named = body.dropFirst("LOG:  execute ".count), let colon = named.range(of: ": ") {
                 statements.append(String(named[colon.upperBound...]))
-            } else if body.lowercased().hasPrefix("detail:  parameters: "), let last = statements.popLast() {
+            } else if body.hasPrefix("DETAIL:  parameters: ") || body.hasPrefix("DETAIL:  Parameters: "), let last = statements.popLast() {
                 statements.append(try substitute(parameters(body.dropFirst("DETAIL:  parameters: ".count)), into: last))
             } else if body.hasPrefix("ERROR:") {
                 throw PostgresError(.misuse, "the captured run had an error, so its replay would differ: \(body.prefix(300))")

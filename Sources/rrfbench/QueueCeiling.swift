@@ -77,7 +77,7 @@ enum QueueCeiling {
                 let replayed = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: replayFile, bench)
                 try bench.fillQueue(noOpJobs: jobs)
                 let oneUpdated = try drainWithPgbench(clients: workers, batch: batch, jobs: jobs, script: oneUpdateFile, bench)
-                let pgQueuer = try drainWithPgQueuer(workers: workers, batch: batch, jobs: jobs, bench)
+                let pgQueuer = try runPgQueuer(workers: workers, batch: batch, jobs: jobs, bench)
                 rows.append(Row(workers: workers, batch: batch, pool: pool, replay: replayed, oneUpdate: oneUpdated, pgQueuer: pgQueuer, deadlocks: deadlocks))
                 print(String(format: "  %d workers, batch %2d: pool %8.0f jobs/s, replay %8.0f jobs/s (%.2f×), one update %8.0f jobs/s (%.2f×), deadlocks %lld",
                              workers, batch, pool, replayed, pool / replayed, oneUpdated, pool / oneUpdated, deadlocks)
@@ -121,7 +121,7 @@ enum QueueCeiling {
     /// time (`bench/pgqueuer_drain.py`), in the same cluster's database: drained from a full queue, or with
     /// `enqueuers` connections enqueuing `perStatement` jobs per statement inside the clock. Nil unless
     /// `RRF_PGQUEUER_PYTHON` names a Python that has PgQueuer and asyncpg (`.ci/bench` makes one).
-    static func drainWithPgQueuer(workers: Int, batch: Int, jobs: Int, _ bench: BenchCluster,
+    static func runPgQueuer(workers: Int, batch: Int, jobs: Int, _ bench: BenchCluster,
                                   enqueuers: (count: Int, perStatement: Int)? = nil) throws -> Double? {
         guard let python = ProcessInfo.processInfo.environment["RRF_PGQUEUER_PYTHON"], !python.isEmpty else { return nil }
         let cluster = bench.cluster
@@ -133,7 +133,7 @@ enum QueueCeiling {
         let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         guard status == 0, let line = printed.split(separator: "\n").last(where: { $0.hasPrefix("pgqueuer ") }),
               let rate = Double(line.dropFirst("pgqueuer ".count)) else {
-            throw PostgresError(.misuse, "the PgQueuer drain exited \(status): \(printed.suffix(2_000))")
+            throw PostgresError(.misuse, "the PgQueuer run exited \(status): \(printed.suffix(2_000))")
         }
         return rate
     }

@@ -60,7 +60,7 @@ enum QueueSteady {
                 try emptyQueue(bench)
                 let replay = try runPgbench(workers: workers, batch: batch, jobs: jobs, perStatement: perStatement,
                                             enqueueFile: enqueueFile, claimFile: claimFile, bench)
-                let pgQueuer = try QueueCeiling.drainWithPgQueuer(workers: workers, batch: batch, jobs: jobs, bench,
+                let pgQueuer = try QueueCeiling.runPgQueuer(workers: workers, batch: batch, jobs: jobs, bench,
                                                                   enqueuers: (enqueuers, perStatement))
                 let row = Row(workers: workers, perStatement: perStatement, enqueueOnly: enqueueOnly, pool: pool.rate,
                               poolMaxBacklog: pool.maxBacklog, pickup: pool.pickup, replay: replay, pgQueuer: pgQueuer)

@@ -3,20 +3,47 @@ import JobQueue
 import Logging
 import Postgres
 
-// rrfbench: job-queue throughput and wake-up latency on a throwaway, durable PostgreSQL (synchronous_commit on).
-// Usage: swift run -c release rrfbench [--jobs 50000] [--workers 4] [--batch 100] [--latency-jobs 500] [--spacing-ms 5]
-//        swift run -c release rrfbench ceiling [--jobs 50000]   (the pool beside pgbench's replay, 1–8 workers, QueueCeiling.swift)
-//        swift run -c release rrfbench steady [--jobs 20000]   (enqueue inside the clock, QueueSteady.swift)
-//        swift run -c release rrfbench footprint [--bin .build/release] [--jobs 20000]   (rrfd's memory, rrfctl's start-up, Footprint.swift)
-//        swift run -c release rrfbench lifecycle [--proposals 500]   (the store's lifecycle beside a replay of its statements, LifecycleBench.swift)
-//        swift run -c release rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   (audit verify, AuditBench.swift)
-//        swift run -c release rrfbench kpis [--proposals 1000000] [--runs 3]   (the KPI report, KPIBench.swift)
-// Run from the repository root (migrations are read from ./sql).
+// rrfbench: the benchmarks of docs/performance.md, each on a throwaway, durable PostgreSQL (synchronous_commit on).
+// `rrfbench --help` lists the subcommands (`usage` below). Run from the repository root (migrations are read from ./sql).
 
 func option(_ name: String, default value: Int) -> Int {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
     return parsed
+}
+
+/// The subcommands below; a first argument that is none of them (nor an option) is refused with the usage.
+let subcommands = ["ceiling", "steady", "footprint", "lifecycle", "audit", "kpis"]
+if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("--") || first == "--help" {
+    if !subcommands.contains(first) {
+        let usage = """
+            usage: rrfbench [--jobs 50000] [--workers 4] [--batch 10] [--latency-jobs 500] [--spacing-ms 5]   (drain and wake-up latency)
+                   rrfbench ceiling [--jobs 50000]       the pool beside pgbench's replay and PgQueuer, 1-8 workers
+                   rrfbench steady [--jobs 20000]        enqueue inside the clock, beside pgbench's replay and PgQueuer
+                   rrfbench footprint [--bin .build/release] [--jobs 20000]   rrfd's and rrfweb's memory, rrfctl's start-up
+                   rrfbench lifecycle [--proposals 500]  the store's proposal lifecycle beside a replay of its statements
+                   rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   audit verify
+                   rrfbench kpis [--proposals 1000000] [--runs 3]   the KPI report beside its full computation
+            Run from the repository root of a release build (migrations are read from ./sql); PgQueuer runs when
+            RRF_PGQUEUER_PYTHON names a Python that has it.
+
+            """
+        if first == "--help" { print(usage, terminator: ""); exit(0) }
+        FileHandle.standardError.write(Data("rrfbench: unknown subcommand '\(first)'\n\(usage)".utf8))
+        exit(64)
+    }
+}
+
+/// A markdown table: the header, its separator, one line per row.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    print("\n| " + header.joined(separator: " | ") + " |")
+    print("|" + String(repeating: "---|", count: header.count))
+    for row in rows { print("| " + row.joined(separator: " | ") + " |") }
+}
+
+/// PgQueuer's rate and the pool's ratio to it, or why there are none.
+func pgQueuerColumns(_ rate: Double?, pool: Double) -> [String] {
+    rate.map { [String(format: "%.0f", $0), String(format: "%.2f", pool / $0)] } ?? ["not run (set RRF_PGQUEUER_PYTHON)", "-"]
 }
 
 /// Runs `body` when the first argument is `name`, then exits: 0 when it returned, 1 with its error on stderr.
@@ -83,13 +110,15 @@ subcommand("steady") {
     let jobs = option("--jobs", default: 20_000)
     print("steady enqueue+run: \(QueueSteady.enqueuers) enqueuers add \(jobs) no-op jobs into an empty queue while the workers run them; clock from the first enqueue to the last handler")
     let rows = try QueueSteady.run(jobs: jobs)
-    print("\n| workers | jobs per enqueue | enqueue alone, jobs/s | pool jobs/s | pool / enqueue alone | max backlog | pick-up p50 / p99 ms | pgbench replay jobs/s | pool / replay | PgQueuer jobs/s | pool / PgQueuer |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows {
-        let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
-        print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %d | %.1f / %.1f | %.0f | %.2f | ", row.workers, row.perStatement, row.enqueueOnly,
-                     row.pool, row.pool / row.enqueueOnly, row.poolMaxBacklog, row.pickup.p50, row.pickup.p99, row.replay, row.pool / row.replay) + pgQueuer + " |")
-    }
+    printTable(
+        ["workers", "jobs per enqueue", "enqueue alone, jobs/s", "pool jobs/s", "pool / enqueue alone", "max backlog", "pick-up p50 / p99 ms",
+         "pgbench replay jobs/s", "pool / replay", "PgQueuer jobs/s", "pool / PgQueuer"],
+        rows.map { row in
+            ["\(row.workers)", "\(row.perStatement)", String(format: "%.0f", row.enqueueOnly), String(format: "%.0f", row.pool),
+             String(format: "%.2f", row.pool / row.enqueueOnly), "\(row.poolMaxBacklog)", String(format: "%.1f / %.1f", row.pickup.p50, row.pickup.p99),
+             String(format: "%.0f", row.replay), String(format: "%.2f", row.pool / row.replay)] + pgQueuerColumns(row.pgQueuer, pool: row.pool)
+        }
+    )
     print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench steady --jobs \(jobs)")
 }
 
@@ -97,13 +126,14 @@ subcommand("ceiling") {
     let jobs = option("--jobs", default: 50_000)
     print("the worker pool beside pgbench running the pool's own statement per batch (replay) and one update per job, \(jobs) no-op jobs each run")
     let rows = try QueueCeiling.run(jobs: jobs)
-    print("\n| workers | batch | pool jobs/s | pgbench replay jobs/s | pool / replay | one update per job, jobs/s | pool / one update | PgQueuer jobs/s | pool / PgQueuer | deadlocks |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows {
-        let pgQueuer = row.pgQueuer.map { String(format: "%.0f | %.2f", $0, row.pool / $0) } ?? "not run (set RRF_PGQUEUER_PYTHON) | -"
-        print(String(format: "| %d | %d | %.0f | %.0f | %.2f | %.0f | %.2f | ", row.workers, row.batch, row.pool, row.replay,
-                     row.pool / row.replay, row.oneUpdate, row.pool / row.oneUpdate) + pgQueuer + " | \(row.deadlocks) |")
-    }
+    printTable(
+        ["workers", "batch", "pool jobs/s", "pgbench replay jobs/s", "pool / replay", "one update per job, jobs/s", "pool / one update",
+         "PgQueuer jobs/s", "pool / PgQueuer", "deadlocks"],
+        rows.map { row in
+            ["\(row.workers)", "\(row.batch)", String(format: "%.0f", row.pool), String(format: "%.0f", row.replay), String(format: "%.2f", row.pool / row.replay),
+             String(format: "%.0f", row.oneUpdate), String(format: "%.2f", row.pool / row.oneUpdate)] + pgQueuerColumns(row.pgQueuer, pool: row.pool) + ["\(row.deadlocks)"]
+        }
+    )
     print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
 }
 

@@ -110,14 +110,7 @@ func probe() throws {
         if status != "200" { print("warning: \(path) answers \(status); its figures below measure an error") }
     }
 }
-/// This process's resident set in megabytes (VmRSS): the portal runs in it, beside the bench's own seeding.
-func residentMegabytes() -> Double {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-    return (line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? .nan) / 1024
-}
 try probe()
-let residentBefore = residentMegabytes()
 let runs = [
     try LoadRun.run("hello (ceiling)", url: "http://127.0.0.1:\(helloPort)/hello", seconds: seconds, connections: connections),
     try LoadRun.run("NGO dashboard (GET /)", url: "\(base)/", headers: ["Cookie: rrf_session=\(fund.sessions["ngo"]!)"], seconds: seconds, connections: connections),
@@ -138,8 +131,6 @@ print("name".padding(toLength: 50, withPad: " ", startingAt: 0) + "  req/s      
 for run in runs {
     print(run.name.padding(toLength: 50, withPad: " ", startingAt: 0) + String(format: "  %8.1f", run.requestsPerSecond) + "  " + run.p50.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + run.p99.padding(toLength: 8, withPad: " ", startingAt: 0) + "  \(run.failures)")
 }
-print(String(format: "\nresident memory of this process (the portal in-process, after seeding the fund): %.1f MB before the load, %.1f MB after it",
-             residentBefore, residentMegabytes()))
 print("\neach run (secrets shown as placeholders; the bench makes them):")
 for run in runs { print("  \(run.shellLine)") }
 try await runner.shutdown()
