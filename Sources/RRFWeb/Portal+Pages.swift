@@ -23,11 +23,11 @@ extension Portal {
     /// The person's dashboard: an NGO user's proposals and grants (tranches with what they wait for, reports
     /// due and overdue, a link to write the ones the report's machine would take) and their staff's
     /// certificates with expiry; a reviewer's assignments; staff's proposals, 50 at a time (`?after=` the
-    /// next page's cursor). Each list is what the store lets them see.
+    /// next page's cursor). Each list is what the store lets them see; all of them are read in one transaction.
     func dashboard(_ request: Request, store: FundStore, person: SignedInPerson) async throws -> Response {
         let user = person.user
         let after = try PageNavigation.cursor(request)
-        let data = try await runner.run {
+        let data = try await runner.run { try store.reading("portal.dashboard") { store in
             let roles = Set(user.roles)
             var data = DashboardData(user: user)
             if !roles.isDisjoint(with: [.ngoUser, .fundManager, .secretariat]) {
@@ -42,7 +42,7 @@ extension Portal {
             if roles.contains(.reviewer) { data.reviews = try store.reviews(ReviewFilter(limit: 200)).items }
             if roles.contains(.ngoUser) { data.drafts = try store.proposalDrafts() }
             return data
-        }
+        } }
         var values: [String: Any] = ["heading": data.user.organisations.first.map { "\(data.user.displayName) — \($0)" } ?? data.user.displayName]
         if let proposals = data.proposals {
             values["showProposals"] = true

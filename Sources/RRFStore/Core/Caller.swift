@@ -17,7 +17,7 @@ public enum Channel: String, Sendable, Codable, CaseIterable {
 }
 
 /// Who reads, and what they may see: the store asks it for each record it returns and each list it queries.
-struct Viewer {
+struct Viewer: Sendable {
     /// The person reading; nil for trusted code, which sees everything.
     let actor: Actor?
     /// Their login (nil for trusted code).

@@ -32,6 +32,9 @@ public final class FundStore: Sendable {
     public let serviceLogin: String
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// Set on the store ``reading(_:isolation:_:)`` hands its body: the transaction already open, its reader
+    /// checked and confined once for every read made through this store.
+    let session: ReadSession?
 
     /// Today in the fund's calendar, by the store's clock.
     var today: LocalDate { LocalDate(clock(), utcOffsetMinutes: calendar.utcOffsetMinutes) }
@@ -49,8 +52,9 @@ public final class FundStore: Sendable {
 
     init(
         executor: Executor, caller: Caller, channel: Channel, calendar: BusinessCalendar, referencePrefix: String, serviceLogin: String,
-        logger: Logger, clock: @escaping @Sendable () -> Date
+        logger: Logger, clock: @escaping @Sendable () -> Date, session: ReadSession? = nil
     ) {
+        self.session = session
         self.executor = executor
         self.caller = caller
         self.channel = channel
@@ -138,7 +142,8 @@ public final class FundStore: Sendable {
     /// Runs a read on a pooled connection, mapping errors like a command. `body` gets the ``Viewer``: who reads,
     /// to ask for each record and list what they may see (trusted code sees everything).
     func read<T>(_ name: String, isolation: IsolationLevel = .readCommitted, _ body: (Connection, Viewer) throws -> T) throws -> T {
-        try transaction(name, actorLogin: nil, isolation: isolation) { connection, now, refusal in
+        if let session { return try session.read(name, isolation: isolation, body) }
+        return try transaction(name, actorLogin: nil, isolation: isolation) { connection, now, refusal in
             let viewer: Viewer
             switch caller {
             case .trusted:
