@@ -119,18 +119,20 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        // The benchmarks' headline figures, for the one table `.ci/bench` prints.
+        .target(name: "BenchSummary", swiftSettings: sharedSettings),
         // `swift run -c release rrfbench`: job-queue throughput and wake-up latency on a throwaway PostgreSQL;
         // `rrfbench audit`: audit verify's events/s beside the same chain check as one SQL query.
         .executableTarget(
             name: "rrfbench",
-            dependencies: ["JobQueue", "Postgres", "RRFStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BenchSummary", "JobQueue", "Postgres", "RRFStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
         // `swift run -c release rrfwebbench`: rrfweb under wrk on a fund of 100,000 proposals, beside a "hello" ceiling.
         .executableTarget(
             name: "rrfwebbench",
             dependencies: [
-                "RRFWeb", "RRFStore", "Postgres", "RRFWorkflow", .product(name: "Hummingbird", package: "hummingbird"),
+                "BenchSummary", "RRFWeb", "RRFStore", "Postgres", "RRFWorkflow", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: sharedSettings

@@ -1,3 +1,4 @@
+import BenchSummary
 import Foundation
 import Postgres
 import RRFStore
@@ -43,6 +44,11 @@ func runAuditBenchmark(events: Int, perStream: Int, runs: Int) throws {
           + " (runs: \(rates(sql)))")
     print(String(format: "ratio: %.2f× the SQL query", verifier / baseline))
     print("reproduce both: \(command)")
+    BenchFigure(
+        "audit verify, \(events) events", result: String(format: "%.0f events/s", verifier),
+        baseline: String(format: "the same check as one SQL query %.0f events/s (%.2f×)", baseline, verifier / baseline),
+        target: "≥ 200,000 events/s", met: verifier >= 200_000, command: command
+    ).record()
     try timeRRFCtl(url: bench.cluster.connectionURL(), events: events)
 }
 

@@ -1,3 +1,4 @@
+import BenchSummary
 import Foundation
 import JobQueue
 import Postgres
@@ -7,6 +8,7 @@ import Postgres
 /// rrfctl beside psql's, on the bench's own cluster. The binaries are the release build's (`--bin`).
 enum Footprint {
     static func run(binaries: String, jobs: Int) throws {
+        let command = "for p in rrfd rrfctl rrfweb rrfbench; do swift build -c release --product $p; done; .build/release/rrfbench footprint --bin \(binaries)"
         let bench = try BenchCluster(applicationName: "rrfbench-footprint")
         defer { bench.stop() }
         let cluster = bench.cluster
@@ -35,20 +37,29 @@ enum Footprint {
         let after = try memory(of: daemon)
         print(String(format: "rrfd through %d jobs it has no handler for (claimed, refused, logged, rescheduled): peak RSS %.1f MB sampled every 100 ms, %.1f MB after",
                      jobs, max(peak, after.rss), after.rss))
+        BenchFigure(
+            "rrfd resident memory, idle (and through \(jobs) jobs)", result: String(format: "%.1f MB RSS (peak %.1f MB working)", idle.rss, max(peak, after.rss)),
+            baseline: String(format: "PSS %.1f MB idle", idle.pss), target: "< 30 MB RSS idle", met: idle.rss < 30, command: command
+        ).record()
 
-        try portal(binaries: binaries, url: url)
+        try portal(binaries: binaries, url: url, command: command)
 
         let version = try medianMilliseconds("\(binaries)/rrfctl", ["--version"])
         let status = try medianMilliseconds("\(binaries)/rrfctl", ["db", "status", "--database-url", url])
         let psql = try medianMilliseconds("/usr/bin/env", ["psql", "-X", "-Atc", "SELECT version FROM schema_migrations", url])
         print(String(format: "rrfctl start-up, median of 20: --version %.1f ms, db status %.1f ms; beside psql -Atc \"SELECT version FROM schema_migrations\" %.1f ms (%.2f×)",
                      version, status, psql, status / psql))
-        print("reproduce: for p in rrfd rrfctl rrfweb rrfbench; do swift build -c release --product $p; done; .build/release/rrfbench footprint --bin .build/release")
+        print("reproduce: " + command)
+        BenchFigure(
+            "rrfctl start-up (median of 20 processes)", result: String(format: "db status %.1f ms, --version %.1f ms", status, version),
+            baseline: String(format: "psql, the same query, %.1f ms (%.2f×)", psql, status / psql),
+            target: "close to psql's (≤ 1.25×, our reading)", met: status / psql <= 1.25, command: command
+        ).record()
     }
 
     /// rrfweb's resident set idle, then its peak while wrk (when installed) asks for the sign-in page and
     /// `/healthz` (which reads the database) for ten seconds each on 8 connections.
-    private static func portal(binaries: String, url: String) throws {
+    private static func portal(binaries: String, url: String, command: String) throws {
         let port = Int.random(in: 20_000..<30_000)
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
@@ -74,6 +85,10 @@ enum Footprint {
         }
         print(String(format: "rrfweb idle, 5 s after start: RSS %.1f MB, PSS %.1f MB; peak RSS %.1f MB while wrk (8 connections) asked for /login, then /healthz, 10 s each",
                      idle.rss, idle.pss, peak))
+        BenchFigure(
+            "rrfweb resident memory, idle and under wrk", result: String(format: "%.1f MB RSS idle, peak %.1f MB", idle.rss, peak),
+            baseline: String(format: "PSS %.1f MB idle", idle.pss), command: command
+        ).record()
     }
 
     /// Resident and proportional set sizes of `pid`, in megabytes.

@@ -1,3 +1,4 @@
+import BenchSummary
 import Foundation
 import Postgres
 import RRFStore
@@ -35,6 +36,12 @@ func runKPIBenchmark(proposals: Int, runs: Int) throws {
     }
     func line(_ times: [Double]) -> String { times.map { String(format: "%.0f", $0) }.joined(separator: " / ") + " ms" }
     print("KPI report, \(counts.proposals) proposals, \(runs) runs: full computation \(line(full)); stored spans \(line(stored))")
+    let command = "swift build -c release --product rrfbench && .build/release/rrfbench kpis --proposals \(proposals) --runs \(runs)"
+    print("reproduce: " + command)
+    BenchFigure(
+        "KPI report, \(counts.proposals) proposals, \(counts.ledgerEntries) ledger entries", result: line(stored),
+        baseline: "full computation " + line(full), target: "< 500 ms", met: stored.max().map { $0 < 500 }, command: command
+    ).record()
 }
 
 /// The benchmark's fund: people, ten assessed partners and two calls (standard SA-1, reserve SA-2) through the

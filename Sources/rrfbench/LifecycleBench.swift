@@ -1,3 +1,4 @@
+import BenchSummary
 import Foundation
 import Postgres
 import RRFStore
@@ -14,7 +15,7 @@ import RRFWorkflow
 enum LifecycleBench {
     static let reviewers = ["rev-a", "rev-b", "rev-c"]
 
-    static func run(proposals: Int) throws {
+    static func run(proposals: Int, concurrency: Int) throws {
         let bench = try BenchCluster(applicationName: "rrfbench-lifecycle")
         defer { bench.stop() }
         // The fund lives in its own database, so that nothing but the store's statements is captured.
@@ -47,6 +48,7 @@ enum LifecycleBench {
         for index in proposals..<(2 * proposals) { try lifecycle(index, timed) }
         let storeSeconds = Date().timeIntervalSince(started)
         pool.shutdown()
+        let together = try concurrently(proposals: proposals, from: 2 * proposals, people: concurrency, fund, bench)
 
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: log))
         try handle.seek(toOffset: UInt64(logStart))
@@ -75,7 +77,60 @@ enum LifecycleBench {
                      proposals, storeRate, storeSeconds * 1000 / Double(proposals), statements.count))
         print(String(format: "the same statements replayed by psql in one session on a copy taken before: %.1f proposals/s (%d tranches released, as by the store); store / replay %.2f",
                      replayRate, replayed - 1, storeRate / replayRate))
-        print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench lifecycle --proposals \(proposals)")
+        print(String(format: "the same lifecycle for %d proposals, %d at once (one call, envelope and committee shared): %.1f proposals/s (%.2f× one after the other); %lld deadlocks",
+                     proposals, concurrency, together.rate, together.rate / storeRate, together.deadlocks))
+        let command = "swift build -c release --product rrfbench && .build/release/rrfbench lifecycle --proposals \(proposals) --concurrency \(concurrency)"
+        print("reproduce: " + command)
+        BenchFigure(
+            "proposal lifecycle through the store, \(concurrency) at once", result: String(format: "%.1f proposals/s, %lld deadlocks", together.rate, together.deadlocks),
+            baseline: String(format: "one after the other %.1f proposals/s (%.2f×)", storeRate, together.rate / storeRate), command: command
+        ).record()
+        BenchFigure(
+            "proposal lifecycle through the store, one after the other", result: String(format: "%.1f proposals/s", storeRate),
+            baseline: String(format: "psql replay of its statements %.1f proposals/s (%.2f×)", replayRate, storeRate / replayRate),
+            target: "≥ 0.7× the replay", met: storeRate / replayRate >= 0.7, command: command
+        ).record()
+    }
+
+    /// `proposals` lifecycles (numbered from `first`) by `people` threads at once, each on its own pooled
+    /// connection: proposals per second, and the deadlocks PostgreSQL counted meanwhile (each rolled back and
+    /// retried by the store). The first lifecycle that fails fails the run.
+    private static func concurrently(
+        proposals: Int, from first: Int, people: Int, _ fund: PostgresConfiguration, _ bench: BenchCluster
+    ) throws -> (rate: Double, deadlocks: Int64) {
+        let pool = ConnectionPool(configuration: fund, maximumConnections: people)
+        defer { pool.shutdown() }
+        let store = FundStore(pool: pool, logLevel: "critical")
+        let deadlocks = { () throws -> Int64 in
+            try bench.connection.execute("SELECT pg_stat_clear_snapshot()")
+            return try bench.connection.query("SELECT deadlocks FROM pg_stat_database WHERE datname = 'fund'").single().decode(0)
+        }
+        let before = try deadlocks()
+        let failure = FirstFailure()
+        let finished = DispatchGroup()
+        let started = Date()
+        for person in 0..<people {
+            finished.enter()
+            Thread.detachNewThread {
+                defer { finished.leave() }
+                for index in stride(from: first + person, to: first + proposals, by: people) where failure.error == nil {
+                    do { try lifecycle(index, store) } catch { failure.record(error) }
+                }
+            }
+        }
+        finished.wait()
+        let seconds = Date().timeIntervalSince(started)
+        if let error = failure.error { throw error }
+        Thread.sleep(forTimeInterval: 1.5)  // the backends report their counters as they go idle
+        return (Double(proposals) / seconds, try deadlocks() - before)
+    }
+
+    /// The first error of several threads.
+    private final class FirstFailure: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: (any Error)?
+        var error: (any Error)? { lock.withLock { first } }
+        func record(_ error: any Error) { lock.withLock { if first == nil { first = error } } }
     }
 
     /// The people, one assessed partner, the open call SA-1 with a funded health envelope and its committee of

@@ -1,3 +1,4 @@
+import BenchSummary
 import Foundation
 import JobQueue
 import Logging
@@ -21,7 +22,8 @@ if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("--") |
                    rrfbench ceiling [--jobs 50000]       the pool beside pgbench's replay and PgQueuer, 1-8 workers
                    rrfbench steady [--jobs 20000]        enqueue inside the clock, beside pgbench's replay and PgQueuer
                    rrfbench footprint [--bin .build/release] [--jobs 20000]   rrfd's and rrfweb's memory, rrfctl's start-up
-                   rrfbench lifecycle [--proposals 500]  the store's proposal lifecycle beside a replay of its statements
+                   rrfbench lifecycle [--proposals 500] [--concurrency 4]   the store's proposal lifecycle beside a replay of
+                                                   its statements, and that many at once
                    rrfbench audit [--events 1000000] [--per-stream 10] [--runs 3]   audit verify
                    rrfbench kpis [--proposals 1000000] [--runs 3]   the KPI report beside its full computation
             Run from the repository root of a release build (migrations are read from ./sql); PgQueuer runs when
@@ -46,6 +48,22 @@ func pgQueuerColumns(_ rate: Double?, pool: Double) -> [String] {
     rate.map { [String(format: "%.0f", $0), String(format: "%.2f", pool / $0)] } ?? ["not run (set RRF_PGQUEUER_PYTHON)", "-"]
 }
 
+/// Records the summary figure of one comparison over the 1/2/4/8-worker rows: the pool's rate beside the
+/// baseline's in each row, met when every ratio reaches `target` (unknown when the baseline did not run).
+func recordComparison(_ what: String, pool: [Double], baseline: [Double?], named baselineName: String, target: Double, command: String) {
+    let rates = { (values: [Double]) in values.map { String(format: "%.0f", $0) }.joined(separator: " / ") }
+    let measured = baseline.compactMap { $0 }
+    guard measured.count == pool.count else {
+        return BenchFigure(what, result: rates(pool) + " jobs/s", baseline: "\(baselineName) not run", target: String(format: "≥ %.1f×", target), command: command).record()
+    }
+    let ratios = zip(pool, measured).map { $0 / $1 }
+    BenchFigure(
+        what, result: rates(pool) + " jobs/s",
+        baseline: "\(baselineName) " + rates(measured) + " jobs/s: pool " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " / ") + "×",
+        target: String(format: "≥ %.1f×", target), met: ratios.allSatisfy { $0 >= target }, command: command
+    ).record()
+}
+
 /// Runs `body` when the first argument is `name`, then exits: 0 when it returned, 1 with its error on stderr.
 func subcommand(_ name: String, _ body: () throws -> Void) {
     guard CommandLine.arguments.dropFirst().first == name else { return }
@@ -65,7 +83,7 @@ subcommand("footprint") {
 }
 
 subcommand("lifecycle") {
-    try LifecycleBench.run(proposals: option("--proposals", default: 500))
+    try LifecycleBench.run(proposals: option("--proposals", default: 500), concurrency: option("--concurrency", default: 4))
 }
 
 subcommand("audit") {
@@ -119,7 +137,19 @@ subcommand("steady") {
              String(format: "%.0f", row.replay), String(format: "%.2f", row.pool / row.replay)] + pgQueuerColumns(row.pgQueuer, pool: row.pool)
         }
     )
-    print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench steady --jobs \(jobs)")
+    let command = "swift build -c release --product rrfbench && .build/release/rrfbench steady --jobs \(jobs)"
+    print("reproduce: " + command)
+    for perStatement in Set(rows.map(\.perStatement)).sorted() {
+        let group = rows.filter { $0.perStatement == perStatement }
+        let what = "queue, steady enqueue+run, \(perStatement) per enqueue, 1/2/4/8 workers"
+        recordComparison(what + ", beside PgQueuer", pool: group.map(\.pool), baseline: group.map(\.pgQueuer), named: "PgQueuer", target: 3, command: command)
+        BenchFigure(
+            what + ": backlog and pick-up", result: "max backlog " + group.map { "\($0.poolMaxBacklog)" }.joined(separator: " / ")
+                + "; pick-up p99 " + group.map { String(format: "%.1f", $0.pickup.p99) }.joined(separator: " / ") + " ms",
+            baseline: "enqueuers alone " + group.map { String(format: "%.0f", $0.enqueueOnly) }.joined(separator: " / ") + " jobs/s",
+            command: command
+        ).record()
+    }
 }
 
 subcommand("ceiling") {
@@ -134,7 +164,16 @@ subcommand("ceiling") {
              String(format: "%.0f", row.oneUpdate), String(format: "%.2f", row.pool / row.oneUpdate)] + pgQueuerColumns(row.pgQueuer, pool: row.pool) + ["\(row.deadlocks)"]
         }
     )
-    print("reproduce: swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)")
+    let command = "swift build -c release --product rrfbench && .build/release/rrfbench ceiling --jobs \(jobs)"
+    print("reproduce: " + command)
+    for batch in Set(rows.map(\.batch)).sorted() {
+        let group = rows.filter { $0.batch == batch }
+        let what = "queue drain, batch \(batch), 1/2/4/8 workers (deadlocks: \(group.map(\.deadlocks).reduce(0, +)))"
+        recordComparison(what + ", beside PgQueuer", pool: group.map(\.pool), baseline: group.map(\.pgQueuer), named: "PgQueuer", target: 3, command: command)
+        if batch == 10 {
+            recordComparison(what + ", beside pgbench's replay", pool: group.map(\.pool), baseline: group.map(\.replay), named: "replay", target: 0.9, command: command)
+        }
+    }
 }
 
 do {
@@ -191,8 +230,19 @@ do {
     latencyPool.requestShutdown()
     latencyPool.waitUntilStopped()
     let latencies = (0..<latencyJobs).compactMap { index in starts.time(index).map { Double($0 - enqueuedAt[index]) / 1e6 } }.sorted()
-    print(String(format: "latency (enqueue call → handler start, %d single enqueues %d ms apart, %d idle workers): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                 latencies.count, spacing, workerCount, percentile(latencies, 50), percentile(latencies, 99), latencies.last ?? .nan))
+    print(String(format: "latency (enqueue call → handler start, %d single enqueues %d ms apart, %d idle workers): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+                 latencies.count, spacing, workerCount, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99), latencies.last ?? .nan))
+    let command = "swift build -c release --product rrfbench && .build/release/rrfbench --jobs \(jobCount) --workers \(workerCount) --batch \(batchSize)"
+    BenchFigure(
+        "queue drain, \(workerCount) workers, the daemon's batch \(batchSize)",
+        result: String(format: "%.0f jobs/s, %lld deadlocks", Double(succeeded) / seconds, deadlocks - deadlocksBefore),
+        baseline: "none in this run (rrfbench ceiling compares)", command: command
+    ).record()
+    BenchFigure(
+        "enqueue → handler start, \(latencies.count) single enqueues \(spacing) ms apart",
+        result: String(format: "p50 %.2f, p90 %.2f, p99 %.2f ms", percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)),
+        baseline: "-", command: command
+    ).record()
 } catch {
     FileHandle.standardError.write(Data("rrfbench: \(error)\n".utf8))
     exit(1)

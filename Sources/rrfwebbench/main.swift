@@ -1,3 +1,4 @@
+import BenchSummary
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -71,9 +72,18 @@ let build = "release build"
 #endif
 print("\nstore list pages as the fund manager, \(proposals) proposals, median (slowest) of 21 calls, \(build)")
 print("reproduce: swift run -c release rrfwebbench --proposals \(proposals) --lists-only")
-for timing in try ListPageBench.run(fund, cluster, proposals: proposals) {
+let timings = try ListPageBench.run(fund, cluster, proposals: proposals)
+for timing in timings {
     print(timing.name.padding(toLength: 58, withPad: " ", startingAt: 0) + String(format: "  %8.2f ms (%.2f)  ", timing.median, timing.slowest) + timing.note)
 }
+let (baselines, pages) = (timings.filter { $0.name.hasPrefix("baseline") }, timings.filter { !$0.name.hasPrefix("baseline") })
+BenchFigure(
+    "store list pages and the ranking, \(proposals) proposals (median of 21, client time included)",
+    result: pages.map { "\($0.name) \(String(format: "%.1f", $0.median)) ms" }.joined(separator: "; "),
+    baseline: baselines.map { "\($0.name.dropFirst("baseline: ".count)) \(String(format: "%.1f", $0.median)) ms" }.joined(separator: "; "),
+    target: "< 50 ms each", met: pages.allSatisfy { $0.median < 50 },
+    command: "swift run -c release rrfwebbench --proposals \(proposals) --lists-only"
+).record()
 if CommandLine.arguments.contains("--lists-only") { exit(0) }
 
 var configuration = WebConfiguration()
@@ -130,6 +140,16 @@ print("reproduce: swift run -c release rrfwebbench --proposals \(proposals) --se
 print("name".padding(toLength: 50, withPad: " ", startingAt: 0) + "  req/s      p50       p99    failed (non-2xx/3xx, socket errors, timeouts)")
 for run in runs {
     print(run.name.padding(toLength: 50, withPad: " ", startingAt: 0) + String(format: "  %8.1f", run.requestsPerSecond) + "  " + run.p50.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + run.p99.padding(toLength: 8, withPad: " ", startingAt: 0) + "  \(run.failures)")
+}
+let ceiling = max(runs[0].requestsPerSecond, runs[runs.count - 1].requestsPerSecond)
+for run in runs.dropFirst().dropLast() {
+    BenchFigure(
+        "portal \(run.name), \(proposals) proposals, wrk -c \(connections)",
+        result: String(format: "%.1f req/s", run.requestsPerSecond) + ", p50 \(run.p50), p99 \(run.p99), \(run.failures) failed",
+        baseline: String(format: "bare Hummingbird route %.0f req/s (%.3f×)", ceiling, run.requestsPerSecond / ceiling),
+        target: "≥ 0.5× the bare route", met: run.requestsPerSecond / ceiling >= 0.5,
+        command: "swift run -c release rrfwebbench --proposals \(proposals) --seconds \(seconds) --connections \(connections)"
+    ).record()
 }
 print("\neach run (secrets shown as placeholders; the bench makes them):")
 for run in runs { print("  \(run.shellLine)") }
